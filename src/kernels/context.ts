@@ -1,0 +1,36 @@
+import { throwIfAborted } from '../errors.ts';
+
+export type ProgressCallback = (done: number, total: number) => void;
+
+/** What every long call accepts besides its data. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+}
+
+/** Reports progress and honours the abort signal between chunks of kernel work. */
+export function checkpoint(options: CallOptions | undefined, done: number, total: number): void {
+  throwIfAborted(options?.signal);
+  options?.onProgress?.(done, total);
+  throwIfAborted(options?.signal);
+}
+
+/**
+ * Splits rows [0, rows) into chunks of roughly `targetWork` units (rows * workPerRow), runs `body`
+ * on each and checkpoints after each, so progress and abort have a granularity of a few ms.
+ */
+export function forEachRowChunk(
+  rows: number,
+  workPerRow: number,
+  options: CallOptions | undefined,
+  body: (start: number, end: number) => void,
+  targetWork = 4_000_000,
+): void {
+  const step = Math.max(1, Math.floor(targetWork / Math.max(1, workPerRow)));
+  checkpoint(options, 0, rows);
+  for (let start = 0; start < rows; start += step) {
+    const end = Math.min(rows, start + step);
+    body(start, end);
+    checkpoint(options, end, rows);
+  }
+}

@@ -1,0 +1,53 @@
+import { SpecialistError } from '../errors.ts';
+import type { CallOptions } from './context.ts';
+import { knnDistance, countWithinRadius } from './knn.ts';
+import { columnMeans, covariance, gemm } from './linalg.ts';
+import { pairwiseDistances } from './pairwise.ts';
+import type { KernelRuntime } from './runtime.ts';
+
+/**
+ * A kernel: one name, a validator that turns bad input into typed errors, a plain TypeScript
+ * reference, and the wasm implementation (which runs whichever build the runtime loaded).
+ */
+export interface KernelDefinition<I, O> {
+  readonly name: string;
+  readonly summary: string;
+  validate(input: I): void;
+  reference(input: I): O;
+  wasm(runtime: KernelRuntime, input: I, options?: CallOptions): O;
+}
+
+const definitions = { pairwiseDistances, knnDistance, countWithinRadius, gemm, columnMeans, covariance };
+
+type Definitions = typeof definitions;
+export type KernelName = keyof Definitions;
+export type KernelInput<N extends KernelName> = Parameters<Definitions[N]['reference']>[0];
+export type KernelOutput<N extends KernelName> = ReturnType<Definitions[N]['reference']>;
+
+const registry = new Map<string, KernelDefinition<unknown, unknown>>(
+  Object.values(definitions).map((def) => [def.name, def as unknown as KernelDefinition<unknown, unknown>]),
+);
+
+export function kernelNames(): KernelName[] {
+  return [...registry.keys()] as KernelName[];
+}
+
+export function getKernel<N extends KernelName>(name: N): KernelDefinition<KernelInput<N>, KernelOutput<N>> {
+  const def = registry.get(name);
+  if (!def) throw new SpecialistError('UNKNOWN_KERNEL', `No kernel named "${name}"; known: ${kernelNames().join(', ')}`, { name });
+  return def as unknown as KernelDefinition<KernelInput<N>, KernelOutput<N>>;
+}
+
+/** Validates and runs one kernel on a runtime in this thread. */
+export function runKernel<N extends KernelName>(runtime: KernelRuntime, name: N, input: KernelInput<N>, options?: CallOptions): KernelOutput<N> {
+  const def = getKernel(name);
+  def.validate(input);
+  return def.wasm(runtime, input, options);
+}
+
+/** Validates and runs the plain TypeScript reference of one kernel. */
+export function runReference<N extends KernelName>(name: N, input: KernelInput<N>): KernelOutput<N> {
+  const def = getKernel(name);
+  def.validate(input);
+  return def.reference(input);
+}
