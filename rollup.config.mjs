@@ -1,0 +1,29 @@
+// Builds dist/: node.js and browser.js (the two package entries), worker.js (one worker script for
+// browser module Workers and Node worker_threads), cli.js. Shared code lands in chunks beside them,
+// in the same folder, so `new URL('./worker.js', import.meta.url)` holds from every chunk.
+// comlink is bundled (4 KB); onnxruntime-web stays external, or its .wasm assets would be lost.
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import esbuild from 'rollup-plugin-esbuild';
+
+export default {
+  input: {
+    node: 'src/node.ts',
+    browser: 'src/browser.ts',
+    worker: 'src/worker/worker.ts',
+    cli: 'src/cli.ts',
+  },
+  output: {
+    dir: 'dist',
+    format: 'es',
+    entryFileNames: '[name].js',
+    chunkFileNames: '[name]-[hash].js',
+    sourcemap: true,
+    banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+  },
+  external: (id) => id.startsWith('node:') || id === 'onnxruntime-web' || id.startsWith('onnxruntime-'),
+  plugins: [nodeResolve({ extensions: ['.ts', '.mjs', '.js'] }), esbuild({ target: 'es2022' })],
+  onwarn(warning, warn) {
+    if (warning.code === 'CIRCULAR_DEPENDENCY' && warning.ids?.some((id) => id.includes('node_modules'))) return;
+    warn(warning);
+  },
+};

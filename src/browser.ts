@@ -1,0 +1,2 @@
+// Browser entry: the shared API.
+export * from './index.ts';

@@ -1,0 +1,13 @@
+// Everything that works the same in browsers and Node.
+export { SpecialistError, isSpecialistError, type ErrorCode, type SerializedError } from './errors.ts';
+export { KERNEL_BUILDS, selectBuild, supportedBuilds, type KernelBuild, type WasmSource } from './kernels/builds.ts';
+export type { CallOptions, ProgressCallback } from './kernels/context.ts';
+export { matrix, type Matrix } from './kernels/matrix.ts';
+export type { MemoryOptions } from './kernels/memory.ts';
+export { getKernel, kernelNames, runKernel, runReference, type KernelDefinition, type KernelInput, type KernelName, type KernelOutput } from './kernels/registry.ts';
+export { KernelRuntime, type KernelOptions } from './kernels/runtime.ts';
+export type { DistanceMetric, PairwiseInput } from './kernels/pairwise.ts';
+export type { KnnInput, RadiusCountInput } from './kernels/knn.ts';
+export type { CovarianceInput, CovarianceOutput, GemmInput, MatrixInput } from './kernels/linalg.ts';
+export { WorkerPool, type PoolOptions, type PoolStats, type RunOptions } from './worker/pool.ts';
+export { VERSION } from './version.ts';

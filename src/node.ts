@@ -1,0 +1,2 @@
+// Node entry: the shared API plus what needs the file system.
+export * from './index.ts';

@@ -1,0 +1,44 @@
+// The conditional-independence test interface shared by Fisher z, kNN-CMI and user-supplied tests.
+// A test is prepared once per data set (all steps and task variables side by side as the columns
+// of one matrix, one row per episode) and then asked many questions "X _||_ Y | Z ?" by column
+// index, so that each test reuses the preparation (Fisher z: one covariance; kNN-CMI: ranks and
+// column-major data staged in kernel memory once).
+
+import type { CallOptions } from '../kernels/context.ts';
+import type { Matrix } from '../kernels/matrix.ts';
+import type { KernelRuntime } from '../kernels/runtime.ts';
+
+/** One question: columns of the prepared matrix. `z` may be empty (marginal test). */
+export interface CiQuery {
+  x: readonly number[];
+  y: readonly number[];
+  z: readonly number[];
+}
+
+export interface CiResult {
+  /** Test statistic (Fisher z: the z or chi-square value; kNN-CMI: the CMI estimate in nats). */
+  statistic: number;
+  /** P-value under independence, in (0, 1]. */
+  pValue: number;
+  /** Permutations drawn (permutation tests only). */
+  permutations?: number;
+}
+
+export interface CiPrepareContext extends CallOptions {
+  /** Kernel runtime for tests that run on the wasm kernels. */
+  runtime: KernelRuntime;
+  /** Seed for any randomness (permutations, tie-breaking noise). */
+  seed: number;
+}
+
+/** A data set prepared for many tests. `dispose` frees what `prepare` staged. */
+export interface PreparedCiTest {
+  test(query: CiQuery, options?: CallOptions & { /** tests in this batch, for permutation budgets */ family?: number }): CiResult;
+  dispose?(): void;
+}
+
+/** A conditional-independence test. Built-ins: fisherZ, cmiKnn; users may pass their own. */
+export interface CiTest {
+  readonly name: string;
+  prepare(data: Matrix, context: CiPrepareContext): PreparedCiTest;
+}

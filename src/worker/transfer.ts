@@ -1,0 +1,37 @@
+// Comlink's built-in 'throw' handler keeps only message, name and stack. Ours keeps our error's
+// code and details, and turns anything else thrown in a worker into a SpecialistError. Both sides
+// import this module, so the handler is installed on each.
+
+import { transfer, transferHandlers, type TransferHandler } from 'comlink';
+import { SpecialistError, toSpecialistError, type SerializedError } from '../errors.ts';
+
+const builtin = transferHandlers.get('throw')!;
+
+const throwHandler: TransferHandler<{ value: unknown }, SerializedError> = {
+  canHandle: builtin.canHandle as TransferHandler<{ value: unknown }, SerializedError>['canHandle'],
+  serialize({ value }) {
+    return [toSpecialistError(value).toJSON(), []];
+  },
+  deserialize(serialized) {
+    throw SpecialistError.fromJSON(serialized);
+  },
+};
+
+transferHandlers.set('throw', throwHandler as TransferHandler<unknown, unknown>);
+
+/** The ArrayBuffers under every typed array in a (nested) value, each once. */
+export function collectBuffers(value: unknown, found = new Set<ArrayBuffer>()): ArrayBuffer[] {
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer) found.add(value.buffer);
+  } else if (Array.isArray(value)) {
+    for (const item of value) collectBuffers(item, found);
+  } else if (value !== null && typeof value === 'object' && !(value instanceof ArrayBuffer)) {
+    for (const item of Object.values(value)) collectBuffers(item, found);
+  }
+  return [...found];
+}
+
+/** Marks a value's typed arrays for transfer instead of copy. */
+export function withTransfer<T>(value: T): T {
+  return transfer(value, collectBuffers(value));
+}
