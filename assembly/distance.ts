@@ -2,7 +2,7 @@
 // out[i, j] (row-major [na, nb]) for rows i in [i0, i1) of A; callers split the row range to report
 // progress and to spread work over workers. Tiles of B rows keep the inner loop in L1.
 
-import { hmaxF32, hsumF32, vmaddF32, vmaxF32 } from './simd';
+import { hmaxF32, hsumF32, vmaddF32, vmaxNonNegF32 } from './simd';
 
 const TILE_J: i32 = 64;
 
@@ -39,10 +39,10 @@ export function pairwiseSqEuclidean(a: usize, b: usize, na: i32, nb: i32, d: i32
             const d2 = f32x4.sub(x, v128.load(b2 + off));
             const d3 = f32x4.sub(x, v128.load(b3 + off));
             if (maxNorm) {
-              acc0 = vmaxF32(acc0, f32x4.abs(d0));
-              acc1 = vmaxF32(acc1, f32x4.abs(d1));
-              acc2 = vmaxF32(acc2, f32x4.abs(d2));
-              acc3 = vmaxF32(acc3, f32x4.abs(d3));
+              acc0 = vmaxNonNegF32(acc0, f32x4.abs(d0));
+              acc1 = vmaxNonNegF32(acc1, f32x4.abs(d1));
+              acc2 = vmaxNonNegF32(acc2, f32x4.abs(d2));
+              acc3 = vmaxNonNegF32(acc3, f32x4.abs(d3));
             } else {
               acc0 = vmaddF32(d0, d0, acc0);
               acc1 = vmaddF32(d1, d1, acc1);

@@ -3,7 +3,7 @@
 // to all points is a vector loop over points, and any subset of columns (the X, Y, Z blocks of one
 // matrix) is used without copying. Distances use the max norm. Self-pairs are excluded.
 
-import { vmaxF32 } from './simd';
+import { vmaxNonNegF32 } from './simd';
 
 /** scratch[j] = max over the listed columns of |x[c, j] - x[c, i]|; scratch[i] = +inf. */
 function distanceRow(data: usize, n: i32, cols: usize, ncols: i32, i: i32, scratch: usize): void {
@@ -25,7 +25,7 @@ function distanceRow(data: usize, n: i32, cols: usize, ncols: i32, i: i32, scrat
       for (; j + 4 <= n; j += 4) {
         const off = <usize>j << 2;
         const dist = f32x4.abs(f32x4.sub(v128.load(col + off), vi));
-        v128.store(scratch + off, vmaxF32(v128.load(scratch + off), dist));
+        v128.store(scratch + off, vmaxNonNegF32(v128.load(scratch + off), dist));
       }
     }
     for (; j < n; j++) {

@@ -6,6 +6,16 @@
   return f32x4.max(a, b);
 }
 
+/**
+ * Max of two vectors of non-negative floats (distances). Without relaxed SIMD, f32x4.max pays for
+ * NaN and signed-zero rules; non-negative floats order like their bit patterns, so the integer max
+ * (one instruction) gives the same result.
+ */
+@inline export function vmaxNonNegF32(a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_max(a, b);
+  return i32x4.max_s(a, b);
+}
+
 /** a * b + c, fused where the host fuses it (relaxed build). */
 @inline export function vmaddF32(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);

@@ -10,4 +10,5 @@ export type { DistanceMetric, PairwiseInput } from './kernels/pairwise.ts';
 export type { KnnInput, RadiusCountInput } from './kernels/knn.ts';
 export type { CovarianceInput, CovarianceOutput, GemmInput, MatrixInput } from './kernels/linalg.ts';
 export { WorkerPool, type PoolOptions, type PoolStats, type RunOptions } from './worker/pool.ts';
+export { createRng, type Rng } from './random.ts';
 export { VERSION } from './version.ts';

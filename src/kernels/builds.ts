@@ -63,12 +63,17 @@ export function selectBuild(preference: KernelBuild | 'auto' = 'auto'): KernelBu
 
 async function readSource(source: URL | string): Promise<ArrayBuffer> {
   const url = source instanceof URL ? source : new URL(source, typeof location !== 'undefined' ? location.href : undefined);
-  if (url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
-    const buf = await readFile(url);
-    return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  let response: Response | undefined;
+  try {
+    if (url.protocol === 'file:') {
+      const { readFile } = await import('node:fs/promises');
+      const buf = await readFile(url);
+      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+    }
+    response = await fetch(url);
+  } catch (error) {
+    throw new SpecialistError('INVALID_WASM', `Could not read the kernel module at ${url.href}: ${(error as Error).message}`, { url: url.href });
   }
-  const response = await fetch(url);
   if (!response.ok) throw new SpecialistError('INVALID_WASM', `Fetching the kernel module from ${url.href} failed: HTTP ${response.status}`, { url: url.href, status: response.status });
   return response.arrayBuffer();
 }

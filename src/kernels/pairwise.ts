@@ -32,12 +32,19 @@ function reference(input: PairwiseInput): Matrix {
   const b = input.b ?? a;
   const d = a.cols;
   const out = new Float32Array(a.rows * b.rows);
+  const maxNorm = input.metric === 'max';
   for (let i = 0; i < a.rows; i++) {
+    const ai = i * d;
     for (let j = 0; j < b.rows; j++) {
+      const bj = j * d;
       let r = 0;
-      for (let c = 0; c < d; c++) {
-        const e = Math.fround(a.data[i * d + c] - b.data[j * d + c]);
-        r = input.metric === 'max' ? Math.max(r, Math.abs(e)) : Math.fround(r + Math.fround(e * e));
+      if (maxNorm) {
+        for (let c = 0; c < d; c++) r = Math.max(r, Math.abs(Math.fround(a.data[ai + c] - b.data[bj + c])));
+      } else {
+        for (let c = 0; c < d; c++) {
+          const e = Math.fround(a.data[ai + c] - b.data[bj + c]);
+          r = Math.fround(r + Math.fround(e * e));
+        }
       }
       out[i * b.rows + j] = r;
     }

@@ -1,0 +1,24 @@
+// Launches Debian's Chromium through playwright-core (Playwright cannot download browsers here).
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--disable-quic', '--disable-background-networking', '--disable-component-update', '--no-first-run', ...extraArgs],
+  });
+}
+
+/**
+ * A page ready for page.evaluate() of TypeScript callbacks: tsx compiles them with esbuild's
+ * keepNames, which wraps named inner functions in a `__name` helper the page does not have.
+ */
+export async function openPage(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(url);
+  return page;
+}

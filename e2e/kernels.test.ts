@@ -1,0 +1,107 @@
+// The built browser bundle in real Chromium: every kernel build runs in a module Worker from a
+// page served with COOP/COEP, and the page checks each result against the TypeScript reference.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, openPage } from './browser.ts';
+import { serveRepository, type StaticServer } from './server.ts';
+
+describe('kernels in Chromium workers', () => {
+  let server: StaticServer;
+  let browser: Browser;
+  let page: Page;
+  before(async () => {
+    server = await serveRepository();
+    browser = await launchChromium();
+    page = await openPage(browser, `${server.origin}/e2e/pages/blank.html`);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('the page is cross-origin isolated and validates all three builds', async () => {
+    const info = await page.evaluate(async () => {
+      const sdk = await import('/dist/browser.js' as string);
+      return { isolated: globalThis.crossOriginIsolated, builds: sdk.supportedBuilds() };
+    });
+    assert.equal(info.isolated, true);
+    assert.deepEqual(info.builds, ['relaxed-simd', 'simd', 'scalar']);
+  });
+
+  for (const build of ['relaxed-simd', 'simd', 'scalar']) {
+    it(`${build}: every kernel in a worker equals the reference`, async () => {
+      const report = await page.evaluate(async (build) => {
+        const sdk = await import('/dist/browser.js' as string);
+        const rng = sdk.createRng(7);
+        const mat = (rows: number, cols: number) => ({ data: Float32Array.from({ length: rows * cols }, () => rng.normal()), rows, cols });
+        const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+          if (a.length !== b.length) return Infinity;
+          let m = 0;
+          for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+          return m;
+        };
+        const pool = await sdk.WorkerPool.create({ size: 2, kernels: { build } });
+        try {
+          const points = mat(301, 7);
+          const a = mat(45, 33);
+          const b = mat(33, 19);
+          const radius = sdk.runReference('knnDistance', { points, k: 5 });
+          const cases: [string, unknown, (out: any) => ArrayLike<number>][] = [
+            ['pairwiseDistances', { a: points, metric: 'max' }, (o) => o.data],
+            ['pairwiseDistances', { a: points, b: mat(20, 7), metric: 'sqeuclidean' }, (o) => o.data],
+            ['knnDistance', { points, k: 5, columns: [6, 0, 3] }, (o) => o],
+            ['countWithinRadius', { points, radius }, (o) => o],
+            ['gemm', { a, b }, (o) => o.data],
+            ['gemm', { a: b, b: a, transA: true, transB: true }, (o) => o.data],
+            ['columnMeans', { x: points }, (o) => o],
+            ['covariance', { x: points }, (o) => o.cov],
+          ];
+          const diffs: Record<string, number> = {};
+          for (const [name, input, pick] of cases) {
+            const got = await pool.runKernel(name, input);
+            const want = sdk.runReference(name, input);
+            diffs[`${name}#${Object.keys(diffs).length}`] = maxDiff(pick(got), pick(want));
+          }
+          return { build: pool.build, diffs };
+        } finally {
+          await pool.close();
+        }
+      }, build);
+      assert.equal(report.build, build);
+      for (const [name, diff] of Object.entries(report.diffs)) {
+        const exact = name.startsWith('knnDistance') || name.startsWith('countWithinRadius') || name.startsWith('pairwiseDistances#0');
+        assert.ok(exact ? diff === 0 : diff < 1e-4, `${build} ${name}: max difference ${diff}`);
+      }
+    });
+  }
+
+  it('errors keep their code across the worker hop, and an abort rejects with ABORTED', async () => {
+    const result = await page.evaluate(async () => {
+      const sdk = await import('/dist/browser.js' as string);
+      const pool = await sdk.WorkerPool.create({ size: 1 });
+      try {
+        const bad = await pool.runKernel('knnDistance', { points: { data: new Float32Array([1, NaN, 3, 4]), rows: 2, cols: 2 }, k: 1 }).catch((e: any) => e);
+        const big = { data: new Float32Array(6000 * 16).map((_, i) => Math.sin(i)), rows: 6000, cols: 16 };
+        const controller = new AbortController();
+        const aborted = pool
+          .runKernel('knnDistance', { points: big, k: 3 }, { signal: controller.signal, onProgress: () => controller.abort('stop') })
+          .catch((e: any) => e);
+        const abortError = await aborted;
+        const after = await pool.runKernel('columnMeans', { x: { data: new Float32Array([1, 2, 3, 4]), rows: 2, cols: 2 } });
+        return {
+          bad: { name: bad.name, code: bad.code, row: bad.details?.row, isSdkError: bad instanceof sdk.SpecialistError },
+          abort: { code: abortError.code, message: abortError.message },
+          after: Array.from(after),
+          restarts: pool.stats().restarts,
+        };
+      } finally {
+        await pool.close();
+      }
+    });
+    assert.deepEqual(result.bad, { name: 'SpecialistError', code: 'NON_FINITE', row: 0, isSdkError: true });
+    assert.deepEqual(result.abort, { code: 'ABORTED', message: 'Aborted: stop' });
+    assert.deepEqual(result.after, [2, 3]);
+    assert.equal(result.restarts, 1);
+  });
+});
