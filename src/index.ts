@@ -11,4 +11,5 @@ export type { KnnInput, RadiusCountInput } from './kernels/knn.ts';
 export type { CovarianceInput, CovarianceOutput, GemmInput, MatrixInput } from './kernels/linalg.ts';
 export { WorkerPool, type PoolOptions, type PoolStats, type RunOptions } from './worker/pool.ts';
 export { createRng, type Rng } from './random.ts';
+export { formatNpy, parseNpy, toFloat32, type NpyArray, type NpyDtype } from './io/npy.ts';
 export { VERSION } from './version.ts';
