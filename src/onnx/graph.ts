@@ -1,0 +1,123 @@
+// Reading and editing an ONNX model at the protobuf level: list the graph's inputs, outputs and
+// every tensor that nodes produce, and expose an internal tensor as an extra graph output
+// (optionally mean-pooled over axes) before a session is created.
+import { SpecialistError } from '../errors.ts';
+import { DEFAULT_OPSET, writeNode } from './builder.ts';
+import { ProtoWriter, fieldString, scanFields, type ProtoField } from './protobuf.ts';
+
+export interface GraphValue {
+  name: string;
+  elemType: number;
+  /** Fixed sizes as numbers, dynamic axes as their names (or '?' when unnamed); undefined when unknown. */
+  shape?: (number | string)[];
+}
+
+export interface GraphInfo {
+  opset: number;
+  inputs: GraphValue[];
+  outputs: GraphValue[];
+  /** Names of every tensor a node produces, in node order. */
+  nodeOutputs: string[];
+  initializers: string[];
+}
+
+function sub(fields: ProtoField[], field: number): ProtoField[] {
+  return fields.filter((f) => f.field === field);
+}
+
+function readValueInfo(bytes: Uint8Array): GraphValue {
+  const fields = scanFields(bytes);
+  const name = fieldString(sub(fields, 1)[0] ?? { field: 1, wire: 2, bytes: new Uint8Array(), start: 0, end: 0 });
+  const value: GraphValue = { name, elemType: 0 };
+  const type = sub(fields, 2)[0];
+  const tensor = type && sub(scanFields(type.bytes!), 1)[0];
+  if (tensor) {
+    const tf = scanFields(tensor.bytes!);
+    value.elemType = Number(sub(tf, 1)[0]?.varint ?? 0n);
+    const shape = sub(tf, 2)[0];
+    if (shape) {
+      value.shape = sub(scanFields(shape.bytes!), 1).map((dim) => {
+        const df = scanFields(dim.bytes!);
+        const fixed = sub(df, 1)[0];
+        if (fixed) return Number(fixed.varint);
+        const param = sub(df, 2)[0];
+        return param ? fieldString(param) : '?';
+      });
+    }
+  }
+  return value;
+}
+
+function graphField(model: Uint8Array): { fields: ProtoField[]; graph: ProtoField } {
+  const fields = scanFields(model);
+  const graphs = sub(fields, 7);
+  if (graphs.length !== 1 || !graphs[0].bytes) {
+    throw new SpecialistError('INVALID_FILE', 'Not an ONNX model: no graph found', { graphs: graphs.length });
+  }
+  return { fields, graph: graphs[0] };
+}
+
+export function readGraphInfo(model: Uint8Array): GraphInfo {
+  const { fields, graph } = graphField(model);
+  const g = scanFields(graph.bytes!, 'ONNX graph');
+  const opsets = sub(fields, 8).map((f) => {
+    const of = scanFields(f.bytes!);
+    const domain = sub(of, 1)[0];
+    return { domain: domain ? fieldString(domain) : '', version: Number(sub(of, 2)[0]?.varint ?? 0n) };
+  });
+  const initializers = sub(g, 5).map((t) => fieldString(sub(scanFields(t.bytes!), 8)[0]));
+  const initSet = new Set(initializers);
+  return {
+    opset: opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? DEFAULT_OPSET,
+    inputs: sub(g, 11).map((f) => readValueInfo(f.bytes!)).filter((v) => !initSet.has(v.name)),
+    outputs: sub(g, 12).map((f) => readValueInfo(f.bytes!)),
+    nodeOutputs: sub(g, 1).flatMap((n) => sub(scanFields(n.bytes!), 2).map(fieldString)),
+    initializers,
+  };
+}
+
+export interface ExposeOptions {
+  /** Mean-pool the tensor over these axes (keepdims off), e.g. spatial axes [2, 3] of NCHW. */
+  poolAxes?: number[];
+}
+
+/**
+ * Returns a copy of `model` whose graph has one more output: the internal tensor `tensor`
+ * (pooled when asked). The new output's name is returned with it.
+ */
+export function exposeTensor(model: Uint8Array, tensor: string, options: ExposeOptions = {}): { model: Uint8Array; output: string } {
+  const info = readGraphInfo(model);
+  const known = new Set([...info.nodeOutputs, ...info.inputs.map((i) => i.name)]);
+  if (!known.has(tensor)) {
+    const sample = info.nodeOutputs.slice(0, 12).join(', ');
+    throw new SpecialistError('INVALID_ARGUMENT', `The model has no tensor named "${tensor}"; tensors include: ${sample}${info.nodeOutputs.length > 12 ? ', ...' : ''}`, {
+      tensor,
+      available: info.nodeOutputs.length,
+    });
+  }
+  const { graph } = graphField(model);
+  const extra = new ProtoWriter();
+  let output = tensor;
+  if (options.poolAxes && options.poolAxes.length > 0) {
+    output = `${tensor}::pooled`;
+    const axes = options.poolAxes;
+    if (info.opset >= 18) {
+      // From opset 18 ReduceMean takes its axes as an input tensor.
+      const axesName = `${output}::axes`;
+      extra.message(5, (t) => t.packedInts(1, [axes.length]).int(2, 7).string(8, axesName).bytes(9, new Uint8Array(BigInt64Array.from(axes, BigInt).buffer)));
+      extra.message(1, (n) => writeNode(n, { op: 'ReduceMean', inputs: [tensor, axesName], outputs: [output], attributes: { keepdims: { int: 0 } } }));
+    } else {
+      extra.message(1, (n) => writeNode(n, { op: 'ReduceMean', inputs: [tensor], outputs: [output], attributes: { axes: { ints: axes }, keepdims: { int: 0 } } }));
+    }
+  }
+  if (!info.outputs.some((o) => o.name === output)) {
+    extra.message(12, (vi) => vi.string(1, output).message(2, (type) => type.message(1, (t) => t.int(1, 1))));
+  }
+  const newGraph = new ProtoWriter().raw(graph.bytes!).raw(extra.finish()).finish();
+  const rebuilt = new ProtoWriter()
+    .raw(model.subarray(0, graph.start))
+    .bytes(7, newGraph)
+    .raw(model.subarray(graph.end))
+    .finish();
+  return { model: rebuilt, output };
+}
