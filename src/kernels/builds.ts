@@ -1,5 +1,6 @@
 import { SpecialistError } from '../errors.ts';
 import * as binaries from './binaries.generated.ts';
+import { readBytes } from '../io/read-bytes.ts';
 
 /** The three compilations of assembly/, best first. */
 export type KernelBuild = 'relaxed-simd' | 'simd' | 'scalar';
@@ -61,27 +62,10 @@ export function selectBuild(preference: KernelBuild | 'auto' = 'auto'): KernelBu
   return preference;
 }
 
-async function readSource(source: URL | string): Promise<ArrayBuffer> {
-  const url = source instanceof URL ? source : new URL(source, typeof location !== 'undefined' ? location.href : undefined);
-  let response: Response | undefined;
-  try {
-    if (url.protocol === 'file:') {
-      const { readFile } = await import('node:fs/promises');
-      const buf = await readFile(url);
-      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-    }
-    response = await fetch(url);
-  } catch (error) {
-    throw new SpecialistError('INVALID_WASM', `Could not read the kernel module at ${url.href}: ${(error as Error).message}`, { url: url.href });
-  }
-  if (!response.ok) throw new SpecialistError('INVALID_WASM', `Fetching the kernel module from ${url.href} failed: HTTP ${response.status}`, { url: url.href, status: response.status });
-  return response.arrayBuffer();
-}
-
 /** Compiles user-provided kernel bytes, a URL or a precompiled module, with a typed error on failure. */
 export async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
-  const bytes = source instanceof URL || typeof source === 'string' ? await readSource(source) : source;
+  const bytes = source instanceof URL || typeof source === 'string' ? await readBytes(source, 'kernel module', 'INVALID_WASM') : source;
   try {
     return await WebAssembly.compile(bytes);
   } catch (error) {

@@ -1,0 +1,25 @@
+// Bytes from a URL: fetch() for http(s) and blob/data URLs, the file system for file: URLs (Node).
+import { SpecialistError, type ErrorCode } from '../errors.ts';
+
+export async function readBytes(source: URL | string, what: string, code: ErrorCode): Promise<Uint8Array<ArrayBuffer>> {
+  const url = source instanceof URL ? source : new URL(source, typeof location !== 'undefined' ? location.href : undefined);
+  let response: Response;
+  try {
+    if (url.protocol === 'file:') {
+      const { readFile } = await import('node:fs/promises');
+      const buf = await readFile(url);
+      return new Uint8Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+    }
+    response = await fetch(url);
+  } catch (error) {
+    throw new SpecialistError(code, `Could not read the ${what} at ${url.href}: ${(error as Error).message}`, { url: url.href });
+  }
+  if (!response.ok) throw new SpecialistError(code, `Fetching the ${what} from ${url.href} failed: HTTP ${response.status}`, { url: url.href, status: response.status });
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** Lower-case hex SHA-256 (Web Crypto: Node 20+ and secure browser contexts). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
