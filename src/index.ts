@@ -13,3 +13,6 @@ export { WorkerPool, type PoolOptions, type PoolStats, type RunOptions } from '.
 export { createRng, type Rng } from './random.ts';
 export { formatNpy, parseNpy, toFloat32, type NpyArray, type NpyDtype } from './io/npy.ts';
 export { VERSION } from './version.ts';
+export { Generalist, type DeviceChoice, type FixedInput, type GeneralistDevice, type GeneralistOptions, type Tensor32 } from './generalist/generalist.ts';
+export { buildOnnxModel, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './onnx/builder.ts';
+export { exposeTensor, readGraphInfo, type GraphInfo } from './onnx/graph.ts';

@@ -4,30 +4,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import * as ort from 'onnxruntime-web';
-import { buildOnnxModel, denseLayer, type NodeSpec, type TensorSpec } from '../src/onnx/builder.ts';
 import { exposeTensor, readGraphInfo } from '../src/onnx/graph.ts';
-import { assertClose, createRng, expectCode } from './helpers.ts';
-
-function twoLayerModel(opset: number) {
-  const rng = createRng(31);
-  const rand = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
-  const [w0, b0, w1, b1] = [rand(12), rand(4), rand(8), rand(2)];
-  const nodes: NodeSpec[] = [];
-  const inits: TensorSpec[] = [];
-  const h = denseLayer(nodes, inits, 'obs', 'l0', w0, b0, 3, 4, { op: 'LeakyRelu', alpha: 0.2 });
-  const z = denseLayer(nodes, inits, h, 'l1', w1, b1, 4, 2, null);
-  nodes.push({ op: 'Identity', inputs: [z], outputs: ['latent'] });
-  const model = buildOnnxModel({ opset, inputs: [{ name: 'obs', shape: ['batch', 3] }], outputs: [{ name: 'latent', shape: ['batch', 2] }], initializers: inits, nodes });
-  // The same network in plain TypeScript.
-  const forward = (x: number[]) => {
-    const hidden = [0, 1, 2, 3].map((j) => {
-      const v = x.reduce((s, xi, i) => s + xi * w0[i * 4 + j], b0[j]);
-      return v > 0 ? v : 0.2 * v;
-    });
-    return { hidden, latent: [0, 1].map((j) => hidden.reduce((s, hi, i) => s + hi * w1[i * 2 + j], b1[j])) };
-  };
-  return { model, forward };
-}
+import { assertClose, expectCode } from './helpers.ts';
+import { twoLayerModel } from './onnx-models.ts';
 
 const X = [[0.5, -1, 2], [1, 1, 1], [-2, 0.25, 0]];
 const input = () => ({ obs: new ort.Tensor('float32', Float32Array.from(X.flat()), [3, 3]) });
@@ -47,6 +26,7 @@ it('reads inputs, outputs, dynamic axes and internal tensors', () => {
   assert.deepEqual(info.outputs, [{ name: 'latent', elemType: 1, shape: ['batch', 2] }]);
   assert.deepEqual(info.nodeOutputs, ['l0.xw', 'l0.z', 'l0.a', 'l1.xw', 'l1.z', 'latent']);
   assert.deepEqual(info.initializers, ['l0.W', 'l0.b', 'l1.W', 'l1.b']);
+  assert.deepEqual(info.nodes[2], { op: 'LeakyRelu', inputs: ['l0.z'], outputs: ['l0.a'] });
 });
 
 for (const opset of [17, 18]) {

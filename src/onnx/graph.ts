@@ -18,6 +18,7 @@ export interface GraphInfo {
   outputs: GraphValue[];
   /** Names of every tensor a node produces, in node order. */
   nodeOutputs: string[];
+  nodes: { op: string; inputs: string[]; outputs: string[] }[];
   initializers: string[];
 }
 
@@ -67,11 +68,16 @@ export function readGraphInfo(model: Uint8Array): GraphInfo {
   });
   const initializers = sub(g, 5).map((t) => fieldString(sub(scanFields(t.bytes!), 8)[0]));
   const initSet = new Set(initializers);
+  const nodes = sub(g, 1).map((n) => {
+    const nf = scanFields(n.bytes!);
+    return { op: sub(nf, 4).map(fieldString)[0] ?? '', inputs: sub(nf, 1).map(fieldString), outputs: sub(nf, 2).map(fieldString) };
+  });
   return {
     opset: opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? DEFAULT_OPSET,
     inputs: sub(g, 11).map((f) => readValueInfo(f.bytes!)).filter((v) => !initSet.has(v.name)),
     outputs: sub(g, 12).map((f) => readValueInfo(f.bytes!)),
-    nodeOutputs: sub(g, 1).flatMap((n) => sub(scanFields(n.bytes!), 2).map(fieldString)),
+    nodeOutputs: nodes.flatMap((n) => n.outputs),
+    nodes,
     initializers,
   };
 }

@@ -1,0 +1,279 @@
+import type * as Ort from 'onnxruntime-web';
+import { SpecialistError, throwIfAborted } from '../errors.ts';
+import type { CallOptions } from '../kernels/context.ts';
+import { readBytes, sha256Hex } from '../io/read-bytes.ts';
+import { exposeTensor, readGraphInfo, type GraphInfo, type GraphValue } from '../onnx/graph.ts';
+import { createRng } from '../random.ts';
+import { isNode } from '../worker/endpoint.ts';
+import { loadOrtNode, loadOrtWeb, type OrtBackend, type OrtModule } from './ort.ts';
+
+export type GeneralistDevice = 'auto' | 'webgpu' | 'wasm';
+
+/** A tensor handed to the model once and reused for every batch (masks, fixed state inputs). */
+export interface FixedInput {
+  data: Float32Array | Int32Array | BigInt64Array | Uint8Array;
+  dims: number[];
+}
+
+export interface GeneralistOptions {
+  /**
+   * Where the model runs. 'auto' (default): WebGPU when the browser offers an adapter AND a canary
+   * batch gives the same embedding as the wasm EP (within `canaryTolerance`), otherwise wasm; the
+   * choice and its reason are in `device`. In Node: onnxruntime-node when installed, else
+   * onnxruntime-web's wasm backend (there is no WebGPU in Node).
+   */
+  device?: GeneralistDevice;
+  /** The model input that receives the observations. Default: its first input. */
+  input?: string;
+  /**
+   * The tensor used as the embedding. Default: the model's first output. May name an internal
+   * tensor: the graph is edited to expose it before the session is created.
+   */
+  output?: string;
+  /** Mean-pool the embedding over these axes of the output tensor (e.g. [2, 3] for NCHW maps). */
+  poolAxes?: number[];
+  /** Values for the model's other inputs, given once. Every other input must be listed here. */
+  fixedInputs?: Record<string, FixedInput>;
+  /** Rows per session run. Default 256, or the model's fixed batch size if it has one. */
+  batchSize?: number;
+  /** Largest accepted |webgpu - wasm| on the canary, relative to the embedding's scale. Default 1e-3. */
+  canaryTolerance?: number;
+  /** Passed to onnxruntime-web's env.wasm (where to find its .wasm files, or their bytes). */
+  wasmPaths?: string | Record<string, string>;
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** onnxruntime-web wasm threads. Default: onnxruntime's own default. */
+  numThreads?: number;
+}
+
+export interface DeviceChoice {
+  device: 'webgpu' | 'wasm';
+  backend: OrtBackend;
+  reason: string;
+  /** max |webgpu - wasm| over the canary batch, when both ran. */
+  canaryMaxAbsDiff?: number;
+}
+
+/** Row-major float32 array with its shape. */
+export interface Tensor32 {
+  data: Float32Array;
+  shape: number[];
+}
+
+const DEFAULT_BATCH = 256;
+
+function product(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+/** The generalist encoder: an ONNX model that maps observations to latents. */
+export class Generalist {
+  private constructor(
+    private readonly ort: OrtModule,
+    private readonly session: Ort.InferenceSession,
+    /** SHA-256 of the model bytes as given (before any graph edit): heads record it. */
+    readonly modelSha256: string,
+    readonly inputName: string,
+    readonly outputName: string,
+    /** Per-observation dims the model expects (after the batch axis); strings are dynamic axes. */
+    readonly observationDims: (number | string)[],
+    readonly batchSize: number,
+    /** The model's batch axis has a fixed size: the last batch is zero-padded to it. */
+    private readonly fixedBatch: boolean,
+    readonly device: DeviceChoice,
+    private readonly fixed: Record<string, Ort.Tensor>,
+  ) {}
+
+  static async load(model: Uint8Array | ArrayBuffer | URL | string, options: GeneralistOptions = {}): Promise<Generalist> {
+    const bytes = model instanceof Uint8Array ? model : model instanceof ArrayBuffer ? new Uint8Array(model) : await readBytes(model, 'ONNX model', 'INVALID_FILE');
+    const info = readGraphInfo(bytes);
+    const inputValue = pickInput(info, options.input);
+    const target = options.output ?? info.outputs[0]?.name;
+    if (!target) throw new SpecialistError('INVALID_FILE', 'The ONNX model has no outputs');
+    const needsEdit = (options.poolAxes?.length ?? 0) > 0 || !info.outputs.some((o) => o.name === target);
+    const exposed = needsEdit ? exposeTensor(bytes, target, { poolAxes: options.poolAxes }) : { model: bytes, output: target };
+    const [batchAxis, ...observationDims] = inputValue.shape ?? ['batch'];
+    const fixedBatch = typeof batchAxis === 'number';
+    const batchSize = fixedBatch ? batchAxis : (options.batchSize ?? DEFAULT_BATCH);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new SpecialistError('INVALID_ARGUMENT', `batchSize must be a positive integer, got ${batchSize}`);
+
+    const ort = await pickRuntime(options);
+    const fixed = makeFixedInputs(ort, info, inputValue.name, options.fixedInputs ?? {});
+    const canaryRows = fixedBatch ? batchSize : Math.min(batchSize, 4);
+    const { session, choice } = await createSession(ort, exposed.model, exposed.output, inputValue.name, observationDims, canaryRows, fixed, options);
+    return new Generalist(ort, session, await sha256Hex(bytes), inputValue.name, exposed.output, observationDims, batchSize, fixedBatch, choice, fixed);
+  }
+
+  /**
+   * Encodes observations `[n, T, ...obs]` (or `[N, ...obs]`) into latents `[n, T, d]` (or `[N, d]`),
+   * where d is the size of one embedding (pooled or flattened). Batched, with progress and abort.
+   */
+  async encode(observations: Tensor32, options: CallOptions = {}): Promise<Tensor32> {
+    const { data, shape } = observations;
+    const obsRank = this.observationDims.length;
+    if (!(data instanceof Float32Array)) throw new SpecialistError('INVALID_ARGUMENT', 'observations.data must be a Float32Array');
+    if (shape.length !== obsRank + 1 && shape.length !== obsRank + 2) {
+      throw new SpecialistError('SHAPE_MISMATCH', `observations have shape [${shape.join(', ')}]; the model input "${this.inputName}" takes [batch, ${this.observationDims.join(', ')}], so give [N, ${this.observationDims.join(', ')}] or [n, T, ${this.observationDims.join(', ')}]`, {
+        shape,
+        expected: this.observationDims,
+      });
+    }
+    const lead = shape.slice(0, shape.length - obsRank);
+    const obsShape = shape.slice(shape.length - obsRank);
+    this.observationDims.forEach((d, i) => {
+      if (typeof d === 'number' && d !== obsShape[i]) {
+        throw new SpecialistError('SHAPE_MISMATCH', `observation axis ${i + lead.length} has size ${obsShape[i]}, the model input "${this.inputName}" needs ${d}`, {
+          axis: i + lead.length,
+          size: obsShape[i],
+          expected: d,
+        });
+      }
+    });
+    if (data.length !== product(shape)) throw new SpecialistError('SHAPE_MISMATCH', `observations declare [${shape.join(', ')}] but hold ${data.length} values`);
+    const rows = product(lead);
+    const rowSize = product(obsShape);
+    let out: Float32Array | undefined;
+    let width = 0;
+    for (let start = 0; start < rows; start += this.batchSize) {
+      throwIfAborted(options.signal);
+      const end = Math.min(rows, start + this.batchSize);
+      const count = this.fixedBatch ? this.batchSize : end - start;
+      const batch = new Float32Array(count * rowSize);
+      batch.set(data.subarray(start * rowSize, end * rowSize));
+      const result = await this.session.run({ ...this.fixed, [this.inputName]: new this.ort.Tensor('float32', batch, [count, ...obsShape]) }, [this.outputName]);
+      const tensor = result[this.outputName];
+      const values = tensor.data as Float32Array;
+      if (!out) {
+        width = values.length / count;
+        out = new Float32Array(rows * width);
+      }
+      out.set(values.subarray(0, (end - start) * width), start * width);
+      tensor.dispose?.();
+      options.onProgress?.(end, rows);
+    }
+    return { data: out ?? new Float32Array(0), shape: [...lead, width] };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function pickInput(info: GraphInfo, name: string | undefined): GraphValue {
+  if (info.inputs.length === 0) throw new SpecialistError('INVALID_FILE', 'The ONNX model has no inputs');
+  if (name === undefined) return info.inputs[0];
+  const found = info.inputs.find((i) => i.name === name);
+  if (!found) throw new SpecialistError('INVALID_ARGUMENT', `The model has no input "${name}"; its inputs are ${info.inputs.map((i) => i.name).join(', ')}`, { input: name });
+  return found;
+}
+
+const ELEM_TYPES: Record<number, string> = { 1: 'float32', 2: 'uint8', 6: 'int32', 7: 'int64', 9: 'bool' };
+
+function makeFixedInputs(ort: OrtModule, info: GraphInfo, main: string, given: Record<string, FixedInput>): Record<string, Ort.Tensor> {
+  const out: Record<string, Ort.Tensor> = {};
+  for (const name of Object.keys(given)) {
+    if (!info.inputs.some((i) => i.name === name)) throw new SpecialistError('INVALID_ARGUMENT', `fixedInputs names "${name}", which is not a model input`, { input: name });
+  }
+  for (const input of info.inputs) {
+    if (input.name === main) continue;
+    const value = given[input.name];
+    if (!value) {
+      throw new SpecialistError('INVALID_ARGUMENT', `The model input "${input.name}" [${(input.shape ?? []).join(', ')}] needs a value: pass it in fixedInputs`, { input: input.name });
+    }
+    if (value.data.length !== product(value.dims)) throw new SpecialistError('SHAPE_MISMATCH', `fixedInputs.${input.name}: dims [${value.dims.join(', ')}] hold ${product(value.dims)} values, data has ${value.data.length}`);
+    input.shape?.forEach((d, i) => {
+      if (typeof d === 'number' && value.dims[i] !== d) {
+        throw new SpecialistError('SHAPE_MISMATCH', `fixedInputs.${input.name}: axis ${i} is ${value.dims[i]}, the model needs ${d}`, { input: input.name, axis: i });
+      }
+    });
+    const type = value.data instanceof Float32Array ? 'float32' : value.data instanceof Int32Array ? 'int32' : value.data instanceof BigInt64Array ? 'int64' : ELEM_TYPES[input.elemType] === 'bool' ? 'bool' : 'uint8';
+    out[input.name] = new ort.Tensor(type as 'float32', value.data as Float32Array, value.dims);
+  }
+  return out;
+}
+
+async function createWith(ort: OrtModule, model: Uint8Array, provider: 'webgpu' | 'wasm' | 'cpu'): Promise<Ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+  } catch (error) {
+    throw new SpecialistError('INVALID_FILE', `onnxruntime could not create a ${provider} session: ${(error as Error).message}`, { provider });
+  }
+}
+
+/** onnxruntime-node in Node when installed, else onnxruntime-web. */
+async function pickRuntime(options: GeneralistOptions): Promise<OrtModule> {
+  if (isNode && (options.device ?? 'auto') !== 'webgpu') {
+    const native = await loadOrtNode();
+    if (native) return native;
+  }
+  const ort = await loadOrtWeb();
+  if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
+  if (options.wasmBinary !== undefined) ort.env.wasm.wasmBinary = options.wasmBinary;
+  if (options.numThreads !== undefined) ort.env.wasm.numThreads = options.numThreads;
+  return ort;
+}
+
+async function createSession(
+  ort: OrtModule,
+  model: Uint8Array,
+  output: string,
+  inputName: string,
+  observationDims: (number | string)[],
+  canaryRows: number,
+  fixed: Record<string, Ort.Tensor>,
+  options: GeneralistOptions,
+): Promise<{ session: Ort.InferenceSession; choice: DeviceChoice }> {
+  const device = options.device ?? 'auto';
+  if (!['auto', 'webgpu', 'wasm'].includes(device)) throw new SpecialistError('INVALID_ARGUMENT', `device must be auto, webgpu or wasm, got ${device}`);
+  const wasm = async (reason: string): Promise<{ session: Ort.InferenceSession; choice: DeviceChoice }> => {
+    const backend: OrtBackend = ort === (await loadOrtNode()) ? 'onnxruntime-node' : 'onnxruntime-web';
+    return { session: await createWith(ort, model, backend === 'onnxruntime-node' ? 'cpu' : 'wasm'), choice: { device: 'wasm', backend, reason } };
+  };
+  if (isNode) {
+    if (device === 'webgpu') throw new SpecialistError('UNSUPPORTED_BUILD', 'WebGPU is not available in Node; use device "wasm" or "auto"', { device });
+    const native = ort === (await loadOrtNode());
+    return wasm(native ? 'Node: onnxruntime-node is installed (native CPU)' : 'Node: no WebGPU; onnxruntime-web wasm backend (install onnxruntime-node for native speed)');
+  }
+  if (device === 'wasm') return wasm('requested');
+  const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+  if (!adapter) {
+    if (device === 'webgpu') throw new SpecialistError('UNSUPPORTED_BUILD', 'WebGPU was requested but this browser offers no adapter', { device });
+    return wasm(gpu ? 'no WebGPU adapter' : 'no navigator.gpu in this browser');
+  }
+  let gpuSession: Ort.InferenceSession;
+  try {
+    gpuSession = await createWith(ort, model, 'webgpu');
+  } catch (error) {
+    if (device === 'webgpu') throw error;
+    return wasm(`WebGPU session failed: ${(error as Error).message}`);
+  }
+  if (device === 'webgpu') return { session: gpuSession, choice: { device: 'webgpu', backend: 'onnxruntime-web', reason: 'requested' } };
+  // 'auto': trust WebGPU only if it computes what wasm computes (fp16 drift, driver bugs).
+  const cpu = await wasm('');
+  const canary = { ...fixed, ...canaryBatch(ort, inputName, observationDims, canaryRows) };
+  const [a, b] = await Promise.all([gpuSession.run(canary, [output]), cpu.session.run(canary, [output])]);
+  const x = a[output].data as Float32Array;
+  const y = b[output].data as Float32Array;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < x.length; i++) {
+    diff = Math.max(diff, Math.abs(x[i] - y[i]));
+    scale = Math.max(scale, Math.abs(y[i]));
+  }
+  const tolerance = (options.canaryTolerance ?? 1e-3) * Math.max(1, scale);
+  if (diff <= tolerance) {
+    await cpu.session.release();
+    return { session: gpuSession, choice: { device: 'webgpu', backend: 'onnxruntime-web', reason: `WebGPU agrees with wasm on the canary (max |diff| ${diff.toExponential(2)})`, canaryMaxAbsDiff: diff } };
+  }
+  await gpuSession.release();
+  cpu.choice.reason = `WebGPU disagrees with wasm on the canary (max |diff| ${diff.toExponential(2)} > ${tolerance.toExponential(2)})`;
+  cpu.choice.canaryMaxAbsDiff = diff;
+  return cpu;
+}
+
+/** A small seeded input of the declared shape (dynamic axes as 8). */
+function canaryBatch(ort: OrtModule, inputName: string, observationDims: (number | string)[], rows: number): Record<string, Ort.Tensor> {
+  const rng = createRng(20260);
+  const dims = [rows, ...observationDims.map((d) => (typeof d === 'number' ? d : 8))];
+  return { [inputName]: new ort.Tensor('float32', Float32Array.from({ length: product(dims) }, () => rng.normal()), dims) };
+}
