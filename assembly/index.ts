@@ -3,3 +3,5 @@
 export { pairwiseMaxNorm, pairwiseSqEuclidean } from './distance';
 export { knnDistance, countWithinRadius } from './knn';
 export { gemm, columnMeans, covariance } from './linalg';
+export { blockDistances, nearestIndices, cmiCounts } from './cmi';
+export { denseForward, denseBackward, batchNormForward, batchNormBackward, adamStep, groupSoftThreshold, jacobianLayer, meanAbsRows, jacobianL1Backward } from './mlp';

@@ -4,9 +4,10 @@ import { Options, parseArgs } from './cli/args.ts';
 import type { CliIO, Command } from './cli/commands.ts';
 import { demoCommand } from './cli/demo-command.ts';
 import { kernelsCommand } from './cli/kernels-command.ts';
+import { specialistCommand } from './cli/specialist-command.ts';
 import { VERSION } from './version.ts';
 
-const commands: Command[] = [demoCommand, kernelsCommand];
+const commands: Command[] = [demoCommand, kernelsCommand, specialistCommand];
 
 function help(io: CliIO): void {
   io.out(`specialist ${VERSION}: generalist to specialist representations, on device\n`);

@@ -13,6 +13,17 @@ export { WorkerPool, type PoolOptions, type PoolStats, type RunOptions } from '.
 export { createRng, type Rng } from './random.ts';
 export { formatNpy, parseNpy, toFloat32, type NpyArray, type NpyDtype } from './io/npy.ts';
 export { VERSION } from './version.ts';
+export * from './specialist/index.ts';
+export { blocksWorld, type BlocksWorld, type BlocksWorldOptions } from './synthetic/blocks-world.ts';
+export { kernelRidgeR2, hungarian, meanCorrelation } from './metrics/identifiability.ts';
+export type { Activation, DenseLayer } from './kernels/mlp.ts';
 export { Generalist, type DeviceChoice, type FixedInput, type GeneralistDevice, type GeneralistOptions, type Tensor32 } from './generalist/generalist.ts';
 export { buildOnnxModel, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './onnx/builder.ts';
 export { exposeTensor, readGraphInfo, type GraphInfo } from './onnx/graph.ts';
+export type { CiQuery, CiResult, CiTest, CiPrepareContext, PreparedCiTest } from './structure/ci-test.ts';
+export { discoverTaskStructure, type StructureMethod, type StructureOptions, type StructureResult, type StructureRule } from './structure/discover.ts';
+export { fisherZ } from './structure/fisher-z.ts';
+export type { ArrayNd } from './structure/input.ts';
+export { linearColliderWorld, nonlinearWorld, type StructureWorld, type StructureWorldOptions } from './synthetic/structure-worlds.ts';
+export { generalistWorld, type GeneralistWorld, type GeneralistWorldOptions } from './synthetic/generalist-world.ts';
+export { structureMetrics } from './metrics/structure.ts';

@@ -32,6 +32,11 @@ export class Options {
   private readonly used = new Set<string>(['help', 'json']);
   constructor(private readonly parsed: ParsedArgs) {}
 
+  /** Positional words after the command name (subcommands). */
+  get positional(): string[] {
+    return this.parsed.positional;
+  }
+
   flag(name: string): boolean {
     this.used.add(name);
     return this.parsed.options.get(name) === true || this.parsed.options.get(name) === 'true';

@@ -1,7 +1,9 @@
 import { SpecialistError } from '../errors.ts';
+import { blockDistances, cmiCounts, nearestIndices } from './cmi.ts';
 import type { CallOptions } from './context.ts';
 import { knnDistance, countWithinRadius } from './knn.ts';
 import { columnMeans, covariance, gemm } from './linalg.ts';
+import { adamStep, batchNormBackward, batchNormForward, denseBackward, denseForward, groupSoftThreshold, jacobianL1Grad, mlpJacobian } from './mlp.ts';
 import { pairwiseDistances } from './pairwise.ts';
 import type { KernelRuntime } from './runtime.ts';
 
@@ -17,7 +19,9 @@ export interface KernelDefinition<I, O> {
   wasm(runtime: KernelRuntime, input: I, options?: CallOptions): O;
 }
 
-const definitions = { pairwiseDistances, knnDistance, countWithinRadius, gemm, columnMeans, covariance };
+const definitions = { pairwiseDistances, knnDistance, countWithinRadius, gemm, columnMeans, covariance, blockDistances, nearestIndices, cmiCounts,
+  denseForward, denseBackward, batchNormForward, batchNormBackward, adamStep, groupSoftThreshold, mlpJacobian, jacobianL1Grad,
+};
 
 type Definitions = typeof definitions;
 export type KernelName = keyof Definitions;

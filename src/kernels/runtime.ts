@@ -23,10 +23,26 @@ export interface KernelExports {
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number): void;
   columnMeans(x: number, n: number, d: number, means: number): void;
   covariance(x: number, n: number, d: number, ddof: number, means: number, centered: number, cov: number): void;
+  denseForward(x: number, n: number, din: number, w: number, dout: number, b: number, act: number, slope: number, pre: number, out: number): void;
+  denseBackward(x: number, n: number, din: number, w: number, dout: number, pre: number, out: number, gradOut: number, act: number, slope: number,
+    gradPre: number, gradW: number, gradB: number, gradX: number, accumulateX: number): void;
+  batchNormForward(x: number, n: number, d: number, eps: number, training: number, mean: number, invStd: number, out: number): void;
+  batchNormBackward(xhat: number, gradOut: number, n: number, d: number, invStd: number, sums: number, gradIn: number): void;
+  adamStep(param: number, grad: number, m: number, v: number, len: number, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number): void;
+  groupSoftThreshold(w: number, rows: number, cols: number, taus: number, norms: number): void;
+  jacobianLayer(jPrev: number, n: number, hPrev: number, din: number, w: number, hNext: number, pre: number, out: number, act: number, slope: number, jOut: number): void;
+  meanAbsRows(j: number, n: number, len: number, out: number): void;
+  jacobianL1Backward(j: number, pre: number, n: number, din: number, h: number, dy: number, w1: number, w2: number, act: number, slope: number, weight: number,
+    gw1: number, gw2: number, scratch: number): void;
+  blockDistances(data: number, n: number, cols: number, ncols: number, init: number, out: number, i0: number, i1: number): void;
+  nearestIndices(d: number, n: number, s: number, i0: number, i1: number, vals: number, out: number): void;
+  cmiCounts(xs: number, dx: number, n: number, nperm: number, dyz: number, dz: number, k: number, guess: number, i0: number, i1: number, scratch: number, eps: number, counts: number): void;
 }
 
 const EXPORT_NAMES: (keyof KernelExports)[] = [
   'pairwiseMaxNorm', 'pairwiseSqEuclidean', 'knnDistance', 'countWithinRadius', 'gemm', 'columnMeans', 'covariance',
+  'denseForward', 'denseBackward', 'batchNormForward', 'batchNormBackward', 'adamStep', 'groupSoftThreshold', 'jacobianLayer', 'meanAbsRows', 'jacobianL1Backward',
+  'blockDistances', 'nearestIndices', 'cmiCounts',
 ];
 
 /** One instance of the kernel module with its own memory. Not shared between threads. */

@@ -4,7 +4,11 @@ import type { CallOptions } from '../kernels/context.ts';
 import type { KernelInput, KernelName, KernelOutput } from '../kernels/registry.ts';
 import type { KernelOptions } from '../kernels/runtime.ts';
 import { isNode, spawnWorker, type WorkerHandle } from './endpoint.ts';
-import type { ProgressMessage, WorkerApi, WorkerInfo, WorkerInit, WorkerJob } from './protocol.ts';
+import type { CiResult } from '../structure/ci-test.ts';
+import type { CiBatchJob, FitSpecialistsJob, ProgressMessage, WorkerApi, WorkerInfo, WorkerInit, WorkerJob } from './protocol.ts';
+import { Specialists } from '../specialist/model.ts';
+import type { FitProgress } from '../specialist/fit.ts';
+import type { SpecialistOptions } from '../specialist/options.ts';
 import { withTransfer } from './transfer.ts';
 
 export interface PoolOptions {
@@ -44,6 +48,8 @@ interface Task {
   settled: boolean;
   slot?: Slot;
   progressPort?: MessagePort;
+  /** Receives the third element of rich progress messages (fitSpecialists). */
+  onDetail?(detail: unknown): void;
 }
 
 interface Slot {
@@ -130,6 +136,31 @@ export class WorkerPool {
     return this.submit({ kind: 'kernel', name, input }, options) as Promise<KernelOutput<N>>;
   }
 
+  /**
+   * Runs conditional-independence tests on one data set in one worker (prepare once, every query,
+   * dispose). Progress counts queries. See structure/parallel.ts to spread a run over the pool.
+   */
+  runCiBatch(batch: Omit<CiBatchJob, 'kind'>, options: RunOptions = {}): Promise<CiResult[]> {
+    return this.submit({ kind: 'ciBatch', ...batch }, options) as Promise<CiResult[]>;
+  }
+
+  /**
+   * fitSpecialists in a worker: progress reports epoch, loss, lambda and nonzeros per task; abort
+   * terminates the worker. Resolves to the fitted model.
+   */
+  async fitSpecialists(
+    latents: FitSpecialistsJob['latents'],
+    targets: FitSpecialistsJob['targets'],
+    options: SpecialistOptions = {},
+    call: { signal?: AbortSignal; onProgress?: (progress: FitProgress) => void; membership?: FitSpecialistsJob['membership']; transfer?: boolean } = {},
+  ): Promise<Specialists> {
+    const { onProgress, membership, ...run } = call;
+    const job: FitSpecialistsJob = { kind: 'fitSpecialists', latents, targets, membership, options };
+    const onDetail = onProgress ? (detail: unknown) => onProgress(detail as FitProgress) : undefined;
+    const bytes = (await this.submit(job, { ...run, onProgress: onProgress ? () => {} : undefined }, onDetail)) as Uint8Array;
+    return Specialists.deserialise(bytes);
+  }
+
   /** Ends every worker; queued and running jobs reject with ABORTED. */
   async close(): Promise<void> {
     this.closed = true;
@@ -144,11 +175,11 @@ export class WorkerPool {
     await this.close();
   }
 
-  private submit(job: WorkerJob, options: RunOptions): Promise<unknown> {
+  private submit(job: WorkerJob, options: RunOptions, onDetail?: (detail: unknown) => void): Promise<unknown> {
     if (this.closed) return Promise.reject(new SpecialistError('ABORTED', 'Worker pool closed', { reason: 'closed' }));
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
     return new Promise((resolve, reject) => {
-      const task: Task = { job, options, resolve, reject, settled: false };
+      const task: Task = { job, options, resolve, reject, settled: false, onDetail };
       options.signal?.addEventListener('abort', () => this.abort(task), { once: true });
       this.queue.push(task);
       this.pump();
@@ -242,7 +273,9 @@ export class WorkerPool {
     if (onProgress) {
       const channel = new MessageChannel();
       channel.port1.onmessage = (event: MessageEvent<ProgressMessage>) => {
-        if (!task.settled) onProgress(event.data[0], event.data[1]);
+        if (task.settled) return;
+        onProgress(event.data[0], event.data[1]);
+        if (event.data.length > 2) task.onDetail?.(event.data[2]);
       };
       task.progressPort = channel.port1;
       port = transfer(channel.port2, [channel.port2]);

@@ -4,6 +4,12 @@
 import type { KernelBuild } from '../kernels/builds.ts';
 import type { KernelName } from '../kernels/registry.ts';
 import type { KernelOptions } from '../kernels/runtime.ts';
+import type { Matrix } from '../kernels/matrix.ts';
+import type { CiQuery } from '../structure/ci-test.ts';
+import type { CiTestSpec } from '../structure/ci-spec.ts';
+import type { FitProgress } from '../specialist/fit.ts';
+import type { ShapedArray, TargetsInput } from '../specialist/data.ts';
+import type { SpecialistOptions } from '../specialist/options.ts';
 
 /** Sent once when a worker starts. URL sources travel as strings; bytes are copied per worker. */
 export interface WorkerInit {
@@ -15,8 +21,35 @@ export interface WorkerInfo {
   memoryMaximumBytes: number;
 }
 
+/**
+ * Conditional-independence tests on one data set: the worker prepares the test once, runs every
+ * query in order (progress: queries done / total) and disposes it. Resolves to CiResult[].
+ */
+export interface CiBatchJob {
+  kind: 'ciBatch';
+  test: CiTestSpec;
+  data: Matrix;
+  queries: CiQuery[];
+  /** The prepare seed; per-query randomness derives from it and the query, so batches may split freely. */
+  seed: number;
+  /** Tests in the whole run (not this batch), for permutation budgets. Default 1. */
+  family?: number;
+}
+
+/**
+ * Layer 2 training (fitSpecialists) in a worker. Progress messages carry a FitProgress as their third
+ * element (done = epoch, total = planned epochs). Resolves to the serialised model (Uint8Array).
+ */
+export interface FitSpecialistsJob {
+  kind: 'fitSpecialists';
+  latents: Matrix | ShapedArray;
+  targets: TargetsInput;
+  membership?: Matrix | ShapedArray;
+  options: SpecialistOptions;
+}
+
 /** A job for a worker. `kind` discriminates; later layers add their own kinds here. */
-export type WorkerJob = { kind: 'kernel'; name: KernelName; input: unknown };
+export type WorkerJob = { kind: 'kernel'; name: KernelName; input: unknown } | CiBatchJob | FitSpecialistsJob;
 
 /** What a worker exposes. Errors thrown here arrive as SpecialistError (see transfer.ts). */
 export interface WorkerApi {
@@ -32,4 +65,4 @@ export interface WorkerApi {
 }
 
 /** Posted on a job's progress port. */
-export type ProgressMessage = [done: number, total: number];
+export type ProgressMessage = [done: number, total: number] | [done: number, total: number, detail: FitProgress];

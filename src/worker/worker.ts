@@ -3,7 +3,10 @@
 import { expose } from 'comlink';
 import { SpecialistError } from '../errors.ts';
 import { runKernel } from '../kernels/registry.ts';
+import { fitSpecialists } from '../specialist/fit.ts';
 import { KernelRuntime } from '../kernels/runtime.ts';
+import type { CiResult } from '../structure/ci-test.ts';
+import { ciTestFromSpec } from '../structure/ci-spec.ts';
 import type { ProgressMessage, WorkerApi, WorkerInit, WorkerJob } from './protocol.ts';
 import { withTransfer } from './transfer.ts';
 import { isNode } from './endpoint.ts';
@@ -28,6 +31,28 @@ const api: WorkerApi = {
         case 'kernel': {
           const output = runKernel(requireRuntime(), job.name, job.input as never, { onProgress });
           return withTransfer(output);
+        }
+        case 'ciBatch': {
+          const prepared = ciTestFromSpec(job.test).prepare(job.data, { runtime: requireRuntime(), seed: job.seed });
+          try {
+            const results: CiResult[] = [];
+            onProgress?.(0, job.queries.length);
+            for (const query of job.queries) {
+              results.push(prepared.test(query, { family: job.family ?? 1 }));
+              onProgress?.(results.length, job.queries.length);
+            }
+            return results;
+          } finally {
+            prepared.dispose?.();
+          }
+        }
+        case 'fitSpecialists': {
+          const model = await fitSpecialists(job.latents, job.targets, job.options, {
+            kernels: requireRuntime(),
+            membership: job.membership,
+            onProgress: progress ? (p) => progress.postMessage([p.epoch, p.totalEpochs, p] satisfies ProgressMessage) : undefined,
+          });
+          return withTransfer(model.serialise());
         }
         default:
           throw new SpecialistError('INVALID_ARGUMENT', `Unknown job kind ${(job as { kind: string }).kind}`);

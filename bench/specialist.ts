@@ -1,0 +1,100 @@
+// npm run bench:specialist: the paper's ablation on the blocks world (issue 4). For each seed,
+// fitSpecialists with the group penalty (lambda auto) and without a penalty; per task, R^2 of a
+// kernel ridge regression from the task's specialist block s_hat[I_hat_k] to the true block s[I_k]
+// (want high) and to the true coordinates outside I_k (want low), and |I_hat_k| against |I_k|.
+// Then training throughput (samples/s, one epoch) of the stated architecture, with a PyTorch CPU
+// run of the same architecture beside it when /usr/bin/python3 has torch.
+// Environment: BENCH_SEEDS (10), BENCH_N (8000 rows), BENCH_EPOCHS (60).
+import { spawnSync } from 'node:child_process';
+import { writeDocTable } from './specialist-doc.ts';
+import { fitSpecialists } from '../src/specialist/fit.ts';
+import type { SpecialistOptions } from '../src/specialist/options.ts';
+import { blocksWorld } from '../src/synthetic/blocks-world.ts';
+import { kernelRidgeR2, type Columns } from '../src/metrics/identifiability.ts';
+import { machine, writeResult } from './util.ts';
+
+const seeds = Number(process.env.BENCH_SEEDS ?? 10);
+const n = Number(process.env.BENCH_N ?? 8000);
+const epochs = Number(process.env.BENCH_EPOCHS ?? 60);
+
+function columns(data: Float32Array, rows: number, cols: number, pick: number[]): Columns {
+  const out = new Float32Array(rows * pick.length);
+  for (let r = 0; r < rows; r++) pick.forEach((c, j) => (out[r * pick.length + j] = data[r * cols + c]));
+  return { data: out, rows, cols: pick.length };
+}
+
+interface TaskRow {
+  seed: number;
+  task: number;
+  trueSize: number;
+  estimatedSize: number;
+  support: number[];
+  r2Relevant: number;
+  r2Irrelevant: number;
+}
+
+async function ablation(label: string, options: SpecialistOptions) {
+  const rows: TaskRow[] = [];
+  const runs: { seed: number; lambda: number[]; ms: number; converged: boolean }[] = [];
+  for (let seed = 0; seed < seeds; seed++) {
+    const world = blocksWorld({ n, seed });
+    const K = world.truth.blocks.length;
+    const t0 = performance.now();
+    const model = await fitSpecialists({ data: world.z, shape: [n, world.dims] }, { data: world.y, shape: [n, K, world.signalDims] }, { ...options, seed, epochs });
+    runs.push({ seed, lambda: model.lambda, ms: performance.now() - t0, converged: model.converged });
+    const latents = { data: world.z, rows: n, cols: world.dims };
+    world.truth.blocks.forEach((block, task) => {
+      const specialist = model.transform(latents, task);
+      const outside = Array.from({ length: world.dims }, (_, i) => i).filter((i) => !block.includes(i));
+      const r2Relevant = kernelRidgeR2(specialist, columns(world.s, n, world.dims, block), { seed }).mean;
+      const r2Irrelevant = kernelRidgeR2(specialist, columns(world.s, n, world.dims, outside), { seed }).mean;
+      rows.push({ seed, task, trueSize: block.length, estimatedSize: specialist.cols, support: model.supports[task], r2Relevant, r2Irrelevant });
+    });
+    const last = rows.slice(-K);
+    console.error(`${label} seed ${seed}: lambda ${model.lambda.join(",")}, sizes ${last.map((r) => `${r.estimatedSize}/${r.trueSize}`).join(' ')}, R2 rel ${last.map((r) => r.r2Relevant.toFixed(2)).join(' ')}, irr ${last.map((r) => r.r2Irrelevant.toFixed(2)).join(' ')}, ${(runs.at(-1)!.ms / 1000).toFixed(1)} s`);
+  }
+  const mean = (f: (r: TaskRow) => number, filter: (r: TaskRow) => boolean = () => true) => {
+    const sel = rows.filter(filter);
+    return sel.reduce((a, r) => a + f(r), 0) / Math.max(1, sel.length);
+  };
+  const summary = {
+    meanR2Relevant: mean((r) => r.r2Relevant),
+    meanR2Irrelevant: mean((r) => r.r2Irrelevant),
+    exactSizeFraction: mean((r) => (r.estimatedSize === r.trueSize ? 1 : 0)),
+    exactSizeFractionOverlapping: mean((r) => (r.estimatedSize === r.trueSize ? 1 : 0), (r) => r.task < 2),
+    meanEstimatedSize: mean((r) => r.estimatedSize),
+    medianFitSeconds: [...runs].sort((a, b) => a.ms - b.ms)[runs.length >> 1].ms / 1000,
+  };
+  console.error(`${label}: ${JSON.stringify(summary)}`);
+  return { label, options, summary, runs, tasks: rows };
+}
+
+/** Samples/s of one training epoch (median of 5 epochs after one warm-up) of the default architecture. */
+async function throughput() {
+  const world = blocksWorld({ n: 10000, seed: 0 });
+  const stamps: number[] = [];
+  await fitSpecialists({ data: world.z, shape: [10000, 10] }, { data: world.y, shape: [10000, 3, 3] }, { penalty: 'none', epochs: 6, validationSplit: 0.2 }, {
+    onProgress: () => stamps.push(performance.now()),
+  });
+  const perEpoch = stamps.slice(1).map((t, i) => t - stamps[i]).sort((a, b) => a - b);
+  const ms = perEpoch[perEpoch.length >> 1];
+  const trainRows = Math.floor(8000 / 128) * 128;
+  return { samplesPerSecond: trainRows / (ms / 1000), epochMs: ms, trainRows };
+}
+
+function torchThroughput(): { samplesPerSecond?: number; epochMs?: number; note?: string } {
+  const r = spawnSync('/usr/bin/python3', ['bench/specialist_torch.py'], { encoding: 'utf8', timeout: 300000 });
+  if (r.status !== 0) return { note: `PyTorch column skipped: ${(r.stderr || r.error?.message || 'python3 failed').trim().split('\n').at(-1)}` };
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+}
+
+const architecture = 'encoder 10-64-64-10 (leaky ReLU 0.1), batch norm (no affine), decoder 10-64-64-10, 3 heads 10-32-3; batch 128, Adam, MSE; 8000 training rows';
+const withPenalty = await ablation('group penalty, lambda auto', { penalty: 'group', lambda: 'auto' });
+const without = await ablation('no penalty', { penalty: 'none' });
+const ours = await throughput();
+const torch = torchThroughput();
+console.error(`throughput: wasm ${ours.samplesPerSecond.toFixed(0)} samples/s; torch ${torch.samplesPerSecond?.toFixed(0) ?? torch.note}`);
+const file = writeResult('specialist', { machine: machine(), n, epochs, seeds, architecture, ablation: [withPenalty, without], throughput: { wasm: ours, torch } });
+console.error(`wrote ${file}`);
+
+writeDocTable();

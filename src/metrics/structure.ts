@@ -1,0 +1,69 @@
+// Agreement of an estimated segment-task relation with the truth (method.md section 4).
+
+import { SpecialistError } from '../errors.ts';
+
+/** A 0/1 relation: nested rows (N x M), or flat row-major data with its shape. */
+export type RelationInput = ArrayLike<ArrayLike<number>> | { data: ArrayLike<number>; shape: readonly [number, number] | readonly number[] };
+
+export interface StructureMetrics {
+  /** Share of cells that agree. */
+  accuracy: number;
+  /**
+   * Matthews correlation of the cells, in [-1, 1]. Defined as 0 when any of the four marginals
+   * (estimated positives or negatives, true positives or negatives) is empty, where the formula
+   * has 0 / 0: a constant estimate, or a truth of one class, carries no correlation.
+   */
+  mcc: number;
+  truePositives: number;
+  trueNegatives: number;
+  falsePositives: number;
+  falseNegatives: number;
+}
+
+function flatten(name: string, input: RelationInput): { data: ArrayLike<number>; rows: number; cols: number } {
+  if ('shape' in input && 'data' in input) {
+    const [rows, cols] = input.shape;
+    if (input.shape.length !== 2 || input.data.length !== rows * cols) {
+      throw new SpecialistError('SHAPE_MISMATCH', `${name} declares shape [${input.shape.join(', ')}] but holds ${input.data.length} values`, { argument: name, shape: [...input.shape], length: input.data.length });
+    }
+    return { data: input.data, rows, cols };
+  }
+  const rows = input.length;
+  const cols = rows > 0 ? input[0].length : 0;
+  const data = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    if (input[r].length !== cols) {
+      throw new SpecialistError('SHAPE_MISMATCH', `${name} row ${r} has ${input[r].length} entries, row 0 has ${cols}`, { argument: name, row: r });
+    }
+    for (let c = 0; c < cols; c++) data[r * cols + c] = input[r][c];
+  }
+  return { data, rows, cols };
+}
+
+/** Accuracy and MCC of `estimated` against `truth` (both N x M, nonzero meaning "serves"). */
+export function structureMetrics(estimated: RelationInput, truth: RelationInput): StructureMetrics {
+  const e = flatten('estimated', estimated);
+  const t = flatten('truth', truth);
+  if (e.rows !== t.rows || e.cols !== t.cols) {
+    throw new SpecialistError('SHAPE_MISMATCH', `estimated is ${e.rows} x ${e.cols} but truth is ${t.rows} x ${t.cols}`, { estimated: [e.rows, e.cols], truth: [t.rows, t.cols] });
+  }
+  if (e.data.length === 0) throw new SpecialistError('INVALID_ARGUMENT', 'relations are empty', { argument: 'truth' });
+  let tp = 0, tn = 0, fp = 0, fn = 0;
+  for (let i = 0; i < e.data.length; i++) {
+    const p = e.data[i] !== 0;
+    const q = t.data[i] !== 0;
+    if (p && q) tp++;
+    else if (p) fp++;
+    else if (q) fn++;
+    else tn++;
+  }
+  const denominator = (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn);
+  return {
+    accuracy: (tp + tn) / e.data.length,
+    mcc: denominator === 0 ? 0 : (tp * tn - fp * fn) / Math.sqrt(denominator),
+    truePositives: tp,
+    trueNegatives: tn,
+    falsePositives: fp,
+    falseNegatives: fn,
+  };
+}

@@ -1,0 +1,149 @@
+// Checks and standardises the inputs of fitSpecialists: latents [N, d], targets per task, and the
+// optional 0/1 membership [N, K]; splits rows into training and validation with the seed.
+import { SpecialistError } from '../errors.ts';
+import { checkFinite, type Matrix } from '../kernels/matrix.ts';
+import type { Rng } from '../random.ts';
+
+/** A float array with its shape, as read from .npy ([N, K] or [N, K, dy] for targets). */
+export interface ShapedArray {
+  data: ArrayLike<number>;
+  shape: number[];
+}
+
+/** One matrix per task (widths may differ), or one [N, K] / [N, K, dy] array. */
+export type TargetsInput = Matrix[] | ShapedArray;
+
+export interface TaskData {
+  /** Standardised targets [N, dy]. */
+  y: Float32Array;
+  dy: number;
+  mean: Float32Array;
+  std: Float32Array;
+  /** 1 where the row counts for this task. */
+  member: Uint8Array;
+}
+
+export interface FitData {
+  n: number;
+  d: number;
+  /** Standardised latents [N, d]. */
+  z: Float32Array;
+  zMean: Float32Array;
+  zStd: Float32Array;
+  tasks: TaskData[];
+}
+
+/** Fewest rows a task needs (after the validation split some must remain on both sides). */
+export const MIN_ROWS = 20;
+
+function asMatrix(name: string, m: Matrix | ShapedArray): { data: Float32Array; rows: number; cols: number } {
+  if (m && 'shape' in m) {
+    if (m.shape.length !== 2) throw new SpecialistError('SHAPE_MISMATCH', `${name} must be 2-D, got shape [${m.shape.join(', ')}]`, { argument: name });
+    return { data: Float32Array.from(m.data), rows: m.shape[0], cols: m.shape[1] };
+  }
+  if (!m || !ArrayLike(m.data)) throw new SpecialistError('INVALID_ARGUMENT', `${name} must be { data, rows, cols }`, { argument: name });
+  return { data: m.data instanceof Float32Array ? m.data : Float32Array.from(m.data as ArrayLike<number>), rows: m.rows, cols: m.cols };
+}
+
+function ArrayLike(v: unknown): boolean {
+  return ArrayBuffer.isView(v) || Array.isArray(v);
+}
+
+function checkShape(name: string, m: { data: Float32Array; rows: number; cols: number }): void {
+  if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.rows < 1 || m.cols < 1 || m.data.length !== m.rows * m.cols) {
+    throw new SpecialistError('SHAPE_MISMATCH', `${name} declares [${m.rows}, ${m.cols}] but holds ${m.data.length} values`, { argument: name });
+  }
+  checkFinite(name, m.data, m.cols);
+}
+
+function splitTargets(targets: TargetsInput, n: number): { data: Float32Array; rows: number; cols: number }[] {
+  if (Array.isArray(targets)) {
+    if (targets.length === 0) throw new SpecialistError('INVALID_ARGUMENT', 'targets must hold at least one task');
+    return targets.map((t, k) => asMatrix(`targets[${k}]`, t));
+  }
+  if (!targets || !Array.isArray(targets.shape)) throw new SpecialistError('INVALID_ARGUMENT', 'targets must be one matrix per task or { data, shape: [N, K] | [N, K, dy] }');
+  const { shape } = targets;
+  if (shape.length !== 2 && shape.length !== 3) throw new SpecialistError('SHAPE_MISMATCH', `targets must have shape [N, K] or [N, K, dy], got [${shape.join(', ')}]`);
+  const [rows, K] = shape;
+  const dy = shape[2] ?? 1;
+  if (rows !== n) throw new SpecialistError('SHAPE_MISMATCH', `targets have ${rows} rows, latents ${n}`, { targets: rows, latents: n });
+  if (targets.data.length !== rows * K * dy) throw new SpecialistError('SHAPE_MISMATCH', `targets declare [${shape.join(', ')}] but hold ${targets.data.length} values`);
+  return Array.from({ length: K }, (_, k) => {
+    const data = new Float32Array(rows * dy);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < dy; j++) data[r * dy + j] = targets.data[(r * K + k) * dy + j];
+    return { data, rows, cols: dy };
+  });
+}
+
+/** Column means and standard deviations over the rows where `use` is 1 (all rows when absent). */
+export function columnStats(data: Float32Array, rows: number, cols: number, use?: Uint8Array): { mean: Float32Array; std: Float32Array } {
+  const mean = new Float64Array(cols), sq = new Float64Array(cols);
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    if (use && !use[r]) continue;
+    count++;
+    for (let c = 0; c < cols; c++) mean[c] += data[r * cols + c];
+  }
+  for (let c = 0; c < cols; c++) mean[c] /= Math.max(1, count);
+  for (let r = 0; r < rows; r++) {
+    if (use && !use[r]) continue;
+    for (let c = 0; c < cols; c++) sq[c] += (data[r * cols + c] - mean[c]) ** 2;
+  }
+  // A constant column keeps std 1, so it standardises to zeros instead of NaN.
+  const std = Float32Array.from(sq, (s) => (s > 0 ? Math.sqrt(s / Math.max(1, count)) : 1));
+  return { mean: Float32Array.from(mean), std };
+}
+
+export function standardise(data: Float32Array, cols: number, mean: Float32Array, std: Float32Array): Float32Array {
+  return data.map((v, i) => (v - mean[i % cols]) / std[i % cols]);
+}
+
+export function prepareData(latents: Matrix | ShapedArray, targets: TargetsInput, membership?: Matrix | ShapedArray): FitData {
+  const z = asMatrix('latents', latents);
+  checkShape('latents', z);
+  const parts = splitTargets(targets, z.rows);
+  parts.forEach((t, k) => {
+    checkShape(`targets[${k}]`, t);
+    if (t.rows !== z.rows) throw new SpecialistError('SHAPE_MISMATCH', `targets[${k}] has ${t.rows} rows, latents ${z.rows}`, { task: k });
+  });
+  const K = parts.length;
+  let member: Uint8Array[] = parts.map(() => new Uint8Array(z.rows).fill(1));
+  if (membership !== undefined) {
+    const m = asMatrix('membership', membership);
+    checkShape('membership', m);
+    if (m.rows !== z.rows || m.cols !== K) throw new SpecialistError('SHAPE_MISMATCH', `membership is [${m.rows}, ${m.cols}], expected [${z.rows}, ${K}] (rows x tasks)`);
+    const bad = m.data.findIndex((v) => v !== 0 && v !== 1);
+    if (bad >= 0) {
+      throw new SpecialistError('INVALID_ARGUMENT', `membership must hold only 0 and 1; row ${Math.floor(bad / K)}, task ${bad % K} holds ${m.data[bad]}`, { row: Math.floor(bad / K), task: bad % K });
+    }
+    member = parts.map((_, k) => Uint8Array.from({ length: z.rows }, (_, r) => m.data[r * K + k]));
+  }
+  if (z.rows < MIN_ROWS) throw new SpecialistError('SHAPE_MISMATCH', `fitSpecialists needs at least ${MIN_ROWS} rows, got ${z.rows}`, { rows: z.rows });
+  member.forEach((m, k) => {
+    const count = m.reduce((a, b) => a + b, 0);
+    if (count < MIN_ROWS) throw new SpecialistError('SHAPE_MISMATCH', `task ${k} has ${count} member rows; it needs at least ${MIN_ROWS}`, { task: k, rows: count });
+  });
+  const zs = columnStats(z.data, z.rows, z.cols);
+  const tasks = parts.map((t, k) => {
+    const s = columnStats(t.data, t.rows, t.cols, member[k]);
+    return { y: standardise(t.data, t.cols, s.mean, s.std), dy: t.cols, mean: s.mean, std: s.std, member: member[k] };
+  });
+  return { n: z.rows, d: z.cols, z: standardise(z.data, z.cols, zs.mean, zs.std), zMean: zs.mean, zStd: zs.std, tasks };
+}
+
+/** A seeded shuffle of the rows, split into training and validation indices. */
+export function splitRows(n: number, fraction: number, rng: Rng): { train: Int32Array; validation: Int32Array } {
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  shuffle(order, rng);
+  const nVal = Math.max(1, Math.min(n - 2, Math.round(n * fraction)));
+  return { validation: order.slice(0, nVal).sort(), train: order.slice(nVal).sort() };
+}
+
+export function shuffle(a: Int32Array, rng: Rng): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}

@@ -1,0 +1,160 @@
+// The fitted model: everything needed to transform and predict, with plain TypeScript inference
+// (a forward pass per row is a few thousand multiply-adds; no kernel runtime needed to deploy).
+import { SpecialistError } from '../errors.ts';
+import { checkMatrix, type Matrix } from '../kernels/matrix.ts';
+import { act64 } from '../kernels/mlp.ts';
+import { SLOPE, type LayerWeights } from './network.ts';
+import type { Penalty } from './options.ts';
+import { deserialiseModel, serialiseModel } from './format.ts';
+
+export interface ValidationPoint {
+  phase: 'dense' | 'path' | 'refit';
+  epoch: number;
+  /** Each task's lambda. */
+  lambda: number[];
+  reconstruction: number;
+  tasks: number[];
+  /** s_hat coordinates each head still reads (non-zero input rows). */
+  nonzeros: number[];
+}
+
+export interface LossCurves {
+  /** Mean training loss per epoch, in order, across every phase. */
+  train: number[];
+  /** Validation losses after each phase or path stage. */
+  validation: ValidationPoint[];
+}
+
+export interface SpecialistsState {
+  d: number;
+  latentDims: number;
+  encoderWidths: number[];
+  headWidth: number;
+  taskDims: number[];
+  penalty: Penalty;
+  zMean: Float32Array;
+  zStd: Float32Array;
+  yMean: Float32Array[];
+  yStd: Float32Array[];
+  encoder: LayerWeights[];
+  decoder: LayerWeights[];
+  heads: LayerWeights[][];
+  bnMean: Float32Array;
+  bnInvStd: Float32Array;
+  /** Per task: mean |d y / d s_hat_j| over the training rows, summed over outputs. */
+  importance: Float32Array[];
+  supports: number[][];
+  /** The lambda chosen for each task. */
+  lambda: number[];
+  threshold: number;
+  converged: boolean;
+  curves: LossCurves;
+}
+
+function forwardLayers(layers: LayerWeights[], x: Float64Array, rows: number): Float64Array {
+  let h = x;
+  for (const l of layers) {
+    const out = new Float64Array(rows * l.dout);
+    for (let r = 0; r < rows; r++) {
+      for (let o = 0; o < l.dout; o++) {
+        let s = l.b[o];
+        for (let p = 0; p < l.din; p++) s += h[r * l.din + p] * l.w[p * l.dout + o];
+        out[r * l.dout + o] = act64(s, l.activation, SLOPE);
+      }
+    }
+    h = out;
+  }
+  return h;
+}
+
+export class Specialists {
+  constructor(readonly state: SpecialistsState) {}
+
+  /** Per task, the s_hat coordinates its head reads (ascending). */
+  get supports(): number[][] {
+    return this.state.supports.map((s) => [...s]);
+  }
+  /** The lambda chosen for each task (all equal for a given lambda; 0 without penalty). */
+  get lambda(): number[] {
+    return [...this.state.lambda];
+  }
+  get converged(): boolean {
+    return this.state.converged;
+  }
+  get lossCurves(): LossCurves {
+    return this.state.curves;
+  }
+  get latentDims(): number {
+    return this.state.latentDims;
+  }
+  get tasks(): number {
+    return this.state.taskDims.length;
+  }
+
+  private checkTask(task: number): void {
+    if (!Number.isInteger(task) || task < 0 || task >= this.tasks) {
+      throw new SpecialistError('INVALID_ARGUMENT', `task must be an integer in [0, ${this.tasks - 1}], got ${task}`, { task });
+    }
+  }
+
+  private sHat(latents: Matrix): Float64Array {
+    checkMatrix('latents', latents);
+    const { d, zMean, zStd, encoder, bnMean, bnInvStd, latentDims } = this.state;
+    if (latents.cols !== d) throw new SpecialistError('SHAPE_MISMATCH', `latents have ${latents.cols} columns; the model was fitted on ${d}`, { cols: latents.cols, d });
+    const x = Float64Array.from(latents.data, (v, i) => (v - zMean[i % d]) / zStd[i % d]);
+    const e = forwardLayers(encoder, x, latents.rows);
+    for (let q = 0; q < e.length; q++) e[q] = (e[q] - bnMean[q % latentDims]) * bnInvStd[q % latentDims];
+    return e;
+  }
+
+  /** s_hat [N, latentDims], or with `task` only that task's block [N, |support|] (columns in support order). */
+  transform(latents: Matrix, task?: number): Matrix {
+    const s = this.sHat(latents);
+    const dh = this.state.latentDims;
+    if (task === undefined) return { data: Float32Array.from(s), rows: latents.rows, cols: dh };
+    this.checkTask(task);
+    const cols = this.state.supports[task];
+    const out = new Float32Array(latents.rows * cols.length);
+    for (let r = 0; r < latents.rows; r++) cols.forEach((c, j) => (out[r * cols.length + j] = s[r * dh + c]));
+    return { data: out, rows: latents.rows, cols: cols.length };
+  }
+
+  /** Task k's prediction [N, dy] in the targets' original units. */
+  predict(latents: Matrix, task: number): Matrix {
+    this.checkTask(task);
+    const s = this.sHat(latents);
+    const y = forwardLayers(this.state.heads[task], s, latents.rows);
+    const dy = this.state.taskDims[task];
+    const { yMean, yStd } = this.state;
+    return { data: Float32Array.from(y, (v, i) => v * yStd[task][i % dy] + yMean[task][i % dy]), rows: latents.rows, cols: dy };
+  }
+
+  /** The versioned, checksummed binary model (see format.ts). */
+  serialise(): Uint8Array {
+    return serialiseModel(this.state);
+  }
+
+  /** Loads serialise()'s bytes; anything truncated, corrupted or of another version is INVALID_FILE. */
+  static deserialise(bytes: Uint8Array): Specialists {
+    return new Specialists(deserialiseModel(bytes));
+  }
+
+  /** Reconstruction of z_hat from s_hat, in the latents' units. */
+  reconstruct(latents: Matrix): Matrix {
+    const s = this.sHat(latents);
+    const { d, zMean, zStd, decoder } = this.state;
+    const z = forwardLayers(decoder, s, latents.rows);
+    return { data: Float32Array.from(z, (v, i) => v * zStd[i % d] + zMean[i % d]), rows: latents.rows, cols: d };
+  }
+}
+
+/** Support of one task: coordinates whose importance exceeds threshold x the largest. */
+export function supportFrom(importance: Float32Array, threshold: number): number[] {
+  const max = Math.max(0, ...importance);
+  if (max === 0) return [];
+  const out: number[] = [];
+  importance.forEach((v, j) => {
+    if (v > threshold * max) out.push(j);
+  });
+  return out;
+}

@@ -1,0 +1,149 @@
+// Dense layers whose parameters, gradients, Adam moments and batch activations live in kernel
+// memory for the whole fit, so a training step is a sequence of kernel calls with no copying.
+import { ACTIVATION_CODES, type Activation } from '../kernels/mlp.ts';
+import type { KernelMemory } from '../kernels/memory.ts';
+import type { KernelExports } from '../kernels/runtime.ts';
+import type { Rng } from '../random.ts';
+
+export const SLOPE = 0.1;
+
+/** A plain copy of one layer's parameters (for snapshots, the model file and TS inference). */
+export interface LayerWeights {
+  din: number;
+  dout: number;
+  activation: Activation;
+  w: Float32Array;
+  b: Float32Array;
+}
+
+export class ResidentDense {
+  readonly w: number;
+  readonly b: number;
+  readonly gw: number;
+  readonly gb: number;
+  private readonly moments: number[];
+  /** Batch buffers [maxRows, dout]. */
+  readonly pre: number;
+  readonly out: number;
+  readonly gradPre: number;
+  readonly act: number;
+
+  constructor(
+    private readonly mem: KernelMemory,
+    readonly din: number,
+    readonly dout: number,
+    readonly activation: Activation,
+    maxRows: number,
+  ) {
+    const size = din * dout * 4;
+    this.w = mem.alloc(size);
+    this.b = mem.alloc(dout * 4);
+    this.gw = mem.alloc(size);
+    this.gb = mem.alloc(dout * 4);
+    this.moments = [mem.alloc(size), mem.alloc(size), mem.alloc(dout * 4), mem.alloc(dout * 4)];
+    this.pre = mem.alloc(maxRows * dout * 4);
+    this.out = activation === 'identity' ? this.pre : mem.alloc(maxRows * dout * 4);
+    this.gradPre = mem.alloc(maxRows * dout * 4);
+    this.act = ACTIVATION_CODES[activation];
+  }
+
+  /** He-style initialisation from the seeded generator; biases zero; Adam moments zero. */
+  init(rng: Rng): void {
+    const gain = this.activation === 'tanh' ? 1 : Math.sqrt(2);
+    const std = gain / Math.sqrt(this.din);
+    const w = this.mem.f32(this.w, this.din * this.dout);
+    for (let i = 0; i < w.length; i++) w[i] = rng.normal() * std;
+    this.mem.f32(this.b, this.dout).fill(0);
+    this.resetMoments();
+  }
+
+  resetMoments(): void {
+    const [mw, vw, mb, vb] = this.moments;
+    this.mem.f32(mw, this.din * this.dout).fill(0);
+    this.mem.f32(vw, this.din * this.dout).fill(0);
+    this.mem.f32(mb, this.dout).fill(0);
+    this.mem.f32(vb, this.dout).fill(0);
+  }
+
+  forward(k: KernelExports, x: number, rows: number): number {
+    k.denseForward(x, rows, this.din, this.w, this.dout, this.b, this.act, SLOPE, this.pre, this.out);
+    return this.out;
+  }
+
+  /** gradOut [rows, dout] -> parameter gradients, and gradX (added into when accumulate). */
+  backward(k: KernelExports, x: number, rows: number, gradOut: number, gradX: number, accumulate: boolean): void {
+    k.denseBackward(x, rows, this.din, this.w, this.dout, this.pre, this.out, gradOut, this.act, SLOPE, this.gradPre, this.gw, this.gb, gradX, accumulate ? 1 : 0);
+  }
+
+  adam(k: KernelExports, lr: number, step: number): void {
+    const [mw, vw, mb, vb] = this.moments;
+    const bc1 = 1 - 0.9 ** step, bc2 = 1 - 0.999 ** step;
+    k.adamStep(this.w, this.gw, mw, vw, this.din * this.dout, lr, 0.9, 0.999, 1e-8, bc1, bc2);
+    k.adamStep(this.b, this.gb, mb, vb, this.dout, lr, 0.9, 0.999, 1e-8, bc1, bc2);
+  }
+
+  read(): LayerWeights {
+    return {
+      din: this.din,
+      dout: this.dout,
+      activation: this.activation,
+      w: this.mem.f32(this.w, this.din * this.dout).slice(),
+      b: this.mem.f32(this.b, this.dout).slice(),
+    };
+  }
+
+  write(weights: LayerWeights): void {
+    this.mem.f32(this.w, this.din * this.dout).set(weights.w);
+    this.mem.f32(this.b, this.dout).set(weights.b);
+  }
+}
+
+/** A chain of resident layers: hidden layers with `hidden` activation, the last one linear. */
+export class ResidentMlp {
+  readonly layers: ResidentDense[];
+  constructor(mem: KernelMemory, widths: number[], hidden: Activation, maxRows: number) {
+    this.layers = widths.slice(1).map((dout, i) => new ResidentDense(mem, widths[i], dout, i === widths.length - 2 ? 'identity' : hidden, maxRows));
+  }
+
+  get output(): number {
+    return this.layers[this.layers.length - 1].out;
+  }
+
+  init(rng: Rng): void {
+    for (const l of this.layers) l.init(rng);
+  }
+
+  forward(k: KernelExports, x: number, rows: number): number {
+    let h = x;
+    for (const l of this.layers) h = l.forward(k, h, rows);
+    return h;
+  }
+
+  /** Backward from dL/d output; gradX (0 for none) receives or accumulates dL/d x. */
+  backward(k: KernelExports, x: number, rows: number, gradOut: number, gradX: number, accumulate: boolean, scratch: [number, number]): void {
+    let g = gradOut;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const l = this.layers[i];
+      const input = i === 0 ? x : this.layers[i - 1].out;
+      const target = i === 0 ? gradX : scratch[i % 2];
+      l.backward(k, input, rows, g, target, i === 0 ? accumulate : false);
+      g = target;
+    }
+  }
+
+  adam(k: KernelExports, lr: number, step: number): void {
+    for (const l of this.layers) l.adam(k, lr, step);
+  }
+
+  read(): LayerWeights[] {
+    return this.layers.map((l) => l.read());
+  }
+
+  write(weights: LayerWeights[]): void {
+    this.layers.forEach((l, i) => l.write(weights[i]));
+  }
+
+  resetMoments(): void {
+    for (const l of this.layers) l.resetMoments();
+  }
+}

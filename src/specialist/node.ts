@@ -1,0 +1,24 @@
+// Model files in Node: atomic writes, typed errors on reads.
+import { readFile } from 'node:fs/promises';
+import { SpecialistError } from '../errors.ts';
+import { writeFileAtomic } from '../io/npy-file.ts';
+import { Specialists } from './model.ts';
+
+export async function saveSpecialists(path: string, model: Specialists): Promise<void> {
+  await writeFileAtomic(path, model.serialise());
+}
+
+export async function loadSpecialists(path: string): Promise<Specialists> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new SpecialistError('INVALID_FILE', `${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { file: path });
+  }
+  try {
+    return Specialists.deserialise(bytes);
+  } catch (error) {
+    if (error instanceof SpecialistError) throw new SpecialistError(error.code, `${path}: ${error.message}`, { ...error.details, file: path });
+    throw error;
+  }
+}

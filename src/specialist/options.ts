@@ -1,0 +1,100 @@
+// Options of fitSpecialists, their defaults, and their validation.
+import { SpecialistError } from '../errors.ts';
+
+export type Penalty = 'group' | 'jacobian' | 'none';
+
+export interface SpecialistOptions {
+  /** Coordinates of s_hat. Default: the latent width d (s_hat can hold all of z_hat). */
+  latentDims?: number;
+  /** Hidden widths of the encoder z_hat -> s_hat; the decoder mirrors them. Default [64, 64]. */
+  encoderWidths?: number[];
+  /** Hidden width of each task head (one hidden layer). Default 32. */
+  headWidth?: number;
+  /**
+   * Sparsity strength, or 'auto' (default): the largest lambda on a doubling grid whose validation
+   * task loss stays within `tolerance` of the unregularised fit. With penalty 'group', each Adam
+   * step is followed by a proximal step shrinking the norm of each head input row by
+   * learningRate * lambda, so lambda is in units of Adam steps (a row survives when its loss
+   * gradient keeps pointing the same way); sensible values are 0.02-2.
+   */
+  lambda?: number | 'auto';
+  /** 'group' (default): proximal group lasso on the head input rows; 'jacobian': l1 on the head's input Jacobian; 'none'. */
+  penalty?: Penalty;
+  /** Training epochs of the dense fit (and of the final fit at the chosen lambda). Default 120. */
+  epochs?: number;
+  /** Default 128. */
+  batchSize?: number;
+  /** Adam learning rate. Default 2e-3. */
+  learningRate?: number;
+  /** Weight of the reconstruction loss of z_hat against the task losses. Default 1. */
+  reconstructionWeight?: number;
+  /** A coordinate is in a task's support when its mean |Jacobian| exceeds threshold x the task's largest. Default 0.05. */
+  threshold?: number;
+  /**
+   * lambda 'auto': a lambda is accepted while every task's validation loss (standardised targets, so
+   * 1 is the variance) stays below (1 + tolerance) x its best loss so far (the unregularised fit or
+   * an accepted smaller lambda) + 0.01. Default 0.5: dropping a coordinate the task needs costs
+   * several times its loss, dropping a spare one a few percent.
+   */
+  tolerance?: number;
+  /** Rows held out for validation (and lambda 'auto'). Default 0.2. */
+  validationSplit?: number;
+  /** Default 0. */
+  seed?: number;
+}
+
+export interface ResolvedOptions {
+  latentDims: number;
+  encoderWidths: number[];
+  headWidth: number;
+  lambda: number | 'auto';
+  penalty: Penalty;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  reconstructionWeight: number;
+  threshold: number;
+  tolerance: number;
+  validationSplit: number;
+  seed: number;
+}
+
+function bad(name: string, message: string, value: unknown): SpecialistError {
+  return new SpecialistError('INVALID_ARGUMENT', `${name} ${message}, got ${JSON.stringify(value)}`, { option: name, value });
+}
+
+function int(name: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw bad(name, `must be an integer in [${min}, ${max}]`, v);
+  return v;
+}
+
+function num(name: string, v: number, min: number, max: number, openMin = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (openMin && v === min)) throw bad(name, `must be a number in ${openMin ? '(' : '['}${min}, ${max}]`, v);
+  return v;
+}
+
+export function resolveOptions(options: SpecialistOptions, latentWidth: number): ResolvedOptions {
+  const o = options ?? {};
+  const encoderWidths = o.encoderWidths ?? [64, 64];
+  if (!Array.isArray(encoderWidths)) throw bad('encoderWidths', 'must be an array of widths', encoderWidths);
+  encoderWidths.forEach((w, i) => int(`encoderWidths[${i}]`, w, 1, 4096));
+  const lambda = o.lambda ?? 'auto';
+  if (lambda !== 'auto') num('lambda', lambda as number, 0, 1e6);
+  const penalty = o.penalty ?? 'group';
+  if (!['group', 'jacobian', 'none'].includes(penalty)) throw bad('penalty', "must be 'group', 'jacobian' or 'none'", penalty);
+  return {
+    latentDims: int('latentDims', o.latentDims ?? latentWidth, 1, 1024),
+    encoderWidths,
+    headWidth: int('headWidth', o.headWidth ?? 32, 1, 4096),
+    lambda,
+    penalty,
+    epochs: int('epochs', o.epochs ?? 120, 1, 100000),
+    batchSize: int('batchSize', o.batchSize ?? 128, 2, 65536),
+    learningRate: num('learningRate', o.learningRate ?? 2e-3, 0, 1, true),
+    reconstructionWeight: num('reconstructionWeight', o.reconstructionWeight ?? 1, 0, 1e6),
+    threshold: num('threshold', o.threshold ?? 0.05, 0, 1, true),
+    tolerance: num('tolerance', o.tolerance ?? 0.5, 0, 100, true),
+    validationSplit: num('validationSplit', o.validationSplit ?? 0.2, 0, 0.9, true),
+    seed: num('seed', o.seed ?? 0, -(2 ** 52), 2 ** 52),
+  };
+}

@@ -1,0 +1,325 @@
+// One training run of the specialist network on resident kernel buffers:
+//   z_hat -> encoder -> batch norm (no affine) -> s_hat -> decoder -> z_hat (reconstruction)
+//                                                     \-> head_k -> y_k  (task k, member rows only)
+// Each minibatch step is forward, backward, Adam, then the proximal group step on the heads' input
+// rows (the penalty acts on exact norms, which Adam's rescaling cannot undo).
+import type { KernelMemory } from '../kernels/memory.ts';
+import type { KernelExports } from '../kernels/runtime.ts';
+import type { Rng } from '../random.ts';
+import type { FitData } from './data.ts';
+import { shuffle } from './data.ts';
+import { ResidentMlp, SLOPE, type LayerWeights } from './network.ts';
+import type { Penalty } from './options.ts';
+
+export interface TrainerConfig {
+  latentDims: number;
+  encoderWidths: number[];
+  headWidth: number;
+  batchSize: number;
+  learningRate: number;
+  reconstructionWeight: number;
+  penalty: Penalty;
+}
+
+export interface Snapshot {
+  encoder: LayerWeights[];
+  decoder: LayerWeights[];
+  heads: LayerWeights[][];
+}
+
+export interface Losses {
+  reconstruction: number;
+  /** Mean squared error per task on standardised targets (member rows only). */
+  tasks: number[];
+}
+
+/** Row mask value that the proximal step treats as "always remove". */
+const REMOVED = 3.0e38;
+const BN_EPS = 1e-5;
+
+export class Trainer {
+  readonly encoder: ResidentMlp;
+  readonly decoder: ResidentMlp;
+  readonly heads: ResidentMlp[];
+  /** Per task: 0/1 over s_hat coordinates; a 0 row of the head's first layer is held at zero. */
+  readonly allowed: Uint8Array[];
+  private readonly B: number;
+  private readonly dh: number;
+  private readonly p: Record<string, number> = {};
+  private readonly yb: number[];
+  private readonly gy: number[];
+  private adamStep = 0;
+  popMean = new Float32Array(0);
+  popInvStd = new Float32Array(0);
+
+  constructor(
+    private readonly k: KernelExports,
+    private readonly mem: KernelMemory,
+    private readonly data: FitData,
+    private readonly train: Int32Array,
+    private readonly cfg: TrainerConfig,
+  ) {
+    const { d, tasks } = data;
+    const dh = cfg.latentDims;
+    this.dh = dh;
+    this.B = Math.min(cfg.batchSize, train.length);
+    const B = this.B;
+    this.encoder = new ResidentMlp(mem, [d, ...cfg.encoderWidths, dh], 'leakyRelu', B);
+    this.decoder = new ResidentMlp(mem, [dh, ...[...cfg.encoderWidths].reverse(), d], 'leakyRelu', B);
+    this.heads = tasks.map((t) => new ResidentMlp(mem, [dh, cfg.headWidth, t.dy], 'leakyRelu', B));
+    this.allowed = tasks.map(() => new Uint8Array(dh).fill(1));
+    const widest = Math.max(d, dh, cfg.headWidth, ...cfg.encoderWidths, ...tasks.map((t) => t.dy));
+    const alloc = (name: string, floats: number) => (this.p[name] = mem.alloc(floats * 4));
+    alloc('zb', B * d);
+    alloc('gz', B * d);
+    alloc('s', B * dh);
+    alloc('gs', B * dh);
+    alloc('ge', B * dh);
+    alloc('mean', dh);
+    alloc('invStd', dh);
+    alloc('popMean', dh);
+    alloc('popInvStd', dh);
+    alloc('sums', 2 * dh);
+    alloc('scratchA', B * widest);
+    alloc('scratchB', B * widest);
+    alloc('taus', dh);
+    alloc('norms', dh);
+    this.yb = tasks.map((t) => mem.alloc(B * t.dy * 4));
+    this.gy = tasks.map((t) => mem.alloc(B * t.dy * 4));
+    if (cfg.penalty === 'jacobian') {
+      alloc('j1', B * cfg.headWidth * dh);
+      alloc('j2', B * Math.max(...tasks.map((t) => t.dy)) * dh);
+      alloc('jscratch', cfg.headWidth * (1 + 2 * Math.max(...tasks.map((t) => t.dy))));
+    }
+  }
+
+  get batchesPerEpoch(): number {
+    return Math.max(1, Math.floor(this.train.length / this.B));
+  }
+
+  init(rng: Rng): void {
+    this.encoder.init(rng);
+    this.decoder.init(rng);
+    for (const h of this.heads) h.init(rng);
+    this.adamStep = 0;
+  }
+
+  /**
+   * One epoch over shuffled training rows. `lambdaAt(b)` is each task's penalty strength at batch b.
+   * `rowWeights[k][j]` scales the proximal threshold of head k's input row j. Returns the mean loss.
+   */
+  epoch(rng: Rng, lambdaAt: (batch: number) => number[], rowWeights?: Float32Array[]): number {
+    const order = this.train.slice();
+    shuffle(order, rng);
+    let total = 0;
+    const batches = this.batchesPerEpoch;
+    for (let b = 0; b < batches; b++) total += this.step(order.subarray(b * this.B, (b + 1) * this.B), lambdaAt(b), rowWeights);
+    return total / batches;
+  }
+
+  private gather(rows: Int32Array): void {
+    const { d, z, tasks } = this.data;
+    const zb = this.mem.f32(this.p.zb, rows.length * d);
+    rows.forEach((r, i) => zb.set(z.subarray(r * d, (r + 1) * d), i * d));
+    tasks.forEach((t, k) => {
+      const yb = this.mem.f32(this.yb[k], rows.length * t.dy);
+      rows.forEach((r, i) => yb.set(t.y.subarray(r * t.dy, (r + 1) * t.dy), i * t.dy));
+    });
+  }
+
+  private step(rows: Int32Array, lambda: number[], rowWeights?: Float32Array[]): number {
+    const { k, mem, p, dh, cfg } = this;
+    const n = rows.length;
+    const { d, tasks } = this.data;
+    this.gather(rows);
+    const e = this.encoder.forward(k, p.zb, n);
+    k.batchNormForward(e, n, dh, BN_EPS, 1, p.mean, p.invStd, p.s);
+    const scratch: [number, number] = [p.scratchA, p.scratchB];
+
+    // Reconstruction: loss w * mean (zr - z)^2.
+    const zr = this.decoder.forward(k, p.s, n);
+    let loss = 0;
+    {
+      const out = mem.f32(zr, n * d), target = mem.f32(p.zb, n * d), g = mem.f32(p.gz, n * d);
+      const scale = (2 * cfg.reconstructionWeight) / (n * d);
+      for (let q = 0; q < n * d; q++) {
+        const r = out[q] - target[q];
+        loss += (cfg.reconstructionWeight * r * r) / (n * d);
+        g[q] = scale * r;
+      }
+    }
+    mem.f32(p.gs, n * dh).fill(0);
+    this.decoder.backward(k, p.s, n, p.gz, p.gs, true, scratch);
+
+    tasks.forEach((t, ti) => {
+      const head = this.heads[ti];
+      const y = head.forward(k, p.s, n);
+      let count = 0;
+      for (const r of rows) count += t.member[r];
+      const out = mem.f32(y, n * t.dy), target = mem.f32(this.yb[ti], n * t.dy), g = mem.f32(this.gy[ti], n * t.dy);
+      if (count === 0) {
+        g.fill(0);
+      } else {
+        const scale = 2 / (count * t.dy);
+        for (let i = 0; i < n; i++) {
+          const m = t.member[rows[i]];
+          for (let j = 0; j < t.dy; j++) {
+            const q = i * t.dy + j;
+            const r = m ? out[q] - target[q] : 0;
+            loss += (r * r) / (count * t.dy);
+            g[q] = scale * r;
+          }
+        }
+      }
+      head.backward(k, p.s, n, this.gy[ti], p.gs, true, scratch);
+      if (cfg.penalty === 'jacobian' && lambda[ti] > 0) this.jacobianPenalty(ti, n, lambda[ti]);
+    });
+
+    k.batchNormBackward(p.s, p.gs, n, dh, p.invStd, p.sums, p.ge);
+    this.encoder.backward(k, p.zb, n, p.ge, 0, false, scratch);
+
+    this.adamStep++;
+    this.encoder.adam(k, cfg.learningRate, this.adamStep);
+    this.decoder.adam(k, cfg.learningRate, this.adamStep);
+    for (const h of this.heads) h.adam(k, cfg.learningRate, this.adamStep);
+    // A row's Adam steps move its norm by at most ~lr sqrt(width) per step: lambda = 1 outruns any gradient.
+    const scale = cfg.penalty === 'group' ? cfg.learningRate * Math.sqrt(cfg.headWidth) : 0;
+    this.proximal(lambda.map((l) => l * scale), rowWeights);
+    return loss;
+  }
+
+  /** Adds the gradient of lambda * mean_s |J_s|_1 of head ti (w.r.t. s_hat) to its weight gradients. */
+  private jacobianPenalty(ti: number, n: number, lambda: number): void {
+    const { k, p, dh } = this;
+    const [l1, l2] = this.heads[ti].layers;
+    k.jacobianLayer(0, n, dh, dh, l1.w, l1.dout, l1.pre, l1.out, l1.act, SLOPE, p.j1);
+    k.jacobianLayer(p.j1, n, l1.dout, dh, l2.w, l2.dout, l2.pre, l2.out, l2.act, SLOPE, p.j2);
+    k.jacobianL1Backward(p.j2, l1.pre, n, dh, l1.dout, l2.dout, l1.w, l2.w, l1.act, SLOPE, lambda, l1.gw, l2.gw, p.jscratch);
+  }
+
+  /** Group soft-threshold of every head's input rows; rows outside `allowed` are set to zero. */
+  private proximal(tau: number[], rowWeights?: Float32Array[]): void {
+    const { k, mem, p, dh } = this;
+    this.heads.forEach((head, ti) => {
+      const taus = mem.f32(p.taus, dh);
+      const allowed = this.allowed[ti];
+      let any = false;
+      for (let j = 0; j < dh; j++) {
+        taus[j] = allowed[j] ? tau[ti] * (rowWeights ? rowWeights[ti][j] : 1) : REMOVED;
+        any ||= taus[j] > 0;
+      }
+      if (any) k.groupSoftThreshold(head.layers[0].w, dh, head.layers[0].dout, p.taus, p.norms);
+    });
+  }
+
+  /** Norms of each head's input rows (one per s_hat coordinate). */
+  rowNorms(): Float32Array[] {
+    return this.heads.map((head) => {
+      const l = head.layers[0];
+      const w = this.mem.f32(l.w, l.din * l.dout);
+      return Float32Array.from({ length: l.din }, (_, j) => Math.hypot(...w.subarray(j * l.dout, (j + 1) * l.dout)));
+    });
+  }
+
+  /** Batch-norm statistics over every training row (inference uses these, not running averages). */
+  computePopulationStats(): void {
+    const { k, mem, p, dh } = this;
+    const { d, z } = this.data;
+    const sum = new Float64Array(dh), sq = new Float64Array(dh);
+    for (let start = 0; start < this.train.length; start += this.B) {
+      const rows = this.train.subarray(start, start + this.B);
+      const zb = mem.f32(p.zb, rows.length * d);
+      rows.forEach((r, i) => zb.set(z.subarray(r * d, (r + 1) * d), i * d));
+      const e = mem.f32(this.encoder.forward(k, p.zb, rows.length), rows.length * dh);
+      for (let q = 0; q < e.length; q++) {
+        sum[q % dh] += e[q];
+        sq[q % dh] += e[q] * e[q];
+      }
+    }
+    const n = this.train.length;
+    this.popMean = Float32Array.from(sum, (s) => s / n);
+    this.popInvStd = Float32Array.from(sq, (s, c) => 1 / Math.sqrt(Math.max(0, s / n - (sum[c] / n) ** 2) + BN_EPS));
+  }
+
+  /** Losses on the given rows in inference mode (call computePopulationStats first). */
+  evaluate(rows: Int32Array): Losses {
+    const { k, mem, p, dh } = this;
+    const { d, tasks } = this.data;
+    mem.f32(p.popMean, dh).set(this.popMean);
+    mem.f32(p.popInvStd, dh).set(this.popInvStd);
+    let recon = 0;
+    const sse = tasks.map(() => 0), counts = tasks.map(() => 0);
+    for (let start = 0; start < rows.length; start += this.B) {
+      const chunk = rows.subarray(start, start + this.B);
+      const n = chunk.length;
+      this.gather(chunk);
+      const e = this.encoder.forward(k, p.zb, n);
+      k.batchNormForward(e, n, dh, BN_EPS, 0, p.popMean, p.popInvStd, p.s);
+      const zr = mem.f32(this.decoder.forward(k, p.s, n), n * d), zb = mem.f32(p.zb, n * d);
+      for (let q = 0; q < n * d; q++) recon += (zr[q] - zb[q]) ** 2;
+      tasks.forEach((t, ti) => {
+        const y = mem.f32(this.heads[ti].forward(k, p.s, n), n * t.dy), yb = mem.f32(this.yb[ti], n * t.dy);
+        for (let i = 0; i < n; i++) {
+          if (!t.member[chunk[i]]) continue;
+          counts[ti]++;
+          for (let j = 0; j < t.dy; j++) sse[ti] += (y[i * t.dy + j] - yb[i * t.dy + j]) ** 2;
+        }
+      });
+    }
+    return { reconstruction: recon / (rows.length * d), tasks: sse.map((s, ti) => (counts[ti] ? s / (counts[ti] * tasks[ti].dy) : 0)) };
+  }
+
+  /**
+   * Mean |d y_o / d s_hat_j| per task over the given rows (inference mode), summed over outputs:
+   * one value per s_hat coordinate.
+   */
+  meanAbsJacobian(rows: Int32Array): Float32Array[] {
+    const { k, mem, p, dh } = this;
+    const { tasks } = this.data;
+    const h = this.cfg.headWidth;
+    const totals = tasks.map(() => new Float64Array(dh));
+    const counts = tasks.map(() => 0);
+    const mark = mem.mark();
+    const chunkRows = Math.min(this.B, rows.length);
+    const j1 = mem.alloc(chunkRows * h * dh * 4);
+    const j2 = mem.alloc(chunkRows * Math.max(...tasks.map((t) => t.dy)) * dh * 4);
+    const mean = mem.alloc(Math.max(...tasks.map((t) => t.dy)) * dh * 4);
+    try {
+      mem.f32(p.popMean, dh).set(this.popMean);
+      mem.f32(p.popInvStd, dh).set(this.popInvStd);
+      for (let start = 0; start < rows.length; start += chunkRows) {
+        const chunk = rows.subarray(start, start + chunkRows);
+        const n = chunk.length;
+        this.gather(chunk);
+        const e = this.encoder.forward(k, p.zb, n);
+        k.batchNormForward(e, n, dh, BN_EPS, 0, p.popMean, p.popInvStd, p.s);
+        tasks.forEach((t, ti) => {
+          const head = this.heads[ti];
+          head.forward(k, p.s, n);
+          const [l1, l2] = head.layers;
+          k.jacobianLayer(0, n, dh, dh, l1.w, l1.dout, l1.pre, l1.out, l1.act, SLOPE, j1);
+          k.jacobianLayer(j1, n, l1.dout, dh, l2.w, l2.dout, l2.pre, l2.out, l2.act, SLOPE, j2);
+          k.meanAbsRows(j2, n, t.dy * dh, mean);
+          const m = mem.f32(mean, t.dy * dh);
+          for (let o = 0; o < t.dy; o++) for (let j = 0; j < dh; j++) totals[ti][j] += m[o * dh + j] * n;
+          counts[ti] += n;
+        });
+      }
+    } finally {
+      mem.release(mark);
+    }
+    return totals.map((tot, ti) => Float32Array.from(tot, (v) => v / Math.max(1, counts[ti])));
+  }
+
+  snapshot(): Snapshot {
+    return { encoder: this.encoder.read(), decoder: this.decoder.read(), heads: this.heads.map((h) => h.read()) };
+  }
+
+  restore(s: Snapshot): void {
+    this.encoder.write(s.encoder);
+    this.decoder.write(s.decoder);
+    this.heads.forEach((h, i) => h.write(s.heads[i]));
+    for (const m of [this.encoder, this.decoder, ...this.heads]) m.resetMoments();
+    this.adamStep = 0;
+  }
+}

@@ -1,0 +1,23 @@
+// Built-in CI tests by name and options: a plain value that can cross the worker boundary (a CiTest
+// object holds functions and cannot), turned back into the test on either side.
+
+import { SpecialistError } from '../errors.ts';
+import type { CiTest } from './ci-test.ts';
+import { cmiKnn, type CmiKnnOptions } from './cmi-knn.ts';
+import { fisherZ } from './fisher-z.ts';
+
+export type CiTestSpec = { name: 'cmiknn'; options?: CmiKnnOptions } | { name: 'fisherz' };
+
+export function ciTestFromSpec(spec: CiTestSpec): CiTest {
+  switch (spec?.name) {
+    case 'cmiknn':
+      return cmiKnn(spec.options ?? {});
+    case 'fisherz':
+      return fisherZ();
+    default:
+      throw new SpecialistError('INVALID_ARGUMENT', `Unknown CI test "${String((spec as { name?: unknown })?.name)}"; expected 'cmiknn' or 'fisherz'`, {
+        argument: 'test',
+        name: (spec as { name?: unknown })?.name,
+      });
+  }
+}

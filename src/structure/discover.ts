@@ -1,0 +1,359 @@
+// Which segments of an episode serve which task (method.md section 2; docs/structure.md).
+//
+// method 'pairwise' is the paper's Algorithm 1: for task i and segments k < v, test
+// s_{r_k} _||_ s_{r_v} | band(k, v) + g_i; dependence marks the pair (Theorem 1).
+// method 'direct' tests s_{r_k} _||_ g_i | {s_{r_k - 1}, s_{r_k + 1}} for each task and segment.
+// All data go into one matrix that the CI test prepares once; every test is a query by columns.
+
+import { SpecialistError, throwIfAborted } from '../errors.ts';
+import { checkpoint, type CallOptions } from '../kernels/context.ts';
+import { KernelRuntime } from '../kernels/runtime.ts';
+import { adjustPValues, CORRECTIONS, type Correction } from '../stats/multiple-testing.ts';
+import type { WorkerPool } from '../worker/pool.ts';
+import { bandSteps, directSteps, representative } from './band.ts';
+import type { CiQuery, CiResult, CiTest, PreparedCiTest } from './ci-test.ts';
+import { cmiKnn, type CmiKnnOptions } from './cmi-knn.ts';
+import { fisherZ } from './fisher-z.ts';
+import { assemble, planLayout, stepColumns, taskColumns, type ArrayNd, type Layout } from './input.ts';
+import { cliqueRule, pairWeight, unionRule } from './rules.ts';
+
+export type StructureMethod = 'pairwise' | 'direct';
+export type StructureRule = 'union' | 'clique';
+
+export interface StructureOptions {
+  /** Segment length L >= 2; T must be a multiple of it unless `dropTail`. */
+  segmentLength: number;
+  /** Default 'direct' (see docs/structure.md for the measurements behind it). */
+  method?: StructureMethod;
+  /** 'fisherz' (default), 'cmiknn', or your own CiTest. */
+  test?: 'fisherz' | 'cmiknn' | CiTest;
+  /** Level of each decision after the correction. Default 0.05. */
+  alpha?: number;
+  /** Multiple-testing correction over all tests of the run. Default 'bh'. */
+  correction?: Correction;
+  /** How pairwise decisions become segment sets (method 'pairwise' only). Default 'clique'. */
+  rule?: StructureRule;
+  /** Ignore the last T mod L steps instead of failing. Default false. */
+  dropTail?: boolean;
+  /** Also test the representatives without any task variable (see StructureResult.diagnostic). Default true. */
+  diagnostic?: boolean;
+  /** Seed for the CI test's randomness. Default 0. */
+  seed?: number;
+  /** kNN-CMI: neighbours k, an integer or a fraction of n. */
+  knn?: number;
+  /** kNN-CMI: permutations of the local null. */
+  permutations?: number;
+  /** kNN-CMI: neighbourhood size of the local permutation. */
+  shuffleNeighbors?: number;
+  /** Kernel runtime to run the tests on. Default: one shared runtime, created on first use. */
+  runtime?: KernelRuntime;
+  /** Reserved: a worker pool to spread the tests over (not used yet; tests run in this thread). */
+  pool?: WorkerPool;
+}
+
+type Cube = (number | null)[][][];
+type Grid = (number | null)[][];
+
+export interface StructureResult {
+  method: StructureMethod;
+  test: string;
+  alpha: number;
+  correction: Correction;
+  rule: StructureRule;
+  segments: number;
+  segmentLength: number;
+  /** 0-based step of each segment's representative (its last step; r_k = kL in 1-based terms). */
+  representatives: number[];
+  /** 0-based steps past the last whole segment, ignored with `dropTail`. */
+  droppedSteps: number[];
+  /** N x M, 1 where segment k serves task i. */
+  relation: number[][];
+  /** T x M, each step labelled as its segment (dropped steps 0). */
+  stepTasks: number[][];
+  /** 'pairwise': M x N x N raw p-values, symmetric, null on the diagonal (all null for 'direct'). */
+  pValues: Cube;
+  /** Statistics matching pValues (Fisher z: z for d = dg = 1, else Bartlett's chi-square). */
+  statistics: Cube;
+  /** 'direct': M x N raw p-values of s_{r_k} vs g_i (all null for 'pairwise'). */
+  directPValues: Grid;
+  directStatistics: Grid;
+  /**
+   * Tasks (0-based) with no segment found. With 'pairwise' this is all that is knowable: a task
+   * serving a single segment leaves no dependent pair, so it looks exactly like a task serving
+   * none. 'direct' can find single-segment tasks; there it means no effect was detected.
+   */
+  undetectable: number[];
+  /**
+   * Representatives tested pairwise given the band set only, without any task variable. Under the
+   * model every such pair is independent (every task is an unconditioned collider), so a dependent
+   * pair means a violated assumption (a path the band does not block, e.g. effects that skip a
+   * step, or a hidden common cause) or a false positive. Decided at alpha with the same correction
+   * over its own N(N-1)/2 tests. Null when turned off.
+   */
+  diagnostic: { pValues: Grid; statistics: Grid; dependentPairs: [number, number][] } | null;
+  /** CI tests run (main + diagnostic). */
+  tests: number;
+  timings: { validateMs: number; prepareMs: number; testsMs: number; diagnosticMs: number; decideMs: number };
+  elapsedMs: number;
+}
+
+const METHODS: readonly StructureMethod[] = ['pairwise', 'direct'];
+const RULES: readonly StructureRule[] = ['union', 'clique'];
+
+interface Resolved {
+  method: StructureMethod;
+  test: CiTest;
+  alpha: number;
+  correction: Correction;
+  rule: StructureRule;
+  dropTail: boolean;
+  diagnostic: boolean;
+  seed: number;
+}
+
+function oneOf<T extends string>(name: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
+  const v = value ?? fallback;
+  if (!allowed.includes(v)) {
+    throw new SpecialistError('INVALID_ARGUMENT', `${name} must be one of ${allowed.join(', ')}, got ${String(v)}`, { argument: name, value: v });
+  }
+  return v;
+}
+
+function resolveTest(options: StructureOptions, alpha: number): CiTest {
+  const test = options.test ?? 'fisherz';
+  if (test === 'fisherz') return fisherZ();
+  if (test === 'cmiknn') {
+    // alpha sizes the permutation budget for a corrected family and the early stop.
+    const passed: CmiKnnOptions = { alpha };
+    if (options.knn !== undefined) passed.knn = options.knn;
+    if (options.permutations !== undefined) passed.permutations = options.permutations;
+    if (options.shuffleNeighbors !== undefined) passed.shuffleNeighbors = options.shuffleNeighbors;
+    return cmiKnn(passed);
+  }
+  if (typeof test === 'object' && test !== null && typeof test.prepare === 'function' && typeof test.name === 'string') return test;
+  throw new SpecialistError('INVALID_ARGUMENT', `test must be 'fisherz', 'cmiknn' or a CiTest object { name, prepare }, got ${String(test)}`, { argument: 'test' });
+}
+
+function resolveOptions(options: StructureOptions): Resolved {
+  if (!options || typeof options !== 'object') {
+    throw new SpecialistError('INVALID_ARGUMENT', 'options must be an object with at least segmentLength', { argument: 'options' });
+  }
+  const alpha = options.alpha ?? 0.05;
+  if (!(alpha > 0 && alpha < 1)) throw new SpecialistError('INVALID_ARGUMENT', `alpha must be in (0, 1), got ${alpha}`, { argument: 'alpha', value: alpha });
+  const seed = options.seed ?? 0;
+  if (!Number.isFinite(seed)) throw new SpecialistError('INVALID_ARGUMENT', `seed must be a finite number, got ${seed}`, { argument: 'seed', value: seed });
+  return {
+    method: oneOf('method', options.method, METHODS, 'direct'),
+    test: resolveTest(options, alpha),
+    alpha,
+    correction: oneOf('correction', options.correction, CORRECTIONS, 'bh'),
+    rule: oneOf('rule', options.rule, RULES, 'clique'),
+    dropTail: options.dropTail ?? false,
+    diagnostic: options.diagnostic ?? true,
+    seed,
+  };
+}
+
+/** One planned test: which question, and where its answer goes. */
+interface Planned {
+  query: CiQuery;
+  task: number;
+  k: number;
+  v: number;
+}
+
+function plan(layout: Layout, method: StructureMethod): { main: Planned[]; diagnostic: Planned[] } {
+  const { segments: N, usedSteps: T, segmentLength: L, tasks: M } = layout;
+  const rep = (k: number) => stepColumns(layout, representative(k, L));
+  const steps = (list: number[]) => list.flatMap((t) => stepColumns(layout, t));
+  const main: Planned[] = [];
+  const diagnostic: Planned[] = [];
+  for (let k = 0; k < N; k++) {
+    for (let v = k + 1; v < N; v++) diagnostic.push({ query: { x: rep(k), y: rep(v), z: steps(bandSteps(k, v, T, L)) }, task: -1, k, v });
+  }
+  for (let i = 0; i < M; i++) {
+    if (method === 'pairwise') {
+      for (const d of diagnostic) main.push({ query: { ...d.query, z: [...d.query.z, ...taskColumns(layout, i)] }, task: i, k: d.k, v: d.v });
+    } else {
+      for (let k = 0; k < N; k++) main.push({ query: { x: rep(k), y: taskColumns(layout, i), z: steps(directSteps(k, T, L)) }, task: i, k, v: -1 });
+    }
+  }
+  return { main, diagnostic };
+}
+
+/** Fewest episodes for the largest test of the plan: the columns involved plus three. */
+function checkEpisodes(layout: Layout, planned: Planned[]): void {
+  const largest = planned.reduce((m, p) => Math.max(m, p.query.x.length + p.query.y.length + p.query.z.length), 0);
+  const needed = largest + 3;
+  if (layout.episodes < needed) {
+    throw new SpecialistError('INVALID_ARGUMENT', `${layout.episodes} episodes are too few: the largest test involves ${largest} columns and needs at least ${needed} episodes`, {
+      argument: 'states',
+      reason: 'too-few-episodes',
+      episodes: layout.episodes,
+      needed,
+    });
+  }
+}
+
+let sharedRuntime: Promise<KernelRuntime> | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs `body` on the caller's runtime, or on the shared default one, one call at a time (runs may stage data in its memory). */
+async function withRuntime<T>(given: KernelRuntime | undefined, body: (runtime: KernelRuntime) => Promise<T>): Promise<T> {
+  if (given) return body(given);
+  sharedRuntime ??= KernelRuntime.create();
+  const runtime = await sharedRuntime;
+  const run = queue.then(() => body(runtime));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/** Lets timers and abort events run during long runs (kNN-CMI), without slowing short ones. */
+function makeYielder(): () => Promise<void> | undefined {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    if (now - last < 25) return undefined;
+    last = now;
+    return new Promise((resolve) => setTimeout(resolve, 0));
+  };
+}
+
+async function runAll(
+  prepared: PreparedCiTest,
+  planned: Planned[],
+  family: number,
+  call: CallOptions,
+  progress: { done: number; total: number },
+  yieldNow: () => Promise<void> | undefined,
+): Promise<CiResult[]> {
+  const results: CiResult[] = [];
+  for (const p of planned) {
+    results.push(prepared.test(p.query, { signal: call.signal, family }));
+    progress.done++;
+    checkpoint(call, progress.done, progress.total);
+    const pause = yieldNow();
+    if (pause) await pause;
+  }
+  return results;
+}
+
+function nullCube(M: number, N: number): Cube {
+  return Array.from({ length: M }, () => Array.from({ length: N }, () => new Array<number | null>(N).fill(null)));
+}
+
+function nullGrid(rows: number, cols: number): Grid {
+  return Array.from({ length: rows }, () => new Array<number | null>(cols).fill(null));
+}
+
+/**
+ * Finds which segments serve which task. `states` is [n, T, d] or [n, T] (d = 1), `tasks` is
+ * [n, M, dg] or [n, M] (dg = 1); one row per episode.
+ */
+export async function discoverTaskStructure(states: ArrayNd, tasks: ArrayNd, options: StructureOptions, call: CallOptions = {}): Promise<StructureResult> {
+  const started = performance.now();
+  throwIfAborted(call.signal);
+  const opts = resolveOptions(options);
+  const layout = planLayout(states, tasks, { segmentLength: options.segmentLength, dropTail: opts.dropTail, minSegments: opts.method === 'pairwise' ? 2 : 1 });
+  const { main, diagnostic } = plan(layout, opts.method);
+  const diagnosticPlan = opts.diagnostic ? diagnostic : [];
+  checkEpisodes(layout, [...main, ...diagnosticPlan]);
+  const data = assemble(states, tasks, layout);
+  const validateMs = performance.now() - started;
+
+  return withRuntime(options.runtime, async (runtime) => {
+    const t0 = performance.now();
+    const prepared = opts.test.prepare(data, { runtime, seed: opts.seed, signal: call.signal });
+    try {
+      const t1 = performance.now();
+      const progress = { done: 0, total: main.length + diagnosticPlan.length };
+      checkpoint(call, 0, progress.total);
+      const yieldNow = makeYielder();
+      const family = (count: number) => (opts.correction === 'none' ? 1 : count);
+      const mainResults = await runAll(prepared, main, family(main.length), call, progress, yieldNow);
+      const t2 = performance.now();
+      const diagResults = await runAll(prepared, diagnosticPlan, family(diagnosticPlan.length), call, progress, yieldNow);
+      const t3 = performance.now();
+      const result = decide(layout, opts, main, mainResults, diagnosticPlan, diagResults);
+      const t4 = performance.now();
+      return {
+        ...result,
+        tests: main.length + diagnosticPlan.length,
+        timings: { validateMs, prepareMs: t1 - t0, testsMs: t2 - t1, diagnosticMs: t3 - t2, decideMs: t4 - t3 },
+        elapsedMs: t4 - started,
+      };
+    } finally {
+      prepared.dispose?.();
+    }
+  });
+}
+
+type Decided = Omit<StructureResult, 'tests' | 'timings' | 'elapsedMs'>;
+
+function decide(layout: Layout, opts: Resolved, main: Planned[], results: CiResult[], diagPlan: Planned[], diagResults: CiResult[]): Decided {
+  const { segments: N, tasks: M, steps: T, segmentLength: L, usedSteps } = layout;
+  const { alpha, correction } = opts;
+  const adjusted = adjustPValues(results.map((r) => r.pValue), correction);
+  const pValues = nullCube(M, N);
+  const statistics = nullCube(M, N);
+  const directPValues = nullGrid(M, N);
+  const directStatistics = nullGrid(M, N);
+  const members: number[][] = Array.from({ length: M }, () => []);
+
+  if (opts.method === 'pairwise') {
+    const weights = Array.from({ length: M }, () => new Float64Array(N * N).fill(NaN));
+    main.forEach((p, j) => {
+      const { task: i, k, v } = p;
+      pValues[i][k][v] = pValues[i][v][k] = results[j].pValue;
+      statistics[i][k][v] = statistics[i][v][k] = results[j].statistic;
+      weights[i][k * N + v] = weights[i][v * N + k] = pairWeight(adjusted[j], alpha);
+    });
+    for (let i = 0; i < M; i++) {
+      members[i] = opts.rule === 'union' ? unionRule(N, (k, v) => weights[i][k * N + v] >= 0) : cliqueRule(N, weights[i]);
+    }
+  } else {
+    main.forEach((p, j) => {
+      directPValues[p.task][p.k] = results[j].pValue;
+      directStatistics[p.task][p.k] = results[j].statistic;
+      if (adjusted[j] <= alpha) members[p.task].push(p.k);
+    });
+  }
+
+  const relation = Array.from({ length: N }, () => new Array<number>(M).fill(0));
+  members.forEach((ks, i) => ks.forEach((k) => (relation[k][i] = 1)));
+  const stepTasks = Array.from({ length: T }, (_, t) => (t < usedSteps ? [...relation[Math.floor(t / L)]] : new Array<number>(M).fill(0)));
+
+  let diagnostic: Decided['diagnostic'] = null;
+  if (opts.diagnostic) {
+    const diagAdjusted = adjustPValues(diagResults.map((r) => r.pValue), correction);
+    const dp = nullGrid(N, N);
+    const ds = nullGrid(N, N);
+    const dependentPairs: [number, number][] = [];
+    diagPlan.forEach((p, j) => {
+      dp[p.k][p.v] = dp[p.v][p.k] = diagResults[j].pValue;
+      ds[p.k][p.v] = ds[p.v][p.k] = diagResults[j].statistic;
+      if (diagAdjusted[j] <= alpha) dependentPairs.push([p.k, p.v]);
+    });
+    diagnostic = { pValues: dp, statistics: ds, dependentPairs };
+  }
+
+  return {
+    method: opts.method,
+    test: opts.test.name,
+    alpha,
+    correction,
+    rule: opts.rule,
+    segments: N,
+    segmentLength: L,
+    representatives: Array.from({ length: N }, (_, k) => representative(k, L)),
+    droppedSteps: Array.from({ length: T - usedSteps }, (_, j) => usedSteps + j),
+    relation,
+    stepTasks,
+    pValues,
+    statistics,
+    directPValues,
+    directStatistics,
+    undetectable: members.flatMap((ks, i) => (ks.length === 0 ? [i] : [])),
+    diagnostic,
+  };
+}

@@ -1,0 +1,161 @@
+// The data given to discoverTaskStructure: plain typed arrays with a shape, validated into one
+// float32 matrix (one row per episode; the used steps' dims, then the task variables' dims) that a
+// CI test prepares once. Every problem becomes a typed error that names where it is.
+
+import { SpecialistError } from '../errors.ts';
+import type { Matrix } from '../kernels/matrix.ts';
+
+/** An n-dimensional array: row-major data and its shape. */
+export interface ArrayNd {
+  data: Float32Array | Float64Array;
+  shape: readonly number[];
+}
+
+/** Where each step and task variable sits among the columns of the assembled matrix. */
+export interface Layout {
+  episodes: number;
+  /** Steps in the data. */
+  steps: number;
+  /** Steps used: segments * segmentLength (the rest is the dropped tail). */
+  usedSteps: number;
+  dim: number;
+  tasks: number;
+  taskDim: number;
+  segments: number;
+  segmentLength: number;
+  width: number;
+}
+
+export function stepColumns(layout: Layout, step: number): number[] {
+  return Array.from({ length: layout.dim }, (_, j) => step * layout.dim + j);
+}
+
+export function taskColumns(layout: Layout, task: number): number[] {
+  const base = layout.usedSteps * layout.dim + task * layout.taskDim;
+  return Array.from({ length: layout.taskDim }, (_, j) => base + j);
+}
+
+function shapeOf(name: string, input: ArrayNd, names: [string, string, string]): [number, number, number] {
+  if (!input || !(input.data instanceof Float32Array || input.data instanceof Float64Array) || !Array.isArray(input.shape)) {
+    throw new SpecialistError('INVALID_ARGUMENT', `${name} must be { data: Float32Array | Float64Array, shape: [${names.join(', ')}] }`, { argument: name });
+  }
+  const shape = input.shape;
+  if ((shape.length !== 2 && shape.length !== 3) || !shape.every((s) => Number.isInteger(s) && s >= 1)) {
+    throw new SpecialistError('SHAPE_MISMATCH', `${name} has shape [${shape.join(', ')}]; expected [${names[0]}, ${names[1]}] or [${names.join(', ')}] with positive integer sizes`, {
+      argument: name,
+      shape: [...shape],
+    });
+  }
+  const full: [number, number, number] = [shape[0], shape[1], shape.length === 3 ? shape[2] : 1];
+  const size = full[0] * full[1] * full[2];
+  if (input.data.length !== size) {
+    throw new SpecialistError('SHAPE_MISMATCH', `${name} declares shape [${shape.join(', ')}] = ${size} values but holds ${input.data.length}`, {
+      argument: name,
+      shape: [...shape],
+      length: input.data.length,
+    });
+  }
+  return full;
+}
+
+export interface LayoutOptions {
+  segmentLength: number;
+  dropTail: boolean;
+  /** Smallest number of segments the method can work with. */
+  minSegments: number;
+}
+
+export function planLayout(states: ArrayNd, tasks: ArrayNd, options: LayoutOptions): Layout {
+  const [n, T, d] = shapeOf('states', states, ['n', 'T', 'd']);
+  const [nTasks, M, dg] = shapeOf('tasks', tasks, ['n', 'M', 'dg']);
+  if (nTasks !== n) {
+    throw new SpecialistError('SHAPE_MISMATCH', `states hold ${n} episodes but tasks hold ${nTasks}`, { states: n, tasks: nTasks });
+  }
+  const L = options.segmentLength;
+  if (!Number.isInteger(L) || L < 2) {
+    throw new SpecialistError('INVALID_ARGUMENT', `segmentLength must be an integer >= 2 (the band conditioning set needs the step before each representative inside its segment), got ${L}`, {
+      argument: 'segmentLength',
+      value: L,
+    });
+  }
+  const tail = T % L;
+  if (tail !== 0 && !options.dropTail) {
+    throw new SpecialistError('INVALID_ARGUMENT', `T = ${T} steps is not a multiple of segmentLength ${L}; pass dropTail: true to ignore the last ${tail} step(s)`, {
+      argument: 'segmentLength',
+      reason: 'not-divisible',
+      steps: T,
+      segmentLength: L,
+      tail,
+    });
+  }
+  const N = Math.floor(T / L);
+  if (N < options.minSegments) {
+    throw new SpecialistError('INVALID_ARGUMENT', `T = ${T} steps with segmentLength ${L} gives ${N} segment(s); this method needs at least ${options.minSegments}`, {
+      argument: 'segmentLength',
+      reason: 'too-few-segments',
+      segments: N,
+      needed: options.minSegments,
+    });
+  }
+  if (n < 2) {
+    throw new SpecialistError('INVALID_ARGUMENT', 'One episode supports no conditional-independence test: give many episodes (rows of states and tasks)', {
+      argument: 'states',
+      reason: 'too-few-episodes',
+      episodes: n,
+    });
+  }
+  return { episodes: n, steps: T, usedSteps: N * L, dim: d, tasks: M, taskDim: dg, segments: N, segmentLength: L, width: N * L * d + M * dg };
+}
+
+/**
+ * Copies the used steps and the tasks into one float32 matrix, checking every value is finite and
+ * no column is constant (both errors name episode / step / task / dim).
+ */
+export function assemble(states: ArrayNd, tasks: ArrayNd, layout: Layout): Matrix {
+  const { episodes: n, steps: T, usedSteps, dim: d, tasks: M, taskDim: dg, width } = layout;
+  const out = new Float32Array(n * width);
+  const lo = new Float64Array(width).fill(Infinity);
+  const hi = new Float64Array(width).fill(-Infinity);
+  const stateWidth = usedSteps * d;
+  for (let e = 0; e < n; e++) {
+    const row = e * width;
+    const src = e * T * d;
+    for (let c = 0; c < stateWidth; c++) {
+      const v = states.data[src + c];
+      if (v - v !== 0) throw nonFinite('states', v, { episode: e, step: Math.floor(c / d), dim: c % d });
+      out[row + c] = v;
+    }
+    const taskSrc = e * M * dg;
+    for (let c = 0; c < M * dg; c++) {
+      const v = tasks.data[taskSrc + c];
+      if (v - v !== 0) throw nonFinite('tasks', v, { episode: e, task: Math.floor(c / dg), dim: c % dg });
+      out[row + stateWidth + c] = v;
+    }
+    for (let c = 0; c < width; c++) {
+      const v = out[row + c];
+      if (v < lo[c]) lo[c] = v;
+      if (v > hi[c]) hi[c] = v;
+    }
+  }
+  for (let c = 0; c < width; c++) {
+    if (lo[c] === hi[c]) {
+      const where: Record<string, number> = c < stateWidth ? { step: Math.floor(c / d), dim: c % d } : { task: Math.floor((c - stateWidth) / dg), dim: (c - stateWidth) % dg };
+      const name = c < stateWidth ? 'states' : 'tasks';
+      throw new SpecialistError('INVALID_ARGUMENT', `${name} ${describe(where)} is constant (${lo[c]}) across all ${n} episodes; a constant column carries no information and breaks the tests`, {
+        argument: name,
+        reason: 'constant-column',
+        value: lo[c],
+        ...where,
+      });
+    }
+  }
+  return { data: out, rows: n, cols: width };
+}
+
+function describe(where: Record<string, number>): string {
+  return Object.entries(where).map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
+function nonFinite(name: string, value: number, where: Record<string, number>): SpecialistError {
+  return new SpecialistError('NON_FINITE', `${name} holds ${value} at ${describe(where)} (0-based)`, { argument: name, value: String(value), ...where });
+}

@@ -1,0 +1,132 @@
+// fitSpecialists end to end on a small blocks world (few epochs: behaviour, not accuracy; the
+// accuracy figures come from bench/specialist.ts), the model file, typed errors, the worker job,
+// and the identifiability metrics.
+import assert from 'node:assert/strict';
+import { it, describe } from 'node:test';
+import { fitSpecialists } from '../src/specialist/fit.ts';
+import { Specialists } from '../src/specialist/model.ts';
+import { blocksWorld } from '../src/synthetic/blocks-world.ts';
+import { hungarian, kernelRidgeR2, meanCorrelation } from '../src/metrics/identifiability.ts';
+import { WorkerPool } from '../src/worker/pool.ts';
+import type { FitProgress } from '../src/specialist/fit.ts';
+import { createRng } from '../src/random.ts';
+import { expectCode } from './helpers.ts';
+
+const n = 600;
+const world = blocksWorld({ n, seed: 3 });
+const latents = { data: world.z, rows: n, cols: world.dims };
+const targets = { data: world.y, shape: [n, 3, world.signalDims] };
+const quick = { epochs: 6, lambda: 0.5, seed: 1, encoderWidths: [16], headWidth: 8 };
+
+describe('fitSpecialists', () => {
+  let model: Specialists;
+  it('trains, reports progress, and is deterministic for a seed', async () => {
+    const progress: FitProgress[] = [];
+    model = await fitSpecialists(latents, targets, quick, { onProgress: (p) => progress.push(p) });
+    const again = await fitSpecialists(latents, targets, quick);
+    assert.deepEqual(again.transform(latents).data, model.transform(latents).data);
+    assert.deepEqual(again.supports, model.supports);
+    assert.equal(model.supports.length, 3);
+    assert.deepEqual(model.lambda, [0.5, 0.5, 0.5]);
+    assert.ok(progress.length > 0 && progress.every((p) => p.nonzeros.length === 3 && Number.isFinite(p.loss)));
+    assert.deepEqual(progress.map((p) => p.epoch), progress.map((_, i) => i + 1));
+    const s = model.transform(latents);
+    assert.deepEqual([s.rows, s.cols], [n, 10]);
+    const block = model.transform(latents, 0);
+    assert.equal(block.cols, model.supports[0].length);
+    assert.deepEqual([model.predict(latents, 2).rows, model.predict(latents, 2).cols], [n, 3]);
+  });
+
+  it('a saved model loads back with identical transforms; corruption is INVALID_FILE', async () => {
+    const bytes = model.serialise();
+    const loaded = Specialists.deserialise(bytes);
+    assert.deepEqual(loaded.transform(latents).data, model.transform(latents).data);
+    assert.deepEqual(loaded.predict(latents, 1).data, model.predict(latents, 1).data);
+    assert.deepEqual(loaded.supports, model.supports);
+    await expectCode(() => Specialists.deserialise(bytes.subarray(0, bytes.length - 7)), 'INVALID_FILE', 'checksum');
+    await expectCode(() => Specialists.deserialise(bytes.subarray(0, 5)), 'INVALID_FILE', 'too short');
+    const flipped = bytes.slice();
+    flipped[flipped.length - 3] ^= 0x40;
+    await expectCode(() => Specialists.deserialise(flipped), 'INVALID_FILE', 'checksum');
+    const header = bytes.slice();
+    header[12] = 0x7b; // breaks the JSON
+    await expectCode(() => Specialists.deserialise(header), 'INVALID_FILE');
+    const longHeader = bytes.slice();
+    new DataView(longHeader.buffer).setBigUint64(0, 10n ** 9n, true);
+    await expectCode(() => Specialists.deserialise(longHeader), 'INVALID_FILE', 'does not fit');
+    // A newer format version is refused by name.
+    const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const headerText = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)).replace('"formatVersion":1', '"formatVersion":9');
+    const bumped = bytes.slice();
+    bumped.set(new TextEncoder().encode(headerText), 8); // same length: one digit changed
+    await expectCode(() => Specialists.deserialise(bumped), 'INVALID_FILE', 'format version 9');
+  });
+
+  it('bad input is a typed error naming the problem', async () => {
+    const nan = world.z.slice();
+    nan[25] = NaN;
+    await expectCode(() => fitSpecialists({ data: nan, rows: n, cols: 10 }, targets, quick), 'NON_FINITE', 'row 2, column 5');
+    await expectCode(() => fitSpecialists(latents, { data: world.y, shape: [n - 1, 3, 3] }, quick), 'SHAPE_MISMATCH', 'rows');
+    const membership = { data: new Float32Array(n * 3).fill(1), rows: n, cols: 3 };
+    membership.data[7] = 0.5;
+    await expectCode(() => fitSpecialists(latents, targets, quick, { membership }), 'INVALID_ARGUMENT', 'only 0 and 1');
+    const few = { data: new Float32Array(n * 3), rows: n, cols: 3 };
+    few.data.fill(1, 0, 30);
+    await expectCode(() => fitSpecialists(latents, targets, quick, { membership: few }), 'SHAPE_MISMATCH', 'member rows');
+    await expectCode(() => fitSpecialists({ data: world.z.subarray(0, 50), rows: 5, cols: 10 }, { data: world.y.subarray(0, 45), shape: [5, 3, 3] }, quick), 'SHAPE_MISMATCH', 'at least');
+    await expectCode(() => fitSpecialists(latents, targets, { ...quick, lambda: -1 }), 'INVALID_ARGUMENT', 'lambda');
+    await expectCode(() => model.transform({ data: new Float32Array(4), rows: 2, cols: 2 }), 'SHAPE_MISMATCH', 'fitted on 10');
+    await expectCode(() => model.predict(latents, 3), 'INVALID_ARGUMENT', 'task');
+  });
+
+  it('membership: rows count only for their tasks', async () => {
+    const membership = { data: Float32Array.from({ length: n * 3 }, (_, i) => (i % 3 === 1 && Math.floor(i / 3) % 2 ? 0 : 1)), rows: n, cols: 3 };
+    const m = await fitSpecialists(latents, targets, { ...quick, epochs: 2 }, { membership });
+    assert.equal(m.supports.length, 3);
+  });
+
+  it('runs in a worker with rich progress and aborts', async () => {
+    const pool = await WorkerPool.create({ size: 1 });
+    try {
+      const seen: FitProgress[] = [];
+      const m = await pool.fitSpecialists(latents, targets, { ...quick, epochs: 3 }, { onProgress: (p) => seen.push(p) });
+      assert.equal(m.supports.length, 3);
+      assert.ok(seen.length >= 3 && seen[0].nonzeros.length === 3 && typeof seen[0].loss === 'number');
+      const controller = new AbortController();
+      const pending = pool.fitSpecialists(latents, targets, { ...quick, epochs: 500 }, { signal: controller.signal, onProgress: () => controller.abort() });
+      await expectCode(() => pending, 'ABORTED');
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('identifiability metrics', () => {
+  it('hungarian finds the optimal assignment (checked by brute force)', () => {
+    const rng = createRng(5);
+    const perms = (k: number): number[][] => (k === 0 ? [[]] : perms(k - 1).flatMap((p) => Array.from({ length: k }, (_, i) => [...p.slice(0, i), k - 1, ...p.slice(i)])));
+    for (let trial = 0; trial < 20; trial++) {
+      const size = 1 + rng.int(5);
+      const cost = Array.from({ length: size * size }, () => rng.int(10));
+      const got = hungarian(cost, size, size);
+      const total = (a: ArrayLike<number>) => Array.from(a).reduce((s, j, i) => s + cost[i * size + j], 0);
+      const best = Math.min(...perms(size).map(total));
+      assert.equal(total(got), best);
+      assert.equal(new Set(got).size, size);
+    }
+  });
+
+  it('kernel ridge R^2 is high for a function of the input and about 0 for independent noise; MCC sees permutations', () => {
+    const rng = createRng(6);
+    const rows = 800;
+    const x = Float32Array.from({ length: rows * 2 }, () => rng.normal());
+    const y = Float32Array.from({ length: rows * 2 }, (_, i) => (i % 2 ? rng.normal() : Math.sin(x[i]) + x[i + 1] ** 2 / 2));
+    const r2 = kernelRidgeR2({ data: x, rows, cols: 2 }, { data: y, rows, cols: 2 }, { trainRows: 500, testRows: 200 });
+    assert.ok(r2.perColumn[0] > 0.9, `R2 ${r2.perColumn[0]}`);
+    assert.ok(r2.perColumn[1] < 0.1, `R2 ${r2.perColumn[1]}`);
+    const swapped = Float32Array.from({ length: rows * 2 }, (_, i) => -x[i % 2 ? i - 1 : i + 1] * 3);
+    const m = meanCorrelation({ data: x, rows, cols: 2 }, { data: swapped, rows, cols: 2 });
+    assert.ok(m.mcc > 0.999);
+    assert.deepEqual([...m.assignment], [1, 0]);
+  });
+});
