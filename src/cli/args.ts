@@ -68,6 +68,11 @@ export class Options {
     return v;
   }
 
+  requireNumber(name: string, bounds: { integer?: boolean; min?: number; max?: number } = {}): number {
+    this.requireString(name);
+    return this.number(name, Number.NaN, bounds);
+  }
+
   choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
     const v = this.string(name, fallback)!;
     if (!choices.includes(v as T)) {

@@ -1,0 +1,42 @@
+// File helpers shared by the CLI commands: .npy in as typed matrices, folders and JSON out.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { SpecialistError } from '../errors.ts';
+import { readNpyFile } from '../io/npy-file.ts';
+import { toFloat32, type NpyArray } from '../io/npy.ts';
+import type { Matrix } from '../kernels/matrix.ts';
+
+/** A float .npy as float32 data with its shape (float64 narrowed). */
+export async function readFloatNpy(path: string): Promise<{ data: Float32Array; shape: number[] }> {
+  const array = await readNpyFile(path);
+  return { data: toFloat32(array, path), shape: array.shape };
+}
+
+/** A 2-D .npy [N, d] as a matrix; a 1-D [N] array becomes [N, 1]. */
+export async function readMatrixNpy(path: string, name: string): Promise<Matrix> {
+  const { data, shape } = await readFloatNpy(path);
+  if (shape.length === 1) return { data, rows: shape[0], cols: 1 };
+  if (shape.length !== 2) throw new SpecialistError('SHAPE_MISMATCH', `--${name} ${path} must be [N] or [N, d], got shape (${shape.join(', ')})`, { argument: name, shape });
+  return { data, rows: shape[0], cols: shape[1] };
+}
+
+/** 0/1 rows from any numeric .npy (bool, uint8, int or float). */
+export function asMembership(array: NpyArray, path: string): Matrix {
+  if (array.shape.length !== 2) throw new SpecialistError('SHAPE_MISMATCH', `${path} must be [N, K], got shape (${array.shape.join(', ')})`, { file: path });
+  return { data: Float32Array.from(array.data as ArrayLike<number>), rows: array.shape[0], cols: array.shape[1] };
+}
+
+export async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new SpecialistError('INVALID_FILE', `${dir}: cannot create the folder (${(error as Error).message})`, { file: dir });
+  }
+}
+
+export async function writeJson(path: string, value: unknown): Promise<void> {
+  try {
+    await writeFile(path, JSON.stringify(value, null, 2) + '\n');
+  } catch (error) {
+    throw new SpecialistError('INVALID_FILE', `${path}: cannot be written (${(error as Error).message})`, { file: path });
+  }
+}

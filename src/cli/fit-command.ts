@@ -1,0 +1,52 @@
+// `specialist fit`: Layer 2 from files: latents and task targets in, a .specialist model out.
+import { SpecialistError } from '../errors.ts';
+import { readNpyFile } from '../io/npy-file.ts';
+import { fitSpecialists } from '../specialist/fit.ts';
+import { saveSpecialists } from '../specialist/node.ts';
+import type { Command } from './commands.ts';
+import { asMembership, readFloatNpy, readMatrixNpy } from './files.ts';
+import { ProgressBar } from './progress.ts';
+
+export const fitCommand: Command = {
+  name: 'fit',
+  summary: 'Layer 2: learn each task\'s block of latent coordinates; save the heads to a .specialist file',
+  usage:
+    'specialist fit --latents Z.npy --targets Y.npy [--membership W.npy] [--lambda auto|X] [--penalty group|jacobian|none]\n' +
+    '      [--latent-dims D] [--epochs E] [--seed N] --out model.specialist [--json]\n' +
+    '  Z [N, d]; Y [N, K] or [N, K, dy]; W [N, K] of 0/1 (rows that count for each task).',
+  async run(options, io) {
+    const latentsPath = options.requireString('latents');
+    const targetsPath = options.requireString('targets');
+    const membershipPath = options.string('membership');
+    const lambdaText = options.string('lambda', 'auto')!;
+    const penalty = options.choice('penalty', ['group', 'jacobian', 'none'] as const, 'group');
+    const latentDims = options.string('latent-dims') === undefined ? undefined : options.number('latent-dims', 0, { integer: true, min: 1, max: 1024 });
+    const epochs = options.string('epochs') === undefined ? undefined : options.number('epochs', 0, { integer: true, min: 1, max: 100000 });
+    const seed = options.number('seed', 0, { integer: true });
+    const out = options.requireString('out');
+    const json = options.flag('json');
+    options.rejectUnknown();
+    const lambda = lambdaText === 'auto' ? 'auto' : Number(lambdaText);
+    if (lambda !== 'auto' && !(Number.isFinite(lambda) && lambda >= 0)) {
+      throw new SpecialistError('INVALID_ARGUMENT', `--lambda must be auto or a non-negative number, got ${lambdaText}`, { option: 'lambda' });
+    }
+    const latents = await readMatrixNpy(latentsPath, 'latents');
+    const targets = await readFloatNpy(targetsPath);
+    const membership = membershipPath ? asMembership(await readNpyFile(membershipPath), membershipPath) : undefined;
+    const bar = new ProgressBar(json ? undefined : process.stderr);
+    const t0 = performance.now();
+    const model = await fitSpecialists(latents, targets, { lambda, penalty, latentDims, epochs, seed }, {
+      membership,
+      onProgress: (p) => bar.update(`fit ${p.phase}`, p.epoch, p.totalEpochs),
+    });
+    bar.done();
+    await saveSpecialists(out, model);
+    const report = { supports: model.supports, lambda: model.lambda, latentDims: model.latentDims, converged: model.converged, elapsedMs: Math.round(performance.now() - t0), out };
+    if (json) io.out(JSON.stringify(report));
+    else {
+      io.out(`fitted ${model.tasks} task heads on ${model.latentDims} coordinates${model.converged ? '' : ' (not converged)'}; saved ${out}`);
+      model.supports.forEach((s, k) => io.out(`  task ${k}: coordinates ${s.join(', ') || '(none)'}  (lambda ${model.lambda[k]})`));
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,73 @@
+// `specialist structure`: Layer 1 from files: which time steps serve which task.
+import { discoverTaskStructure } from '../structure/discover.ts';
+import { WorkerPool } from '../worker/pool.ts';
+import type { Command } from './commands.ts';
+import { readFloatNpy } from './files.ts';
+import { ProgressBar } from './progress.ts';
+
+export const structureCommand: Command = {
+  name: 'structure',
+  summary: 'Layer 1: decide by conditional-independence tests which segments of steps serve which task',
+  usage:
+    'specialist structure --states S.npy --tasks G.npy --segment-length L [--method direct|pairwise] [--test fisherz|cmiknn]\n' +
+    '      [--alpha 0.05] [--correction bh|bonferroni|none] [--rule clique|union] [--knn K] [--permutations P]\n' +
+    '      [--shuffle-neighbors S] [--drop-tail] [--seed N] [--json]\n' +
+    '  S [n, T] or [n, T, d]; G [n, M] or [n, M, dg]; one row per episode.',
+  async run(options, io) {
+    const statesPath = options.requireString('states');
+    const tasksPath = options.requireString('tasks');
+    const segmentLength = options.requireNumber('segment-length', { integer: true, min: 2 });
+    const method = options.choice('method', ['direct', 'pairwise'] as const, 'direct');
+    const test = options.choice('test', ['fisherz', 'cmiknn'] as const, 'fisherz');
+    const alpha = options.number('alpha', 0.05, { min: 1e-12, max: 1 });
+    const correction = options.choice('correction', ['bh', 'bonferroni', 'none'] as const, 'bh');
+    const rule = options.choice('rule', ['clique', 'union'] as const, 'clique');
+    const knnText = options.string('knn');
+    const knn = knnText === undefined ? undefined : options.number('knn', 0, { min: 1e-9 });
+    const permutations = options.string('permutations') === undefined ? undefined : options.number('permutations', 0, { integer: true, min: 1 });
+    const shuffleNeighbors = options.string('shuffle-neighbors') === undefined ? undefined : options.number('shuffle-neighbors', 0, { integer: true, min: 1 });
+    const dropTail = options.flag('drop-tail');
+    const seed = options.number('seed', 0, { integer: true });
+    const json = options.flag('json');
+    options.rejectUnknown();
+    const states = await readFloatNpy(statesPath);
+    const tasks = await readFloatNpy(tasksPath);
+    // kNN-CMI tests are independent and slow: spread them over the cores.
+    const pool = test === 'cmiknn' ? await WorkerPool.create() : undefined;
+    const bar = new ProgressBar(json ? undefined : process.stderr);
+    try {
+      const result = await discoverTaskStructure(states, tasks, {
+        segmentLength, method, test, alpha, correction, rule, knn, permutations, shuffleNeighbors, dropTail, seed, pool,
+      }, { onProgress: (done, total) => bar.update('CI tests', done, total) });
+      bar.done();
+      if (json) {
+        io.out(JSON.stringify({
+          segments: result.segments,
+          segmentLength: result.segmentLength,
+          relation: result.relation,
+          stepTasks: result.stepTasks,
+          pValues: result.pValues,
+          directPValues: result.directPValues,
+          undetectable: result.undetectable,
+          dependentWithoutTask: result.diagnostic?.dependentPairs ?? null,
+          method: result.method,
+          test: result.test,
+          alpha: result.alpha,
+          correction: result.correction,
+          rule: result.rule,
+          tests: result.tests,
+          elapsedMs: Math.round(result.elapsedMs * 100) / 100,
+        }));
+      } else {
+        io.out(`${result.segments} segments of ${result.segmentLength} steps, ${result.relation[0]?.length ?? 0} tasks; ${result.tests} ${result.test} tests (${result.method}, ${result.correction}), ${result.elapsedMs.toFixed(1)} ms`);
+        result.relation.forEach((row, k) => io.out(`  segment ${String(k).padStart(2)} (steps ${k * segmentLength}-${k * segmentLength + segmentLength - 1}): tasks ${row.flatMap((v, i) => (v ? [i] : [])).join(', ') || '-'}`));
+        if (result.undetectable.length) io.out(`  no segment found for tasks ${result.undetectable.join(', ')}`);
+        const pairs = result.diagnostic?.dependentPairs ?? [];
+        if (pairs.length) io.out(`  warning: ${pairs.length} segment pairs are dependent without any task variable (a violated assumption or a false positive): ${pairs.map(([a, b]) => `${a}-${b}`).join(', ')}`);
+      }
+      return 0;
+    } finally {
+      await pool?.close();
+    }
+  },
+};

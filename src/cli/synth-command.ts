@@ -1,0 +1,89 @@
+// `specialist synth structure | specialist | generalist`: write a seeded synthetic world with known
+// truth as .npy files plus truth.json, for trying the other commands (and other tools) on it.
+import { join } from 'node:path';
+import { SpecialistError } from '../errors.ts';
+import { writeFileAtomic, writeNpyFile } from '../io/npy-file.ts';
+import { blocksWorld } from '../synthetic/blocks-world.ts';
+import { generalistWorld } from '../synthetic/generalist-world.ts';
+import { linearColliderWorld, nonlinearWorld } from '../synthetic/structure-worlds.ts';
+import type { Options } from './args.ts';
+import type { CliIO, Command } from './commands.ts';
+import { ensureDir, writeJson } from './files.ts';
+
+const WORLDS = ['structure', 'specialist', 'generalist'] as const;
+
+async function structure(options: Options, dir: string): Promise<Record<string, unknown>> {
+  const kind = options.choice('kind', ['linear', 'nonlinear'] as const, 'linear');
+  const world = (kind === 'linear' ? linearColliderWorld : nonlinearWorld)({
+    episodes: options.number('episodes', 10000, { integer: true, min: 2, max: 10_000_000 }),
+    steps: options.number('steps', 20, { integer: true, min: 2, max: 10000 }),
+    tasks: options.number('tasks', 4, { integer: true, min: 1, max: 1000 }),
+    dim: options.number('dim', kind === 'linear' ? 1 : 2, { integer: true, min: 1, max: 1000 }),
+    taskDim: options.number('task-dim', 1, { integer: true, min: 1, max: 1000 }),
+    segmentLength: options.number('segment-length', 2, { integer: true, min: 2 }),
+    breakProbability: options.number('break-probability', 0, { min: 0, max: 1 }),
+    seed: options.number('seed', 0, { integer: true }),
+  });
+  options.rejectUnknown();
+  const files = { states: join(dir, 'states.npy'), tasks: join(dir, 'tasks.npy'), truth: join(dir, 'truth.json') };
+  await writeNpyFile(files.states, { shape: world.shapes.states, data: world.states });
+  await writeNpyFile(files.tasks, { shape: world.shapes.tasks, data: world.tasks });
+  const [N, M] = world.shapes.relation;
+  const relation = Array.from({ length: N }, (_, k) => Array.from(world.relation.subarray(k * M, k * M + M)));
+  return { world: `structure/${kind}`, relation, shapes: world.shapes, params: world.params, files };
+}
+
+async function specialist(options: Options, dir: string): Promise<Record<string, unknown>> {
+  const n = options.number('n', 10000, { integer: true, min: 20, max: 10_000_000 });
+  const seed = options.number('seed', 0, { integer: true });
+  options.rejectUnknown();
+  const world = blocksWorld({ n, seed });
+  const K = world.truth.blocks.length;
+  const files = { latents: join(dir, 'latents.npy'), targets: join(dir, 'targets.npy'), sources: join(dir, 'sources.npy'), truth: join(dir, 'truth.json') };
+  await writeNpyFile(files.latents, { shape: [n, world.dims], data: world.z });
+  await writeNpyFile(files.targets, { shape: [n, K, world.signalDims], data: world.y });
+  await writeNpyFile(files.sources, { shape: [n, world.dims], data: world.s });
+  return { world: 'specialist', ...world.truth, n, dims: world.dims, signalDims: world.signalDims, files };
+}
+
+async function generalist(options: Options, dir: string): Promise<Record<string, unknown>> {
+  const world = generalistWorld({
+    episodes: options.number('episodes', 2000, { integer: true, min: 2, max: 1_000_000 }),
+    steps: options.number('steps', 12, { integer: true, min: 2, max: 10000 }),
+    segmentLength: options.number('segment-length', 2, { integer: true, min: 2 }),
+    seed: options.number('seed', 0, { integer: true }),
+  });
+  options.rejectUnknown();
+  const files = { observations: join(dir, 'observations.npy'), tasks: join(dir, 'tasks.npy'), states: join(dir, 'states.npy'), encoder: join(dir, 'encoder.onnx'), truth: join(dir, 'truth.json') };
+  await writeNpyFile(files.observations, { shape: world.shapes.observations, data: world.observations });
+  await writeNpyFile(files.states, { shape: world.shapes.observations, data: world.states });
+  await writeNpyFile(files.tasks, { shape: world.shapes.tasks, data: world.tasks });
+  await writeFileAtomic(files.encoder, world.encoderOnnx);
+  const [N, M] = world.shapes.relation;
+  const relation = Array.from({ length: N }, (_, k) => Array.from(world.truth.relation.subarray(k * M, k * M + M)));
+  return { world: 'generalist', relation, blocks: world.truth.blocks, irrelevant: world.truth.irrelevant, shapes: world.shapes, params: world.params, files };
+}
+
+export const synthCommand: Command = {
+  name: 'synth',
+  summary: 'Write a seeded synthetic world with known truth (.npy files and truth.json)',
+  usage:
+    'specialist synth structure --out-dir DIR [--kind linear|nonlinear] [--episodes 10000] [--steps 20] [--tasks 4] [--dim D]\n' +
+    '      [--task-dim DG] [--segment-length 2] [--break-probability P] [--seed N] [--json]\n' +
+    '  specialist synth specialist --out-dir DIR [--n 10000] [--seed N] [--json]\n' +
+    '  specialist synth generalist --out-dir DIR [--episodes 2000] [--steps 12] [--segment-length 2] [--seed N] [--json]',
+  async run(options, io: CliIO) {
+    const kind = options.positional[0] as (typeof WORLDS)[number] | undefined;
+    if (!kind || !WORLDS.includes(kind)) {
+      throw new SpecialistError('INVALID_ARGUMENT', `synth needs a world: ${WORLDS.join(', ')} (got ${kind ?? 'none'})`, { world: kind ?? null });
+    }
+    const dir = options.requireString('out-dir');
+    const json = options.flag('json');
+    await ensureDir(dir);
+    const truth = await (kind === 'structure' ? structure : kind === 'specialist' ? specialist : generalist)(options, dir);
+    await writeJson(join(dir, 'truth.json'), truth);
+    if (json) io.out(JSON.stringify(truth));
+    else io.out(`wrote ${Object.values(truth.files as Record<string, string>).join(', ')}`);
+    return 0;
+  },
+};

@@ -1,0 +1,25 @@
+// `specialist transform`: a saved model maps latents to s_hat, or to one task's block.
+import { writeNpyFile } from '../io/npy-file.ts';
+import { loadSpecialists } from '../specialist/node.ts';
+import type { Command } from './commands.ts';
+import { readMatrixNpy } from './files.ts';
+
+export const transformCommand: Command = {
+  name: 'transform',
+  summary: 'Map latents through a saved model: s_hat [N, d_hat], or one task\'s block [N, |I_k|]',
+  usage: 'specialist transform --model model.specialist --latents Z.npy [--task k] --out S.npy [--json]',
+  async run(options, io) {
+    const modelPath = options.requireString('model');
+    const latentsPath = options.requireString('latents');
+    const task = options.string('task') === undefined ? undefined : options.number('task', 0, { integer: true, min: 0 });
+    const out = options.requireString('out');
+    const json = options.flag('json');
+    options.rejectUnknown();
+    const model = await loadSpecialists(modelPath);
+    const s = model.transform(await readMatrixNpy(latentsPath, 'latents'), task);
+    await writeNpyFile(out, { shape: [s.rows, s.cols], data: s.data });
+    if (json) io.out(JSON.stringify({ out, shape: [s.rows, s.cols], task: task ?? null }));
+    else io.out(`wrote ${out} [${s.rows}, ${s.cols}]`);
+    return 0;
+  },
+};
