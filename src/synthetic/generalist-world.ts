@@ -28,6 +28,10 @@ export interface GeneralistWorldOptions {
   irrelevantDims?: number;
   /** Dimension of each task variable (at least its block size). Default: the block size + 1. */
   taskDim?: number;
+  /** Negative-side slope of the leaky ReLUs in f and phi: 1 is linear, smaller is more nonlinear. Default 0.5. */
+  slope?: number;
+  /** Range of the singular values of each block's transition matrix (chain strength). Default [0.2, 0.5]. */
+  carryOver?: [number, number];
   /** Default 0. */
   seed?: number;
 }
@@ -55,7 +59,6 @@ export interface GeneralistWorld {
   params: Required<GeneralistWorldOptions> & { latentDims: number; segments: number };
 }
 
-const SLOPE = 0.25;
 
 /** Gauss-Jordan inverse with partial pivoting (the matrices here are small and well conditioned). */
 export function invert(m: Mat): Mat {
@@ -79,18 +82,20 @@ export function invert(m: Mat): Mat {
 
 /** An invertible map x -> leaky(x W1 + b1) W2 + b2 (row vectors), with its parameters. */
 interface InvertibleMap {
+  slope: number;
   w1: Mat;
   b1: Float64Array;
   w2: Mat;
   b2: Float64Array;
 }
 
-function randomInvertibleMap(rng: Rng, d: number): InvertibleMap {
+function randomInvertibleMap(rng: Rng, d: number, slope: number): InvertibleMap & { slope: number } {
   return {
     w1: wellConditioned(rng, d, 0.6, 1.6),
     b1: Float64Array.from({ length: d }, () => 0.3 * rng.normal()),
     w2: wellConditioned(rng, d, 0.6, 1.6),
     b2: Float64Array.from({ length: d }, () => 0.3 * rng.normal()),
+    slope,
   };
 }
 
@@ -101,10 +106,10 @@ function rowTimes(x: ArrayLike<number>, w: Mat, b: ArrayLike<number>): Float64Ar
 }
 
 function applyMap(map: InvertibleMap, x: ArrayLike<number>): Float64Array {
-  return rowTimes(rowTimes(x, map.w1, map.b1).map((v) => leakyRelu(v, SLOPE)), map.w2, map.b2);
+  return rowTimes(rowTimes(x, map.w1, map.b1).map((v) => leakyRelu(v, map.slope)), map.w2, map.b2);
 }
 
-function dense(w: Mat, b: Float64Array, activation: 'identity' | 'leakyRelu', slope = SLOPE): NetworkStage {
+function dense(w: Mat, b: Float64Array, activation: 'identity' | 'leakyRelu', slope = 1): NetworkStage {
   return { kind: 'dense', din: w.rows, dout: w.cols, w: Float32Array.from(w.data), b: Float32Array.from(b), activation, slope };
 }
 
@@ -114,9 +119,9 @@ function encoderStages(f: InvertibleMap, phi: InvertibleMap): NetworkStage[] {
   const w1inv = invert(f.w1);
   const negate = (v: Float64Array, m: Mat) => rowTimes(v, m, new Float64Array(m.cols)).map((x) => -x);
   return [
-    dense(w2inv, negate(f.b2, w2inv), 'leakyRelu', 1 / SLOPE),
+    dense(w2inv, negate(f.b2, w2inv), 'leakyRelu', 1 / f.slope),
     dense(w1inv, negate(f.b1, w1inv), 'identity'),
-    dense(phi.w1, phi.b1, 'leakyRelu'),
+    dense(phi.w1, phi.b1, 'leakyRelu', phi.slope),
     dense(phi.w2, phi.b2, 'identity'),
   ];
 }
@@ -144,12 +149,16 @@ export function generalistWorld(options: GeneralistWorldOptions = {}): Generalis
   const blockSizes = options.blockSizes ?? [2, 3, 2];
   const irrelevantDims = options.irrelevantDims ?? 2;
   const seed = options.seed ?? 0;
+  const slope = options.slope ?? 0.5;
+  const carryOver = options.carryOver ?? [0.2, 0.5];
   const M = blockSizes.length;
   const taskDim = options.taskDim ?? Math.max(...blockSizes) + 1;
   if (!Number.isInteger(n) || n < 2) throw new SpecialistError('INVALID_ARGUMENT', `episodes must be an integer >= 2, got ${n}`);
   if (!Number.isInteger(L) || L < 2 || !Number.isInteger(T) || T % L !== 0 || T < 2 * L) {
     throw new SpecialistError('INVALID_ARGUMENT', `steps (${T}) must be a multiple of segmentLength (${L} >= 2) with at least two segments`);
   }
+  if (!(slope > 0 && slope <= 1)) throw new SpecialistError('INVALID_ARGUMENT', `slope must be in (0, 1], got ${slope}`);
+  if (!(carryOver[0] > 0 && carryOver[0] <= carryOver[1] && carryOver[1] < 1)) throw new SpecialistError('INVALID_ARGUMENT', `carryOver must satisfy 0 < lo <= hi < 1, got [${carryOver.join(', ')}]`);
   if (M < 1 || blockSizes.some((b) => !Number.isInteger(b) || b < 1)) throw new SpecialistError('INVALID_ARGUMENT', 'blockSizes must list positive integers');
   if (taskDim < Math.max(...blockSizes)) throw new SpecialistError('INVALID_ARGUMENT', `taskDim (${taskDim}) must be at least the largest block (${Math.max(...blockSizes)}) so each signal pins its block down`);
   const N = T / L;
@@ -164,11 +173,11 @@ export function generalistWorld(options: GeneralistWorldOptions = {}): Generalis
   const relation = drawRelation(rng, N, M);
 
   // Block-diagonal AR(1) dynamics, stable; per task a two-layer nonlinear policy on its block.
-  const dynamics = groups.map((g) => ({ coords: g, a: wellConditioned(rng, g.length, 0.3, 0.7) }));
+  const dynamics = groups.map((g) => ({ coords: g, a: wellConditioned(rng, g.length, carryOver[0], carryOver[1]) }));
   const policies = blocks.map((b) => ({ w1: wellConditioned(rng, b.length, 0.8, 1.5), w2: wellConditioned(rng, b.length, 0.8, 1.5) }));
   const taskMaps = blocks.map((b) => Array.from({ length: T }, () => Float64Array.from({ length: b.length * taskDim }, () => rng.normal() / Math.sqrt(b.length))));
-  const f = randomInvertibleMap(rng, D);
-  const phi = randomInvertibleMap(rng, D);
+  const f = randomInvertibleMap(rng, D, slope);
+  const phi = randomInvertibleMap(rng, D, slope);
 
   const states = new Float32Array(n * T * D);
   const observations = new Float32Array(n * T * D);
@@ -219,6 +228,6 @@ export function generalistWorld(options: GeneralistWorldOptions = {}): Generalis
     encoderOnnx,
     truth: { relation, blocks, irrelevant, phi: encoderStages(f, phi).slice(2) },
     shapes: { observations: [n, T, D], tasks: [n, M, taskDim], relation: [N, M] },
-    params: { episodes: n, steps: T, segmentLength: L, blockSizes, irrelevantDims, taskDim, seed, latentDims: D, segments: N },
+    params: { episodes: n, steps: T, segmentLength: L, blockSizes, irrelevantDims, taskDim, slope, carryOver, seed, latentDims: D, segments: N },
   };
 }

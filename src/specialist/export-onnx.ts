@@ -1,0 +1,60 @@
+// A fitted task head as a standalone ONNX model: generalist latents in, the task's specialist block
+// and its prediction out, so any onnxruntime (web, node, python, mobile) can run it without this SDK.
+import { SpecialistError } from '../errors.ts';
+import { buildOnnxModel, type NodeSpec, type TensorSpec } from '../onnx/builder.ts';
+import { appendStages, type NetworkStage } from '../onnx/export-network.ts';
+import { VERSION } from '../version.ts';
+import type { Specialists } from './model.ts';
+import { SLOPE, type LayerWeights } from './network.ts';
+
+function dense(layers: LayerWeights[]): NetworkStage[] {
+  return layers.map((l) => ({ kind: 'dense', din: l.din, dout: l.dout, w: l.w, b: l.b, activation: l.activation, slope: SLOPE }));
+}
+
+/** The stages of s_hat (standardise z, encoder, batch-norm statistics), and of the task's head. */
+export function specialistStages(model: Specialists, task: number): { sHat: NetworkStage[]; block: NetworkStage[]; prediction: NetworkStage[] } {
+  if (!Number.isInteger(task) || task < 0 || task >= model.tasks) {
+    throw new SpecialistError('INVALID_ARGUMENT', `task must be an integer in [0, ${model.tasks - 1}], got ${task}`, { task });
+  }
+  const s = model.state;
+  const sHat: NetworkStage[] = [
+    { kind: 'standardize', mean: s.zMean, invStd: Float32Array.from(s.zStd, (v) => 1 / v) },
+    ...dense(s.encoder),
+    { kind: 'standardize', mean: s.bnMean, invStd: s.bnInvStd },
+  ];
+  // y * std + mean, written as a standardisation with mean' = -mean / std and invStd' = std.
+  const unscale: NetworkStage = { kind: 'standardize', mean: Float32Array.from(s.yMean[task], (m, i) => -m / s.yStd[task][i]), invStd: s.yStd[task] };
+  return { sHat, block: [{ kind: 'select', columns: s.supports[task] }], prediction: [...dense(s.heads[task]), unscale] };
+}
+
+export interface ExportOnnxOptions {
+  /** SHA-256 of the generalist encoder, recorded in the model's metadata. */
+  encoderSha256?: string;
+}
+
+/** ONNX bytes with input "latents" [n, d] and outputs "block" [n, |I_k|] and "prediction" [n, dy]. */
+export function exportSpecialistOnnx(model: Specialists, task: number, options: ExportOnnxOptions = {}): Uint8Array {
+  const { sHat, block, prediction } = specialistStages(model, task);
+  const nodes: NodeSpec[] = [];
+  const initializers: TensorSpec[] = [];
+  const s = appendStages(nodes, initializers, 'latents', 'shat', sHat);
+  const b = appendStages(nodes, initializers, s, 'block', block);
+  const y = appendStages(nodes, initializers, s, `head${task}`, prediction);
+  nodes.push({ op: 'Identity', inputs: [b], outputs: ['block'] }, { op: 'Identity', inputs: [y], outputs: ['prediction'] });
+  return buildOnnxModel({
+    graphName: `specialist-task-${task}`,
+    inputs: [{ name: 'latents', shape: ['n', model.state.d] }],
+    outputs: [
+      { name: 'block', shape: ['n', model.state.supports[task].length] },
+      { name: 'prediction', shape: ['n', model.state.taskDims[task]] },
+    ],
+    initializers,
+    nodes,
+    metadata: {
+      producer: `specialist ${VERSION}`,
+      task: String(task),
+      support: JSON.stringify(model.state.supports[task]),
+      ...(options.encoderSha256 ? { encoderSha256: options.encoderSha256 } : {}),
+    },
+  });
+}
