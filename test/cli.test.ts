@@ -1,7 +1,9 @@
 // The CLI as a user meets it: the built binary, its help, its errors and exit codes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { it } from 'node:test';
 import { VERSION } from '../src/version.ts';
 
@@ -15,7 +17,7 @@ it('the SDK version equals package.json', () => {
 it('--help lists the commands', () => {
   const r = cli('--help');
   assert.equal(r.status, 0);
-  for (const name of ['demo', 'kernels']) assert.match(r.stdout, new RegExp(`^  ${name} `, 'm'));
+  for (const name of ['demo', 'structure', 'citest', 'fit', 'transform', 'synth', 'kernels']) assert.match(r.stdout, new RegExp(`^  ${name} `, 'm'));
 });
 
 it('no command prints help and fails; an unknown command or option fails with code 2 and says why', () => {
@@ -39,12 +41,19 @@ it('kernels --json reports the builds this host runs', () => {
   assert.equal(report.kernels.length >= 6, true);
 });
 
-it('demo runs the kernels in workers and matches the references', () => {
-  const r = cli('demo', '--n', '600', '--json');
+it('demo runs the whole pipeline and writes the report and the heads', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'demo-'));
+  const r = cli('demo', '--episodes', '300', '--steps', '8', '--epochs', '4', '--out-dir', dir, '--json');
   assert.equal(r.status, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
-  assert.equal(summary.n, 600);
-  for (const stage of Object.values(summary.stages) as { maxAbsDiffToReference: number }[]) assert.ok(stage.maxAbsDiffToReference < 1e-3);
+  assert.equal(summary.episodes, 300);
+  assert.equal(summary.structure.relation.length, 4);
+  assert.ok(summary.structure.accuracy >= 0 && summary.structure.accuracy <= 1);
+  for (const key of ['encode', 'structure', 'specialists', 'total']) assert.ok(summary.timingsMs[key] >= 0, key);
+  for (const file of Object.values(summary.files) as string[]) assert.ok(existsSync(file), file);
+  const html = readFileSync(summary.files.report, 'utf8');
+  assert.match(html, /<svg/);
+  assert.match(html, /Segments serving each task/);
 });
 
 it('a bad value is a typed error, in JSON when --json is given', () => {

@@ -17,7 +17,7 @@ it('encodes [n, T, obs] into [n, T, d] exactly like the network, in any batch si
   const data = obs(5 * 7 * 3);
   const expected = Array.from({ length: 35 }, (_, r) => forward(Array.from(data.subarray(r * 3, r * 3 + 3))).latent).flat();
   for (const batchSize of [1, 4, 256]) {
-    const g = await Generalist.load(model, { batchSize });
+    const g = await Generalist.load(model, { batchSize, device: 'wasm' });
     assert.equal(g.device.device, 'wasm');
     assert.equal(g.device.backend, 'onnxruntime-web');
     const z = await g.encode({ data, shape: [5, 7, 3] });

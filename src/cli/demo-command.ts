@@ -1,62 +1,153 @@
-import { runReference } from '../kernels/registry.ts';
-import { createRng } from '../random.ts';
+// The main job (`npm start`): the whole pipeline on the embedded default world. Observations from
+// a seeded world, its ONNX generalist, Layer 1 and Layer 2 in a worker with progress bars; then a
+// summary against the world's truth, the heads (.specialist and one .onnx per task) and an HTML
+// report written to an output folder.
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../io/npy-file.ts';
+import { kernelRidgeR2 } from '../metrics/identifiability.ts';
+import { structureMetrics } from '../metrics/structure.ts';
+import type { PipelineResult } from '../pipeline/pipeline.ts';
+import { renderReport, type ReportTask } from '../report/html.ts';
+import { exportSpecialistOnnx } from '../specialist/export-onnx.ts';
+import { saveSpecialists } from '../specialist/node.ts';
+import { generalistWorld, type GeneralistWorld } from '../synthetic/generalist-world.ts';
 import { WorkerPool } from '../worker/pool.ts';
 import type { Command } from './commands.ts';
+import { ensureDir } from './files.ts';
 import { ProgressBar } from './progress.ts';
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
+/** R^2 of each head's block against the true block and against every other true coordinate. */
+function scoreHeads(world: GeneralistWorld, result: PipelineResult, seed: number): ReportTask[] {
+  const model = result.specialists;
+  if (!model) return [];
+  const [n, T, D] = world.shapes.observations;
+  return result.fittedTasks.map((task, j) => {
+    const steps = result.structure.stepTasks.flatMap((row, t) => (row[task] ? [t] : []));
+    const rows = Math.min(n * steps.length, 3000);
+    const latents = new Float32Array(rows * D);
+    const states = new Float32Array(rows * D);
+    for (let r = 0; r < rows; r++) {
+      const e = Math.floor(r / steps.length);
+      const t = steps[r % steps.length];
+      latents.set(result.latents.data.subarray((e * T + t) * D, (e * T + t + 1) * D), r * D);
+      states.set(world.states.subarray((e * T + t) * D, (e * T + t + 1) * D), r * D);
+    }
+    const block = model.transform({ data: latents, rows, cols: D }, j);
+    const trueBlock = world.truth.blocks[task];
+    const others = Array.from({ length: D }, (_, c) => c).filter((c) => !trueBlock.includes(c));
+    const pick = (cols: number[]) => ({ data: Float32Array.from({ length: rows * cols.length }, (_, q) => states[Math.floor(q / cols.length) * D + cols[q % cols.length]]), rows, cols: cols.length });
+    const score = (cols: number[]) => (block.cols === 0 ? 0 : kernelRidgeR2(block, pick(cols), { seed }).mean);
+    return {
+      task,
+      support: model.supports[j],
+      importance: Array.from(model.state.importance[j]),
+      trueBlock,
+      r2Relevant: score(trueBlock),
+      r2Irrelevant: score(others),
+    };
+  });
 }
 
-/**
- * The main job. Until the pipeline lands it exercises the kernel runtime end to end: seeded data,
- * kernels in the worker pool with progress, every result checked against its TypeScript reference.
- */
+const fmt = (v: number, digits = 2) => v.toFixed(digits);
+
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'Run the main job on the embedded default (today: a kernel demo in workers)',
-  usage: 'specialist demo [--n 2000] [--d 16] [--k 10] [--seed 1] [--json]',
+  summary: 'The main job: the whole pipeline on the embedded default world, with a report (npm start)',
+  usage: 'specialist demo [--episodes 2000] [--steps 12] [--epochs E] [--seed 0] [--out-dir specialist-out] [--json]',
   async run(options, io) {
-    const n = options.number('n', 2000, { integer: true, min: 2, max: 20000 });
-    const d = options.number('d', 16, { integer: true, min: 1, max: 4096 });
-    const k = options.number('k', 10, { integer: true, min: 1, max: n - 1 });
-    const seed = options.number('seed', 1, { integer: true });
+    const episodes = options.number('episodes', 2000, { integer: true, min: 50, max: 200_000 });
+    const steps = options.number('steps', 12, { integer: true, min: 4, max: 200 });
+    const epochs = options.string('epochs') === undefined ? undefined : options.number('epochs', 0, { integer: true, min: 1, max: 10000 });
+    const seed = options.number('seed', 0, { integer: true });
+    const outDir = resolve(options.string('out-dir', 'specialist-out')!);
     const json = options.flag('json');
     options.rejectUnknown();
 
-    const rng = createRng(seed);
-    const points = { data: Float32Array.from({ length: n * d }, () => rng.normal()), rows: n, cols: d };
-    const pool = await WorkerPool.create();
+    const started = performance.now();
+    const world = generalistWorld({ episodes, steps, seed });
+    const [n, T, D] = world.shapes.observations;
+    const [N, M] = world.shapes.relation;
+    if (!json) io.out(`specialist demo: ${n} episodes x ${T} steps, ${D}-dim observations, ${M} tasks (blocks ${JSON.stringify(world.truth.blocks)}), seed ${seed}`);
     const bar = new ProgressBar(json ? undefined : process.stderr);
-    const stages: Record<string, { ms: number; maxAbsDiffToReference: number }> = {};
+    const pool = await WorkerPool.create({ size: 1 });
+    let result: PipelineResult;
     try {
-      const run = async (label: string, job: () => Promise<ArrayLike<number>>, reference: () => ArrayLike<number>) => {
-        const t0 = performance.now();
-        const got = await job();
-        const ms = performance.now() - t0;
-        bar.done();
-        stages[label] = { ms, maxAbsDiffToReference: maxAbsDiff(got, reference()) };
-      };
-      const progress = (label: string) => (done: number, total: number) => bar.update(label, done, total);
-      const radius = await pool.runKernel('knnDistance', { points, k });
-      await run('knnDistance', () => pool.runKernel('knnDistance', { points, k }, { onProgress: progress('kNN distance') }), () => runReference('knnDistance', { points, k }));
-      await run('countWithinRadius', () => pool.runKernel('countWithinRadius', { points, radius }, { onProgress: progress('radius counts') }), () =>
-        runReference('countWithinRadius', { points, radius }),
+      result = await pool.runPipeline(
+        { encoder: world.encoderOnnx, observations: { data: world.observations, shape: [n, T, D] }, tasks: { data: world.tasks, shape: world.shapes.tasks } },
+        { structure: { segmentLength: world.params.segmentLength }, specialists: { seed, epochs }, seed },
+        { onProgress: (p) => bar.update(p.stage, p.done, p.total) },
       );
-      await run('covariance', async () => (await pool.runKernel('covariance', { x: points })).cov, () => runReference('covariance', { x: points }).cov);
-      const summary = { build: pool.build, workers: pool.size, n, d, k, seed, stages };
-      if (json) io.out(JSON.stringify(summary));
-      else {
-        io.out(`specialist demo: ${n} points x ${d} dims, kernel build ${pool.build}, ${pool.size} workers`);
-        for (const [name, s] of Object.entries(stages)) {
-          io.out(`  ${name.padEnd(18)} ${s.ms.toFixed(1).padStart(8)} ms   max |wasm - reference| = ${s.maxAbsDiffToReference.toExponential(2)}`);
-        }
-      }
-      return Object.values(stages).every((s) => s.maxAbsDiffToReference < 1e-3) ? 0 : 1;
     } finally {
+      bar.done();
       await pool.close();
     }
+
+    const truth = Array.from({ length: N }, (_, k) => Array.from(world.truth.relation.subarray(k * M, k * M + M)));
+    const metrics = structureMetrics(result.structure.relation, truth);
+    const heads = scoreHeads(world, result, seed);
+    await ensureDir(outDir);
+    const files: Record<string, string> = {};
+    if (result.specialists) {
+      files.model = join(outDir, 'model.specialist');
+      await saveSpecialists(files.model, result.specialists);
+      for (const [j, task] of result.fittedTasks.entries()) {
+        files[`task${task}`] = join(outDir, `task-${task}.onnx`);
+        await writeFileAtomic(files[`task${task}`], exportSpecialistOnnx(result.specialists, j, { encoderSha256: result.encoderSha256 }));
+      }
+    }
+    await writeFileAtomic(join(outDir, 'encoder.onnx'), world.encoderOnnx);
+    files.encoder = join(outDir, 'encoder.onnx');
+    const t = result.timings;
+    const summary = {
+      episodes: n,
+      steps: T,
+      seed,
+      device: result.device,
+      structure: { accuracy: metrics.accuracy, mcc: metrics.mcc, relation: result.structure.relation, truth, method: result.structure.method, test: result.structure.test },
+      heads: heads.map((h) => ({ task: h.task, support: h.support, trueBlockSize: h.trueBlock?.length, r2Relevant: h.r2Relevant, r2Irrelevant: h.r2Irrelevant })),
+      lambda: result.specialists?.lambda ?? [],
+      trainingRows: result.trainingRows,
+      warnings: result.warnings,
+      timingsMs: { encode: t.encodeMs, structure: t.structureMs, specialists: t.specialistsMs, total: performance.now() - started },
+      files: { ...files, report: join(outDir, 'report.html'), summary: join(outDir, 'summary.json') },
+    };
+    const report = renderReport({
+      title: 'specialist demo: generalist to specialist representations',
+      generatedAt: new Date().toISOString(),
+      summary: [
+        ['World', `${n} episodes x ${T} steps, ${D}-dim observations, ${M} tasks, seed ${seed}`],
+        ['Encoder', `${result.device.device} (${result.device.backend}): ${result.device.reason}`],
+        ['Layer 1', `${result.structure.method} ${result.structure.test} tests, ${result.structure.correction}: accuracy ${fmt(metrics.accuracy)}, MCC ${fmt(metrics.mcc)}`],
+        ['Layer 2', heads.map((h) => `task ${h.task}: ${h.support.length} coordinates (true ${h.trueBlock?.length}), R² relevant ${fmt(h.r2Relevant ?? 0)}, other ${fmt(Math.max(0, h.r2Irrelevant ?? 0))}`).join('; ') || 'no head'],
+        ['Timings', `encode ${fmt(t.encodeMs / 1000, 1)} s, structure ${fmt(t.structureMs / 1000, 1)} s, specialists ${fmt(t.specialistsMs / 1000, 1)} s`],
+      ],
+      segments: N,
+      segmentLength: result.structure.segmentLength,
+      tasks: M,
+      relation: result.structure.relation,
+      truth,
+      method: result.structure.method,
+      pValues: result.structure.method === 'pairwise' ? result.structure.pValues : null,
+      directPValues: result.structure.method === 'direct' ? result.structure.directPValues : null,
+      latentDims: result.specialists?.latentDims ?? D,
+      heads,
+      warnings: result.warnings,
+    });
+    await writeFile(summary.files.report, report);
+    await writeFile(summary.files.summary, JSON.stringify(summary, null, 2) + '\n');
+
+    if (json) io.out(JSON.stringify(summary));
+    else {
+      io.out(`encoder      ${result.device.device} via ${result.device.backend} (${result.device.reason})`);
+      io.out(`Layer 1      ${result.structure.method} ${result.structure.test}, ${result.structure.correction}: accuracy ${fmt(metrics.accuracy)}, MCC ${fmt(metrics.mcc)}`);
+      for (const h of heads) {
+        io.out(`Layer 2      task ${h.task}: support ${JSON.stringify(h.support)} (true block ${JSON.stringify(h.trueBlock)}), R² relevant ${fmt(h.r2Relevant ?? 0)}, other coordinates ${fmt(Math.max(0, h.r2Irrelevant ?? 0))}`);
+      }
+      for (const w of result.warnings) io.out(`warning      ${w}`);
+      io.out(`timings      encode ${fmt(t.encodeMs / 1000, 2)} s, structure ${fmt(t.structureMs / 1000, 2)} s, specialists ${fmt(t.specialistsMs / 1000, 1)} s, total ${fmt(summary.timingsMs.total / 1000, 1)} s`);
+      io.out(`wrote        ${Object.values(summary.files).join('\n             ')}`);
+    }
+    return 0;
   },
 };

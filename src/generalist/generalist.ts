@@ -19,8 +19,9 @@ export interface GeneralistOptions {
   /**
    * Where the model runs. 'auto' (default): WebGPU when the browser offers an adapter AND a canary
    * batch gives the same embedding as the wasm EP (within `canaryTolerance`), otherwise wasm; the
-   * choice and its reason are in `device`. In Node: onnxruntime-node when installed, else
-   * onnxruntime-web's wasm backend (there is no WebGPU in Node).
+   * choice and its reason are in `device`. In Node: 'auto' uses onnxruntime-node when installed,
+   * else onnxruntime-web's wasm backend; 'wasm' always uses onnxruntime-web's wasm backend (there is
+   * no WebGPU in Node).
    */
   device?: GeneralistDevice;
   /** The model input that receives the observations. Default: its first input. */
@@ -199,9 +200,9 @@ async function createWith(ort: OrtModule, model: Uint8Array, provider: 'webgpu' 
   }
 }
 
-/** onnxruntime-node in Node when installed, else onnxruntime-web. */
+/** onnxruntime-node in Node when installed and the device is 'auto', else onnxruntime-web. */
 async function pickRuntime(options: GeneralistOptions): Promise<OrtModule> {
-  if (isNode && (options.device ?? 'auto') !== 'webgpu') {
+  if (isNode && (options.device ?? 'auto') === 'auto') {
     const native = await loadOrtNode();
     if (native) return native;
   }
@@ -231,7 +232,8 @@ async function createSession(
   if (isNode) {
     if (device === 'webgpu') throw new SpecialistError('UNSUPPORTED_BUILD', 'WebGPU is not available in Node; use device "wasm" or "auto"', { device });
     const native = ort === (await loadOrtNode());
-    return wasm(native ? 'Node: onnxruntime-node is installed (native CPU)' : 'Node: no WebGPU; onnxruntime-web wasm backend (install onnxruntime-node for native speed)');
+    if (native) return wasm('Node: onnxruntime-node is installed (native CPU)');
+    return wasm(device === 'wasm' ? 'requested' : 'Node: no WebGPU; onnxruntime-web wasm backend (install onnxruntime-node for native speed)');
   }
   if (device === 'wasm') return wasm('requested');
   const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
@@ -251,7 +253,10 @@ async function createSession(
   // 'auto': trust WebGPU only if it computes what wasm computes (fp16 drift, driver bugs).
   const cpu = await wasm('');
   const canary = { ...fixed, ...canaryBatch(ort, inputName, observationDims, canaryRows) };
-  const [a, b] = await Promise.all([gpuSession.run(canary, [output]), cpu.session.run(canary, [output])]);
+  // One after the other: onnxruntime-web runs both EPs in one wasm instance, which refuses a second
+  // run while one is in flight ("Session already started").
+  const a = await gpuSession.run(canary, [output]);
+  const b = await cpu.session.run(canary, [output]);
   const x = a[output].data as Float32Array;
   const y = b[output].data as Float32Array;
   let diff = 0;

@@ -132,7 +132,12 @@ function drawRelation(rng: Rng, N: number, M: number): Uint8Array {
     const relation = new Uint8Array(N * M);
     for (let i = 0; i < M; i++) {
       const count = 2 + rng.int(Math.max(1, Math.ceil(N / 2) - 1));
-      const order = Array.from({ length: N }, (_, k) => k).sort(() => rng.next() - 0.5);
+      // Fisher-Yates: the same order on every engine (a random sort comparator is not).
+      const order = Array.from({ length: N }, (_, k) => k);
+      for (let k = N - 1; k > 0; k--) {
+        const j = rng.int(k + 1);
+        [order[k], order[j]] = [order[j], order[k]];
+      }
       for (const k of order.slice(0, Math.min(N, count))) relation[k * M + i] = 1;
     }
     // Keep some segments that serve no task, so the truth is not all ones.

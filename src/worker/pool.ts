@@ -5,7 +5,8 @@ import type { KernelInput, KernelName, KernelOutput } from '../kernels/registry.
 import type { KernelOptions } from '../kernels/runtime.ts';
 import { isNode, spawnWorker, type WorkerHandle } from './endpoint.ts';
 import type { CiResult } from '../structure/ci-test.ts';
-import type { CiBatchJob, FitSpecialistsJob, ProgressMessage, WorkerApi, WorkerInfo, WorkerInit, WorkerJob } from './protocol.ts';
+import type { CiBatchJob, FitSpecialistsJob, PipelineJob, ProgressMessage, WorkerApi, WorkerInfo, WorkerInit, WorkerJob } from './protocol.ts';
+import type { PipelineInput, PipelineProgress, PipelineResult } from '../pipeline/pipeline.ts';
 import { Specialists } from '../specialist/model.ts';
 import type { FitProgress } from '../specialist/fit.ts';
 import type { SpecialistOptions } from '../specialist/options.ts';
@@ -159,6 +160,23 @@ export class WorkerPool {
     const onDetail = onProgress ? (detail: unknown) => onProgress(detail as FitProgress) : undefined;
     const bytes = (await this.submit(job, { ...run, onProgress: onProgress ? () => {} : undefined }, onDetail)) as Uint8Array;
     return Specialists.deserialise(bytes);
+  }
+
+  /**
+   * The whole pipeline (encode, Layer 1, Layer 2) in one worker, with one progress stream (stage,
+   * done, total) and one abort signal. Resolves with the heads deserialised in this thread.
+   */
+  async runPipeline(
+    input: PipelineInput,
+    options: PipelineJob['options'],
+    call: { signal?: AbortSignal; onProgress?: (progress: PipelineProgress) => void; transfer?: boolean } = {},
+  ): Promise<PipelineResult> {
+    const { onProgress, ...run } = call;
+    const onDetail = onProgress ? (detail: unknown) => onProgress(detail as PipelineProgress) : undefined;
+    const result = (await this.submit({ kind: 'pipeline', input, options }, { ...run, onProgress: onProgress ? () => {} : undefined }, onDetail)) as Omit<PipelineResult, 'specialists'> & {
+      specialists: Uint8Array | null;
+    };
+    return { ...result, specialists: result.specialists ? Specialists.deserialise(result.specialists) : null };
   }
 
   /** Ends every worker; queued and running jobs reject with ABORTED. */

@@ -10,6 +10,7 @@ import type { CiTestSpec } from '../structure/ci-spec.ts';
 import type { FitProgress } from '../specialist/fit.ts';
 import type { ShapedArray, TargetsInput } from '../specialist/data.ts';
 import type { SpecialistOptions } from '../specialist/options.ts';
+import type { PipelineInput, PipelineOptions, PipelineProgress } from '../pipeline/pipeline.ts';
 
 /** Sent once when a worker starts. URL sources travel as strings; bytes are copied per worker. */
 export interface WorkerInit {
@@ -48,8 +49,19 @@ export interface FitSpecialistsJob {
   options: SpecialistOptions;
 }
 
+/**
+ * The whole pipeline (encode, Layer 1, Layer 2) in one worker. Progress messages carry a
+ * PipelineProgress as their third element. Resolves to a PipelineResult whose `specialists` is the
+ * serialised model (Uint8Array) or null.
+ */
+export interface PipelineJob {
+  kind: 'pipeline';
+  input: PipelineInput;
+  options: Omit<PipelineOptions, 'structure'> & { structure: Omit<PipelineOptions['structure'], 'runtime' | 'pool'> };
+}
+
 /** A job for a worker. `kind` discriminates; later layers add their own kinds here. */
-export type WorkerJob = { kind: 'kernel'; name: KernelName; input: unknown } | CiBatchJob | FitSpecialistsJob;
+export type WorkerJob = { kind: 'kernel'; name: KernelName; input: unknown } | CiBatchJob | FitSpecialistsJob | PipelineJob;
 
 /** What a worker exposes. Errors thrown here arrive as SpecialistError (see transfer.ts). */
 export interface WorkerApi {
@@ -65,4 +77,4 @@ export interface WorkerApi {
 }
 
 /** Posted on a job's progress port. */
-export type ProgressMessage = [done: number, total: number] | [done: number, total: number, detail: FitProgress];
+export type ProgressMessage = [done: number, total: number] | [done: number, total: number, detail: FitProgress | PipelineProgress];

@@ -4,6 +4,7 @@ import { expose } from 'comlink';
 import { SpecialistError } from '../errors.ts';
 import { runKernel } from '../kernels/registry.ts';
 import { fitSpecialists } from '../specialist/fit.ts';
+import { runPipelineHere } from '../pipeline/pipeline.ts';
 import { KernelRuntime } from '../kernels/runtime.ts';
 import type { CiResult } from '../structure/ci-test.ts';
 import { ciTestFromSpec } from '../structure/ci-spec.ts';
@@ -53,6 +54,13 @@ const api: WorkerApi = {
             onProgress: progress ? (p) => progress.postMessage([p.epoch, p.totalEpochs, p] satisfies ProgressMessage) : undefined,
           });
           return withTransfer(model.serialise());
+        }
+        case 'pipeline': {
+          const result = await runPipelineHere(job.input, job.options, {
+            runtime: requireRuntime(),
+            onProgress: progress ? (p) => progress.postMessage([p.done, p.total, p] satisfies ProgressMessage) : undefined,
+          });
+          return withTransfer({ ...result, specialists: result.specialists?.serialise() ?? null });
         }
         default:
           throw new SpecialistError('INVALID_ARGUMENT', `Unknown job kind ${(job as { kind: string }).kind}`);

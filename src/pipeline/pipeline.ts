@@ -1,0 +1,196 @@
+// The product as a user meets it: observations and task variables in; encode with the generalist,
+// find which steps serve which task (Layer 1), fit each task's specialist block on those steps
+// (Layer 2), and hand back the per-task representations and heads.
+import { SpecialistError, throwIfAborted } from '../errors.ts';
+import { Generalist, type DeviceChoice, type GeneralistOptions, type Tensor32 } from '../generalist/generalist.ts';
+import { KernelRuntime } from '../kernels/runtime.ts';
+import { createRng } from '../random.ts';
+import { fitSpecialists } from '../specialist/fit.ts';
+import type { Specialists } from '../specialist/model.ts';
+import type { SpecialistOptions } from '../specialist/options.ts';
+import { discoverTaskStructure, type StructureOptions, type StructureResult } from '../structure/discover.ts';
+
+export type PipelineStage = 'encode' | 'structure' | 'specialists';
+export const PIPELINE_STAGES: readonly PipelineStage[] = ['encode', 'structure', 'specialists'];
+
+export interface PipelineProgress {
+  stage: PipelineStage;
+  done: number;
+  total: number;
+}
+
+export interface PipelineInput {
+  /** The generalist encoder (ONNX bytes). */
+  encoder: Uint8Array;
+  /** Observations [n, T, ...obs]: n episodes of T steps. */
+  observations: Tensor32;
+  /** Task variables [n, M] or [n, M, dg], one row per episode. */
+  tasks: Tensor32;
+  /**
+   * What each task's head learns to predict at a step: [n, T, M] or [n, T, M, dy]. Default: the
+   * episode's task variable g_i, repeated over the steps Layer 1 gave task i.
+   */
+  stepTargets?: Tensor32;
+}
+
+export interface PipelineOptions {
+  /** Generalist options (device, output, pooling...). Default device 'auto'. */
+  generalist?: Omit<GeneralistOptions, 'wasmBinary'>;
+  /** Layer 1 options; segmentLength is required. Defaults as in discoverTaskStructure. */
+  structure: StructureOptions;
+  /** Layer 2 options. Defaults as in fitSpecialists. */
+  specialists?: SpecialistOptions;
+  /**
+   * Most (episode, step) rows used to fit Layer 2; beyond it episodes are subsampled (seeded).
+   * Default 20,000: the block structure is identified long before, and fitting time grows linearly.
+   */
+  maxTrainingRows?: number;
+  /** Seed for the subsampling. Default 0. */
+  seed?: number;
+}
+
+export interface PipelineResult {
+  device: DeviceChoice;
+  /** SHA-256 of the encoder bytes; saved heads record it. */
+  encoderSha256: string;
+  /** [n, T, d] */
+  latents: Tensor32;
+  structure: StructureResult;
+  /** The fitted heads; head j belongs to task fittedTasks[j]. Null when no task has a step. */
+  specialists: Specialists | null;
+  fittedTasks: number[];
+  /** Rows (episode, step) used to fit Layer 2. */
+  trainingRows: number;
+  warnings: string[];
+  timings: { encodeMs: number; structureMs: number; specialistsMs: number; totalMs: number };
+}
+
+export interface PipelineCallOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: PipelineProgress) => void;
+  /** Kernel runtime for Layers 1 and 2. Default: a new one with the best build. */
+  runtime?: KernelRuntime;
+}
+
+function checkTensor(name: string, t: Tensor32, ranks: number[]): void {
+  if (!t || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) {
+    throw new SpecialistError('INVALID_ARGUMENT', `${name} must be { data: Float32Array, shape: number[] }`, { argument: name });
+  }
+  if (!ranks.includes(t.shape.length) || t.data.length !== t.shape.reduce((a, b) => a * b, 1)) {
+    throw new SpecialistError('SHAPE_MISMATCH', `${name} has shape [${t.shape.join(', ')}] with ${t.data.length} values; expected rank ${ranks.join(' or ')} matching its data`, {
+      argument: name,
+      shape: t.shape,
+    });
+  }
+}
+
+/** Runs the three stages in this thread (workers call this; see runPipeline for the pool). */
+export async function runPipelineHere(input: PipelineInput, options: PipelineOptions, call: PipelineCallOptions = {}): Promise<PipelineResult> {
+  const started = performance.now();
+  const progress = (stage: PipelineStage) => (done: number, total: number) => call.onProgress?.({ stage, done, total });
+  checkTensor('tasks', input.tasks, [2, 3]);
+  if (input.observations?.shape?.length < 3) {
+    throw new SpecialistError('SHAPE_MISMATCH', `observations must be [n, T, ...obs] (episodes, steps, observation), got [${input.observations?.shape?.join(', ')}]`, { argument: 'observations' });
+  }
+  const [n, T] = input.observations.shape;
+  if (input.tasks.shape[0] !== n) {
+    throw new SpecialistError('SHAPE_MISMATCH', `tasks has ${input.tasks.shape[0]} episodes, observations have ${n}`, { argument: 'tasks' });
+  }
+  const M = input.tasks.shape[1];
+  const dg = input.tasks.shape[2] ?? 1;
+  if (input.stepTargets) {
+    checkTensor('stepTargets', input.stepTargets, [3, 4]);
+    const [tn, tt, tm] = input.stepTargets.shape;
+    if (tn !== n || tt !== T || tm !== M) {
+      throw new SpecialistError('SHAPE_MISMATCH', `stepTargets must be [${n}, ${T}, ${M}, dy], got [${input.stepTargets.shape.join(', ')}]`, { argument: 'stepTargets' });
+    }
+  }
+  const warnings: string[] = [];
+
+  // Stage 1: encode every step of every episode.
+  let t0 = performance.now();
+  const generalist = await Generalist.load(input.encoder, options.generalist);
+  let latents: Tensor32;
+  try {
+    latents = await generalist.encode(input.observations, { signal: call.signal, onProgress: progress('encode') });
+  } finally {
+    await generalist.dispose();
+  }
+  const d = latents.shape[latents.shape.length - 1];
+  const encodeMs = performance.now() - t0;
+
+  // Stage 2: Layer 1 on the latents (Theorem 1 holds for any invertible encoding of the states).
+  throwIfAborted(call.signal);
+  t0 = performance.now();
+  const runtime = call.runtime ?? (await KernelRuntime.create());
+  const structure = await discoverTaskStructure({ data: latents.data, shape: [n, T, d] }, input.tasks, { ...options.structure, runtime: options.structure.runtime ?? runtime }, {
+    signal: call.signal,
+    onProgress: progress('structure'),
+  });
+  const structureMs = performance.now() - t0;
+
+  // Stage 3: Layer 2 on the steps Layer 1 assigned, one head per task that has any.
+  throwIfAborted(call.signal);
+  t0 = performance.now();
+  const fittedTasks = Array.from({ length: M }, (_, i) => i).filter((i) => structure.stepTasks.some((row) => row[i] === 1));
+  for (let i = 0; i < M; i++) if (!fittedTasks.includes(i)) warnings.push(`task ${i}: Layer 1 assigned it no step, so it has no specialist head`);
+  const targetWidth = input.stepTargets ? (input.stepTargets.shape[3] ?? 1) : dg;
+  if (targetWidth === 1 && fittedTasks.length > 0) {
+    warnings.push('the task signals are scalar: one summary coordinate can serve each task, so a task block of several coordinates cannot be pinned down (give vector-valued targets)');
+  }
+  let specialists: Specialists | null = null;
+  let trainingRows = 0;
+  if (fittedTasks.length > 0) {
+    const rows = chooseRows(n, T, structure.stepTasks, fittedTasks, options.maxTrainingRows ?? 20_000, options.seed ?? 0);
+    trainingRows = rows.length;
+    const K = fittedTasks.length;
+    const z = new Float32Array(rows.length * d);
+    const y = new Float32Array(rows.length * K * targetWidth);
+    const member = new Float32Array(rows.length * K);
+    rows.forEach(([e, t], r) => {
+      z.set(latents.data.subarray((e * T + t) * d, (e * T + t + 1) * d), r * d);
+      fittedTasks.forEach((task, j) => {
+        member[r * K + j] = structure.stepTasks[t][task];
+        const source = input.stepTargets
+          ? input.stepTargets.data.subarray(((e * T + t) * M + task) * targetWidth, ((e * T + t) * M + task + 1) * targetWidth)
+          : input.tasks.data.subarray((e * M + task) * dg, (e * M + task + 1) * dg);
+        y.set(source, (r * K + j) * targetWidth);
+      });
+    });
+    specialists = await fitSpecialists({ data: z, rows: rows.length, cols: d }, { data: y, shape: [rows.length, K, targetWidth] }, options.specialists ?? {}, {
+      signal: call.signal,
+      membership: { data: member, rows: rows.length, cols: K },
+      kernels: runtime,
+      onProgress: (p) => call.onProgress?.({ stage: 'specialists', done: p.epoch, total: p.totalEpochs }),
+    });
+  }
+  const specialistsMs = performance.now() - t0;
+  return {
+    device: generalist.device,
+    encoderSha256: generalist.modelSha256,
+    latents,
+    structure,
+    specialists,
+    fittedTasks,
+    trainingRows,
+    warnings,
+    timings: { encodeMs, structureMs, specialistsMs, totalMs: performance.now() - started },
+  };
+}
+
+/** (episode, step) pairs whose step serves a fitted task, subsampled by whole episodes to the cap. */
+function chooseRows(n: number, T: number, stepTasks: number[][], tasks: number[], cap: number, seed: number): [number, number][] {
+  const steps = Array.from({ length: T }, (_, t) => t).filter((t) => tasks.some((i) => stepTasks[t][i] === 1));
+  const episodes = Array.from({ length: n }, (_, e) => e);
+  const keep = Math.min(n, Math.max(1, Math.floor(cap / Math.max(1, steps.length))));
+  if (keep < n) {
+    const rng = createRng(seed);
+    for (let i = n - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [episodes[i], episodes[j]] = [episodes[j], episodes[i]];
+    }
+    episodes.length = keep;
+    episodes.sort((a, b) => a - b);
+  }
+  return episodes.flatMap((e) => steps.map((t) => [e, t] as [number, number]));
+}
