@@ -74,7 +74,13 @@ export const demoCommand: Command = {
     let result: PipelineResult;
     try {
       result = await pool.runPipeline(
-        { encoder: world.encoderOnnx, observations: { data: world.observations, shape: [n, T, D] }, tasks: { data: world.tasks, shape: world.shapes.tasks } },
+        {
+          encoder: world.encoderOnnx,
+          observations: { data: world.observations, shape: [n, T, D] },
+          tasks: { data: world.tasks, shape: world.shapes.tasks },
+          // Each head learns what its task's steps do for the task (their contribution to g_i).
+          stepTargets: { data: world.contributions, shape: [n, T, M, world.params.taskDim] },
+        },
         { structure: { segmentLength: world.params.segmentLength }, specialists: { seed, epochs }, seed },
         { onProgress: (p) => bar.update(p.stage, p.done, p.total) },
       );

@@ -36,12 +36,13 @@ const evidence = (p: number | null) => (p === null ? null : Math.min(1, -Math.lo
 export function renderReport(r: ReportData): string {
   const segLabels = Array.from({ length: r.segments }, (_, k) => `seg ${k}`);
   const taskLabels = Array.from({ length: r.tasks }, (_, i) => `task ${i}`);
+  const taskColumns = Array.from({ length: r.tasks }, (_, i) => `T${i}`);
   const figures: string[] = [];
   figures.push(
     heatmap({
-      title: 'Segments serving each task (dark: found; red outline: truth)',
+      title: 'Segments serving each task T (dark: found; red outline: truth)',
       rowLabels: segLabels,
-      colLabels: taskLabels,
+      colLabels: taskColumns,
       values: r.relation.flat(),
       outline: r.truth?.flat(),
     }),
@@ -120,5 +121,6 @@ ${figures.map((f) => `<div class="fig">${f}</div>`).join('\n')}
 
 function formatP(p: number | null): string {
   if (p === null) return '';
+  if (p === 0) return '0';
   return p < 0.001 ? p.toExponential(0) : p.toFixed(3);
 }

@@ -28,7 +28,7 @@ export function heatmap(o: HeatmapOptions): string {
   const cell = o.cell ?? 26;
   const left = 12 + 7 * Math.max(...o.rowLabels.map((l) => l.length), 1);
   const top = 40;
-  const width = left + cell * o.colLabels.length + 10;
+  const width = Math.max(left + cell * o.colLabels.length + 10, 7 * o.title.length + 10);
   const height = top + cell * o.rowLabels.length + 10;
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(o.title)}">`];
   parts.push(`<text x="0" y="14" font-size="13" font-weight="600">${esc(o.title)}</text>`);
@@ -63,7 +63,8 @@ export function bars(title: string, groups: BarGroup[], max = 1): string {
   const names = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.name)))];
   const groupHeight = names.length * barHeight + 10;
   const height = 44 + groups.length * groupHeight + 20;
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${left + plot + 60}" height="${height}" role="img" aria-label="${esc(title)}">`];
+  const width = Math.max(left + plot + 60, 7 * title.length + 10);
+  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(title)}">`];
   parts.push(`<text x="0" y="14" font-size="13" font-weight="600">${esc(title)}</text>`);
   let lx = left;
   for (const g of groups[0]?.bars ?? []) {

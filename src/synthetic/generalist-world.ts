@@ -5,7 +5,7 @@
 // outside B_i carries information about task i. Steps are grouped into segments of L steps; a
 // segment serves some tasks. At a step serving task i the agent acts through task i's block,
 // a_t^i = policy_i(s_t[B_i]) (vector-valued, nonlinear), and the task variable g_i (dimension dg >=
-// |B_i|) collects those actions: g_i = sum_t W_{i,t} a_t^i + noise, a collider as Theorem 1 needs.
+// |B_i|) collects those actions: g_i = sum_t a_t^i W_i + noise, a collider as Theorem 1 needs.
 // Observations are o_t = f(s_t) through a random invertible nonlinear map, and the generalist
 // encoder (built as ONNX: MatMul, Add, LeakyRelu) computes an entangled but invertible
 // z_t = phi(s_t) from o_t, i.e. phi(f^{-1}(o_t)), so Layer 2 must undo phi to find each block.
@@ -43,6 +43,11 @@ export interface GeneralistWorld {
   states: Float32Array;
   /** g, [n, M, dg]. */
   tasks: Float32Array;
+  /**
+   * Each step's own contribution to each task variable, a_t^i W_i, [n, T, M, dg] (zero where the
+   * step does not serve the task): per-step targets for the heads, much stronger than g itself.
+   */
+  contributions: Float32Array;
   /** The generalist encoder o_t -> z_t = phi(s_t) as an ONNX model (input "observation" [batch, D], output "latent"). */
   encoderOnnx: Uint8Array;
   truth: {
@@ -180,13 +185,16 @@ export function generalistWorld(options: GeneralistWorldOptions = {}): Generalis
   // Block-diagonal AR(1) dynamics, stable; per task a two-layer nonlinear policy on its block.
   const dynamics = groups.map((g) => ({ coords: g, a: wellConditioned(rng, g.length, carryOver[0], carryOver[1]) }));
   const policies = blocks.map((b) => ({ w1: wellConditioned(rng, b.length, 0.8, 1.5), w2: wellConditioned(rng, b.length, 0.8, 1.5) }));
-  const taskMaps = blocks.map((b) => Array.from({ length: T }, () => Float64Array.from({ length: b.length * taskDim }, () => rng.normal() / Math.sqrt(b.length))));
+  // One map per task, shared by its steps: the head of task i then learns one relation from a step's
+  // block to g_i (per-step maps would average out over the steps it pools).
+  const taskMaps = blocks.map((b) => Float64Array.from({ length: b.length * taskDim }, () => rng.normal() / Math.sqrt(b.length)));
   const f = randomInvertibleMap(rng, D, slope);
   const phi = randomInvertibleMap(rng, D, slope);
 
   const states = new Float32Array(n * T * D);
   const observations = new Float32Array(n * T * D);
   const tasks = new Float32Array(n * M * taskDim);
+  const contributions = new Float32Array(n * T * M * taskDim);
   const s = new Float64Array(D);
   for (let e = 0; e < n; e++) {
     for (let j = 0; j < D; j++) s[j] = rng.normal();
@@ -200,8 +208,15 @@ export function generalistWorld(options: GeneralistWorldOptions = {}): Generalis
         const local = blocks[i].map((c) => s[c]);
         const h = rowTimes(local, policies[i].w1, new Float64Array(local.length)).map((v) => Math.tanh(v) + 0.3 * v);
         const action = rowTimes(h, policies[i].w2, new Float64Array(local.length)).map((v) => v + 0.2 * laplace(rng));
-        const map = taskMaps[i][t];
-        for (let a = 0; a < action.length; a++) for (let q = 0; q < taskDim; q++) g[i * taskDim + q] += action[a] * map[a * taskDim + q];
+        const map = taskMaps[i];
+        const base = ((e * T + t) * M + i) * taskDim;
+        for (let a = 0; a < action.length; a++) {
+          for (let q = 0; q < taskDim; q++) {
+            const v = action[a] * map[a * taskDim + q];
+            g[i * taskDim + q] += v;
+            contributions[base + q] += v;
+          }
+        }
       }
       const nextState = new Float64Array(D);
       for (const { coords, a } of dynamics) {
@@ -230,6 +245,7 @@ export function generalistWorld(options: GeneralistWorldOptions = {}): Generalis
     observations,
     states,
     tasks,
+    contributions,
     encoderOnnx,
     truth: { relation, blocks, irrelevant, phi: encoderStages(f, phi).slice(2) },
     shapes: { observations: [n, T, D], tasks: [n, M, taskDim], relation: [N, M] },
