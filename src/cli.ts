@@ -5,13 +5,14 @@ import type { CliIO, Command } from './cli/commands.ts';
 import { demoCommand } from './cli/demo-command.ts';
 import { kernelsCommand } from './cli/kernels-command.ts';
 import { citestCommand } from './cli/citest-command.ts';
+import { encodeCommand, exportOnnxCommand, runCommand } from './cli/deploy-commands.ts';
 import { fitCommand } from './cli/fit-command.ts';
 import { structureCommand } from './cli/structure-command.ts';
 import { synthCommand } from './cli/synth-command.ts';
 import { transformCommand } from './cli/transform-command.ts';
 import { VERSION } from './version.ts';
 
-const commands: Command[] = [demoCommand, structureCommand, citestCommand, fitCommand, transformCommand, synthCommand, kernelsCommand];
+const commands: Command[] = [demoCommand, structureCommand, citestCommand, fitCommand, transformCommand, encodeCommand, exportOnnxCommand, runCommand, synthCommand, kernelsCommand];
 
 function help(io: CliIO): void {
   io.out(`specialist ${VERSION}: generalist to specialist representations, on device\n`);

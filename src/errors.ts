@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'KERNEL_TRAP' // a wasm trap; never expected: shapes are validated before every call
   | 'UNKNOWN_KERNEL' // a registry lookup by a name that is not registered
   | 'WORKER_FAILED' // a worker died or could not start
+  | 'ENCODER_MISMATCH' // heads fitted on another generalist encoder than the one given
   | 'INVALID_FILE' // a file that is not what it claims (bad .npy, truncated, wrong dtype) or cannot be read/written
   | 'INTERNAL'; // anything else thrown inside a worker
 

@@ -21,6 +21,9 @@ it('round-trips tensors and metadata', async () => {
   const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
   assert.equal((8 + headerLength) % 8, 0, 'data section is 8-aligned');
   const back = await decodeContainer(bytes);
+  // A Node Buffer (often a view into a shared pool) decodes to the same tensors.
+  const fromBuffer = decodeContainer(Buffer.from(bytes));
+  assert.deepEqual(Array.from(fromBuffer.tensors['head0.W'].data), Array.from(tensors['head0.W'].data));
   assert.deepEqual(back.metadata, { format: 'specialist/1', note: 'ü' });
   for (const [name, t] of Object.entries(tensors)) {
     assert.deepEqual(back.tensors[name].shape, t.shape);

@@ -3,7 +3,7 @@
 // and the identifiability metrics.
 import assert from 'node:assert/strict';
 import { it, describe } from 'node:test';
-import { fitSpecialists } from '../src/specialist/fit.ts';
+import { converged, fitSpecialists, LAMBDA_GRID } from '../src/specialist/fit.ts';
 import { Specialists } from '../src/specialist/model.ts';
 import { blocksWorld } from '../src/synthetic/blocks-world.ts';
 import { hungarian, kernelRidgeR2, meanCorrelation } from '../src/metrics/identifiability.ts';
@@ -43,7 +43,7 @@ describe('fitSpecialists', () => {
     assert.deepEqual(loaded.transform(latents).data, model.transform(latents).data);
     assert.deepEqual(loaded.predict(latents, 1).data, model.predict(latents, 1).data);
     assert.deepEqual(loaded.supports, model.supports);
-    await expectCode(() => Specialists.deserialise(bytes.subarray(0, bytes.length - 7)), 'INVALID_FILE', 'checksum');
+    await expectCode(() => Specialists.deserialise(bytes.subarray(0, bytes.length - 7)), 'INVALID_FILE', 'truncated');
     await expectCode(() => Specialists.deserialise(bytes.subarray(0, 5)), 'INVALID_FILE', 'too short');
     const flipped = bytes.slice();
     flipped[flipped.length - 3] ^= 0x40;
@@ -56,10 +56,17 @@ describe('fitSpecialists', () => {
     await expectCode(() => Specialists.deserialise(longHeader), 'INVALID_FILE', 'does not fit');
     // A newer format version is refused by name.
     const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-    const headerText = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)).replace('"formatVersion":1', '"formatVersion":9');
+    const headerText = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)).replace('"formatVersion":"2"', '"formatVersion":"9"');
     const bumped = bytes.slice();
     bumped.set(new TextEncoder().encode(headerText), 8); // same length: one digit changed
     await expectCode(() => Specialists.deserialise(bumped), 'INVALID_FILE', 'format version 9');
+    // Heads remember their encoder and refuse another one unless told otherwise.
+    const encoderA = 'a'.repeat(64), encoderB = 'b'.repeat(64);
+    const tagged = model.withEncoder(encoderA).serialise();
+    assert.equal(Specialists.deserialise(tagged, { encoderSha256: encoderA }).encoderSha256, encoderA);
+    await expectCode(() => Specialists.deserialise(tagged, { encoderSha256: encoderB }), 'ENCODER_MISMATCH', 'fitted on encoder aaaaaaaaaaaa');
+    assert.deepEqual(Specialists.deserialise(tagged, { encoderSha256: encoderB, allowEncoderMismatch: true }).supports, model.supports);
+    await expectCode(() => Specialists.deserialise(bytes, { encoderSha256: encoderB }), 'ENCODER_MISMATCH', 'record no encoder');
   });
 
   it('bad input is a typed error naming the problem', async () => {
@@ -77,6 +84,36 @@ describe('fitSpecialists', () => {
     await expectCode(() => fitSpecialists(latents, targets, { ...quick, lambda: -1 }), 'INVALID_ARGUMENT', 'lambda');
     await expectCode(() => model.transform({ data: new Float32Array(4), rows: 2, cols: 2 }), 'SHAPE_MISMATCH', 'fitted on 10');
     await expectCode(() => model.predict(latents, 3), 'INVALID_ARGUMENT', 'task');
+  });
+
+  it("lambda 'auto' walks the path per task, judging each stage by debiased losses", async () => {
+    const m = await fitSpecialists(latents, targets, { ...quick, lambda: 'auto', epochs: 4 });
+    const points = m.lossCurves.validation;
+    assert.equal(points[0].phase, 'dense');
+    assert.equal(points.at(-1)!.phase, 'refit');
+    assert.ok(points.some((p) => p.phase === 'path'));
+    // Each task's lambda is a grid value, a geometric mean of two neighbours (a retry), or 0.
+    const allowed = new Set([0, ...LAMBDA_GRID, ...LAMBDA_GRID.slice(1).map((g, i) => Math.sqrt(g * LAMBDA_GRID[i]))].map((v) => v.toFixed(6)));
+    assert.equal(m.lambda.length, 3);
+    for (const l of m.lambda) assert.ok(allowed.has(l.toFixed(6)), `lambda ${l}`);
+    // The refit keeps the frozen supports: a head reads no coordinate its path dropped.
+    const last = points.at(-1)!;
+    m.supports.forEach((s, k) => assert.ok(s.length <= last.nonzeros[k]));
+    assert.equal(typeof m.converged, 'boolean');
+  });
+
+  it("penalty 'jacobian' freezes the supports its Jacobian threshold reads before the refit", async () => {
+    const m = await fitSpecialists(latents, targets, { ...quick, penalty: 'jacobian', lambda: 0.3, epochs: 4, threshold: 0.5 });
+    const refit = m.lossCurves.validation.at(-1)!;
+    assert.equal(refit.phase, 'refit');
+    m.supports.forEach((s, k) => assert.ok(s.length <= refit.nonzeros[k] && refit.nonzeros[k] < 10, `task ${k}: ${s.length} of ${refit.nonzeros[k]} rows`));
+  });
+
+  it('converged compares the last two quarters of the final phase', () => {
+    assert.equal(converged([1, 0.5, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2]), true);
+    assert.equal(converged([1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]), false);
+    assert.equal(converged([0.2, 0.2, 0.2]), false);
+    assert.equal(converged([0.2, 0.2, NaN, 0.2, 0.2]), false);
   });
 
   it('membership: rows count only for their tasks', async () => {

@@ -3,7 +3,7 @@
 // raw little-endian tensor bytes. We add a SHA-256 of the data section to the metadata and check
 // every offset, length, dtype and the checksum before any tensor is used.
 import { SpecialistError } from '../errors.ts';
-import { sha256Hex } from './read-bytes.ts';
+import { sha256Hex } from './sha256.ts';
 
 export type ContainerDtype = 'F32' | 'F64' | 'I32' | 'U8';
 export type ContainerArray = Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -35,7 +35,7 @@ function invalid(source: string, message: string, details: Record<string, unknow
   return new SpecialistError('INVALID_FILE', `${source}: ${message}`, { file: source, ...details });
 }
 
-export async function encodeContainer(metadata: Record<string, string>, tensors: Record<string, { shape: number[]; data: ContainerArray }>): Promise<Uint8Array> {
+export function encodeContainer(metadata: Record<string, string>, tensors: Record<string, { shape: number[]; data: ContainerArray }>): Uint8Array {
   const header: Record<string, unknown> = {};
   const names = Object.keys(tensors).sort();
   let offset = 0;
@@ -52,7 +52,7 @@ export async function encodeContainer(metadata: Record<string, string>, tensors:
     const { data } = tensors[name];
     body.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), (header[name] as { data_offsets: number[] }).data_offsets[0]);
   }
-  header.__metadata__ = { ...metadata, [CHECKSUM_KEY]: await sha256Hex(body) };
+  header.__metadata__ = { ...metadata, [CHECKSUM_KEY]: sha256Hex(body) };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const jsonBytes = new Uint8Array(Math.ceil(json.length / 8) * 8).fill(0x20); // space-padded: data start 8-aligned
   jsonBytes.set(json);
@@ -63,7 +63,7 @@ export async function encodeContainer(metadata: Record<string, string>, tensors:
   return out;
 }
 
-export async function decodeContainer(bytes: Uint8Array, source = 'specialist file'): Promise<Container> {
+export function decodeContainer(bytes: Uint8Array, source = 'specialist file'): Container {
   if (bytes.length < 8) throw invalid(source, `${bytes.length} bytes is too short to be a specialist file`);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
   if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, bytes.length - 8))) {
@@ -106,7 +106,7 @@ export async function decodeContainer(bytes: Uint8Array, source = 'specialist fi
       throw invalid(source, `tensor "${name}": shape [${shape.join(', ')}] of ${dtype} needs ${byteLength} bytes, its offsets span ${offsets[1] - offsets[0]}`, { tensor: name });
     }
     spans.push([offsets[0], offsets[1], name]);
-    const copy = body.slice(offsets[0], offsets[1]).buffer; // aligned, and detached from the file bytes
+    const copy = new Uint8Array(body.subarray(offsets[0], offsets[1])).buffer; // a copy: aligned, detached from the file bytes (Buffer.slice would not copy)
     const data = dtype === 'F32' ? new Float32Array(copy) : dtype === 'F64' ? new Float64Array(copy) : dtype === 'I32' ? new Int32Array(copy) : new Uint8Array(copy);
     tensors[name] = { dtype, shape, data };
   }
@@ -115,7 +115,7 @@ export async function decodeContainer(bytes: Uint8Array, source = 'specialist fi
     if (spans[i][0] < spans[i - 1][1]) throw invalid(source, `tensors "${spans[i - 1][2]}" and "${spans[i][2]}" overlap`);
   }
   if (typeof expected !== 'string') throw invalid(source, `the metadata holds no ${CHECKSUM_KEY}: the tensors cannot be verified`);
-  const actual = await sha256Hex(body);
+  const actual = sha256Hex(body);
   if (actual !== expected) throw invalid(source, 'checksum mismatch: the tensor data were altered or damaged', { expected, actual });
   return { metadata, tensors };
 }

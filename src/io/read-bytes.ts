@@ -17,9 +17,3 @@ export async function readBytes(source: URL | string, what: string, code: ErrorC
   if (!response.ok) throw new SpecialistError(code, `Fetching the ${what} from ${url.href} failed: HTTP ${response.status}`, { url: url.href, status: response.status });
   return new Uint8Array(await response.arrayBuffer());
 }
-
-/** Lower-case hex SHA-256 (Web Crypto: Node 20+ and secure browser contexts). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}

@@ -157,12 +157,13 @@ export async function runPipelineHere(input: PipelineInput, options: PipelineOpt
         y.set(source, (r * K + j) * targetWidth);
       });
     });
-    specialists = await fitSpecialists({ data: z, rows: rows.length, cols: d }, { data: y, shape: [rows.length, K, targetWidth] }, options.specialists ?? {}, {
+    const fitted = await fitSpecialists({ data: z, rows: rows.length, cols: d }, { data: y, shape: [rows.length, K, targetWidth] }, options.specialists ?? {}, {
       signal: call.signal,
       membership: { data: member, rows: rows.length, cols: K },
       kernels: runtime,
       onProgress: (p) => call.onProgress?.({ stage: 'specialists', done: p.epoch, total: p.totalEpochs }),
     });
+    specialists = fitted.withEncoder(generalist.modelSha256);
   }
   const specialistsMs = performance.now() - t0;
   return {

@@ -1,43 +1,20 @@
-// The .specialist model file, a safetensors-like layout:
-//   [0, 8)        header length H, unsigned 64-bit little-endian
-//   [8, 8 + H)    UTF-8 JSON header: format, formatVersion, sdkVersion, meta (everything that is
-//                 not a tensor), tensors { name: { dtype: 'F32', shape, offsets: [begin, end] } }
-//                 with offsets relative to the data section, and crc32 of the data section
-//   [8 + H, end)  the tensors, little-endian float32, back to back in header order
-// Loading checks every length, offset, dtype and shape, the checksum, and the meta fields, so a
-// truncated or corrupted file is an INVALID_FILE error, never a wrong model.
+// The .specialist model file: the safetensors layout of src/io/container.ts (8-byte little-endian
+// header length, JSON header with every tensor's dtype, shape and byte offsets, raw little-endian
+// tensors) whose string metadata holds the format name and version, the SDK version, the SHA-256 of
+// the generalist encoder the heads were fitted on, latent dims, supports, hyper-parameters, and a
+// SHA-256 of the tensor bytes. Loading checks every length, offset, dtype, shape and the checksum,
+// and the meta fields, so a truncated or corrupted file is an INVALID_FILE error, never a wrong model.
 import { SpecialistError } from '../errors.ts';
 import { VERSION } from '../version.ts';
+import { decodeContainer, encodeContainer } from '../io/container.ts';
 import type { LayerWeights } from './network.ts';
 import type { SpecialistsState } from './model.ts';
 
 export const FORMAT = 'specialist-model';
-export const FORMAT_VERSION = 1;
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[i] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export const FORMAT_VERSION = 2;
 
 function bad(message: string, details: Record<string, unknown> = {}): SpecialistError {
   return new SpecialistError('INVALID_FILE', `model file: ${message}`, details);
-}
-
-interface TensorEntry {
-  dtype: 'F32';
-  shape: number[];
-  offsets: [number, number];
 }
 
 /** Tensor names and shapes of a model, in file order. */
@@ -68,20 +45,13 @@ function layerMeta(ls: LayerWeights[]) {
   return ls.map((l) => ({ din: l.din, dout: l.dout, activation: l.activation }));
 }
 
+export interface ModelFileInfo {
+  sdkVersion: string;
+  /** SHA-256 of the encoder the heads were fitted on; '' when unknown. */
+  encoderSha256: string;
+}
+
 export function serialiseModel(s: SpecialistsState): Uint8Array {
-  const tensors: Record<string, TensorEntry> = {};
-  const list = tensorsOf(s);
-  let offset = 0;
-  for (const [name, data, shape] of list) {
-    tensors[name] = { dtype: 'F32', shape, offsets: [offset, offset + data.length * 4] };
-    offset += data.length * 4;
-  }
-  const body = new Uint8Array(offset);
-  const view = new DataView(body.buffer);
-  for (const [name, data] of list) {
-    const start = tensors[name].offsets[0];
-    data.forEach((v, i) => view.setFloat32(start + i * 4, v, true));
-  }
   const meta = {
     d: s.d,
     latentDims: s.latentDims,
@@ -96,12 +66,20 @@ export function serialiseModel(s: SpecialistsState): Uint8Array {
     curves: s.curves,
     layers: { encoder: layerMeta(s.encoder), decoder: layerMeta(s.decoder), heads: s.heads.map(layerMeta) },
   };
-  const header = new TextEncoder().encode(JSON.stringify({ format: FORMAT, formatVersion: FORMAT_VERSION, sdkVersion: VERSION, crc32: crc32(body), meta, tensors }));
-  const out = new Uint8Array(8 + header.length + body.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(header.length), true);
-  out.set(header, 8);
-  out.set(body, 8 + header.length);
-  return out;
+  const tensors = Object.fromEntries(tensorsOf(s).map(([name, data, shape]) => [name, { data, shape }]));
+  return encodeContainer(
+    {
+      format: FORMAT,
+      formatVersion: String(FORMAT_VERSION),
+      sdkVersion: VERSION,
+      encoderSha256: s.encoderSha256 ?? '',
+      latentDims: String(s.latentDims),
+      supports: JSON.stringify(s.supports),
+      hyperparameters: JSON.stringify({ encoderWidths: s.encoderWidths, headWidth: s.headWidth, penalty: s.penalty, lambda: s.lambda, threshold: s.threshold }),
+      meta: JSON.stringify(meta),
+    },
+    tensors,
+  );
 }
 
 const isInt = (v: unknown, min = 0): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
@@ -135,43 +113,28 @@ function checkMeta(meta: any): void {
   meta.layers.heads.forEach((h: any[], k: number) => chain(h, meta.latentDims, meta.taskDims[k], `heads[${k}]`));
 }
 
-export function deserialiseModel(bytes: Uint8Array): SpecialistsState {
+export function deserialiseModel(bytes: Uint8Array): SpecialistsState & { file: ModelFileInfo } {
   if (!(bytes instanceof Uint8Array)) throw bad('expected bytes (Uint8Array)');
-  if (bytes.length < 8) throw bad(`${bytes.length} bytes is too short for a header`, { bytes: bytes.length });
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength < 2 || 8 + headerLength > bytes.length) throw bad(`header length ${headerLength} does not fit in ${bytes.length} bytes (truncated?)`, { headerLength, bytes: bytes.length });
-  let header: any;
+  const { metadata, tensors } = decodeContainer(bytes, 'model file');
+  if (metadata.format !== FORMAT) throw bad(`not a specialist model (format ${JSON.stringify(metadata.format)})`);
+  if (metadata.formatVersion !== String(FORMAT_VERSION)) {
+    throw bad(`format version ${metadata.formatVersion} is not supported (this SDK ${VERSION} reads version ${FORMAT_VERSION})`, { formatVersion: metadata.formatVersion });
+  }
+  let meta: any;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
-  } catch (error) {
-    throw bad(`header is not valid JSON (${(error as Error).message})`);
+    meta = JSON.parse(metadata.meta ?? '');
+  } catch {
+    throw bad('the meta field is not valid JSON');
   }
-  if (!header || header.format !== FORMAT) throw bad(`not a specialist model (format ${JSON.stringify(header?.format)})`);
-  if (header.formatVersion !== FORMAT_VERSION) {
-    throw bad(`format version ${header.formatVersion} is not supported (this SDK ${VERSION} reads version ${FORMAT_VERSION})`, { formatVersion: header.formatVersion });
-  }
-  const body = bytes.subarray(8 + headerLength);
-  if (typeof header.crc32 !== 'number' || crc32(body) !== header.crc32) throw bad('checksum mismatch: the tensor data is corrupted or truncated', { expected: header.crc32 });
-  const meta = header.meta;
   checkMeta(meta);
-  const tensors = header.tensors;
-  if (!tensors || typeof tensors !== 'object') throw bad('header has no tensors table');
-  const bodyView = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const read = (name: string, shape: number[]): Float32Array => {
-    const t = tensors[name] as TensorEntry | undefined;
+    const t = tensors[name];
     if (!t) throw bad(`tensor ${name} is missing`, { tensor: name });
     if (t.dtype !== 'F32') throw bad(`tensor ${name} has dtype ${JSON.stringify(t.dtype)}; expected F32`, { tensor: name });
-    if (!Array.isArray(t.shape) || t.shape.length !== shape.length || t.shape.some((v, i) => v !== shape[i])) {
+    if (t.shape.length !== shape.length || t.shape.some((v, i) => v !== shape[i])) {
       throw bad(`tensor ${name} has shape ${JSON.stringify(t.shape)}; expected [${shape.join(', ')}]`, { tensor: name });
     }
-    const count = shape.reduce((a, b) => a * b, 1);
-    const [begin, end] = Array.isArray(t.offsets) ? t.offsets : [NaN, NaN];
-    if (!isInt(begin) || !isInt(end) || end - begin !== count * 4 || end > body.length || begin % 4 !== 0) {
-      throw bad(`tensor ${name} has offsets ${JSON.stringify(t.offsets)}, not ${count * 4} bytes inside the ${body.length}-byte data section`, { tensor: name });
-    }
-    const out = new Float32Array(count);
-    for (let i = 0; i < count; i++) out[i] = bodyView.getFloat32(begin + i * 4, true);
+    const out = t.data as Float32Array;
     const nonFinite = out.findIndex((v) => !Number.isFinite(v));
     if (nonFinite >= 0) throw bad(`tensor ${name} holds ${out[nonFinite]} at index ${nonFinite}`, { tensor: name });
     return out;
@@ -200,6 +163,7 @@ export function deserialiseModel(bytes: Uint8Array): SpecialistsState {
     threshold: meta.threshold,
     converged: Boolean(meta.converged),
     curves: meta.curves ?? { train: [], validation: [] },
+    encoderSha256: metadata.encoderSha256 || undefined,
   };
-  return state;
+  return { ...state, file: { sdkVersion: metadata.sdkVersion ?? '', encoderSha256: metadata.encoderSha256 ?? '' } };
 }

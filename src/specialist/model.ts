@@ -49,6 +49,15 @@ export interface SpecialistsState {
   threshold: number;
   converged: boolean;
   curves: LossCurves;
+  /** SHA-256 of the generalist encoder the heads were fitted on, when known. */
+  encoderSha256?: string;
+}
+
+export interface DeserialiseOptions {
+  /** SHA-256 of the encoder you will feed the heads from: a file fitted on another encoder is refused. */
+  encoderSha256?: string;
+  /** Load even when the file's encoder hash differs from `encoderSha256`. Default false. */
+  allowEncoderMismatch?: boolean;
 }
 
 function forwardLayers(layers: LayerWeights[], x: Float64Array, rows: number): Float64Array {
@@ -134,9 +143,33 @@ export class Specialists {
     return serialiseModel(this.state);
   }
 
-  /** Loads serialise()'s bytes; anything truncated, corrupted or of another version is INVALID_FILE. */
-  static deserialise(bytes: Uint8Array): Specialists {
-    return new Specialists(deserialiseModel(bytes));
+  /** SHA-256 of the encoder the heads were fitted on, when recorded. */
+  get encoderSha256(): string | undefined {
+    return this.state.encoderSha256;
+  }
+
+  /** Records the encoder the heads were fitted on (saved with the model; checked when loading). */
+  withEncoder(encoderSha256: string): Specialists {
+    if (!/^[0-9a-f]{64}$/.test(encoderSha256)) throw new SpecialistError('INVALID_ARGUMENT', `encoderSha256 must be 64 lower-case hex digits, got ${JSON.stringify(encoderSha256)}`);
+    return new Specialists({ ...this.state, encoderSha256 });
+  }
+
+  /**
+   * Loads serialise()'s bytes; anything truncated, corrupted or of another version is INVALID_FILE,
+   * and heads fitted on another encoder than `options.encoderSha256` are ENCODER_MISMATCH.
+   */
+  static deserialise(bytes: Uint8Array, options: DeserialiseOptions = {}): Specialists {
+    const { file, ...state } = deserialiseModel(bytes);
+    if (options.encoderSha256 && !options.allowEncoderMismatch && file.encoderSha256 !== options.encoderSha256) {
+      throw new SpecialistError(
+        'ENCODER_MISMATCH',
+        file.encoderSha256
+          ? `These heads were fitted on encoder ${file.encoderSha256.slice(0, 12)}..., not on ${options.encoderSha256.slice(0, 12)}...: their latents would mean something else (pass allowEncoderMismatch to load anyway)`
+          : 'These heads record no encoder, so they cannot be checked against yours (pass allowEncoderMismatch to load anyway)',
+        { expected: options.encoderSha256, found: file.encoderSha256 },
+      );
+    }
+    return new Specialists(state);
   }
 
   /** Reconstruction of z_hat from s_hat, in the latents' units. */

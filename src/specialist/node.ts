@@ -2,13 +2,13 @@
 import { readFile } from 'node:fs/promises';
 import { SpecialistError } from '../errors.ts';
 import { writeFileAtomic } from '../io/npy-file.ts';
-import { Specialists } from './model.ts';
+import { Specialists, type DeserialiseOptions } from './model.ts';
 
 export async function saveSpecialists(path: string, model: Specialists): Promise<void> {
   await writeFileAtomic(path, model.serialise());
 }
 
-export async function loadSpecialists(path: string): Promise<Specialists> {
+export async function loadSpecialists(path: string, options: DeserialiseOptions = {}): Promise<Specialists> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -16,7 +16,7 @@ export async function loadSpecialists(path: string): Promise<Specialists> {
     throw new SpecialistError('INVALID_FILE', `${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { file: path });
   }
   try {
-    return Specialists.deserialise(bytes);
+    return Specialists.deserialise(bytes, options);
   } catch (error) {
     if (error instanceof SpecialistError) throw new SpecialistError(error.code, `${path}: ${error.message}`, { ...error.details, file: path });
     throw error;

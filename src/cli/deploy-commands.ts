@@ -1,0 +1,97 @@
+// Deployment from the command line: `encode` (generalist latents), `export-onnx` (a head as
+// standalone ONNX), `run` (encoder + head on observations).
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Generalist } from '../generalist/generalist.ts';
+import { writeFileAtomic, writeNpyFile } from '../io/npy-file.ts';
+import { SpecialistRuntime } from '../runtime/specialist-runtime.ts';
+import { exportSpecialistOnnx } from '../specialist/export-onnx.ts';
+import { loadSpecialists } from '../specialist/node.ts';
+import type { Command } from './commands.ts';
+import { readFloatNpy } from './files.ts';
+import { ProgressBar } from './progress.ts';
+
+export const encodeCommand: Command = {
+  name: 'encode',
+  summary: 'Run a generalist ONNX encoder over observations [n, T, ...obs] or [N, ...obs]; write the latents',
+  usage: 'specialist encode --model M.onnx --input X.npy --out Z.npy [--device auto|wasm|webgpu] [--output TENSOR] [--batch-size B] [--json]',
+  async run(options, io) {
+    const modelPath = options.requireString('model');
+    const inputPath = options.requireString('input');
+    const out = options.requireString('out');
+    const device = options.choice('device', ['auto', 'wasm', 'webgpu'] as const, 'auto');
+    const output = options.string('output');
+    const batchSize = options.string('batch-size') === undefined ? undefined : options.number('batch-size', 0, { integer: true, min: 1 });
+    const json = options.flag('json');
+    options.rejectUnknown();
+    const generalist = await Generalist.load(pathToFileURL(resolve(modelPath)), { device, output, batchSize });
+    const bar = new ProgressBar(json ? undefined : process.stderr);
+    try {
+      const observations = await readFloatNpy(inputPath);
+      const started = performance.now();
+      const latents = await generalist.encode(observations, { onProgress: (done, total) => bar.update('encode', done, total) });
+      bar.done();
+      await writeNpyFile(out, { shape: latents.shape, data: latents.data });
+      const report = { out, shape: latents.shape, device: generalist.device, encoderSha256: generalist.modelSha256, elapsedMs: Math.round(performance.now() - started) };
+      if (json) io.out(JSON.stringify(report));
+      else io.out(`wrote ${out} [${latents.shape.join(', ')}] (${generalist.device.device} via ${generalist.device.backend})`);
+      return 0;
+    } finally {
+      await generalist.dispose();
+    }
+  },
+};
+
+export const exportOnnxCommand: Command = {
+  name: 'export-onnx',
+  summary: 'Write one task head of a .specialist model as a standalone ONNX model (latents in; block and prediction out)',
+  usage: 'specialist export-onnx --model model.specialist --task k --out head.onnx [--json]',
+  async run(options, io) {
+    const modelPath = options.requireString('model');
+    const task = options.requireNumber('task', { integer: true, min: 0 });
+    const out = options.requireString('out');
+    const json = options.flag('json');
+    options.rejectUnknown();
+    const model = await loadSpecialists(modelPath);
+    const bytes = exportSpecialistOnnx(model, task, { encoderSha256: model.encoderSha256 });
+    await writeFileAtomic(out, bytes);
+    const report = { out, task, support: model.supports[task], bytes: bytes.length };
+    if (json) io.out(JSON.stringify(report));
+    else io.out(`wrote ${out}: task ${task}, block of coordinates ${JSON.stringify(report.support)}`);
+    return 0;
+  },
+};
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'Encoder and head on observations: write the task block and the prediction',
+  usage:
+    'specialist run --encoder M.onnx --head model.specialist --input X.npy --out Y.npy [--task k] [--block-out B.npy]\n' +
+    '      [--device auto|wasm|webgpu] [--allow-encoder-mismatch] [--json]\n' +
+    '  X [N, ...obs]; Y gets the prediction [N, dy], B the specialist block [N, |I_k|].',
+  async run(options, io) {
+    const encoderPath = options.requireString('encoder');
+    const headPath = options.requireString('head');
+    const inputPath = options.requireString('input');
+    const out = options.requireString('out');
+    const blockOut = options.string('block-out');
+    const task = options.number('task', 0, { integer: true, min: 0 });
+    const device = options.choice('device', ['auto', 'wasm', 'webgpu'] as const, 'auto');
+    const allowEncoderMismatch = options.flag('allow-encoder-mismatch');
+    const json = options.flag('json');
+    options.rejectUnknown();
+    const runtime = await SpecialistRuntime.load(pathToFileURL(resolve(encoderPath)), pathToFileURL(resolve(headPath)), { generalist: { device }, allowEncoderMismatch });
+    try {
+      const started = performance.now();
+      const { block, prediction } = await runtime.run(await readFloatNpy(inputPath), task);
+      await writeNpyFile(out, { shape: [prediction.rows, prediction.cols], data: prediction.data });
+      if (blockOut) await writeNpyFile(blockOut, { shape: [block.rows, block.cols], data: block.data });
+      const report = { out, blockOut: blockOut ?? null, task, prediction: [prediction.rows, prediction.cols], block: [block.rows, block.cols], elapsedMs: Math.round(performance.now() - started) };
+      if (json) io.out(JSON.stringify(report));
+      else io.out(`wrote ${out} [${prediction.rows}, ${prediction.cols}]${blockOut ? ` and ${blockOut} [${block.rows}, ${block.cols}]` : ''}`);
+      return 0;
+    } finally {
+      await runtime.dispose();
+    }
+  },
+};

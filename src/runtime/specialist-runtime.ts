@@ -1,0 +1,70 @@
+// Deployment: a generalist encoder plus fitted heads, running on-device. Loads no training code:
+// the heads are plain forward passes (Specialists.transform / predict).
+import { Generalist, type GeneralistOptions, type Tensor32 } from '../generalist/generalist.ts';
+import { readBytes } from '../io/read-bytes.ts';
+import type { Matrix } from '../kernels/matrix.ts';
+import { Specialists } from '../specialist/model.ts';
+
+export interface SpecialistRuntimeOptions {
+  generalist?: GeneralistOptions;
+  /** Load heads fitted on another encoder (their latents would mean something else). Default false. */
+  allowEncoderMismatch?: boolean;
+}
+
+export interface RunOutput {
+  /** The task's specialist representation [N, |I_k|]. */
+  block: Matrix;
+  /** The head's prediction [N, dy]. */
+  prediction: Matrix;
+}
+
+type Source = Uint8Array | ArrayBuffer | URL | string;
+
+async function bytesOf(source: Source, what: string): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  return readBytes(source, what, 'INVALID_FILE');
+}
+
+export class SpecialistRuntime {
+  private constructor(
+    readonly generalist: Generalist,
+    readonly heads: Specialists,
+  ) {}
+
+  /** Loads the encoder and the heads; heads fitted on another encoder are refused (ENCODER_MISMATCH). */
+  static async load(encoder: Source, heads: Source, options: SpecialistRuntimeOptions = {}): Promise<SpecialistRuntime> {
+    const generalist = await Generalist.load(encoder, options.generalist);
+    try {
+      const model = Specialists.deserialise(await bytesOf(heads, 'specialist file'), {
+        encoderSha256: generalist.modelSha256,
+        allowEncoderMismatch: options.allowEncoderMismatch,
+      });
+      return new SpecialistRuntime(generalist, model);
+    } catch (error) {
+      await generalist.dispose();
+      throw error;
+    }
+  }
+
+  get tasks(): number {
+    return this.heads.tasks;
+  }
+
+  /**
+   * Observations [N, ...obs] (or one observation [...obs]) through the encoder and task `task`'s
+   * head: its specialist block and its prediction.
+   */
+  async run(observations: Tensor32, task: number, options: { signal?: AbortSignal } = {}): Promise<RunOutput> {
+    const single = observations.shape.length === this.generalist.observationDims.length;
+    const input = single ? { data: observations.data, shape: [1, ...observations.shape] } : observations;
+    const latents = await this.generalist.encode(input, options);
+    const d = latents.shape[latents.shape.length - 1];
+    const z = { data: latents.data, rows: latents.data.length / d, cols: d };
+    return { block: this.heads.transform(z, task), prediction: this.heads.predict(z, task) };
+  }
+
+  async dispose(): Promise<void> {
+    await this.generalist.dispose();
+  }
+}
