@@ -1,7 +1,8 @@
 import type * as Ort from 'onnxruntime-web';
 import { SpecialistError, throwIfAborted } from '../errors.ts';
 import type { CallOptions } from '../kernels/context.ts';
-import { readBytes, sha256Hex } from '../io/read-bytes.ts';
+import { readBytes } from '../io/read-bytes.ts';
+import { sha256Hex } from '../io/sha256.ts';
 import { exposeTensor, readGraphInfo, type GraphInfo, type GraphValue } from '../onnx/graph.ts';
 import { createRng } from '../random.ts';
 import { isNode } from '../worker/endpoint.ts';
@@ -44,6 +45,12 @@ export interface GeneralistOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** onnxruntime-web wasm threads. Default: onnxruntime's own default. */
   numThreads?: number;
+  /**
+   * Where to import onnxruntime-web from. Default: the bare specifier 'onnxruntime-web' (bundlers,
+   * Node, pages with an import map). Module workers do not see a page's import map: give the URL
+   * of onnxruntime-web's ES module build (e.g. .../onnxruntime-web/dist/ort.bundle.min.mjs).
+   */
+  onnxruntime?: string | URL;
 }
 
 export interface DeviceChoice {
@@ -101,7 +108,7 @@ export class Generalist {
     const fixed = makeFixedInputs(ort, info, inputValue.name, options.fixedInputs ?? {});
     const canaryRows = fixedBatch ? batchSize : Math.min(batchSize, 4);
     const { session, choice } = await createSession(ort, exposed.model, exposed.output, inputValue.name, observationDims, canaryRows, fixed, options);
-    return new Generalist(ort, session, await sha256Hex(bytes), inputValue.name, exposed.output, observationDims, batchSize, fixedBatch, choice, fixed);
+    return new Generalist(ort, session, sha256Hex(bytes), inputValue.name, exposed.output, observationDims, batchSize, fixedBatch, choice, fixed);
   }
 
   /**
@@ -206,7 +213,7 @@ async function pickRuntime(options: GeneralistOptions): Promise<OrtModule> {
     const native = await loadOrtNode();
     if (native) return native;
   }
-  const ort = await loadOrtWeb();
+  const ort = await loadOrtWeb(options.onnxruntime);
   if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
   if (options.wasmBinary !== undefined) ort.env.wasm.wasmBinary = options.wasmBinary;
   if (options.numThreads !== undefined) ort.env.wasm.numThreads = options.numThreads;

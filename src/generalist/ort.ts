@@ -6,12 +6,21 @@ import { isNode } from '../worker/endpoint.ts';
 export type OrtModule = typeof Ort;
 export type OrtBackend = 'onnxruntime-web' | 'onnxruntime-node';
 
-let web: Promise<OrtModule> | undefined;
+const web = new Map<string, Promise<OrtModule>>();
 let native: Promise<OrtModule | undefined> | undefined;
 
-export function loadOrtWeb(): Promise<OrtModule> {
-  web ??= import('onnxruntime-web');
-  return web;
+/**
+ * onnxruntime-web, from the bare specifier (bundlers, Node, pages with an import map) or from `url`
+ * (module workers, which import maps do not reach, and pages without a bundler).
+ */
+export function loadOrtWeb(url?: string | URL): Promise<OrtModule> {
+  const key = url === undefined ? '' : String(url);
+  let module = web.get(key);
+  if (!module) {
+    module = key === '' ? import('onnxruntime-web') : import(/* @vite-ignore */ key).then((m) => (m.InferenceSession ? m : m.default) as OrtModule);
+    web.set(key, module);
+  }
+  return module;
 }
 
 /** onnxruntime-node when it is installed and loads; undefined otherwise (it is optional). */

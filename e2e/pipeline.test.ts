@@ -1,0 +1,97 @@
+// The whole pipeline in a browser module Worker (encode with the wasm EP or the webgpu EP on
+// SwiftShader, Layer 1, Layer 2 on the wasm kernels), compared with the same run in Node.
+// Tolerances: the relation and the supports must be equal; latents, p-values and the heads'
+// outputs within 1e-4 relative to max(1, |value|) (the same kernels and EP code; the webgpu EP may
+// sum in another order).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { runPipelineHere, type PipelineResult } from '../src/pipeline/pipeline.ts';
+import { generalistWorld } from '../src/synthetic/generalist-world.ts';
+import { launchChromium, openPage } from './browser.ts';
+import { serveRepository, type StaticServer } from './server.ts';
+
+const WORLD = { episodes: 300, steps: 8, seed: 5 } as const;
+const OPTIONS = { structure: { segmentLength: 2 }, specialists: { epochs: 4, seed: 1 } };
+const ORT_URL = '/node_modules/onnxruntime-web/dist/ort.bundle.min.mjs';
+const TOL = 1e-4;
+
+function maxScaledDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'lengths differ');
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  return m;
+}
+
+describe('the pipeline in a Chromium worker equals the Node run', () => {
+  const world = generalistWorld(WORLD);
+  const [n, T, D] = world.shapes.observations;
+  const M = world.shapes.tasks[1];
+  const input = {
+    encoder: world.encoderOnnx,
+    observations: { data: world.observations, shape: [n, T, D] },
+    tasks: { data: world.tasks, shape: world.shapes.tasks as number[] },
+    stepTargets: { data: world.contributions, shape: [n, T, M, world.params.taskDim] },
+  };
+  const probe = { data: world.observations.subarray(0, 40 * D), rows: 40, cols: D };
+  let node: PipelineResult;
+  let server: StaticServer;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    node = await runPipelineHere(input, { ...OPTIONS, generalist: { device: 'wasm' } });
+    server = await serveRepository();
+    browser = await launchChromium(['--enable-unsafe-webgpu']);
+    page = await openPage(browser, `${server.origin}/e2e/pages/blank.html`);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const device of ['wasm', 'webgpu'] as const) {
+    it(`${device} EP: same relation and supports; latents, p-values and head outputs within ${TOL}`, async () => {
+      const got = await page.evaluate(
+        async ({ input, options, device, ortUrl, probe }) => {
+          const sdk = await import('/dist/browser.js' as string);
+          const pool = await sdk.WorkerPool.create({ size: 1 });
+          try {
+            const stages: string[] = [];
+            const r = await pool.runPipeline(input, { ...options, generalist: { device, onnxruntime: ortUrl } }, {
+              onProgress: (p: { stage: string }) => stages.at(-1) !== p.stage && stages.push(p.stage),
+            });
+            const latents = r.latents.data.subarray(0, probe.rows * probe.cols);
+            return {
+              device: r.device,
+              stages,
+              latents,
+              relation: r.structure.relation,
+              direct: r.structure.directPValues.flat(),
+              supports: r.specialists.supports,
+              block: r.specialists.transform({ data: latents, rows: probe.rows, cols: probe.cols }, 0).data,
+              prediction: r.specialists.predict({ data: latents, rows: probe.rows, cols: probe.cols }, 0).data,
+              build: pool.build,
+            };
+          } finally {
+            await pool.close();
+          }
+        },
+        { input, options: OPTIONS, device, ortUrl: ORT_URL, probe },
+      );
+      assert.equal(got.device.device, device, got.device.reason);
+      assert.deepEqual(got.stages, ['encode', 'structure', 'specialists']);
+      const nodeLatents = node.latents.data.subarray(0, probe.rows * probe.cols);
+      const diffs = {
+        latents: maxScaledDiff(got.latents, nodeLatents),
+        pValues: maxScaledDiff(got.direct as number[], node.structure.directPValues.flat() as number[]),
+        block: maxScaledDiff(got.block, node.specialists!.transform({ data: nodeLatents, rows: probe.rows, cols: probe.cols }, 0).data),
+        prediction: maxScaledDiff(got.prediction, node.specialists!.predict({ data: nodeLatents, rows: probe.rows, cols: probe.cols }, 0).data),
+      };
+      console.log(`pipeline in Chromium, ${device} EP (kernels ${got.build}): max scaled differences ${JSON.stringify(diffs)}`);
+      assert.deepEqual(got.relation, node.structure.relation);
+      assert.deepEqual(got.supports, node.specialists!.supports);
+      for (const [what, diff] of Object.entries(diffs)) assert.ok(diff <= TOL, `${what}: ${diff}`);
+    });
+  }
+});
