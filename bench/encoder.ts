@@ -12,6 +12,7 @@ import { loadOrtNode, loadOrtWeb } from '../src/generalist/ort.ts';
 import { createRng } from '../src/random.ts';
 import { generalistWorld } from '../src/synthetic/generalist-world.ts';
 import { machine, time, writeResult, type Timing } from './util.ts';
+import { runPipelineHere } from '../src/pipeline/pipeline.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 9);
 const native = await loadOrtNode();
@@ -66,6 +67,31 @@ for (const w of workloads) {
   }
 }
 
+// The stage breakdown of one full pipeline run on the embedded default world (demo settings).
+const [pn, pT, pD] = world.shapes.observations;
+const pipelineStarted = performance.now();
+const pipeline = await runPipelineHere(
+  {
+    encoder: world.encoderOnnx,
+    observations: { data: world.observations, shape: [pn, pT, pD] },
+    tasks: { data: world.tasks, shape: world.shapes.tasks },
+    stepTargets: { data: world.contributions, shape: [pn, pT, world.shapes.tasks[1], world.params.taskDim] },
+  },
+  { structure: { segmentLength: world.params.segmentLength } },
+);
+const pipelineStages = {
+  episodes: pn,
+  steps: pT,
+  device: pipeline.device,
+  trainingRows: pipeline.trainingRows,
+  encodeMs: pipeline.timings.encodeMs,
+  structureMs: pipeline.timings.structureMs,
+  specialistsMs: pipeline.timings.specialistsMs,
+  totalMs: performance.now() - pipelineStarted,
+};
+console.error(`
+pipeline on the default world (${pn} x ${pT} steps): encode ${pipelineStages.encodeMs.toFixed(0)} ms, structure ${pipelineStages.structureMs.toFixed(0)} ms, specialists ${pipelineStages.specialistsMs.toFixed(0)} ms, total ${pipelineStages.totalMs.toFixed(0)} ms`);
+
 const web = await loadOrtWeb();
 const result = {
   benchmark: 'encoder',
@@ -75,6 +101,7 @@ const result = {
   versions: { 'onnxruntime-web': web.env.versions, 'onnxruntime-node': native ? native.env.versions : 'not installed' },
   threads: { 'onnxruntime-web': web.env.wasm.numThreads ?? "onnxruntime's default", 'onnxruntime-node': native ? 'intra-op default (all cores)' : null },
   results: rows,
+  pipelineStages,
 };
 console.log(JSON.stringify(result, null, 2));
 console.error(`\nwritten to ${writeResult('encoder', result)}`);
