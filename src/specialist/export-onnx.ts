@@ -5,7 +5,7 @@ import { buildOnnxModel, type NodeSpec, type TensorSpec } from '../onnx/builder.
 import { appendStages, type NetworkStage } from '../onnx/export-network.ts';
 import { VERSION } from '../version.ts';
 import type { Specialists } from './model.ts';
-import { SLOPE, type LayerWeights } from './network.ts';
+import { SLOPE, type LayerWeights } from './layers.ts';
 
 function dense(layers: LayerWeights[]): NetworkStage[] {
   return layers.map((l) => ({ kind: 'dense', din: l.din, dout: l.dout, w: l.w, b: l.b, activation: l.activation, slope: SLOPE }));

@@ -7,7 +7,7 @@
 import { SpecialistError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { decodeContainer, encodeContainer } from '../io/container.ts';
-import type { LayerWeights } from './network.ts';
+import type { LayerWeights } from './layers.ts';
 import type { SpecialistsState } from './model.ts';
 
 export const FORMAT = 'specialist-model';

@@ -2,8 +2,7 @@
 // (a forward pass per row is a few thousand multiply-adds; no kernel runtime needed to deploy).
 import { SpecialistError } from '../errors.ts';
 import { checkMatrix, type Matrix } from '../kernels/matrix.ts';
-import { act64 } from '../kernels/mlp.ts';
-import { SLOPE, type LayerWeights } from './network.ts';
+import { activate, type LayerWeights } from './layers.ts';
 import type { Penalty } from './options.ts';
 import { deserialiseModel, serialiseModel } from './format.ts';
 
@@ -68,7 +67,7 @@ function forwardLayers(layers: LayerWeights[], x: Float64Array, rows: number): F
       for (let o = 0; o < l.dout; o++) {
         let s = l.b[o];
         for (let p = 0; p < l.din; p++) s += h[r * l.din + p] * l.w[p * l.dout + o];
-        out[r * l.dout + o] = act64(s, l.activation, SLOPE);
+        out[r * l.dout + o] = activate(s, l.activation);
       }
     }
     h = out;

@@ -5,16 +5,9 @@ import type { KernelMemory } from '../kernels/memory.ts';
 import type { KernelExports } from '../kernels/runtime.ts';
 import type { Rng } from '../random.ts';
 
-export const SLOPE = 0.1;
+import { SLOPE, type LayerWeights } from './layers.ts';
 
-/** A plain copy of one layer's parameters (for snapshots, the model file and TS inference). */
-export interface LayerWeights {
-  din: number;
-  dout: number;
-  activation: Activation;
-  w: Float32Array;
-  b: Float32Array;
-}
+export { SLOPE, type LayerWeights };
 
 export class ResidentDense {
   readonly w: number;
@@ -82,6 +75,17 @@ export class ResidentDense {
     k.adamStep(this.b, this.gb, mb, vb, this.dout, lr, 0.9, 0.999, 1e-8, bc1, bc2);
   }
 
+  /** Copies of the Adam moments (mw, vw, mb, vb). */
+  readMoments(): Float32Array[] {
+    const [mw, vw, mb, vb] = this.moments;
+    const size = this.din * this.dout;
+    return [this.mem.f32(mw, size).slice(), this.mem.f32(vw, size).slice(), this.mem.f32(mb, this.dout).slice(), this.mem.f32(vb, this.dout).slice()];
+  }
+
+  writeMoments(m: Float32Array[]): void {
+    this.moments.forEach((ptr, i) => this.mem.f32(ptr, m[i].length).set(m[i]));
+  }
+
   read(): LayerWeights {
     return {
       din: this.din,
@@ -145,5 +149,13 @@ export class ResidentMlp {
 
   resetMoments(): void {
     for (const l of this.layers) l.resetMoments();
+  }
+
+  readMoments(): Float32Array[][] {
+    return this.layers.map((l) => l.readMoments());
+  }
+
+  writeMoments(m: Float32Array[][]): void {
+    this.layers.forEach((l, i) => l.writeMoments(m[i]));
   }
 }
