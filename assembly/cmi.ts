@@ -6,6 +6,8 @@
 // guess: the previous permutation's distance for the same point.
 // Columns are column-major float32 (one contiguous column of n values each).
 
+import { kthSmallest } from './select';
+
 /**
  * max of two vectors of non-negative floats (distances). Their bit patterns order like signed
  * integers, so one integer max gives the exact result in every build, while f32x4.max needs a
@@ -97,30 +99,6 @@ export function nearestIndices(d: usize, n: i32, s: i32, i0: i32, i1: i32, vals:
       j++;
     }
   }
-}
-
-/** The r-th smallest (r >= 1) of m floats at p, by in-place quickselect (Hoare partition). */
-function quickselect(p: usize, m: i32, r: i32): f32 {
-  let lo = 0, hi = m - 1;
-  const target = r - 1;
-  while (lo < hi) {
-    const pivot = load<f32>(p + (<usize>((lo + hi) >>> 1) << 2));
-    let l = lo, h = hi;
-    while (l <= h) {
-      while (load<f32>(p + (<usize>l << 2)) < pivot) l++;
-      while (load<f32>(p + (<usize>h << 2)) > pivot) h--;
-      if (l <= h) {
-        const a = load<f32>(p + (<usize>l << 2));
-        store<f32>(p + (<usize>l << 2), load<f32>(p + (<usize>h << 2)));
-        store<f32>(p + (<usize>h << 2), a);
-        l++; h--;
-      }
-    }
-    if (target <= h) hi = h;
-    else if (target >= l) lo = l;
-    else break;
-  }
-  return load<f32>(p + (<usize>target << 2));
 }
 
 // Both chosen by measurement at n = 1000, k = 100: a counting pass is cheap and branch-free, while
@@ -231,7 +209,7 @@ function selectKth(p: usize, n: i32, k: i32, top: f32, ta: f32, ca: i32, tb: f32
     slope = 0;
   }
   const m = compact(p, n, lo, hi, buf);
-  return quickselect(buf, m, k - clo);
+  return kthSmallest(buf, m, k - clo);
 }
 
 // Results of the last fusedPass (an AssemblyScript function returns one value).

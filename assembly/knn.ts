@@ -4,6 +4,7 @@
 // matrix) is used without copying. Distances use the max norm. Self-pairs are excluded.
 
 import { vmaxNonNegF32 } from './simd';
+import { kthSmallest } from './select';
 
 /** scratch[j] = max over the listed columns of |x[c, j] - x[c, i]|; scratch[i] = +inf. */
 function distanceRow(data: usize, n: i32, cols: usize, ncols: i32, i: i32, scratch: usize): void {
@@ -34,30 +35,6 @@ function distanceRow(data: usize, n: i32, cols: usize, ncols: i32, i: i32, scrat
     }
   }
   store<f32>(scratch + (<usize>i << 2), Infinity);
-}
-
-/** The k-th smallest (k >= 1) of n floats at p, by in-place quickselect (Hoare partition). */
-function kthSmallest(p: usize, n: i32, k: i32): f32 {
-  let lo = 0, hi = n - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = load<f32>(p + (<usize>((lo + hi) >>> 1) << 2));
-    let l = lo, h = hi;
-    while (l <= h) {
-      while (load<f32>(p + (<usize>l << 2)) < pivot) l++;
-      while (load<f32>(p + (<usize>h << 2)) > pivot) h--;
-      if (l <= h) {
-        const a = load<f32>(p + (<usize>l << 2));
-        store<f32>(p + (<usize>l << 2), load<f32>(p + (<usize>h << 2)));
-        store<f32>(p + (<usize>h << 2), a);
-        l++; h--;
-      }
-    }
-    if (target <= h) hi = h;
-    else if (target >= l) lo = l;
-    else break;
-  }
-  return load<f32>(p + (<usize>target << 2));
 }
 
 /** out[i] = distance from point i to its k-th nearest other point, for i in [i0, i1). */

@@ -68,6 +68,11 @@ export class Options {
     return v;
   }
 
+  /** The number given, or undefined when the option is absent (the library default applies). */
+  optionalNumber(name: string, bounds: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
+    return this.string(name) === undefined ? undefined : this.number(name, Number.NaN, bounds);
+  }
+
   requireNumber(name: string, bounds: { integer?: boolean; min?: number; max?: number } = {}): number {
     this.requireString(name);
     return this.number(name, Number.NaN, bounds);

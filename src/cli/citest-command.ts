@@ -32,9 +32,9 @@ export const citestCommand: Command = {
   async run(options, io) {
     const paths = { x: options.requireString('x'), y: options.requireString('y'), z: options.string('z') };
     const test = options.choice('test', ['fisherz', 'cmiknn'] as const, 'fisherz');
-    const knn = options.string('knn') === undefined ? undefined : options.number('knn', 0, { min: 1e-9 });
-    const permutations = options.string('permutations') === undefined ? undefined : options.number('permutations', 0, { integer: true, min: 1 });
-    const shuffleNeighbors = options.string('shuffle-neighbors') === undefined ? undefined : options.number('shuffle-neighbors', 0, { integer: true, min: 1 });
+    const knn = options.optionalNumber('knn', { min: 1e-9 });
+    const permutations = options.optionalNumber('permutations', { integer: true, min: 1 });
+    const shuffleNeighbors = options.optionalNumber('shuffle-neighbors', { integer: true, min: 1 });
     const seed = options.number('seed', 0, { integer: true });
     const json = options.flag('json');
     options.rejectUnknown();

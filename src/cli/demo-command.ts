@@ -58,7 +58,7 @@ export const demoCommand: Command = {
   async run(options, io) {
     const episodes = options.number('episodes', 2000, { integer: true, min: 50, max: 200_000 });
     const steps = options.number('steps', 12, { integer: true, min: 4, max: 200 });
-    const epochs = options.string('epochs') === undefined ? undefined : options.number('epochs', 0, { integer: true, min: 1, max: 10000 });
+    const epochs = options.optionalNumber('epochs', { integer: true, min: 1, max: 10000 });
     const seed = options.number('seed', 0, { integer: true });
     const outDir = resolve(options.string('out-dir', 'specialist-out')!);
     const json = options.flag('json');

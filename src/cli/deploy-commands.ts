@@ -21,7 +21,7 @@ export const encodeCommand: Command = {
     const out = options.requireString('out');
     const device = options.choice('device', ['auto', 'wasm', 'webgpu'] as const, 'auto');
     const output = options.string('output');
-    const batchSize = options.string('batch-size') === undefined ? undefined : options.number('batch-size', 0, { integer: true, min: 1 });
+    const batchSize = options.optionalNumber('batch-size', { integer: true, min: 1 });
     const json = options.flag('json');
     options.rejectUnknown();
     const generalist = await Generalist.load(pathToFileURL(resolve(modelPath)), { device, output, batchSize });

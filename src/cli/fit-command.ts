@@ -20,8 +20,8 @@ export const fitCommand: Command = {
     const membershipPath = options.string('membership');
     const lambdaText = options.string('lambda', 'auto')!;
     const penalty = options.choice('penalty', ['group', 'jacobian', 'none'] as const, 'group');
-    const latentDims = options.string('latent-dims') === undefined ? undefined : options.number('latent-dims', 0, { integer: true, min: 1, max: 1024 });
-    const epochs = options.string('epochs') === undefined ? undefined : options.number('epochs', 0, { integer: true, min: 1, max: 100000 });
+    const latentDims = options.optionalNumber('latent-dims', { integer: true, min: 1, max: 1024 });
+    const epochs = options.optionalNumber('epochs', { integer: true, min: 1, max: 100000 });
     const seed = options.number('seed', 0, { integer: true });
     const out = options.requireString('out');
     const json = options.flag('json');

@@ -22,10 +22,9 @@ export const structureCommand: Command = {
     const alpha = options.number('alpha', 0.05, { min: 1e-12, max: 1 });
     const correction = options.choice('correction', ['bh', 'bonferroni', 'none'] as const, 'bh');
     const rule = options.choice('rule', ['clique', 'union'] as const, 'clique');
-    const knnText = options.string('knn');
-    const knn = knnText === undefined ? undefined : options.number('knn', 0, { min: 1e-9 });
-    const permutations = options.string('permutations') === undefined ? undefined : options.number('permutations', 0, { integer: true, min: 1 });
-    const shuffleNeighbors = options.string('shuffle-neighbors') === undefined ? undefined : options.number('shuffle-neighbors', 0, { integer: true, min: 1 });
+    const knn = options.optionalNumber('knn', { min: 1e-9 });
+    const permutations = options.optionalNumber('permutations', { integer: true, min: 1 });
+    const shuffleNeighbors = options.optionalNumber('shuffle-neighbors', { integer: true, min: 1 });
     const dropTail = options.flag('drop-tail');
     const seed = options.number('seed', 0, { integer: true });
     const json = options.flag('json');

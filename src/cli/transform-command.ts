@@ -11,7 +11,7 @@ export const transformCommand: Command = {
   async run(options, io) {
     const modelPath = options.requireString('model');
     const latentsPath = options.requireString('latents');
-    const task = options.string('task') === undefined ? undefined : options.number('task', 0, { integer: true, min: 0 });
+    const task = options.optionalNumber('task', { integer: true, min: 0 });
     const out = options.requireString('out');
     const json = options.flag('json');
     options.rejectUnknown();
