@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 export function writeDocTable(): void {
   const r = JSON.parse(readFileSync('bench/results/specialist-latest.json', 'utf8'));
-  const [withPenalty, without] = r.ablation;
+  const [withPenalty] = r.ablation;
   const { seeds, n, epochs, architecture } = r;
   const ours = r.throughput.wasm;
   const torch = r.throughput.torch;
@@ -13,15 +13,17 @@ export function writeDocTable(): void {
   const table = [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${r.machine.cpu} (${r.machine.cores} cores), ${seeds} seeds, N = ${n}, epochs ${epochs}.`,
     '',
-    '| fit | mean R^2 relevant | mean R^2 irrelevant | \\|I_hat\\| = \\|I\\| (all pairs) | same, overlapping tasks 0-1 | mean \\|I_hat\\| (true 2.67) | median fit s |',
-    '|---|---|---|---|---|---|---|',
-    ...[withPenalty, without].map((a: any) => `| ${a.label} | ${f2(a.summary.meanR2Relevant)} | ${f2(a.summary.meanR2Irrelevant)} | ${(a.summary.exactSizeFraction * 100).toFixed(0)}% | ${(a.summary.exactSizeFractionOverlapping * 100).toFixed(0)}% | ${f2(a.summary.meanEstimatedSize)} | ${a.summary.medianFitSeconds.toFixed(1)} |`),
+    '| fit | seeds | mean R^2 relevant | mean R^2 irrelevant | \\|I_hat\\| = \\|I\\| (all pairs) | same, overlapping tasks 0-1 | mean \\|I_hat\\| (true 2.67) | converged | median fit s |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...r.ablation.map((a: any) => `| ${a.label} | ${a.seeds ?? seeds} | ${f2(a.summary.meanR2Relevant)} | ${f2(a.summary.meanR2Irrelevant)} | ${(a.summary.exactSizeFraction * 100).toFixed(0)}% | ${(a.summary.exactSizeFractionOverlapping * 100).toFixed(0)}% | ${f2(a.summary.meanEstimatedSize)} | ${a.summary.convergedFraction === undefined ? '' : `${(a.summary.convergedFraction * 100).toFixed(0)}%`} | ${a.summary.medianFitSeconds.toFixed(1)} |`),
     '',
-    'Per (seed, task) with the penalty: |I_hat| / |I| and R^2 relevant / irrelevant:',
+    'Per (seed, task): |I_hat| / |I| and R^2 relevant / irrelevant, and the lambda chosen per task:',
     '',
-    '| seed | task 0 {0,1,2} | task 1 {2,3} | task 2 {4,5,6} |',
-    '|---|---|---|---|',
-    ...Array.from({ length: seeds }, (_, seed) => `| ${seed} | ${withPenalty.tasks.filter((t: any) => t.seed === seed).map((t: any) => `${t.estimatedSize}/${t.trueSize}, ${f2(t.r2Relevant)} / ${f2(t.r2Irrelevant)}`).join(' | ')} |`),
+    '| fit | seed | task 0 {0,1,2} | task 1 {2,3} | task 2 {4,5,6} | lambda |',
+    '|---|---|---|---|---|---|',
+    ...r.ablation.filter((a: any) => a !== r.ablation[1]).flatMap((a: any) =>
+      a.runs.map((run: any) => `| ${a === withPenalty ? 'group' : 'Jacobian'} | ${run.seed} | ${a.tasks.filter((t: any) => t.seed === run.seed).map((t: any) => `${t.estimatedSize}/${t.trueSize}, ${f2(t.r2Relevant)} / ${f2(t.r2Irrelevant)}`).join(' | ')} | ${run.lambda.map((l: number) => +l.toFixed(2)).join(', ')} |`),
+    ),
     '',
     `Training throughput, one epoch (median of 5), ${architecture}:`,
     '',

@@ -4,7 +4,8 @@
 // (want high) and to the true coordinates outside I_k (want low), and |I_hat_k| against |I_k|.
 // Then training throughput (samples/s, one epoch) of the stated architecture, with a PyTorch CPU
 // run of the same architecture beside it when /usr/bin/python3 has torch.
-// Environment: BENCH_SEEDS (10), BENCH_N (8000 rows), BENCH_EPOCHS (60).
+// The Jacobian-l1 penalty (lambda auto) is measured on the first BENCH_JACOBIAN_SEEDS seeds.
+// Environment: BENCH_SEEDS (10), BENCH_JACOBIAN_SEEDS (3), BENCH_N (8000 rows), BENCH_EPOCHS (60).
 import { spawnSync } from 'node:child_process';
 import { writeDocTable } from './specialist-doc.ts';
 import { fitSpecialists } from '../src/specialist/fit.ts';
@@ -14,6 +15,7 @@ import { kernelRidgeR2, type Columns } from '../src/metrics/identifiability.ts';
 import { machine, writeResult } from './util.ts';
 
 const seeds = Number(process.env.BENCH_SEEDS ?? 10);
+const jacobianSeeds = Number(process.env.BENCH_JACOBIAN_SEEDS ?? 3);
 const n = Number(process.env.BENCH_N ?? 8000);
 const epochs = Number(process.env.BENCH_EPOCHS ?? 60);
 
@@ -33,7 +35,7 @@ interface TaskRow {
   r2Irrelevant: number;
 }
 
-async function ablation(label: string, options: SpecialistOptions) {
+async function ablation(label: string, options: SpecialistOptions, seeds: number) {
   const rows: TaskRow[] = [];
   const runs: { seed: number; lambda: number[]; ms: number; converged: boolean }[] = [];
   for (let seed = 0; seed < seeds; seed++) {
@@ -64,9 +66,10 @@ async function ablation(label: string, options: SpecialistOptions) {
     exactSizeFractionOverlapping: mean((r) => (r.estimatedSize === r.trueSize ? 1 : 0), (r) => r.task < 2),
     meanEstimatedSize: mean((r) => r.estimatedSize),
     medianFitSeconds: [...runs].sort((a, b) => a.ms - b.ms)[runs.length >> 1].ms / 1000,
+    convergedFraction: runs.filter((r) => r.converged).length / runs.length,
   };
   console.error(`${label}: ${JSON.stringify(summary)}`);
-  return { label, options, summary, runs, tasks: rows };
+  return { label, options, seeds, summary, runs, tasks: rows };
 }
 
 /** Samples/s of one training epoch (median of 5 epochs after one warm-up) of the default architecture. */
@@ -89,12 +92,13 @@ function torchThroughput(): { samplesPerSecond?: number; epochMs?: number; note?
 }
 
 const architecture = 'encoder 10-64-64-10 (leaky ReLU 0.1), batch norm (no affine), decoder 10-64-64-10, 3 heads 10-32-3; batch 128, Adam, MSE; 8000 training rows';
-const withPenalty = await ablation('group penalty, lambda auto', { penalty: 'group', lambda: 'auto' });
-const without = await ablation('no penalty', { penalty: 'none' });
+const withPenalty = await ablation('group penalty, lambda auto', { penalty: 'group', lambda: 'auto' }, seeds);
+const without = await ablation('no penalty', { penalty: 'none' }, seeds);
+const jacobian = jacobianSeeds > 0 ? [await ablation('Jacobian penalty, lambda auto', { penalty: 'jacobian', lambda: 'auto' }, Math.min(seeds, jacobianSeeds))] : [];
 const ours = await throughput();
 const torch = torchThroughput();
 console.error(`throughput: wasm ${ours.samplesPerSecond.toFixed(0)} samples/s; torch ${torch.samplesPerSecond?.toFixed(0) ?? torch.note}`);
-const file = writeResult('specialist', { machine: machine(), n, epochs, seeds, architecture, ablation: [withPenalty, without], throughput: { wasm: ours, torch } });
+const file = writeResult('specialist', { machine: machine(), n, epochs, seeds, architecture, ablation: [withPenalty, without, ...jacobian], throughput: { wasm: ours, torch } });
 console.error(`wrote ${file}`);
 
 writeDocTable();

@@ -1,10 +1,11 @@
 // fitSpecialists: the training schedule around Trainer.
 //   dense   E epochs without penalty: the reference validation loss of every task;
 //   path    ('auto') lambda climbs a grid, each stage continuing from the last accepted state and
-//           ramping lambda in over its first third; a stage is accepted while every task's
-//           validation loss stays within the tolerance of its best so far, and a task that fails
-//           keeps its last accepted lambda while the others go on (the stage is redone without it);
-//           with a given lambda, one run ramping it in over the first third;
+//           ramping lambda in over its first third; after each stage a short unpenalised refit of
+//           the current supports gives the debiased validation loss that is judged; a task that
+//           fails is retried once at the geometric mean, then keeps its last accepted lambda and
+//           support (frozen, penalty lifted) while the others go on (the stage is redone without
+//           it); with a given lambda, one run ramping it in over the first third;
 //   refit   the supports are frozen (dropped rows held at zero) and lambda set to 0, removing the
 //           shrinkage the penalty put on the rows it kept.
 import { SpecialistError, throwIfAborted, toSpecialistError } from '../errors.ts';
@@ -36,8 +37,10 @@ export interface FitCallOptions {
   membership?: Matrix | ShapedArray;
 }
 
-/** The lambda grid of 'auto' for the group penalty (Adam-step units); the Jacobian penalty uses it x 0.05. */
+/** The lambda grid of 'auto' for the group penalty (Adam-step units); the Jacobian penalty uses it x JACOBIAN_SCALE. */
 export const LAMBDA_GRID = [0.04, 0.08, 0.16, 0.32, 0.64, 1, 1.5, 2, 3, 4];
+/** The Jacobian penalty's lambda is this times the grid (its gradient goes through Adam; see docs/specialist.md). */
+export const JACOBIAN_SCALE = 0.5;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -103,6 +106,20 @@ export function reweight(norms: Float32Array[]): Float32Array[] {
   });
 }
 
+/**
+ * Converged: over the final phase of training (the refit with a penalty, the dense fit without),
+ * the mean training loss of its last quarter differs by less than 5% from that of the quarter
+ * before, so training on at the same settings would change the loss by less than epoch-to-epoch
+ * noise (a few percent with minibatches). A phase shorter than 4 epochs cannot tell: false.
+ */
+export function converged(curve: number[]): boolean {
+  if (curve.length < 4 || !curve.every(Number.isFinite)) return false;
+  const q = Math.floor(curve.length / 4);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const last = mean(curve.slice(-q)), before = mean(curve.slice(-2 * q, -q));
+  return Math.abs(before - last) <= 0.05 * Math.max(before, 1e-12);
+}
+
 class Schedule {
   private readonly curves: LossCurves = { train: [], validation: [] };
   private epochDone = 0;
@@ -120,12 +137,19 @@ class Schedule {
     const E = opts.epochs;
     const penalised = opts.penalty !== 'none' && opts.lambda !== 0;
     // 'auto' plans for every grid stage plus one retry per task (a stage redone without a task that failed it).
-    const tasks = trainer.heads.length;
-    this.totalEpochs = !penalised ? E : opts.lambda === 'auto' ? E + (LAMBDA_GRID.length + tasks) * this.stageEpochs + this.refitEpochs : E + this.refitEpochs;
+    this.totalEpochs = !penalised ? E : opts.lambda === 'auto' ? E + this.maxStages * (this.stageEpochs + this.debiasEpochs) + this.refitEpochs : E + this.refitEpochs;
   }
 
   private get stageEpochs(): number {
     return Math.max(3, Math.round(this.opts.epochs / 4));
+  }
+  /** Epochs of the unpenalised check after each path stage. */
+  private get debiasEpochs(): number {
+    return Math.max(2, Math.round(this.opts.epochs / 12));
+  }
+  /** Path stages at most: every grid step, plus one redo per task failure and one per retry. */
+  private get maxStages(): number {
+    return LAMBDA_GRID.length + 2 * this.trainer.heads.length;
   }
   private get refitEpochs(): number {
     return Math.max(2, Math.round(this.opts.epochs / 4));
@@ -167,6 +191,111 @@ class Schedule {
     return losses;
   }
 
+  /** Training rows for the mean |Jacobian| (at most about 4096). */
+  private get jacobianSample(): Int32Array {
+    const step = Math.ceil(this.train.length / 4096);
+    return step > 1 ? this.train.filter((_, i) => i % step === 0) : this.train;
+  }
+
+  /**
+   * The s_hat coordinates each head reads now. The group penalty zeroes rows exactly, so a read
+   * coordinate is a non-zero input row; the Jacobian penalty only makes rows small, so there it is
+   * the support rule of the final model (mean |Jacobian| above threshold x the task's largest).
+   */
+  private liveRows(): boolean[][] {
+    if (this.opts.penalty !== 'jacobian') return this.trainer.rowNorms().map((norms) => [...norms].map((v) => v > 0));
+    this.trainer.computePopulationStats();
+    return this.trainer.meanAbsJacobian(this.jacobianSample).map((imp) => {
+      const live = new Set(supportFrom(imp, this.opts.threshold));
+      return Array.from(imp, (_, j) => live.has(j));
+    });
+  }
+
+  /** Restricts every head (or those in `tasks`) to the s_hat coordinates it reads now (other rows held at zero from here on). */
+  private freezeSupports(tasks?: boolean[]): void {
+    const live = this.liveRows();
+    this.trainer.allowed.forEach((allowed, k) => {
+      if (!tasks || tasks[k]) live[k].forEach((v, j) => (allowed[j] &&= v ? 1 : 0));
+    });
+  }
+
+  /**
+   * The validation losses the current supports would have without shrinkage: freeze the supports,
+   * train `debiasEpochs` without penalty, evaluate, then put the penalised state (parameters, Adam
+   * state, allowed rows) back. Judging a lambda by its penalised loss would charge it for the bias
+   * of shrinking the rows it keeps (which grows with lambda) rather than for the rows it drops.
+   */
+  private async debiasedLosses(lambda: number[]): Promise<Losses & { sizes: number[] }> {
+    const { trainer } = this;
+    const penalised = trainer.snapshot(true);
+    const allowed = trainer.allowed.map((a) => a.slice());
+    this.freezeSupports();
+    const zero = lambda.map(() => 0);
+    await this.phase('path', this.debiasEpochs, zero, zero);
+    const losses = { ...this.validate('path', lambda), sizes: this.nonzeros() };
+    trainer.restore(penalised);
+    trainer.allowed.forEach((a, k) => a.set(allowed[k]));
+    return losses;
+  }
+
+  /**
+   * lambda 'auto': each task climbs the grid while its debiased validation loss stays within the
+   * tolerance of its best so far. A task that fails a grid step is retried once at the geometric
+   * mean of its last accepted lambda and the failed one (bisection on the log scale); when that
+   * fails too, or succeeds, the task is done: its support is frozen and its penalty lifted, so the
+   * stages the other tasks still run cannot take more coordinates from it. Each stage continues
+   * from the last accepted state; a stage with a failing task is redone without it.
+   */
+  private async path(best: number[]): Promise<number[]> {
+    const { trainer, opts } = this;
+    const K = best.length;
+    const grid = LAMBDA_GRID.map((g) => (opts.penalty === 'jacobian' ? g * JACOBIAN_SCALE : g));
+    const chosen = new Array<number>(K).fill(0);
+    const done = new Array<boolean>(K).fill(false);
+    const retry = new Array<number | undefined>(K).fill(undefined);
+    const sizes = new Array<number>(K).fill(opts.latentDims);
+    let accepted = trainer.snapshot(true);
+    let stages = 0;
+    for (let g = 0; g < grid.length && done.includes(false) && stages < this.maxStages; stages++) {
+      const from = chosen.map((c, k) => (done[k] ? 0 : c));
+      const target = chosen.map((_, k) => (done[k] ? 0 : retry[k] ?? grid[g]));
+      await this.phase('path', this.stageEpochs, from, target, reweight(trainer.rowNorms()));
+      const { tasks: losses, sizes: now } = await this.debiasedLosses(target);
+      // A task fails a stage when its debiased loss leaves the tolerance, or when its support grew:
+      // along a working path supports only shrink, so growth means the penalty has stopped biting
+      // in a stable way (seen with the Jacobian penalty at large lambda, where Adam's normalised
+      // steps leave every row jittering at a similar small size).
+      const failed = losses.map((l, k) => !done[k] && (l > (1 + opts.tolerance) * best[k] + 0.01 || now[k] > sizes[k]));
+      if (failed.includes(true)) {
+        trainer.restore(accepted);
+        failed.forEach((f, k) => {
+          if (!f) return;
+          if (retry[k] === undefined && chosen[k] > 0) retry[k] = Math.sqrt(chosen[k] * grid[g]);
+          else this.finish(k, done, retry);
+        });
+        continue;
+      }
+      losses.forEach((l, k) => {
+        if (done[k]) return;
+        best[k] = Math.min(best[k], l);
+        sizes[k] = now[k];
+        chosen[k] = target[k];
+        if (retry[k] !== undefined) this.finish(k, done, retry);
+      });
+      accepted = trainer.snapshot(true);
+      g++;
+    }
+    trainer.restore(accepted);
+    return chosen;
+  }
+
+  /** Task k keeps the support of the current (accepted) state, without penalty from here on. */
+  private finish(k: number, done: boolean[], retry: (number | undefined)[]): void {
+    done[k] = true;
+    retry[k] = undefined;
+    this.freezeSupports(done.map((_, i) => i === k));
+  }
+
   async run() {
     const { opts, trainer } = this;
     trainer.init(this.rng.fork());
@@ -179,49 +308,24 @@ class Schedule {
       this.validate('dense', zero);
     } else if (opts.lambda === 'auto') {
       await this.phase('dense', opts.epochs, zero, zero);
-      const best = this.validate('dense', zero).tasks.slice();
-      let accepted: Snapshot = trainer.snapshot();
-      const grid = LAMBDA_GRID.map((g) => (opts.penalty === 'jacobian' ? g * 0.05 : g));
-      // Per task: a task whose loss leaves the tolerance keeps its last accepted lambda; the stage
-      // is redone from the last accepted state with the others only (small blocks stop early,
-      // large ones go on).
-      const frozen = new Array<boolean>(K).fill(false);
-      for (let g = 0; g < grid.length && frozen.includes(false); ) {
-        const target = lambda.map((l, k) => (frozen[k] ? l : grid[g]));
-        await this.phase('path', this.stageEpochs, lambda, target, reweight(trainer.rowNorms()));
-        const losses = this.validate('path', target);
-        const failed = losses.tasks.map((l, k) => !frozen[k] && l > (1 + opts.tolerance) * best[k] + 0.01);
-        if (failed.includes(true)) {
-          trainer.restore(accepted);
-          failed.forEach((f, k) => (frozen[k] ||= f));
-          continue;
-        }
-        losses.tasks.forEach((l, k) => (best[k] = Math.min(best[k], l)));
-        accepted = trainer.snapshot();
-        lambda = target;
-        g++;
-      }
-      trainer.restore(accepted);
+      lambda = await this.path(this.validate('dense', zero).tasks.slice());
     } else {
       lambda = new Array<number>(K).fill(opts.lambda);
       await this.phase('path', opts.epochs, zero, lambda, undefined);
       this.validate('path', lambda);
     }
+    // Where the final phase (whose parameters are returned) starts in the training curve.
+    let finalStart = 0;
     if (penalised) {
       // Freeze the supports the penalty found, then refit without shrinkage.
-      const norms = trainer.rowNorms();
-      trainer.allowed.forEach((allowed, k) => norms[k].forEach((v, j) => (allowed[j] = v > 0 ? 1 : 0)));
+      this.freezeSupports();
+      finalStart = this.curves.train.length;
       await this.phase('refit', this.refitEpochs, zero, zero);
       this.validate('refit', zero);
     }
     trainer.computePopulationStats();
-    const sample = this.train.length > 4096 ? this.train.filter((_, i) => i % Math.ceil(this.train.length / 4096) === 0) : this.train;
-    const importance = trainer.meanAbsJacobian(sample);
+    const importance = trainer.meanAbsJacobian(this.jacobianSample);
     const snap = trainer.snapshot();
-    const curve = this.curves.train;
-    const tail = Math.max(2, Math.floor(curve.length / 20));
-    const recent = curve.slice(-tail).reduce((a, b) => a + b, 0) / tail;
-    const before = curve.slice(-2 * tail, -tail).reduce((a, b) => a + b, 0) / Math.max(1, Math.min(tail, curve.length - tail));
     return {
       encoder: snap.encoder,
       decoder: snap.decoder,
@@ -231,8 +335,7 @@ class Schedule {
       importance,
       supports: importance.map((imp) => supportFrom(imp, opts.threshold)),
       lambda,
-      // Converged: the training loss moved less than 5% between the last two twentieths of training.
-      converged: curve.every(Number.isFinite) && Math.abs(before - recent) <= 0.05 * Math.max(before, 1e-6),
+      converged: converged(this.curves.train.slice(finalStart)),
       curves: this.curves,
     };
   }

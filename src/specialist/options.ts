@@ -11,16 +11,22 @@ export interface SpecialistOptions {
   /** Hidden width of each task head (one hidden layer). Default 32. */
   headWidth?: number;
   /**
-   * Sparsity strength, or 'auto' (default): the largest lambda on a doubling grid whose validation
-   * task loss stays within `tolerance` of the unregularised fit. With penalty 'group', each Adam
-   * step is followed by a proximal step shrinking the norm of each head input row by
-   * learningRate * lambda, so lambda is in units of Adam steps (a row survives when its loss
-   * gradient keeps pointing the same way); sensible values are 0.02-2.
+   * Sparsity strength, or 'auto' (default): per task, the largest lambda on the grid (refined by
+   * one geometric-mean retry where the task stops) whose debiased validation loss (the current
+   * support refitted briefly without penalty) stays within `tolerance` of the task's best so far,
+   * without its support growing. With penalty 'group', each Adam step is followed by a proximal
+   * step shrinking the norm of each head input row by learningRate * sqrt(headWidth) * lambda, so
+   * lambda is in units of Adam steps (a row survives when its loss gradient keeps pointing the
+   * same way); sensible values are 0.02-2. With 'jacobian', the 'auto' grid is half the group one.
    */
   lambda?: number | 'auto';
   /** 'group' (default): proximal group lasso on the head input rows; 'jacobian': l1 on the head's input Jacobian; 'none'. */
   penalty?: Penalty;
-  /** Training epochs of the dense fit (and of the final fit at the chosen lambda). Default 120. */
+  /**
+   * Training epochs of the dense fit (and of a fit at a given lambda). lambda 'auto' path stages
+   * are epochs/4 long, each followed by an epochs/12 unpenalised check; the final refit is
+   * epochs/4. Default 120.
+   */
   epochs?: number;
   /** Default 128. */
   batchSize?: number;
@@ -31,10 +37,11 @@ export interface SpecialistOptions {
   /** A coordinate is in a task's support when its mean |Jacobian| exceeds threshold x the task's largest. Default 0.05. */
   threshold?: number;
   /**
-   * lambda 'auto': a lambda is accepted while every task's validation loss (standardised targets, so
-   * 1 is the variance) stays below (1 + tolerance) x its best loss so far (the unregularised fit or
-   * an accepted smaller lambda) + 0.01. Default 0.5: dropping a coordinate the task needs costs
-   * several times its loss, dropping a spare one a few percent.
+   * lambda 'auto': a lambda is accepted for a task while its debiased validation loss (standardised
+   * targets, so 1 is the variance) stays below (1 + tolerance) x its best loss so far (the
+   * unregularised fit or an accepted smaller lambda) + 0.01. Default 0.5: after the unpenalised
+   * check, dropping a coordinate the task needs costs several times its loss (x5 to x50 on the
+   * blocks world), dropping a spare one about nothing.
    */
   tolerance?: number;
   /** Rows held out for validation (and lambda 'auto'). Default 0.2. */

@@ -25,6 +25,8 @@ export interface Snapshot {
   encoder: LayerWeights[];
   decoder: LayerWeights[];
   heads: LayerWeights[][];
+  /** The optimiser state (Adam moments of every network and the step count), when kept. */
+  optimiser?: { moments: Float32Array[][][]; step: number };
 }
 
 export interface Losses {
@@ -311,15 +313,29 @@ export class Trainer {
     return totals.map((tot, ti) => Float32Array.from(tot, (v) => v / Math.max(1, counts[ti])));
   }
 
-  snapshot(): Snapshot {
-    return { encoder: this.encoder.read(), decoder: this.decoder.read(), heads: this.heads.map((h) => h.read()) };
+  /** The parameters; with `optimiser`, also the Adam state, so that restoring resumes training exactly. */
+  snapshot(optimiser = false): Snapshot {
+    const nets = [this.encoder, this.decoder, ...this.heads];
+    return {
+      encoder: this.encoder.read(),
+      decoder: this.decoder.read(),
+      heads: this.heads.map((h) => h.read()),
+      ...(optimiser ? { optimiser: { moments: nets.map((m) => m.readMoments()), step: this.adamStep } } : {}),
+    };
   }
 
+  /** Restores parameters, and the Adam state when the snapshot has it (else the moments restart from zero). */
   restore(s: Snapshot): void {
     this.encoder.write(s.encoder);
     this.decoder.write(s.decoder);
     this.heads.forEach((h, i) => h.write(s.heads[i]));
-    for (const m of [this.encoder, this.decoder, ...this.heads]) m.resetMoments();
-    this.adamStep = 0;
+    const nets = [this.encoder, this.decoder, ...this.heads];
+    if (s.optimiser) {
+      nets.forEach((m, i) => m.writeMoments(s.optimiser!.moments[i]));
+      this.adamStep = s.optimiser.step;
+    } else {
+      for (const m of nets) m.resetMoments();
+      this.adamStep = 0;
+    }
   }
 }
