@@ -167,3 +167,13 @@ describe('identifiability metrics', () => {
     assert.deepEqual([...m.assignment], [1, 0]);
   });
 });
+
+it('lossLimit: strong tasks keep the relative tolerance, weak tasks keep half their explained share', async () => {
+  const { lossLimit } = await import('../src/specialist/fit.ts');
+  // best 0.02 (98% explained): the increase is tolerance x best.
+  assert.ok(Math.abs(lossLimit(0.02, 0.5) - (0.02 + 0.01 + 0.01)) < 1e-12);
+  // best 0.8 (20% explained): at most a quarter of the explained share, not half the loss.
+  assert.ok(Math.abs(lossLimit(0.8, 0.5) - (0.8 + 0.05 + 0.01)) < 1e-12);
+  // Nothing explained: only the noise allowance.
+  assert.ok(Math.abs(lossLimit(1.02, 0.5) - 1.03) < 1e-12);
+});

@@ -120,6 +120,19 @@ export function converged(curve: number[]): boolean {
   return Math.abs(before - last) <= 0.05 * Math.max(before, 1e-12);
 }
 
+/**
+ * The largest debiased validation loss a stage may reach for a task whose best loss so far is
+ * `best` (standardised targets: 1 is the variance, 1 - best the share explained). The increase is
+ * held to tolerance x best, so a well-predicted task keeps every coordinate it needs, and to half
+ * that share of the explained variance, so a weakly predicted task (one step explaining part of an
+ * episode's outcome: best near 1) cannot drop what little it explains; 0.01 absorbs the noise of
+ * the validation loss. A task that explains nothing may drop every coordinate.
+ */
+export function lossLimit(best: number, tolerance: number): number {
+  const explained = Math.max(0, 1 - best);
+  return best + Math.min(tolerance * best, 0.5 * tolerance * explained) + 0.01;
+}
+
 class Schedule {
   private readonly curves: LossCurves = { train: [], validation: [] };
   private epochDone = 0;
@@ -265,7 +278,7 @@ class Schedule {
       // along a working path supports only shrink, so growth means the penalty has stopped biting
       // in a stable way (seen with the Jacobian penalty at large lambda, where Adam's normalised
       // steps leave every row jittering at a similar small size).
-      const failed = losses.map((l, k) => !done[k] && (l > (1 + opts.tolerance) * best[k] + 0.01 || now[k] > sizes[k]));
+      const failed = losses.map((l, k) => !done[k] && (l > lossLimit(best[k], opts.tolerance) || now[k] > sizes[k]));
       if (failed.includes(true)) {
         trainer.restore(accepted);
         failed.forEach((f, k) => {

@@ -38,8 +38,9 @@ export interface SpecialistOptions {
   threshold?: number;
   /**
    * lambda 'auto': a lambda is accepted for a task while its debiased validation loss (standardised
-   * targets, so 1 is the variance) stays below (1 + tolerance) x its best loss so far (the
-   * unregularised fit or an accepted smaller lambda) + 0.01. Default 0.5: after the unpenalised
+   * targets, so 1 is the variance) stays below its best loss so far (the unregularised fit or an
+   * accepted smaller lambda) plus min(tolerance x best, tolerance / 2 x (1 - best)) + 0.01: the
+   * second term protects weakly predicted tasks (see lossLimit in fit.ts). Default 0.5: after the unpenalised
    * check, dropping a coordinate the task needs costs several times its loss (x5 to x50 on the
    * blocks world), dropping a spare one about nothing.
    */
