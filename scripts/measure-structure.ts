@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { KernelRuntime } from '../src/kernels/runtime.ts';
 import { structureMetrics } from '../src/metrics/structure.ts';
-import { discoverTaskStructure, type StructureMethod, type StructureRule } from '../src/structure/discover.ts';
+import { discoverTaskStructure, type DirectConditioning, type StructureMethod, type StructureRule } from '../src/structure/discover.ts';
 import type { Correction } from '../src/stats/multiple-testing.ts';
 import { linearColliderWorld } from '../src/synthetic/structure-worlds.ts';
 
@@ -26,17 +26,18 @@ interface Config {
   method: StructureMethod;
   rule: StructureRule;
   correction: Correction;
+  conditioning?: DirectConditioning;
 }
 const configs: Config[] = [];
 for (const correction of ['none', 'bh', 'bonferroni'] as const) {
   for (const rule of ['union', 'clique'] as const) configs.push({ method: 'pairwise', rule, correction });
-  configs.push({ method: 'direct', rule: 'union', correction });
+  for (const conditioning of ['neighbours', 'all-states'] as const) configs.push({ method: 'direct', rule: 'union', correction, conditioning });
 }
-const label = (c: Config) => (c.method === 'direct' ? `direct/${c.correction}` : `pairwise/${c.rule}/${c.correction}`);
+const label = (c: Config) => (c.method === 'direct' ? `direct/${c.conditioning}/${c.correction}` : `pairwise/${c.rule}/${c.correction}`);
 
 const settings: [number, number][] = [
   ...[8, 12, 16, 20].map((T) => [T, Math.round(T / 5)] as [number, number]),
-  ...[2, 6, 8, 10].map((M) => [20, M] as [number, number]), // T = 20, M = 4 is already in the first sweep
+  ...[2, 6, 8, 10].map((M) => [20, M] as [number, number]), // T = 20, M = 4 is already in the first sweep: 8 settings
 ];
 
 const stats = (xs: number[]) => {
@@ -94,7 +95,7 @@ async function time(options: Parameters<typeof discoverTaskStructure>[2], reps =
 const timing = {
   'pairwise (Algorithm 1), union, none, no diagnostic': await time({ segmentLength: 2, method: 'pairwise', rule: 'union', correction: 'none', diagnostic: false, runtime }),
   'pairwise, clique, bh, with diagnostic': await time({ segmentLength: 2, method: 'pairwise', rule: 'clique', correction: 'bh', runtime }),
-  'direct, bh, with diagnostic': await time({ segmentLength: 2, method: 'direct', correction: 'bh', runtime }),
+  'direct, neighbours, bh, with diagnostic': await time({ segmentLength: 2, method: 'direct', conditioning: 'neighbours', correction: 'bh', runtime }),
   'defaults (shared runtime), with diagnostic': await time({ segmentLength: 2 }),
 };
 

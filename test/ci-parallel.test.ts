@@ -8,6 +8,8 @@ import { WorkerPool } from '../src/worker/pool.ts';
 import type { CiQuery } from '../src/structure/ci-test.ts';
 import { ciTestFromSpec, type CiTestSpec } from '../src/structure/ci-spec.ts';
 import { runCiTestsOnPool } from '../src/structure/parallel.ts';
+import { discoverTaskStructure, type StructureOptions, type StructureResult } from '../src/structure/discover.ts';
+import { linearColliderWorld } from '../src/synthetic/structure-worlds.ts';
 import { createRng, expectCode } from './helpers.ts';
 
 function world(n: number): Matrix {
@@ -67,6 +69,30 @@ describe('CI tests on the worker pool', () => {
     await expectCode(() => run, 'ABORTED');
     const again = await runCiTestsOnPool(pool, { name: 'fisherz' }, data, queries.slice(0, 2));
     assert.equal(again.length, 2);
+  });
+
+  it('discoverTaskStructure with a pool: kNN-CMI results identical to the in-thread run, progress to the total', async () => {
+    const w = linearColliderWorld({ episodes: 160, steps: 6, tasks: 2, seed: 4 });
+    const states = { data: w.states, shape: w.shapes.states };
+    const tasks = { data: w.tasks, shape: w.shapes.tasks };
+    const decisions = (r: StructureResult) => {
+      const { timings: _t, elapsedMs: _e, ...rest } = r;
+      return rest;
+    };
+    for (const method of ['direct', 'pairwise'] as const) {
+      const options: StructureOptions = { segmentLength: 2, method, test: 'cmiknn', knn: 8, permutations: 19, seed: 9, runtime };
+      const local = await discoverTaskStructure(states, tasks, options);
+      const seen: [number, number][] = [];
+      const pooled = await discoverTaskStructure(states, tasks, { ...options, pool }, { onProgress: (done, total) => seen.push([done, total]) });
+      assert.deepEqual(decisions(pooled), decisions(local), method);
+      assert.equal(pooled.timings.prepareMs, 0);
+      assert.deepEqual(seen.at(-1), [local.tests, local.tests]);
+      assert.ok(seen.every(([done], i) => i === 0 || done >= seen[i - 1][0]), 'progress never goes back');
+    }
+    // Fisher z stays in this thread (same answer either way); a pool that is not one is a typed error.
+    const fz = await discoverTaskStructure(states, tasks, { segmentLength: 2, pool, runtime });
+    assert.ok(fz.timings.prepareMs > 0);
+    await expectCode(() => discoverTaskStructure(states, tasks, { segmentLength: 2, pool: {} as WorkerPool, runtime }), 'INVALID_ARGUMENT', 'pool must be');
   });
 
   it('rejects an unknown test by name', async () => {

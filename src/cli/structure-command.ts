@@ -10,8 +10,8 @@ export const structureCommand: Command = {
   summary: 'Layer 1: decide by conditional-independence tests which segments of steps serve which task',
   usage:
     'specialist structure --states S.npy --tasks G.npy --segment-length L [--method direct|pairwise] [--test fisherz|cmiknn]\n' +
-    '      [--alpha 0.05] [--correction bh|bonferroni|none] [--rule clique|union] [--knn K] [--permutations P]\n' +
-    '      [--shuffle-neighbors S] [--drop-tail] [--seed N] [--json]\n' +
+    '      [--alpha 0.05] [--correction bh|bonferroni|none] [--rule clique|union] [--conditioning neighbours|all-states]\n' +
+    '      [--knn K] [--permutations P] [--shuffle-neighbors S] [--drop-tail] [--seed N] [--json]\n' +
     '  S [n, T] or [n, T, d]; G [n, M] or [n, M, dg]; one row per episode.',
   async run(options, io) {
     const statesPath = options.requireString('states');
@@ -22,6 +22,7 @@ export const structureCommand: Command = {
     const alpha = options.number('alpha', 0.05, { min: 1e-12, max: 1 });
     const correction = options.choice('correction', ['bh', 'bonferroni', 'none'] as const, 'bh');
     const rule = options.choice('rule', ['clique', 'union'] as const, 'clique');
+    const conditioning = options.string('conditioning') === undefined ? undefined : options.choice('conditioning', ['neighbours', 'all-states'] as const, 'neighbours');
     const knn = options.optionalNumber('knn', { min: 1e-9 });
     const permutations = options.optionalNumber('permutations', { integer: true, min: 1 });
     const shuffleNeighbors = options.optionalNumber('shuffle-neighbors', { integer: true, min: 1 });
@@ -36,7 +37,7 @@ export const structureCommand: Command = {
     const bar = new ProgressBar(json ? undefined : process.stderr);
     try {
       const result = await discoverTaskStructure(states, tasks, {
-        segmentLength, method, test, alpha, correction, rule, knn, permutations, shuffleNeighbors, dropTail, seed, pool,
+        segmentLength, method, test, alpha, correction, rule, conditioning, knn, permutations, shuffleNeighbors, dropTail, seed, pool,
       }, { onProgress: (done, total) => bar.update('CI tests', done, total) });
       bar.done();
       if (json) {
@@ -54,6 +55,7 @@ export const structureCommand: Command = {
           alpha: result.alpha,
           correction: result.correction,
           rule: result.rule,
+          conditioning: result.conditioning,
           tests: result.tests,
           elapsedMs: Math.round(result.elapsedMs * 100) / 100,
         }));

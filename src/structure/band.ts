@@ -26,3 +26,13 @@ export function bandSteps(k: number, v: number, steps: number, segmentLength: nu
 export function directSteps(k: number, steps: number, segmentLength: number): number[] {
   return neighbours(representative(k, segmentLength), steps);
 }
+
+/**
+ * Wide conditioning set of the direct test of segment k: every used step except the representative
+ * itself. It holds the two neighbours, so it blocks the same paths, and conditioning on further
+ * states opens none (docs/structure.md, "Wider conditioning"). Sorted, 0-based.
+ */
+export function wideSteps(k: number, steps: number, segmentLength: number): number[] {
+  const r = representative(k, segmentLength);
+  return Array.from({ length: steps }, (_, t) => t).filter((t) => t !== r);
+}

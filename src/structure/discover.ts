@@ -7,18 +7,22 @@
 
 import { SpecialistError, throwIfAborted } from '../errors.ts';
 import { checkpoint, type CallOptions } from '../kernels/context.ts';
+import type { Matrix } from '../kernels/matrix.ts';
 import { KernelRuntime } from '../kernels/runtime.ts';
 import { adjustPValues, CORRECTIONS, type Correction } from '../stats/multiple-testing.ts';
 import type { WorkerPool } from '../worker/pool.ts';
-import { bandSteps, directSteps, representative } from './band.ts';
+import { bandSteps, directSteps, representative, wideSteps } from './band.ts';
 import type { CiQuery, CiResult, CiTest, PreparedCiTest } from './ci-test.ts';
+import type { CiTestSpec } from './ci-spec.ts';
 import { cmiKnn, type CmiKnnOptions } from './cmi-knn.ts';
 import { fisherZ } from './fisher-z.ts';
 import { assemble, planLayout, stepColumns, taskColumns, type ArrayNd, type Layout } from './input.ts';
+import { runCiTestsOnPool } from './parallel.ts';
 import { cliqueRule, pairWeight, unionRule } from './rules.ts';
 
 export type StructureMethod = 'pairwise' | 'direct';
 export type StructureRule = 'union' | 'clique';
+export type DirectConditioning = 'neighbours' | 'all-states';
 
 export interface StructureOptions {
   /** Segment length L >= 2; T must be a multiple of it unless `dropTail`. */
@@ -31,6 +35,15 @@ export interface StructureOptions {
   alpha?: number;
   /** Multiple-testing correction over all tests of the run. Default 'bh'. */
   correction?: Correction;
+  /**
+   * Conditioning set of the direct test (method 'direct' only): 'neighbours', {s_{r-1}, s_{r+1}};
+   * 'all-states', every used step but s_r. Both are valid (docs/structure.md); the wider set leaves
+   * less of g_i unexplained and so has more power with Fisher z, while a kNN estimator loses power
+   * (and level) in many conditioning dimensions. Default: 'all-states' with Fisher z when that set
+   * has at most 100 columns and at most n / 20 ((T - 1) d, T the used steps), else 'neighbours';
+   * 'neighbours' for kNN-CMI and user-supplied tests. The result says which was used.
+   */
+  conditioning?: DirectConditioning;
   /** How pairwise decisions become segment sets (method 'pairwise' only). Default 'clique'. */
   rule?: StructureRule;
   /** Ignore the last T mod L steps instead of failing. Default false. */
@@ -47,7 +60,12 @@ export interface StructureOptions {
   shuffleNeighbors?: number;
   /** Kernel runtime to run the tests on. Default: one shared runtime, created on first use. */
   runtime?: KernelRuntime;
-  /** Reserved: a worker pool to spread the tests over (not used yet; tests run in this thread). */
+  /**
+   * A worker pool to spread the kNN-CMI tests of the run over (each worker prepares the data once
+   * and runs its share). Results are identical to a run in this thread: every test's randomness
+   * derives from the seed and its own columns. Fisher z and user-supplied tests ignore it and run
+   * here. Default: none, every test in this thread.
+   */
   pool?: WorkerPool;
 }
 
@@ -60,6 +78,8 @@ export interface StructureResult {
   alpha: number;
   correction: Correction;
   rule: StructureRule;
+  /** Conditioning set of the direct tests (reported for 'pairwise' too, where it is unused). */
+  conditioning: DirectConditioning;
   segments: number;
   segmentLength: number;
   /** 0-based step of each segment's representative (its last step; r_k = kL in 1-based terms). */
@@ -99,13 +119,18 @@ export interface StructureResult {
 
 const METHODS: readonly StructureMethod[] = ['pairwise', 'direct'];
 const RULES: readonly StructureRule[] = ['union', 'clique'];
+const CONDITIONINGS: readonly DirectConditioning[] = ['neighbours', 'all-states'];
 
 interface Resolved {
   method: StructureMethod;
   test: CiTest;
+  /** Where the tests run when not in this thread. */
+  pool: { pool: WorkerPool; spec: CiTestSpec } | undefined;
   alpha: number;
   correction: Correction;
   rule: StructureRule;
+  /** As given; undefined: chosen by defaultConditioning once the shapes are known. */
+  conditioning: DirectConditioning | undefined;
   dropTail: boolean;
   diagnostic: boolean;
   seed: number;
@@ -119,18 +144,24 @@ function oneOf<T extends string>(name: string, value: T | undefined, allowed: re
   return v;
 }
 
-function resolveTest(options: StructureOptions, alpha: number): CiTest {
+/** The kNN-CMI options a run passes on; `alpha` sizes its permutation budget and early stop. */
+function cmiKnnOptions(options: StructureOptions, alpha: number): CmiKnnOptions {
+  const passed: CmiKnnOptions = { alpha };
+  if (options.knn !== undefined) passed.knn = options.knn;
+  if (options.permutations !== undefined) passed.permutations = options.permutations;
+  if (options.shuffleNeighbors !== undefined) passed.shuffleNeighbors = options.shuffleNeighbors;
+  return passed;
+}
+
+/** The test, and its plain description when it is a built-in that workers can rebuild. */
+function resolveTest(options: StructureOptions, alpha: number): { test: CiTest; spec?: CiTestSpec } {
   const test = options.test ?? 'fisherz';
-  if (test === 'fisherz') return fisherZ();
+  if (test === 'fisherz') return { test: fisherZ(), spec: { name: 'fisherz' } };
   if (test === 'cmiknn') {
-    // alpha sizes the permutation budget for a corrected family and the early stop.
-    const passed: CmiKnnOptions = { alpha };
-    if (options.knn !== undefined) passed.knn = options.knn;
-    if (options.permutations !== undefined) passed.permutations = options.permutations;
-    if (options.shuffleNeighbors !== undefined) passed.shuffleNeighbors = options.shuffleNeighbors;
-    return cmiKnn(passed);
+    const passed = cmiKnnOptions(options, alpha);
+    return { test: cmiKnn(passed), spec: { name: 'cmiknn', options: passed } };
   }
-  if (typeof test === 'object' && test !== null && typeof test.prepare === 'function' && typeof test.name === 'string') return test;
+  if (typeof test === 'object' && test !== null && typeof test.prepare === 'function' && typeof test.name === 'string') return { test };
   throw new SpecialistError('INVALID_ARGUMENT', `test must be 'fisherz', 'cmiknn' or a CiTest object { name, prepare }, got ${String(test)}`, { argument: 'test' });
 }
 
@@ -142,16 +173,38 @@ function resolveOptions(options: StructureOptions): Resolved {
   if (!(alpha > 0 && alpha < 1)) throw new SpecialistError('INVALID_ARGUMENT', `alpha must be in (0, 1), got ${alpha}`, { argument: 'alpha', value: alpha });
   const seed = options.seed ?? 0;
   if (!Number.isFinite(seed)) throw new SpecialistError('INVALID_ARGUMENT', `seed must be a finite number, got ${seed}`, { argument: 'seed', value: seed });
+  const pool = options.pool;
+  if (pool !== undefined && (pool === null || typeof (pool as Partial<WorkerPool>).runCiBatch !== 'function')) {
+    throw new SpecialistError('INVALID_ARGUMENT', 'pool must be a WorkerPool (from WorkerPool.create())', { argument: 'pool' });
+  }
+  const { test, spec } = resolveTest(options, alpha);
   return {
     method: oneOf('method', options.method, METHODS, 'direct'),
-    test: resolveTest(options, alpha),
+    test,
+    // Only kNN-CMI goes to the workers: a Fisher z test is a small solve on a covariance built
+    // once (~5 ms for a whole run), less than shipping the data; user tests cannot cross threads.
+    pool: pool && spec?.name === 'cmiknn' ? { pool, spec } : undefined,
     alpha,
     correction: oneOf('correction', options.correction, CORRECTIONS, 'bh'),
     rule: oneOf('rule', options.rule, RULES, 'clique'),
+    conditioning: options.conditioning === undefined ? undefined : oneOf('conditioning', options.conditioning, CONDITIONINGS, 'neighbours'),
     dropTail: options.dropTail ?? false,
     diagnostic: options.diagnostic ?? true,
     seed,
   };
+}
+
+/** Most columns the default 'all-states' set may have: beyond it, and beyond n / 20, 'neighbours'. */
+const WIDE_DEFAULT_COLUMNS = 100;
+
+/**
+ * The default conditioning of the direct test: all states with Fisher z while that set is small
+ * (its cost is a Cholesky of its size per test, and each column costs a degree of freedom), else
+ * the neighbours; always the neighbours for kNN-CMI and user tests (docs/structure.md).
+ */
+function defaultConditioning(layout: Layout, test: CiTest): DirectConditioning {
+  const columns = (layout.usedSteps - 1) * layout.dim;
+  return test.name === 'fisherz' && columns <= Math.min(WIDE_DEFAULT_COLUMNS, layout.episodes / 20) ? 'all-states' : 'neighbours';
 }
 
 /** One planned test: which question, and where its answer goes. */
@@ -162,7 +215,7 @@ interface Planned {
   v: number;
 }
 
-function plan(layout: Layout, method: StructureMethod): { main: Planned[]; diagnostic: Planned[] } {
+function plan(layout: Layout, method: StructureMethod, conditioning: DirectConditioning): { main: Planned[]; diagnostic: Planned[] } {
   const { segments: N, usedSteps: T, segmentLength: L, tasks: M } = layout;
   const rep = (k: number) => stepColumns(layout, representative(k, L));
   const steps = (list: number[]) => list.flatMap((t) => stepColumns(layout, t));
@@ -175,7 +228,8 @@ function plan(layout: Layout, method: StructureMethod): { main: Planned[]; diagn
     if (method === 'pairwise') {
       for (const d of diagnostic) main.push({ query: { ...d.query, z: [...d.query.z, ...taskColumns(layout, i)] }, task: i, k: d.k, v: d.v });
     } else {
-      for (let k = 0; k < N; k++) main.push({ query: { x: rep(k), y: taskColumns(layout, i), z: steps(directSteps(k, T, L)) }, task: i, k, v: -1 });
+      const given = conditioning === 'all-states' ? wideSteps : directSteps;
+      for (let k = 0; k < N; k++) main.push({ query: { x: rep(k), y: taskColumns(layout, i), z: steps(given(k, T, L)) }, task: i, k, v: -1 });
     }
   }
   return { main, diagnostic };
@@ -255,42 +309,88 @@ export async function discoverTaskStructure(states: ArrayNd, tasks: ArrayNd, opt
   throwIfAborted(call.signal);
   const opts = resolveOptions(options);
   const layout = planLayout(states, tasks, { segmentLength: options.segmentLength, dropTail: opts.dropTail, minSegments: opts.method === 'pairwise' ? 2 : 1 });
-  const { main, diagnostic } = plan(layout, opts.method);
+  const conditioning = opts.conditioning ?? defaultConditioning(layout, opts.test);
+  const { main, diagnostic } = plan(layout, opts.method, conditioning);
   const diagnosticPlan = opts.diagnostic ? diagnostic : [];
   checkEpisodes(layout, [...main, ...diagnosticPlan]);
   const data = assemble(states, tasks, layout);
   const validateMs = performance.now() - started;
 
+  const progress = { done: 0, total: main.length + diagnosticPlan.length };
+  const family = (count: number) => (opts.correction === 'none' ? 1 : count);
+  const finish = async (prepareMs: number, run: (planned: Planned[], family: number) => Promise<CiResult[]>): Promise<StructureResult> => {
+    checkpoint(call, 0, progress.total);
+    const t1 = performance.now();
+    const mainResults = await run(main, family(main.length));
+    const t2 = performance.now();
+    const diagResults = await run(diagnosticPlan, family(diagnosticPlan.length));
+    const t3 = performance.now();
+    const result = decide(layout, { ...opts, conditioning }, main, mainResults, diagnosticPlan, diagResults);
+    const t4 = performance.now();
+    return {
+      ...result,
+      tests: main.length + diagnosticPlan.length,
+      timings: { validateMs, prepareMs, testsMs: t2 - t1, diagnosticMs: t3 - t2, decideMs: t4 - t3 },
+      elapsedMs: t4 - started,
+    };
+  };
+
+  if (opts.pool) {
+    const { pool, spec } = opts.pool;
+    // Each worker prepares the data itself: that time is part of testsMs here.
+    return finish(0, (planned, fam) => runOnPool(pool, spec, data, planned, fam, opts.seed, call, progress));
+  }
   return withRuntime(options.runtime, async (runtime) => {
     const t0 = performance.now();
     const prepared = opts.test.prepare(data, { runtime, seed: opts.seed, signal: call.signal });
     try {
-      const t1 = performance.now();
-      const progress = { done: 0, total: main.length + diagnosticPlan.length };
-      checkpoint(call, 0, progress.total);
       const yieldNow = makeYielder();
-      const family = (count: number) => (opts.correction === 'none' ? 1 : count);
-      const mainResults = await runAll(prepared, main, family(main.length), call, progress, yieldNow);
-      const t2 = performance.now();
-      const diagResults = await runAll(prepared, diagnosticPlan, family(diagnosticPlan.length), call, progress, yieldNow);
-      const t3 = performance.now();
-      const result = decide(layout, opts, main, mainResults, diagnosticPlan, diagResults);
-      const t4 = performance.now();
-      return {
-        ...result,
-        tests: main.length + diagnosticPlan.length,
-        timings: { validateMs, prepareMs: t1 - t0, testsMs: t2 - t1, diagnosticMs: t3 - t2, decideMs: t4 - t3 },
-        elapsedMs: t4 - started,
-      };
+      return await finish(performance.now() - t0, (planned, fam) => runAll(prepared, planned, fam, call, progress, yieldNow));
     } finally {
       prepared.dispose?.();
     }
   });
 }
 
+/** Runs a batch of planned tests on the pool, reporting progress within the run's total. */
+async function runOnPool(
+  pool: WorkerPool,
+  spec: CiTestSpec,
+  data: Matrix,
+  planned: Planned[],
+  family: number,
+  seed: number,
+  call: CallOptions,
+  progress: { done: number; total: number },
+): Promise<CiResult[]> {
+  if (planned.length === 0) return [];
+  const base = progress.done;
+  let last = base;
+  const results = await runCiTestsOnPool(
+    pool,
+    spec,
+    data,
+    planned.map((p) => p.query),
+    {
+      seed,
+      family,
+      signal: call.signal,
+      onProgress: (done) => {
+        if (base + done <= last) return;
+        last = base + done;
+        call.onProgress?.(last, progress.total);
+      },
+    },
+  );
+  progress.done = base + planned.length;
+  if (last < progress.done) checkpoint(call, progress.done, progress.total);
+  else throwIfAborted(call.signal);
+  return results;
+}
+
 type Decided = Omit<StructureResult, 'tests' | 'timings' | 'elapsedMs'>;
 
-function decide(layout: Layout, opts: Resolved, main: Planned[], results: CiResult[], diagPlan: Planned[], diagResults: CiResult[]): Decided {
+function decide(layout: Layout, opts: Resolved & { conditioning: DirectConditioning }, main: Planned[], results: CiResult[], diagPlan: Planned[], diagResults: CiResult[]): Decided {
   const { segments: N, tasks: M, steps: T, segmentLength: L, usedSteps } = layout;
   const { alpha, correction } = opts;
   const adjusted = adjustPValues(results.map((r) => r.pValue), correction);
@@ -343,6 +443,7 @@ function decide(layout: Layout, opts: Resolved, main: Planned[], results: CiResu
     alpha,
     correction,
     rule: opts.rule,
+    conditioning: opts.conditioning,
     segments: N,
     segmentLength: L,
     representatives: Array.from({ length: N }, (_, k) => representative(k, L)),
