@@ -253,12 +253,8 @@ function assemble(kind: 'linear' | 'nonlinear', r: Resolved, data: { states: Flo
   };
 }
 
-/**
- * The paper's linear Gaussian collider world: a_t = K s_t + e, s_{t+1} = A s_t + B a_t + e,
- * g_i = sum_t W_{i,t} a_t + e with standard normal noise everywhere. Task maps W have entries of
- * magnitude 0.5..1.5; the closed loop A + B K is stable (spectral norm <= 0.9).
- */
-export function linearColliderWorld(options: StructureWorldOptions): StructureWorld {
+/** What both worlds draw first, in this order (so a seed gives the same relation in both). */
+function drawSkeleton(options: StructureWorldOptions) {
   const r = resolve(options);
   const rng = createRng(r.seed);
   const relation = drawRelation(rng, r, options);
@@ -266,6 +262,16 @@ export function linearColliderWorld(options: StructureWorldOptions): StructureWo
   const steps = stepsOfTasks(relation, r);
   const taskMaps = drawTaskMaps(rng, r, steps, r.taskMaps);
   const { A, B, K, closedLoopNorm } = drawDynamics(rng, r.d);
+  return { r, rng, relation, broken, steps, taskMaps, A, B, K, closedLoopNorm };
+}
+
+/**
+ * The paper's linear Gaussian collider world: a_t = K s_t + e, s_{t+1} = A s_t + B a_t + e,
+ * g_i = sum_t W_{i,t} a_t + e with standard normal noise everywhere. Task maps W have entries of
+ * magnitude 0.5..1.5; the closed loop A + B K is stable (spectral norm <= 0.9).
+ */
+export function linearColliderWorld(options: StructureWorldOptions): StructureWorld {
+  const { r, rng, relation, broken, steps, taskMaps, A, B, K, closedLoopNorm } = drawSkeleton(options);
   const noise = rng.fork();
   const world: Episode = {
     init: (s) => s.forEach((_, j) => (s[j] = noise.normal())),
@@ -315,13 +321,7 @@ function drawObservation(rng: Rng, d: number): Observation {
  * random invertible nonlinear f_t per step (see drawObservation). `states` holds the observations.
  */
 export function nonlinearWorld(options: StructureWorldOptions): StructureWorld {
-  const r = resolve(options);
-  const rng = createRng(r.seed);
-  const relation = drawRelation(rng, r, options);
-  const broken = drawBroken(rng, r);
-  const steps = stepsOfTasks(relation, r);
-  const taskMaps = drawTaskMaps(rng, r, steps, r.taskMaps);
-  const { A, B, K, closedLoopNorm } = drawDynamics(rng, r.d);
+  const { r, rng, relation, broken, steps, taskMaps, A, B, K, closedLoopNorm } = drawSkeleton(options);
   const observations = Array.from({ length: r.T }, () => drawObservation(rng, r.d));
   const noise = rng.fork();
   const world: Episode = {
