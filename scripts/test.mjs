@@ -25,7 +25,8 @@ child.stdout.on('data', (chunk) => {
 child.on('close', (code) => {
   const count = (name) => Number(tail.match(new RegExp(`^\\S*\\s*${name} (\\d+)$`, 'm'))?.[1] ?? 0);
   const passed = count('pass');
-  const failed = count('fail') + count('cancelled');
+  // A failing hook or suite fails the run without failing a test: count it too.
+  const failed = count('fail') + count('cancelled') || (code === 0 ? 0 : 1);
   const skipped = count('skipped');
   console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   if (passed + failed === 0) {

@@ -56,7 +56,12 @@ async function spawnNodeWorker(url: URL): Promise<WorkerHandle> {
     endpoint: nodeEndpoint(worker),
     terminate: async () => {
       failed = true; // an exit we asked for is not a failure
-      await worker.terminate();
+      // Wait for the exit, but never forever: a worker terminated while its module loader is still
+      // starting (tsx from source) can leave Node's terminate() pending, and close() must return.
+      // The timer also holds the event loop, which an idle (unref'd) worker does not.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([worker.terminate(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
     },
     ref: () => worker.ref(),
     unref: () => worker.unref(),
