@@ -1,4 +1,4 @@
-// Builds dist/: node.js and browser.js (the two package entries), runtime.js (deployment only), worker.js (one worker script for
+// Builds dist/: node.js and browser.js (the two package entries), deploy.js (deployment only), worker.js (one worker script for
 // browser module Workers and Node worker_threads), cli.js. Shared code lands in chunks beside them,
 // in the same folder, so `new URL('./worker.js', import.meta.url)` holds from every chunk.
 // comlink is bundled (4 KB); onnxruntime-web stays external, or its .wasm assets would be lost.
@@ -11,7 +11,7 @@ export default {
     browser: 'src/browser.ts',
     worker: 'src/worker/worker.ts',
     cli: 'src/cli.ts',
-    runtime: 'src/runtime.ts',
+    deploy: 'src/deploy.ts',
   },
   output: {
     dir: 'dist',

@@ -9,7 +9,7 @@
 import { wideEncoder } from './wide-encoder.ts';
 import { Generalist, type GeneralistDevice } from '../src/generalist/generalist.ts';
 import { loadOrtNode, loadOrtWeb } from '../src/generalist/ort.ts';
-import { createRng } from '../src/random.ts';
+import { createRng } from '../src/core/random.ts';
 import { generalistWorld } from '../src/synthetic/generalist-world.ts';
 import { machine, time, writeResult, type Timing } from './util.ts';
 import { runPipelineHere } from '../src/pipeline/pipeline.ts';

@@ -4,7 +4,7 @@
 import { supportedBuilds, KERNEL_BUILDS, type KernelBuild } from '../src/kernels/builds.ts';
 import { KernelRuntime } from '../src/kernels/runtime.ts';
 import { getKernel, runKernel } from '../src/kernels/registry.ts';
-import { createRng } from '../src/random.ts';
+import { createRng } from '../src/core/random.ts';
 import { machine, time, writeResult, type Timing } from './util.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 7);

@@ -4,7 +4,7 @@
 // Node test of onnxruntime-node and the browser tests.
 import { buildOnnxModel, type NodeSpec, type TensorSpec } from '../src/onnx/builder.ts';
 import { appendStages, type NetworkStage } from '../src/onnx/export-network.ts';
-import { createRng } from '../src/random.ts';
+import { createRng } from '../src/core/random.ts';
 
 export interface WideEncoder {
   model: Uint8Array;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { buildOnnxModel, type NodeSpec, type TensorSpec } from '../src/onnx/builder.ts';
 import { appendStages, runStages, type NetworkStage } from '../src/onnx/export-network.ts';
-import { createRng } from '../src/random.ts';
+import { createRng } from '../src/core/random.ts';
 import { launchChromium, openPage } from './browser.ts';
 import { serveRepository, type StaticServer } from './server.ts';
 

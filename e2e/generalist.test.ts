@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { Generalist } from '../src/generalist/generalist.ts';
 import { runStages } from '../src/onnx/export-network.ts';
 import { generalistWorld } from '../src/synthetic/generalist-world.ts';
-import { createRng } from '../src/random.ts';
+import { createRng } from '../src/core/random.ts';
 import { wideEncoder } from '../bench/wide-encoder.ts';
 import { launchChromium, openPage } from './browser.ts';
 import { serveRepository, type StaticServer } from './server.ts';

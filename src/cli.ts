@@ -1,5 +1,5 @@
 // The `specialist` command line. Each command lives in src/cli/; errors print their code and exit 2.
-import { toSpecialistError } from './errors.ts';
+import { toSpecialistError } from './core/errors.ts';
 import { Options, parseArgs } from './cli/args.ts';
 import type { CliIO, Command } from './cli/commands.ts';
 import { demoCommand } from './cli/demo-command.ts';
@@ -10,7 +10,7 @@ import { fitCommand } from './cli/fit-command.ts';
 import { structureCommand } from './cli/structure-command.ts';
 import { synthCommand } from './cli/synth-command.ts';
 import { transformCommand } from './cli/transform-command.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from './core/version.ts';
 
 const commands: Command[] = [demoCommand, structureCommand, citestCommand, fitCommand, transformCommand, encodeCommand, exportOnnxCommand, runCommand, synthCommand, kernelsCommand];
 

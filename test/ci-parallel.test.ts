@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'node:test';
 import { KernelRuntime } from '../src/kernels/runtime.ts';
-import type { Matrix } from '../src/kernels/matrix.ts';
+import type { Matrix } from '../src/core/tensor.ts';
 import { WorkerPool } from '../src/worker/pool.ts';
 import type { CiQuery } from '../src/structure/ci-test.ts';
-import { ciTestFromSpec, type CiTestSpec } from '../src/structure/ci-spec.ts';
+import { ciTestFromSpec, type CiTestSpec } from '../src/structure/ci/builtins.ts';
 import { runCiTestsOnPool } from '../src/structure/parallel.ts';
 import { discoverTaskStructure, type StructureOptions, type StructureResult } from '../src/structure/discover.ts';
 import { linearColliderWorld } from '../src/synthetic/structure-worlds.ts';

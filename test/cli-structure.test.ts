@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { formatNpy, parseNpy } from '../src/io/npy.ts';
-import { createRng } from '../src/random.ts';
+import { createRng } from '../src/core/random.ts';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/cli.js', ...args], { encoding: 'utf8', timeout: 120000 });
 const dir = mkdtempSync(join(tmpdir(), 'structure-cli-'));

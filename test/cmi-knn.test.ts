@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, it, before } from 'node:test';
 import { KernelRuntime } from '../src/kernels/runtime.ts';
-import type { Matrix } from '../src/kernels/matrix.ts';
-import { cmiKnn, permutationBudget, querySeed, type CmiKnnOptions } from '../src/structure/cmi-knn.ts';
+import type { Matrix } from '../src/core/tensor.ts';
+import { cmiKnn, permutationBudget, querySeed, type CmiKnnOptions } from '../src/structure/ci/cmi-knn.ts';
 import type { CiQuery } from '../src/structure/ci-test.ts';
-import { digamma } from '../src/structure/digamma.ts';
+import { digamma } from '../src/stats/digamma.ts';
 import { createRng, expectCode } from './helpers.ts';
-import type { Rng } from '../src/random.ts';
+import type { Rng } from '../src/core/random.ts';
 
 /** Rows of `make(rng)` stacked into a matrix. */
 function sample(rng: Rng, n: number, make: (rng: Rng) => number[]): Matrix {

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { KernelRuntime } from '../src/kernels/runtime.ts';
-import type { Matrix } from '../src/kernels/matrix.ts';
+import type { Matrix } from '../src/core/tensor.ts';
 import { chiSquareSf, logGamma, normalTwoSided } from '../src/stats/distributions.ts';
 import type { CiQuery } from '../src/structure/ci-test.ts';
-import { fisherZ } from '../src/structure/fisher-z.ts';
+import { fisherZ } from '../src/structure/ci/fisher-z.ts';
 import { createRng, expectCode } from './helpers.ts';
-import type { Rng } from '../src/random.ts';
+import type { Rng } from '../src/core/random.ts';
 
 /** Columns of a row-major matrix as float64 vectors. */
 function column(m: Matrix, c: number): Float64Array {

@@ -5,7 +5,7 @@ import { it } from 'node:test';
 import { Generalist } from '../src/generalist/generalist.ts';
 import { runStages } from '../src/onnx/export-network.ts';
 import { generalistWorld, invert } from '../src/synthetic/generalist-world.ts';
-import { createRng } from '../src/random.ts';
+import { createRng } from '../src/core/random.ts';
 import { wellConditioned } from '../src/synthetic/random-maps.ts';
 import { assertClose, expectCode } from './helpers.ts';
 

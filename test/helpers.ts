@@ -1,8 +1,8 @@
 // Shared by the unit tests: seeded data, shape cases, and comparisons that say where they differ.
 import assert from 'node:assert/strict';
-import { createRng, type Rng } from '../src/random.ts';
-import type { Matrix } from '../src/kernels/matrix.ts';
-import { SpecialistError, type ErrorCode } from '../src/errors.ts';
+import { createRng, type Rng } from '../src/core/random.ts';
+import type { Matrix } from '../src/core/tensor.ts';
+import { SpecialistError, type ErrorCode } from '../src/core/errors.ts';
 
 export function randomMatrix(rng: Rng, rows: number, cols: number, kind: 'normal' | 'edge' = 'normal'): Matrix {
   const data = new Float32Array(rows * cols);

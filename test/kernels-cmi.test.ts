@@ -5,9 +5,9 @@ import { describe, it, before } from 'node:test';
 import { supportedBuilds, type KernelBuild } from '../src/kernels/builds.ts';
 import { KernelRuntime } from '../src/kernels/runtime.ts';
 import { runKernel, runReference } from '../src/kernels/registry.ts';
-import type { Matrix } from '../src/kernels/matrix.ts';
+import type { Matrix } from '../src/core/tensor.ts';
 import { assertExact, createRng, expectCode, randomMatrix } from './helpers.ts';
-import type { Rng } from '../src/random.ts';
+import type { Rng } from '../src/core/random.ts';
 
 /** Integer-valued points: max-norm distances tie everywhere. */
 function tiedMatrix(rng: Rng, rows: number, cols: number): Matrix {

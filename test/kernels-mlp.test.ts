@@ -7,9 +7,9 @@ import { supportedBuilds, type KernelBuild } from '../src/kernels/builds.ts';
 import { KernelRuntime } from '../src/kernels/runtime.ts';
 import { kernelNames, runKernel, runReference } from '../src/kernels/registry.ts';
 import type { Activation, DenseLayer } from '../src/kernels/mlp.ts';
-import type { Matrix } from '../src/kernels/matrix.ts';
+import type { Matrix } from '../src/core/tensor.ts';
 import { assertClose, createRng, expectCode, randomMatrix } from './helpers.ts';
-import type { Rng } from '../src/random.ts';
+import type { Rng } from '../src/core/random.ts';
 
 const SHAPES: [n: number, din: number, dout: number][] = [[1, 1, 1], [3, 5, 7], [17, 4, 16], [33, 7, 3], [20, 13, 21], [64, 10, 32]];
 const ACTS: Activation[] = ['identity', 'leakyRelu', 'tanh'];

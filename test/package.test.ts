@@ -1,5 +1,5 @@
 // The built package as consumers see it: every export target exists, and the deployment entry
-// (specialist/runtime) reaches no training code.
+// (specialist/deploy) reaches no training code.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { it } from 'node:test';
@@ -15,17 +15,17 @@ it('every export condition points at a built file, types first', () => {
   assert.ok(existsSync(pkg.bin.specialist));
 });
 
-it('specialist/runtime loads no training code', () => {
+it('specialist/deploy loads no training code', () => {
   const seen = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
     for (const m of readFileSync(`dist/${file}`, 'utf8').matchAll(/(?:from|import)\s*'\.\/([^']+)'/g)) visit(m[1]);
   };
-  visit('runtime.js');
+  visit('deploy.js');
   const code = [...seen].map((f) => readFileSync(`dist/${f}`, 'utf8')).join('\n');
   for (const marker of ['class Trainer', 'class ResidentDense', 'fitSpecialists', 'adamStep', 'discoverTaskStructure']) {
-    assert.ok(!code.includes(marker), `the runtime entry reaches ${marker}`);
+    assert.ok(!code.includes(marker), `the deploy entry reaches ${marker}`);
   }
   assert.ok(code.includes('class SpecialistRuntime') && code.includes('class Generalist'));
 });

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { WorkerPool } from '../src/worker/pool.ts';
 import { runReference } from '../src/kernels/registry.ts';
-import { SpecialistError } from '../src/errors.ts';
+import { SpecialistError } from '../src/core/errors.ts';
 import { assertClose, assertExact, createRng, expectCode, randomMatrix } from './helpers.ts';
 
 describe('worker pool', () => {

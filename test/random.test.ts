@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { createRng } from '../src/random.ts';
+import { createRng } from '../src/core/random.ts';
 
 it('the same seed gives the same stream; another seed another one', () => {
   const a = createRng(42), b = createRng(42), c = createRng(43);

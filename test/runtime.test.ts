@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { embeddedKernelBytes, selectBuild, supportedBuilds } from '../src/kernels/builds.ts';
 import { KernelRuntime } from '../src/kernels/runtime.ts';
 import { runKernel, runReference, getKernel } from '../src/kernels/registry.ts';
-import { SpecialistError } from '../src/errors.ts';
+import { SpecialistError } from '../src/core/errors.ts';
 import { assertExact, createRng, expectCode, randomMatrix } from './helpers.ts';
 
 describe('build selection', () => {

@@ -9,7 +9,7 @@ import { blocksWorld } from '../src/synthetic/blocks-world.ts';
 import { hungarian, kernelRidgeR2, meanCorrelation } from '../src/metrics/identifiability.ts';
 import { WorkerPool } from '../src/worker/pool.ts';
 import type { FitProgress } from '../src/specialist/fit.ts';
-import { createRng } from '../src/random.ts';
+import { createRng } from '../src/core/random.ts';
 import { expectCode } from './helpers.ts';
 
 const n = 600;

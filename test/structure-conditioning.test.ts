@@ -9,7 +9,7 @@ import { KernelRuntime } from '../src/kernels/runtime.ts';
 import { directSteps, representative, wideSteps } from '../src/structure/band.ts';
 import type { CiQuery, CiTest } from '../src/structure/ci-test.ts';
 import { discoverTaskStructure } from '../src/structure/discover.ts';
-import { fisherZFromCovariance } from '../src/structure/fisher-z.ts';
+import { fisherZFromCovariance } from '../src/structure/ci/fisher-z.ts';
 import { linearColliderWorld } from '../src/synthetic/structure-worlds.ts';
 import { createRng } from './helpers.ts';
 

@@ -1,4 +1,4 @@
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 
 /** Parsed `--name value` / `--flag` options and positional words. */
 export interface ParsedArgs {

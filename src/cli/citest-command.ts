@@ -1,9 +1,9 @@
 // `specialist citest`: one conditional-independence test X _||_ Y | Z on .npy files.
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import { KernelRuntime } from '../kernels/runtime.ts';
-import type { Matrix } from '../kernels/matrix.ts';
-import { cmiKnn } from '../structure/cmi-knn.ts';
-import { fisherZ } from '../structure/fisher-z.ts';
+import type { Matrix } from '../core/tensor.ts';
+import { cmiKnn } from '../structure/ci/cmi-knn.ts';
+import { fisherZ } from '../structure/ci/fisher-z.ts';
 import type { Command } from './commands.ts';
 import { readMatrixNpy } from './files.ts';
 

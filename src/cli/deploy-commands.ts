@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Generalist } from '../generalist/generalist.ts';
 import { writeFileAtomic, writeNpyFile } from '../io/npy-file.ts';
-import { SpecialistRuntime } from '../runtime/specialist-runtime.ts';
+import { SpecialistRuntime } from '../deploy/specialist-runtime.ts';
 import { exportSpecialistOnnx } from '../specialist/export-onnx.ts';
 import { loadSpecialists } from '../specialist/node.ts';
 import type { Command } from './commands.ts';

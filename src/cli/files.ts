@@ -1,9 +1,9 @@
 // File helpers shared by the CLI commands: .npy in as typed matrices, folders and JSON out.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import { readNpyFile } from '../io/npy-file.ts';
 import { toFloat32, type NpyArray } from '../io/npy.ts';
-import type { Matrix } from '../kernels/matrix.ts';
+import type { Matrix } from '../core/tensor.ts';
 
 /** A float .npy as float32 data with its shape (float64 narrowed). */
 export async function readFloatNpy(path: string): Promise<{ data: Float32Array; shape: number[] }> {

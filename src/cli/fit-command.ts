@@ -1,5 +1,5 @@
 // `specialist fit`: Layer 2 from files: latents and task targets in, a .specialist model out.
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import { readNpyFile } from '../io/npy-file.ts';
 import { fitSpecialists } from '../specialist/fit.ts';
 import { saveSpecialists } from '../specialist/node.ts';

@@ -1,7 +1,7 @@
 // `specialist synth structure | specialist | generalist`: write a seeded synthetic world with known
 // truth as .npy files plus truth.json, for trying the other commands (and other tools) on it.
 import { join } from 'node:path';
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import { writeFileAtomic, writeNpyFile } from '../io/npy-file.ts';
 import { blocksWorld } from '../synthetic/blocks-world.ts';
 import { generalistWorld } from '../synthetic/generalist-world.ts';

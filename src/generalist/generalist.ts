@@ -1,11 +1,11 @@
 import type * as Ort from 'onnxruntime-web';
-import { SpecialistError, throwIfAborted } from '../errors.ts';
-import type { CallOptions } from '../kernels/context.ts';
-import { readBytes } from '../io/read-bytes.ts';
+import { SpecialistError, throwIfAborted } from '../core/errors.ts';
+import type { CallOptions } from '../core/call-options.ts';
+import { readBytes } from '../core/read-bytes.ts';
 import { sha256Hex } from '../io/sha256.ts';
 import { exposeTensor, readGraphInfo, type GraphInfo, type GraphValue } from '../onnx/graph.ts';
-import { createRng } from '../random.ts';
-import { isNode } from '../worker/endpoint.ts';
+import { createRng } from '../core/random.ts';
+import { isNode } from '../core/platform.ts';
 import { loadOrtNode, loadOrtWeb, type OrtBackend, type OrtModule } from './ort.ts';
 
 export type GeneralistDevice = 'auto' | 'webgpu' | 'wasm';

@@ -1,7 +1,7 @@
 // Loading onnxruntime lazily: code that never encodes never pulls the runtime in. In Node,
 // onnxruntime-node is used when installed (native, 2-3x faster), else onnxruntime-web's wasm backend.
 import type * as Ort from 'onnxruntime-web';
-import { isNode } from '../worker/endpoint.ts';
+import { isNode } from '../core/platform.ts';
 
 export type OrtModule = typeof Ort;
 export type OrtBackend = 'onnxruntime-web' | 'onnxruntime-node';

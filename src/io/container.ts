@@ -2,7 +2,7 @@
 // a JSON header (tensor name -> dtype, shape, byte offsets; "__metadata__" -> string map), then the
 // raw little-endian tensor bytes. We add a SHA-256 of the data section to the metadata and check
 // every offset, length, dtype and the checksum before any tensor is used.
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import { sha256Hex } from './sha256.ts';
 
 export type ContainerDtype = 'F32' | 'F64' | 'I32' | 'U8';

@@ -1,7 +1,7 @@
 // Node file access for .npy: reads with typed errors, writes atomically (temporary file + rename),
 // so a crash never leaves a half-written file under the final name.
 import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import { formatNpy, parseNpy, type NpyArray } from './npy.ts';
 
 export async function readNpyFile(path: string): Promise<NpyArray> {

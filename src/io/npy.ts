@@ -1,7 +1,7 @@
 // NumPy .npy files (format versions 1.0, 2.0 and 3.0): little-endian float32 / float64 (and int32,
 // int64, uint8, bool for masks), C order. Anything else is refused with a typed error that says what
 // the file holds, because silently reinterpreting bytes would corrupt the user's data.
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 

@@ -1,6 +1,6 @@
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import * as binaries from './binaries.generated.ts';
-import { readBytes } from '../io/read-bytes.ts';
+import { readBytes } from '../core/read-bytes.ts';
 
 /** The three compilations of assembly/, best first. */
 export type KernelBuild = 'relaxed-simd' | 'simd' | 'scalar';

@@ -2,9 +2,9 @@
 // indices per row, and the fused neighbour counts of the Frenzel-Pompe estimator. The CI test in
 // structure/cmi-knn.ts calls the same exports on data it keeps in kernel memory across permutations.
 
-import { SpecialistError } from '../errors.ts';
-import { forEachRowChunk, type CallOptions } from './context.ts';
-import { checkColumns, checkFinite, checkInteger, checkMatrix, toColumnMajor, type Matrix } from './matrix.ts';
+import { SpecialistError } from '../core/errors.ts';
+import { forEachRowChunk, type CallOptions } from '../core/call-options.ts';
+import { checkColumns, checkFinite, checkInteger, checkMatrix, toColumnMajor, type Matrix } from '../core/tensor.ts';
 import type { KernelRuntime } from './runtime.ts';
 
 export interface BlockDistancesInput {

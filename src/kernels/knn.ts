@@ -1,6 +1,6 @@
-import { SpecialistError } from '../errors.ts';
-import { forEachRowChunk, type CallOptions } from './context.ts';
-import { checkColumns, checkFinite, checkInteger, checkMatrix, toColumnMajor, type Matrix } from './matrix.ts';
+import { SpecialistError } from '../core/errors.ts';
+import { forEachRowChunk, type CallOptions } from '../core/call-options.ts';
+import { checkColumns, checkFinite, checkInteger, checkMatrix, toColumnMajor, type Matrix } from '../core/tensor.ts';
 import type { KernelRuntime } from './runtime.ts';
 
 /** Points are the rows of `points`; distances use the max norm over `columns` (default all). */

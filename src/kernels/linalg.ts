@@ -1,6 +1,6 @@
-import { SpecialistError } from '../errors.ts';
-import { checkpoint, type CallOptions } from './context.ts';
-import { checkInteger, checkMatrix, type Matrix } from './matrix.ts';
+import { SpecialistError } from '../core/errors.ts';
+import { checkpoint, type CallOptions } from '../core/call-options.ts';
+import { checkInteger, checkMatrix, type Matrix } from '../core/tensor.ts';
 import type { KernelRuntime } from './runtime.ts';
 
 export interface GemmInput {

@@ -1,4 +1,4 @@
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 
 const PAGE = 65536;
 /** Allocations start past a small guard so that no live pointer is 0. */

@@ -2,9 +2,9 @@
 // TypeScript reference in float64, and a wasm binding that copies in and out of kernel memory.
 // The trainer in src/specialist/ calls the raw exports on resident buffers instead; these entries
 // are the tested, user-callable face of the same code.
-import { SpecialistError, throwIfAborted } from '../errors.ts';
-import type { CallOptions } from './context.ts';
-import { checkFinite, checkMatrix, type Matrix } from './matrix.ts';
+import { SpecialistError, throwIfAborted } from '../core/errors.ts';
+import type { CallOptions } from '../core/call-options.ts';
+import { checkFinite, checkMatrix, type Matrix } from '../core/tensor.ts';
 import type { KernelRuntime } from './runtime.ts';
 
 export type Activation = 'identity' | 'leakyRelu' | 'tanh';

@@ -1,6 +1,6 @@
-import { SpecialistError } from '../errors.ts';
-import { forEachRowChunk, type CallOptions } from './context.ts';
-import { checkMatrix, type Matrix } from './matrix.ts';
+import { SpecialistError } from '../core/errors.ts';
+import { forEachRowChunk, type CallOptions } from '../core/call-options.ts';
+import { checkMatrix, type Matrix } from '../core/tensor.ts';
 import type { KernelRuntime } from './runtime.ts';
 
 export type DistanceMetric = 'max' | 'sqeuclidean';

@@ -1,6 +1,6 @@
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import { blockDistances, cmiCounts, nearestIndices } from './cmi.ts';
-import type { CallOptions } from './context.ts';
+import type { CallOptions } from '../core/call-options.ts';
 import { knnDistance, countWithinRadius } from './knn.ts';
 import { columnMeans, covariance, gemm } from './linalg.ts';
 import { adamStep, batchNormBackward, batchNormForward, denseBackward, denseForward, groupSoftThreshold, jacobianL1Grad, mlpJacobian } from './mlp.ts';

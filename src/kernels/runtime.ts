@@ -1,4 +1,4 @@
-import { SpecialistError, toSpecialistError } from '../errors.ts';
+import { SpecialistError, toSpecialistError } from '../core/errors.ts';
 import { compileEmbedded, compileSource, selectBuild, type KernelBuild, type WasmSource } from './builds.ts';
 import { KernelMemory, type MemoryOptions } from './memory.ts';
 

@@ -1,8 +1,8 @@
 // Block identifiability metrics: R^2 of a kernel ridge regression (RBF kernel, held-out rows) from a
 // representation to a target block, and the mean correlation coefficient under the optimal
 // one-to-one assignment of coordinates (Hungarian algorithm).
-import { SpecialistError } from '../errors.ts';
-import { createRng } from '../random.ts';
+import { SpecialistError } from '../core/errors.ts';
+import { createRng } from '../core/random.ts';
 
 export interface Columns {
   data: ArrayLike<number>;

@@ -1,6 +1,6 @@
 // Agreement of an estimated segment-task relation with the truth (method.md section 4).
 
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 
 /** A 0/1 relation: nested rows (N x M), or flat row-major data with its shape. */
 export type RelationInput = ArrayLike<ArrayLike<number>> | { data: ArrayLike<number>; shape: readonly [number, number] | readonly number[] };

@@ -1,7 +1,7 @@
 // Turns a feed-forward network (dense layers, standardisation, column selection) into ONNX nodes,
 // so trained specialist heads can run in any onnxruntime. Each stage has a TypeScript twin in
 // `runStages`, which the tests compare with onnxruntime's output.
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import type { NodeSpec, TensorSpec } from './builder.ts';
 
 export type StageActivation = 'identity' | 'leakyRelu' | 'tanh';

@@ -1,7 +1,7 @@
 // Reading and editing an ONNX model at the protobuf level: list the graph's inputs, outputs and
 // every tensor that nodes produce, and expose an internal tensor as an extra graph output
 // (optionally mean-pooled over axes) before a session is created.
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import { DEFAULT_OPSET, writeNode } from './builder.ts';
 import { ProtoWriter, fieldString, scanFields, type ProtoField } from './protobuf.ts';
 

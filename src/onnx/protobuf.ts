@@ -1,7 +1,7 @@
 // The few pieces of the protobuf wire format that ONNX models need: a writer for building graphs
 // and a field scanner for reading and editing them. Hand-written (about 150 lines) rather than a
 // protobuf library, so the browser bundle stays small.
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 
 const enum Wire {
   Varint = 0,

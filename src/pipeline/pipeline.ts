@@ -1,10 +1,10 @@
 // The product as a user meets it: observations and task variables in; encode with the generalist,
 // find which steps serve which task (Layer 1), fit each task's specialist block on those steps
 // (Layer 2), and hand back the per-task representations and heads.
-import { SpecialistError, throwIfAborted } from '../errors.ts';
+import { SpecialistError, throwIfAborted } from '../core/errors.ts';
 import { Generalist, type DeviceChoice, type GeneralistOptions, type Tensor32 } from '../generalist/generalist.ts';
 import { KernelRuntime } from '../kernels/runtime.ts';
-import { createRng } from '../random.ts';
+import { createRng } from '../core/random.ts';
 import { fitSpecialists } from '../specialist/fit.ts';
 import type { Specialists } from '../specialist/model.ts';
 import type { SpecialistOptions } from '../specialist/options.ts';

@@ -1,8 +1,8 @@
 // Checks and standardises the inputs of fitSpecialists: latents [N, d], targets per task, and the
 // optional 0/1 membership [N, K]; splits rows into training and validation with the seed.
-import { SpecialistError } from '../errors.ts';
-import { checkFinite, type Matrix } from '../kernels/matrix.ts';
-import type { Rng } from '../random.ts';
+import { SpecialistError } from '../core/errors.ts';
+import { checkFinite, type Matrix } from '../core/tensor.ts';
+import type { Rng } from '../core/random.ts';
 
 /** A float array with its shape, as read from .npy ([N, K] or [N, K, dy] for targets). */
 export interface ShapedArray {

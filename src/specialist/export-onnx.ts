@@ -1,9 +1,9 @@
 // A fitted task head as a standalone ONNX model: generalist latents in, the task's specialist block
 // and its prediction out, so any onnxruntime (web, node, python, mobile) can run it without this SDK.
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import { buildOnnxModel, type NodeSpec, type TensorSpec } from '../onnx/builder.ts';
 import { appendStages, type NetworkStage } from '../onnx/export-network.ts';
-import { VERSION } from '../version.ts';
+import { VERSION } from '../core/version.ts';
 import type { Specialists } from './model.ts';
 import { SLOPE, type LayerWeights } from './layers.ts';
 

@@ -8,10 +8,10 @@
 //           it); with a given lambda, one run ramping it in over the first third;
 //   refit   the supports are frozen (dropped rows held at zero) and lambda set to 0, removing the
 //           shrinkage the penalty put on the rows it kept.
-import { SpecialistError, throwIfAborted, toSpecialistError } from '../errors.ts';
-import type { Matrix } from '../kernels/matrix.ts';
+import { SpecialistError, throwIfAborted, toSpecialistError } from '../core/errors.ts';
+import type { Matrix } from '../core/tensor.ts';
 import { KernelRuntime, type KernelOptions } from '../kernels/runtime.ts';
-import { createRng, type Rng } from '../random.ts';
+import { createRng, type Rng } from '../core/random.ts';
 import { prepareData, splitRows, type ShapedArray, type TargetsInput } from './data.ts';
 import { Specialists, supportFrom, type LossCurves, type ValidationPoint } from './model.ts';
 import { resolveOptions, type ResolvedOptions, type SpecialistOptions } from './options.ts';

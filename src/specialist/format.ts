@@ -4,8 +4,8 @@
 // the generalist encoder the heads were fitted on, latent dims, supports, hyper-parameters, and a
 // SHA-256 of the tensor bytes. Loading checks every length, offset, dtype, shape and the checksum,
 // and the meta fields, so a truncated or corrupted file is an INVALID_FILE error, never a wrong model.
-import { SpecialistError } from '../errors.ts';
-import { VERSION } from '../version.ts';
+import { SpecialistError } from '../core/errors.ts';
+import { VERSION } from '../core/version.ts';
 import { decodeContainer, encodeContainer } from '../io/container.ts';
 import type { LayerWeights } from './layers.ts';
 import type { SpecialistsState } from './model.ts';

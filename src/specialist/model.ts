@@ -1,7 +1,7 @@
 // The fitted model: everything needed to transform and predict, with plain TypeScript inference
 // (a forward pass per row is a few thousand multiply-adds; no kernel runtime needed to deploy).
-import { SpecialistError } from '../errors.ts';
-import { checkMatrix, type Matrix } from '../kernels/matrix.ts';
+import { SpecialistError } from '../core/errors.ts';
+import { checkMatrix, type Matrix } from '../core/tensor.ts';
 import { activate, type LayerWeights } from './layers.ts';
 import type { Penalty } from './options.ts';
 import { deserialiseModel, serialiseModel } from './format.ts';

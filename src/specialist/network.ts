@@ -3,7 +3,7 @@
 import { ACTIVATION_CODES, type Activation } from '../kernels/mlp.ts';
 import type { KernelMemory } from '../kernels/memory.ts';
 import type { KernelExports } from '../kernels/runtime.ts';
-import type { Rng } from '../random.ts';
+import type { Rng } from '../core/random.ts';
 
 import { SLOPE, type LayerWeights } from './layers.ts';
 

@@ -1,6 +1,6 @@
 // Model files in Node: atomic writes, typed errors on reads.
 import { readFile } from 'node:fs/promises';
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import { writeFileAtomic } from '../io/npy-file.ts';
 import { Specialists, type DeserialiseOptions } from './model.ts';
 

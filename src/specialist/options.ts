@@ -1,5 +1,5 @@
 // Options of fitSpecialists, their defaults, and their validation.
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 
 export type Penalty = 'group' | 'jacobian' | 'none';
 

@@ -5,7 +5,7 @@
 // rows (the penalty acts on exact norms, which Adam's rescaling cannot undo).
 import type { KernelMemory } from '../kernels/memory.ts';
 import type { KernelExports } from '../kernels/runtime.ts';
-import type { Rng } from '../random.ts';
+import type { Rng } from '../core/random.ts';
 import type { FitData } from './data.ts';
 import { shuffle } from './data.ts';
 import { ResidentMlp, SLOPE, type LayerWeights } from './network.ts';

@@ -3,7 +3,7 @@
 // Everything goes through the regularized incomplete gamma function: the normal tail is
 // erfc(x) = Q(1/2, x^2) and the chi-square tail with k degrees of freedom is Q(k/2, x/2).
 
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 
 const HALF_LOG_TWO_PI = 0.9189385332046728; // ln(2 pi) / 2
 const MAX_ITERATIONS = 100_000;

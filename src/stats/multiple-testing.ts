@@ -2,7 +2,7 @@
 // its adjusted p-value is <= alpha, so one threshold serves every correction and the clique rule
 // can weigh evidence on one scale.
 
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 
 export type Correction = 'none' | 'bonferroni' | 'bh';
 

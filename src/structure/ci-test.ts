@@ -4,8 +4,8 @@
 // index, so that each test reuses the preparation (Fisher z: one covariance; kNN-CMI: ranks and
 // column-major data staged in kernel memory once).
 
-import type { CallOptions } from '../kernels/context.ts';
-import type { Matrix } from '../kernels/matrix.ts';
+import type { CallOptions } from '../core/call-options.ts';
+import type { Matrix } from '../core/tensor.ts';
 import type { KernelRuntime } from '../kernels/runtime.ts';
 
 /** One question: columns of the prepared matrix. `z` may be empty (marginal test). */

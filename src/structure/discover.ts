@@ -5,17 +5,17 @@
 // method 'direct' tests s_{r_k} _||_ g_i | {s_{r_k - 1}, s_{r_k + 1}} for each task and segment.
 // All data go into one matrix that the CI test prepares once; every test is a query by columns.
 
-import { SpecialistError, throwIfAborted } from '../errors.ts';
-import { checkpoint, type CallOptions } from '../kernels/context.ts';
-import type { Matrix } from '../kernels/matrix.ts';
+import { SpecialistError, throwIfAborted } from '../core/errors.ts';
+import { checkpoint, type CallOptions } from '../core/call-options.ts';
+import type { Matrix } from '../core/tensor.ts';
 import { KernelRuntime } from '../kernels/runtime.ts';
 import { adjustPValues, CORRECTIONS, type Correction } from '../stats/multiple-testing.ts';
 import type { WorkerPool } from '../worker/pool.ts';
 import { bandSteps, directSteps, representative, wideSteps } from './band.ts';
 import type { CiQuery, CiResult, CiTest, PreparedCiTest } from './ci-test.ts';
-import type { CiTestSpec } from './ci-spec.ts';
-import { cmiKnn, type CmiKnnOptions } from './cmi-knn.ts';
-import { fisherZ } from './fisher-z.ts';
+import type { CiTestSpec } from './ci/builtins.ts';
+import { cmiKnn, type CmiKnnOptions } from './ci/cmi-knn.ts';
+import { fisherZ } from './ci/fisher-z.ts';
 import { assemble, planLayout, stepColumns, taskColumns, type ArrayNd, type Layout } from './input.ts';
 import { runCiTestsOnPool } from './parallel.ts';
 import { cliqueRule, pairWeight, unionRule } from './rules.ts';

@@ -2,8 +2,8 @@
 // float32 matrix (one row per episode; the used steps' dims, then the task variables' dims) that a
 // CI test prepares once. Every problem becomes a typed error that names where it is.
 
-import { SpecialistError } from '../errors.ts';
-import type { Matrix } from '../kernels/matrix.ts';
+import { SpecialistError } from '../core/errors.ts';
+import type { Matrix } from '../core/tensor.ts';
 
 /** An n-dimensional array: row-major data and its shape. */
 export interface ArrayNd {

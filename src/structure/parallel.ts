@@ -2,14 +2,14 @@
 // once. Per-query randomness depends only on the seed and the query's columns (see cmi-knn.ts),
 // so the results equal those of running the same queries in this thread, in any split.
 
-import { SpecialistError } from '../errors.ts';
-import type { CallOptions } from '../kernels/context.ts';
-import { checkMatrix, type Matrix } from '../kernels/matrix.ts';
+import { SpecialistError } from '../core/errors.ts';
+import type { CallOptions } from '../core/call-options.ts';
+import { checkMatrix, type Matrix } from '../core/tensor.ts';
 import type { WorkerPool } from '../worker/pool.ts';
 import type { CiQuery, CiResult } from './ci-test.ts';
-import type { CiTestSpec } from './ci-spec.ts';
+import type { CiTestSpec } from './ci/builtins.ts';
 
-export type { CiTestSpec } from './ci-spec.ts';
+export type { CiTestSpec } from './ci/builtins.ts';
 
 export interface CiPoolOptions extends CallOptions {
   /** Prepare seed, as CiPrepareContext.seed in this thread. Default 0. */

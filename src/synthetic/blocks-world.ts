@@ -2,8 +2,8 @@
 // whose vector signals are nonlinear functions of their own block only (blocks may overlap), some
 // irrelevant coordinates, and a generalist latent z_hat = phi(s) with phi a random invertible
 // nonlinear map that mixes every coordinate.
-import { SpecialistError } from '../errors.ts';
-import { createRng, type Rng } from '../random.ts';
+import { SpecialistError } from '../core/errors.ts';
+import { createRng, type Rng } from '../core/random.ts';
 
 export interface BlocksWorldOptions {
   /** Rows. Default 10000. */

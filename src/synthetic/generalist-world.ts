@@ -9,10 +9,10 @@
 // Observations are o_t = f(s_t) through a random invertible nonlinear map, and the generalist
 // encoder (built as ONNX: MatMul, Add, LeakyRelu) computes an entangled but invertible
 // z_t = phi(s_t) from o_t, i.e. phi(f^{-1}(o_t)), so Layer 2 must undo phi to find each block.
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import { buildOnnxModel, type NodeSpec, type TensorSpec } from '../onnx/builder.ts';
 import { appendStages, type NetworkStage } from '../onnx/export-network.ts';
-import { createRng, type Rng } from '../random.ts';
+import { createRng, type Rng } from '../core/random.ts';
 import { laplace, leakyRelu, wellConditioned, type Mat } from './random-maps.ts';
 
 export interface GeneralistWorldOptions {

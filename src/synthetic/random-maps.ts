@@ -1,7 +1,7 @@
 // Small seeded building blocks of the synthetic worlds: random matrices with controlled size,
 // noise laws, and invertible maps. Matrices are row-major Float64Array.
 
-import type { Rng } from '../random.ts';
+import type { Rng } from '../core/random.ts';
 
 export interface Mat {
   data: Float64Array;

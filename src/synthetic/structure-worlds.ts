@@ -11,8 +11,8 @@
 // nonlinearWorld: tanh / leaky-ReLU policy and transition, Laplace and uniform noise, and every
 // step observed through its own random invertible nonlinear map o_t = f_t(s_t).
 
-import { SpecialistError } from '../errors.ts';
-import { createRng, type Rng } from '../random.ts';
+import { SpecialistError } from '../core/errors.ts';
+import { createRng, type Rng } from '../core/random.ts';
 import {
   add, gaussianMatrix, laplace, leakyRelu, multiply, multiplyAdd, product, signedUniformMatrix, spectralNorm,
   uniformUnit, wellConditioned, withNorm, type Mat,

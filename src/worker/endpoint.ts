@@ -2,7 +2,8 @@
 // Endpoint plus terminate / ref / unref, so the pool has a single code path.
 
 import type { Endpoint } from 'comlink';
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
+import { isNode } from '../core/platform.ts';
 
 export interface WorkerHandle {
   endpoint: Endpoint;
@@ -14,7 +15,7 @@ export interface WorkerHandle {
   onFailure(listener: (error: SpecialistError) => void): void;
 }
 
-export const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+
 
 export async function spawnWorker(url: URL): Promise<WorkerHandle> {
   return isNode ? spawnNodeWorker(url) : spawnBrowserWorker(url);

@@ -1,9 +1,10 @@
 import { transfer, wrap, type Remote } from 'comlink';
-import { SpecialistError, abortError } from '../errors.ts';
-import type { CallOptions } from '../kernels/context.ts';
+import { SpecialistError, abortError } from '../core/errors.ts';
+import type { CallOptions } from '../core/call-options.ts';
 import type { KernelInput, KernelName, KernelOutput } from '../kernels/registry.ts';
 import type { KernelOptions } from '../kernels/runtime.ts';
-import { isNode, spawnWorker, type WorkerHandle } from './endpoint.ts';
+import { isNode } from '../core/platform.ts';
+import { spawnWorker, type WorkerHandle } from './endpoint.ts';
 import type { CiResult } from '../structure/ci-test.ts';
 import type { CiBatchJob, FitSpecialistsJob, PipelineJob, ProgressMessage, WorkerApi, WorkerInfo, WorkerInit, WorkerJob } from './protocol.ts';
 import type { PipelineInput, PipelineProgress, PipelineResult } from '../pipeline/pipeline.ts';

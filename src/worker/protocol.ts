@@ -4,9 +4,9 @@
 import type { KernelBuild } from '../kernels/builds.ts';
 import type { KernelName } from '../kernels/registry.ts';
 import type { KernelOptions } from '../kernels/runtime.ts';
-import type { Matrix } from '../kernels/matrix.ts';
+import type { Matrix } from '../core/tensor.ts';
 import type { CiQuery } from '../structure/ci-test.ts';
-import type { CiTestSpec } from '../structure/ci-spec.ts';
+import type { CiTestSpec } from '../structure/ci/builtins.ts';
 import type { FitProgress } from '../specialist/fit.ts';
 import type { ShapedArray, TargetsInput } from '../specialist/data.ts';
 import type { SpecialistOptions } from '../specialist/options.ts';

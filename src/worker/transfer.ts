@@ -3,7 +3,7 @@
 // import this module, so the handler is installed on each.
 
 import { transfer, transferHandlers, type TransferHandler } from 'comlink';
-import { SpecialistError, toSpecialistError, type SerializedError } from '../errors.ts';
+import { SpecialistError, toSpecialistError, type SerializedError } from '../core/errors.ts';
 
 const builtin = transferHandlers.get('throw')!;
 

@@ -1,16 +1,16 @@
 // Worker entry: one kernel runtime per worker, jobs as described in protocol.ts.
 
 import { expose } from 'comlink';
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import { runKernel } from '../kernels/registry.ts';
 import { fitSpecialists } from '../specialist/fit.ts';
 import { runPipelineHere } from '../pipeline/pipeline.ts';
 import { KernelRuntime } from '../kernels/runtime.ts';
 import type { CiResult } from '../structure/ci-test.ts';
-import { ciTestFromSpec } from '../structure/ci-spec.ts';
+import { ciTestFromSpec } from '../structure/ci/builtins.ts';
 import type { ProgressMessage, WorkerApi, WorkerInit, WorkerJob } from './protocol.ts';
 import { withTransfer } from './transfer.ts';
-import { isNode } from './endpoint.ts';
+import { isNode } from '../core/platform.ts';
 
 let runtime: KernelRuntime | undefined;
 

@@ -14,11 +14,11 @@
 //   degrees of freedom under independence. The statistic reported is that chi-square value.
 // |Z| counts conditioning columns (scalars), so it is the dimension of the conditioning set.
 
-import { SpecialistError } from '../errors.ts';
-import type { Matrix } from '../kernels/matrix.ts';
-import { runKernel } from '../kernels/registry.ts';
-import { chiSquareSf, normalTwoSided } from '../stats/distributions.ts';
-import type { CiPrepareContext, CiQuery, CiResult, CiTest, PreparedCiTest } from './ci-test.ts';
+import { SpecialistError } from '../../core/errors.ts';
+import type { Matrix } from '../../core/tensor.ts';
+import { runKernel } from '../../kernels/registry.ts';
+import { chiSquareSf, normalTwoSided } from '../../stats/distributions.ts';
+import type { CiPrepareContext, CiQuery, CiResult, CiTest, PreparedCiTest } from '../ci-test.ts';
 
 /** A pivot below this share of its column's variance means the columns are (nearly) collinear. */
 const COLLINEAR = 1e-10;

@@ -1,4 +1,4 @@
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from './errors.ts';
 
 /** A row-major float32 matrix. */
 export interface Matrix {

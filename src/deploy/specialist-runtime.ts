@@ -1,8 +1,8 @@
 // Deployment: a generalist encoder plus fitted heads, running on-device. Loads no training code:
 // the heads are plain forward passes (Specialists.transform / predict).
 import { Generalist, type GeneralistOptions, type Tensor32 } from '../generalist/generalist.ts';
-import { readBytes } from '../io/read-bytes.ts';
-import type { Matrix } from '../kernels/matrix.ts';
+import { readBytes } from '../core/read-bytes.ts';
+import type { Matrix } from '../core/tensor.ts';
 import { Specialists } from '../specialist/model.ts';
 
 export interface SpecialistRuntimeOptions {

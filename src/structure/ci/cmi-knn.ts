@@ -9,16 +9,16 @@
 // With z empty, n_z = n - 1 for every point and this is the KSG mutual information (algorithm 1):
 // psi(k) + psi(n) - mean_i [ psi(n_x + 1) + psi(n_y + 1) ].
 
-import { SpecialistError, throwIfAborted } from '../errors.ts';
-import type { CallOptions } from '../kernels/context.ts';
-import { forEachRowChunk } from '../kernels/context.ts';
-import { cmiCountsScratchBytes } from '../kernels/cmi.ts';
-import { checkMatrix, type Matrix } from '../kernels/matrix.ts';
-import type { KernelExports, KernelRuntime } from '../kernels/runtime.ts';
-import type { KernelMemory } from '../kernels/memory.ts';
-import { createRng, type Rng } from '../random.ts';
-import type { CiPrepareContext, CiQuery, CiResult, CiTest, PreparedCiTest } from './ci-test.ts';
-import { digamma, digammaTable } from './digamma.ts';
+import { SpecialistError, throwIfAborted } from '../../core/errors.ts';
+import type { CallOptions } from '../../core/call-options.ts';
+import { forEachRowChunk } from '../../core/call-options.ts';
+import { cmiCountsScratchBytes } from '../../kernels/cmi.ts';
+import { checkMatrix, type Matrix } from '../../core/tensor.ts';
+import type { KernelExports, KernelRuntime } from '../../kernels/runtime.ts';
+import type { KernelMemory } from '../../kernels/memory.ts';
+import { createRng, type Rng } from '../../core/random.ts';
+import type { CiPrepareContext, CiQuery, CiResult, CiTest, PreparedCiTest } from '../ci-test.ts';
+import { digamma, digammaTable } from '../../stats/digamma.ts';
 
 export interface CmiKnnOptions {
   /**

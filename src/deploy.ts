@@ -1,7 +1,7 @@
 // Deployment entry (`specialist/runtime`): run a generalist encoder and fitted heads on-device,
 // without the training and testing code of the full SDK.
-export { SpecialistError, isSpecialistError, type ErrorCode } from './errors.ts';
+export { SpecialistError, isSpecialistError, type ErrorCode } from './core/errors.ts';
 export { Generalist, type DeviceChoice, type GeneralistOptions, type Tensor32 } from './generalist/generalist.ts';
 export { Specialists, type DeserialiseOptions } from './specialist/model.ts';
-export { SpecialistRuntime, type RunOutput, type SpecialistRuntimeOptions } from './runtime/specialist-runtime.ts';
-export { VERSION } from './version.ts';
+export { SpecialistRuntime, type RunOutput, type SpecialistRuntimeOptions } from './deploy/specialist-runtime.ts';
+export { VERSION } from './core/version.ts';

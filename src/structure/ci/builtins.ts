@@ -1,8 +1,8 @@
 // Built-in CI tests by name and options: a plain value that can cross the worker boundary (a CiTest
 // object holds functions and cannot), turned back into the test on either side.
 
-import { SpecialistError } from '../errors.ts';
-import type { CiTest } from './ci-test.ts';
+import { SpecialistError } from '../../core/errors.ts';
+import type { CiTest } from '../ci-test.ts';
 import { cmiKnn, type CmiKnnOptions } from './cmi-knn.ts';
 import { fisherZ } from './fisher-z.ts';
 

@@ -1,4 +1,4 @@
-import { throwIfAborted } from '../errors.ts';
+import { throwIfAborted } from './errors.ts';
 
 export type ProgressCallback = (done: number, total: number) => void;
 
@@ -33,4 +33,15 @@ export function forEachRowChunk(
     body(start, end);
     checkpoint(options, end, rows);
   }
+}
+
+/** Lets timers and abort events in during long synchronous work, without slowing short work: yields at most every `everyMs`. */
+export function makeYielder(everyMs = 25): () => Promise<void> | undefined {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    if (now - last < everyMs) return undefined;
+    last = now;
+    return new Promise((resolve) => setTimeout(resolve, 0));
+  };
 }

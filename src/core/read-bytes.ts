@@ -1,5 +1,5 @@
 // Bytes from a URL: fetch() for http(s) and blob/data URLs, the file system for file: URLs (Node).
-import { SpecialistError, type ErrorCode } from '../errors.ts';
+import { SpecialistError, type ErrorCode } from './errors.ts';
 
 export async function readBytes(source: URL | string, what: string, code: ErrorCode): Promise<Uint8Array<ArrayBuffer>> {
   const url = source instanceof URL ? source : new URL(source, typeof location !== 'undefined' ? location.href : undefined);
