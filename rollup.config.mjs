@@ -9,7 +9,7 @@ export default {
   input: {
     node: 'src/node.ts',
     browser: 'src/browser.ts',
-    worker: 'src/worker/worker.ts',
+    worker: 'src/worker.ts',
     cli: 'src/cli.ts',
     deploy: 'src/deploy.ts',
   },

@@ -12,7 +12,7 @@ import { loadOrtNode, loadOrtWeb } from '../src/generalist/ort.ts';
 import { createRng } from '../src/core/random.ts';
 import { generalistWorld } from '../src/synthetic/generalist-world.ts';
 import { machine, time, writeResult, type Timing } from './util.ts';
-import { runPipelineHere } from '../src/pipeline/pipeline.ts';
+import { runPipeline } from '../src/pipeline/pipeline.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 9);
 const native = await loadOrtNode();
@@ -70,7 +70,7 @@ for (const w of workloads) {
 // The stage breakdown of one full pipeline run on the embedded default world (demo settings).
 const [pn, pT, pD] = world.shapes.observations;
 const pipelineStarted = performance.now();
-const pipeline = await runPipelineHere(
+const pipeline = await runPipeline(
   {
     encoder: world.encoderOnnx,
     observations: { data: world.observations, shape: [pn, pT, pD] },

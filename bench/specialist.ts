@@ -11,7 +11,8 @@ import { writeDocTable } from './specialist-doc.ts';
 import { fitSpecialists } from '../src/specialist/fit.ts';
 import type { SpecialistOptions } from '../src/specialist/options.ts';
 import { blocksWorld } from '../src/synthetic/blocks-world.ts';
-import { kernelRidgeR2, type Columns } from '../src/metrics/identifiability.ts';
+import { kernelRidgeR2 } from '../src/metrics/identifiability.ts';
+import type { Tensor } from '../src/core/tensor.ts';
 import { machine, writeResult } from './util.ts';
 
 const seeds = Number(process.env.BENCH_SEEDS ?? 10);
@@ -19,10 +20,10 @@ const jacobianSeeds = Number(process.env.BENCH_JACOBIAN_SEEDS ?? 3);
 const n = Number(process.env.BENCH_N ?? 8000);
 const epochs = Number(process.env.BENCH_EPOCHS ?? 60);
 
-function columns(data: Float32Array, rows: number, cols: number, pick: number[]): Columns {
+function columns(data: Float32Array, rows: number, cols: number, pick: number[]): Tensor {
   const out = new Float32Array(rows * pick.length);
   for (let r = 0; r < rows; r++) pick.forEach((c, j) => (out[r * pick.length + j] = data[r * cols + c]));
-  return { data: out, rows, cols: pick.length };
+  return { data: out, shape: [rows, pick.length] };
 }
 
 interface TaskRow {
@@ -44,13 +45,13 @@ async function ablation(label: string, options: SpecialistOptions, seeds: number
     const t0 = performance.now();
     const model = await fitSpecialists({ data: world.z, shape: [n, world.dims] }, { data: world.y, shape: [n, K, world.signalDims] }, { ...options, seed, epochs });
     runs.push({ seed, lambda: model.lambda, ms: performance.now() - t0, converged: model.converged });
-    const latents = { data: world.z, rows: n, cols: world.dims };
+    const latents = { data: world.z, shape: [n, world.dims] };
     world.truth.blocks.forEach((block, task) => {
       const specialist = model.transform(latents, task);
       const outside = Array.from({ length: world.dims }, (_, i) => i).filter((i) => !block.includes(i));
       const r2Relevant = kernelRidgeR2(specialist, columns(world.s, n, world.dims, block), { seed }).mean;
       const r2Irrelevant = kernelRidgeR2(specialist, columns(world.s, n, world.dims, outside), { seed }).mean;
-      rows.push({ seed, task, trueSize: block.length, estimatedSize: specialist.cols, support: model.supports[task], r2Relevant, r2Irrelevant });
+      rows.push({ seed, task, trueSize: block.length, estimatedSize: specialist.shape[1], support: model.supports[task], r2Relevant, r2Irrelevant });
     });
     const last = rows.slice(-K);
     console.error(`${label} seed ${seed}: lambda ${model.lambda.join(",")}, sizes ${last.map((r) => `${r.estimatedSize}/${r.trueSize}`).join(' ')}, R2 rel ${last.map((r) => r.r2Relevant.toFixed(2)).join(' ')}, irr ${last.map((r) => r.r2Irrelevant.toFixed(2)).join(' ')}, ${(runs.at(-1)!.ms / 1000).toFixed(1)} s`);

@@ -59,7 +59,7 @@ function encodeInPage(page: Page, model: Uint8Array, observations: Float32Array,
 describe('the generalist encoder in Chromium (wasm, webgpu, auto)', () => {
   const world = generalistWorld(WORLD);
   const rows = world.shapes.observations[0] * world.shapes.observations[1];
-  let expected: { data: Float32Array; shape: number[]; sha256: string; backend: string };
+  let expected: { data: Float32Array; shape: readonly number[]; sha256: string; backend: string };
   let server: StaticServer;
   let browser: Browser;
   let page: Page;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { runPipelineHere, type PipelineResult } from '../src/pipeline/pipeline.ts';
+import { runPipeline, type PipelineResult } from '../src/pipeline/pipeline.ts';
 import { generalistWorld } from '../src/synthetic/generalist-world.ts';
 import { launchChromium, openPage } from './browser.ts';
 import { serveRepository, type StaticServer } from './server.ts';
@@ -40,7 +40,7 @@ describe('the pipeline in a Chromium worker equals the Node run', () => {
   let page: Page;
 
   before(async () => {
-    node = await runPipelineHere(input, { ...OPTIONS, generalist: { device: 'wasm' } });
+    node = await runPipeline(input, { ...OPTIONS, generalist: { device: 'wasm' } });
     server = await serveRepository();
     browser = await launchChromium(['--enable-unsafe-webgpu']);
     page = await openPage(browser, `${server.origin}/e2e/pages/blank.html`);
@@ -58,7 +58,7 @@ describe('the pipeline in a Chromium worker equals the Node run', () => {
           const pool = await sdk.WorkerPool.create({ size: 1 });
           try {
             const stages: string[] = [];
-            const r = await pool.runPipeline(input, { ...options, generalist: { device, onnxruntime: ortUrl } }, {
+            const r = await sdk.runPipelineInWorker(pool, input, { ...options, generalist: { device, onnxruntime: ortUrl } }, {
               onProgress: (p: { stage: string }) => stages.at(-1) !== p.stage && stages.push(p.stage),
             });
             const latents = r.latents.data.subarray(0, probe.rows * probe.cols);
@@ -69,8 +69,8 @@ describe('the pipeline in a Chromium worker equals the Node run', () => {
               relation: r.structure.relation,
               direct: r.structure.directPValues.flat(),
               supports: r.specialists.supports,
-              block: r.specialists.transform({ data: latents, rows: probe.rows, cols: probe.cols }, 0).data,
-              prediction: r.specialists.predict({ data: latents, rows: probe.rows, cols: probe.cols }, 0).data,
+              block: r.specialists.transform({ data: latents, shape: [probe.rows, probe.cols] }, 0).data,
+              prediction: r.specialists.predict({ data: latents, shape: [probe.rows, probe.cols] }, 0).data,
               build: pool.build,
             };
           } finally {
@@ -85,8 +85,8 @@ describe('the pipeline in a Chromium worker equals the Node run', () => {
       const diffs = {
         latents: maxScaledDiff(got.latents, nodeLatents),
         pValues: maxScaledDiff(got.direct as number[], node.structure.directPValues.flat() as number[]),
-        block: maxScaledDiff(got.block, node.specialists!.transform({ data: nodeLatents, rows: probe.rows, cols: probe.cols }, 0).data),
-        prediction: maxScaledDiff(got.prediction, node.specialists!.predict({ data: nodeLatents, rows: probe.rows, cols: probe.cols }, 0).data),
+        block: maxScaledDiff(got.block, node.specialists!.transform({ data: nodeLatents, shape: [probe.rows, probe.cols] }, 0).data),
+        prediction: maxScaledDiff(got.prediction, node.specialists!.predict({ data: nodeLatents, shape: [probe.rows, probe.cols] }, 0).data),
       };
       console.log(`pipeline in Chromium, ${device} EP (kernels ${got.build}): max scaled differences ${JSON.stringify(diffs)}`);
       assert.deepEqual(got.relation, node.structure.relation);

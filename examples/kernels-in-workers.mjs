@@ -1,6 +1,6 @@
 // Run: npm run build && node examples/kernels-in-workers.mjs
 // kNN distances of 5,000 points off the main thread, with progress and a deadline.
-import { WorkerPool, createRng, isSpecialistError } from '../dist/node.js';
+import { WorkerPool, createRng, isSpecialistError, runKernelInWorker } from '../dist/node.js';
 
 const rng = createRng(1);
 const n = 5000, d = 8;
@@ -9,7 +9,7 @@ const points = { data: Float32Array.from({ length: n * d }, () => rng.normal()),
 const pool = await WorkerPool.create();
 console.log(`kernel build ${pool.build}, ${pool.size} workers`);
 try {
-  const knn = await pool.runKernel('knnDistance', { points, k: 10 }, {
+  const knn = await runKernelInWorker(pool, 'knnDistance', { points, k: 10 }, {
     signal: AbortSignal.timeout(10_000),
     onProgress: (done, total) => process.stdout.write(`\r${Math.round((100 * done) / total)}%`),
   });

@@ -1,12 +1,13 @@
 // Run: npm run build && node examples/pipeline.mjs
 // The whole pipeline on a small synthetic world, in a worker, with a deadline; then deploy one head.
-import { SpecialistRuntime, WorkerPool, generalistWorld, isSpecialistError } from '../dist/node.js';
+import { SpecialistRuntime, WorkerPool, generalistWorld, isSpecialistError, runPipelineInWorker } from '../dist/node.js';
 
 const world = generalistWorld({ episodes: 600, steps: 8, seed: 3 });
 const [n, T, D] = world.shapes.observations;
 const pool = await WorkerPool.create({ size: 1 });
 try {
-  const result = await pool.runPipeline(
+  const result = await runPipelineInWorker(
+    pool,
     {
       encoder: world.encoderOnnx,
       observations: { data: world.observations, shape: [n, T, D] },
@@ -24,7 +25,7 @@ try {
     // Deployment: encoder + heads, checked to belong together.
     const runtime = await SpecialistRuntime.load(world.encoderOnnx, result.specialists.serialise());
     const { block, prediction } = await runtime.run({ data: world.observations.subarray(0, 5 * D), shape: [5, D] }, 0);
-    console.log(`task ${result.fittedTasks[0]}: block [${block.rows}, ${block.cols}], prediction [${prediction.rows}, ${prediction.cols}]`);
+    console.log(`task ${result.fittedTasks[0]}: block [${block.shape}], prediction [${prediction.shape}]`);
     await runtime.dispose();
   }
 } catch (error) {

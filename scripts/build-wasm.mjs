@@ -1,9 +1,11 @@
 // Compiles assembly/ three ways (scalar, baseline SIMD, relaxed SIMD) into build/, and writes
 // src/kernels/binaries.generated.ts, which embeds the three modules as base64 so that the package
-// works under any bundler without asset plumbing (users may still pass their own bytes or URL).
+// works under any bundler without asset plumbing (users may still pass their own bytes or URL), and
+// src/kernels/exports.generated.ts, the typed contract of the module's exports.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { writeKernelExports } from './kernel-exports.mjs';
 
 const require = createRequire(import.meta.url);
 const asc = require.resolve('assemblyscript/bin/asc.js');
@@ -23,4 +25,5 @@ for (const [name, flags] of Object.entries(builds)) {
   generated += `export const ${key} = '${readFileSync(out).toString('base64')}';\n`;
 }
 writeFileSync('src/kernels/binaries.generated.ts', generated);
+writeKernelExports();
 console.log('wasm kernels built: scalar, simd, relaxed-simd');

@@ -24,8 +24,8 @@ if (!existsSync('node_modules/.package-lock.json') || stale(['node_modules/.pack
   say('installing dependencies (npm ci)');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
-const wasmOut = ['build/kernels.simd.wasm', 'build/kernels.scalar.wasm', 'build/kernels.relaxed-simd.wasm', 'src/kernels/binaries.generated.ts'];
-if (stale(wasmOut, ['assembly', 'scripts/build-wasm.mjs', 'package-lock.json'])) {
+const wasmOut = ['build/kernels.simd.wasm', 'build/kernels.scalar.wasm', 'build/kernels.relaxed-simd.wasm', 'src/kernels/binaries.generated.ts', 'src/kernels/exports.generated.ts'];
+if (stale(wasmOut, ['assembly', 'scripts/build-wasm.mjs', 'scripts/kernel-exports.mjs', 'package-lock.json'])) {
   say('building wasm kernels');
   run('npm', ['run', '--silent', 'build:wasm']);
 }

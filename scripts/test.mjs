@@ -4,8 +4,9 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
 const filter = process.argv.slice(2);
+// test/ mirrors src/ in folders; e2e/ is flat.
 const files = ['test', 'e2e']
-  .flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => `${dir}/${f}`))
+  .flatMap((dir) => readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.test.ts')).map((f) => `${dir}/${f}`))
   .filter((f) => filter.length === 0 || filter.some((word) => f.includes(word)))
   .sort();
 

@@ -1,7 +1,7 @@
-// Deployment entry (`specialist/runtime`): run a generalist encoder and fitted heads on-device,
+// Deployment entry (`specialist/deploy`): run a generalist encoder and fitted heads on-device,
 // without the training and testing code of the full SDK.
 export { SpecialistError, isSpecialistError, type ErrorCode } from './core/errors.ts';
-export { Generalist, type DeviceChoice, type GeneralistOptions, type Tensor32 } from './generalist/generalist.ts';
+export { Generalist, type DeviceChoice, type GeneralistOptions } from './generalist/generalist.ts';
 export { Specialists, type DeserialiseOptions } from './specialist/model.ts';
 export { SpecialistRuntime, type RunOutput, type SpecialistRuntimeOptions } from './deploy/specialist-runtime.ts';
 export { VERSION } from './core/version.ts';

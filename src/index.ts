@@ -1,36 +1,61 @@
-// Everything that works the same in browsers and Node.
+// The public API, shared by the browser and Node entries, under the headings the README uses.
+// Internals (kernel definitions, the ONNX writer, the heads container, option resolvers) are not
+// exported: tests reach them from source.
+
+// Core: errors, the one tensor type, call options, randomness.
 export { SpecialistError, isSpecialistError, type ErrorCode, type SerializedError } from './core/errors.ts';
-export { KERNEL_BUILDS, selectBuild, supportedBuilds, type KernelBuild, type WasmSource } from './kernels/builds.ts';
+export type { Matrix, Tensor, TensorData } from './core/tensor.ts';
 export type { CallOptions, ProgressCallback } from './core/call-options.ts';
-export { matrix, type Matrix } from './core/tensor.ts';
+export { createRng, type Rng } from './core/random.ts';
+export { VERSION } from './core/version.ts';
+
+// Layer 1, task structure (Theorem 1).
+export { discoverTaskStructure, type DirectConditioning, type StructureCallOptions, type StructureMethod, type StructureOptions, type StructureResult, type StructureRule } from './structure/discover.ts';
+export type { CiPrepareContext, CiQuery, CiResult, CiTest, PreparedCiTest } from './structure/ci-test.ts';
+export type { CiTestName, CiTestSpec } from './structure/ci/builtins.ts';
+export { fisherZ } from './structure/ci/fisher-z.ts';
+export { cmiKnn, type CmiKnnOptions } from './structure/ci/cmi-knn/index.ts';
+export { runCiBatches, type CiBatchOptions } from './structure/ci-batch-job.ts';
+
+// Layer 2, specialist representations (Theorem 2).
+export { fitSpecialists, LAMBDA_GRID, type FitCallOptions, type FitProgress } from './specialist/fit.ts';
+export { fitSpecialistsInWorker, type FitInWorkerOptions } from './specialist/job.ts';
+export { Specialists, type DeserialiseOptions, type LossCurves, type SpecialistsState, type ValidationPoint } from './specialist/model.ts';
+export type { Penalty, SpecialistOptions } from './specialist/options.ts';
+export type { TargetsInput } from './specialist/data.ts';
+export { FORMAT as SPECIALIST_FORMAT, FORMAT_VERSION as SPECIALIST_FORMAT_VERSION } from './specialist/format.ts';
+export { exportSpecialistOnnx } from './specialist/export-onnx.ts';
+
+// The generalist encoder (any ONNX model, onnxruntime-web / -node).
+export { Generalist, type DeviceChoice, type FixedInput, type GeneralistDevice, type GeneralistOptions } from './generalist/generalist.ts';
+export { readGraphInfo, type GraphInfo, type GraphValue } from './onnx/graph.ts';
+
+// The pipeline: encode, Layer 1, Layer 2.
+export { runPipeline, PIPELINE_STAGES, type PipelineCallOptions, type PipelineInput, type PipelineOptions, type PipelineProgress, type PipelineResult, type PipelineStage } from './pipeline/pipeline.ts';
+export { runPipelineInWorker, type PipelineInWorkerOptions } from './pipeline/job.ts';
+
+// Deployment: encoder + heads on-device (also the lighter entry `deploy`).
+export { SpecialistRuntime, type RunOutput, type SpecialistRuntimeOptions } from './deploy/specialist-runtime.ts';
+
+// Workers and kernels.
+export { WorkerPool, type PoolOptions, type PoolStats } from './worker/pool.ts';
+export type { JobProgress, JobRunner, JobRunOptions } from './worker/job.ts';
+export { runKernelInWorker } from './worker/kernel-job.ts';
+export { KernelRuntime, type KernelCallOptions, type KernelOptions } from './kernels/runtime.ts';
+export { KERNEL_BUILDS, selectBuild, supportedBuilds, type KernelBuild, type WasmSource } from './kernels/builds.ts';
 export type { MemoryOptions } from './kernels/memory.ts';
-export { getKernel, kernelNames, runKernel, runReference, type KernelDefinition, type KernelInput, type KernelName, type KernelOutput } from './kernels/registry.ts';
-export { KernelRuntime, type KernelOptions } from './kernels/runtime.ts';
+export { kernelNames, runKernel, type KernelInput, type KernelName, type KernelOutput } from './kernels/registry.ts';
 export type { DistanceMetric, PairwiseInput } from './kernels/pairwise.ts';
 export type { KnnInput, RadiusCountInput } from './kernels/knn.ts';
 export type { CovarianceInput, CovarianceOutput, GemmInput, MatrixInput } from './kernels/linalg.ts';
-export { WorkerPool, type PoolOptions, type PoolStats, type RunOptions } from './worker/pool.ts';
-export { createRng, type Rng } from './core/random.ts';
-export { formatNpy, parseNpy, toFloat32, type NpyArray, type NpyDtype } from './io/npy.ts';
-export { VERSION } from './core/version.ts';
-export * from './specialist/index.ts';
-export { blocksWorld, type BlocksWorld, type BlocksWorldOptions } from './synthetic/blocks-world.ts';
-export { kernelRidgeR2, hungarian, meanCorrelation } from './metrics/identifiability.ts';
-export type { Activation, DenseLayer } from './kernels/mlp.ts';
-export { Generalist, type DeviceChoice, type FixedInput, type GeneralistDevice, type GeneralistOptions, type Tensor32 } from './generalist/generalist.ts';
-export { buildOnnxModel, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './onnx/builder.ts';
-export { exposeTensor, readGraphInfo, type GraphInfo } from './onnx/graph.ts';
-export type { CiQuery, CiResult, CiTest, CiPrepareContext, PreparedCiTest } from './structure/ci-test.ts';
-export { discoverTaskStructure, type StructureMethod, type StructureOptions, type StructureResult, type StructureRule } from './structure/discover.ts';
-export { fisherZ } from './structure/ci/fisher-z.ts';
-export type { ArrayNd } from './structure/input.ts';
+export type { Activation, DenseLayer } from './kernels/mlp/layer.ts';
+
+// Synthetic worlds with known truth, and the metrics that score against it.
 export { linearColliderWorld, nonlinearWorld, type StructureWorld, type StructureWorldOptions } from './synthetic/structure-worlds.ts';
 export { generalistWorld, type GeneralistWorld, type GeneralistWorldOptions } from './synthetic/generalist-world.ts';
-export { structureMetrics } from './metrics/structure.ts';
-export { exportSpecialistOnnx } from './specialist/export-onnx.ts';
-export type { DeserialiseOptions } from './specialist/model.ts';
-export { runPipelineHere, PIPELINE_STAGES, type PipelineInput, type PipelineOptions, type PipelineProgress, type PipelineResult, type PipelineStage } from './pipeline/pipeline.ts';
-export { SpecialistRuntime, type RunOutput, type SpecialistRuntimeOptions } from './deploy/specialist-runtime.ts';
-export { cmiKnn, type CmiKnnOptions } from './structure/ci/cmi-knn.ts';
-export { runCiTestsOnPool } from './structure/parallel.ts';
-export { encodeContainer, decodeContainer, type Container } from './io/container.ts';
+export { blocksWorld, type BlocksWorld, type BlocksWorldOptions } from './synthetic/blocks-world.ts';
+export { structureMetrics, type StructureMetrics } from './metrics/structure.ts';
+export { kernelRidgeR2, meanCorrelation, type KernelRidgeOptions } from './metrics/identifiability.ts';
+
+// I/O: NumPy .npy.
+export { formatNpy, parseNpy, toFloat32, type NpyArray, type NpyDtype } from './io/npy.ts';

@@ -1,8 +1,8 @@
 // `specialist citest`: one conditional-independence test X _||_ Y | Z on .npy files.
 import { SpecialistError } from '../core/errors.ts';
 import { KernelRuntime } from '../kernels/runtime.ts';
-import type { Matrix } from '../core/tensor.ts';
-import { cmiKnn } from '../structure/ci/cmi-knn.ts';
+import { matrixOf, type Matrix } from '../core/tensor.ts';
+import { cmiKnn } from '../structure/ci/cmi-knn/index.ts';
 import { fisherZ } from '../structure/ci/fisher-z.ts';
 import type { Command } from './commands.ts';
 import { readMatrixNpy } from './files.ts';
@@ -38,8 +38,8 @@ export const citestCommand: Command = {
     const seed = options.number('seed', 0, { integer: true });
     const json = options.flag('json');
     options.rejectUnknown();
-    const blocks = [await readMatrixNpy(paths.x, 'x'), await readMatrixNpy(paths.y, 'y')];
-    if (paths.z) blocks.push(await readMatrixNpy(paths.z, 'z'));
+    const blocks = [matrixOf('x', await readMatrixNpy(paths.x, 'x')), matrixOf('y', await readMatrixNpy(paths.y, 'y'))];
+    if (paths.z) blocks.push(matrixOf('z', await readMatrixNpy(paths.z, 'z')));
     const n = blocks[0].rows;
     blocks.forEach((b, i) => {
       if (b.rows !== n) throw new SpecialistError('SHAPE_MISMATCH', `--${'xyz'[i]} has ${b.rows} rows, --x has ${n}`, { argument: 'xyz'[i] });

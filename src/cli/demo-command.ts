@@ -13,6 +13,7 @@ import { exportSpecialistOnnx } from '../specialist/export-onnx.ts';
 import { saveSpecialists } from '../specialist/node.ts';
 import { generalistWorld, type GeneralistWorld } from '../synthetic/generalist-world.ts';
 import { WorkerPool } from '../worker/pool.ts';
+import { runPipelineInWorker } from '../pipeline/job.ts';
 import type { Command } from './commands.ts';
 import { ensureDir } from './files.ts';
 import { ProgressBar } from './progress.ts';
@@ -33,11 +34,11 @@ function scoreHeads(world: GeneralistWorld, result: PipelineResult, seed: number
       latents.set(result.latents.data.subarray((e * T + t) * D, (e * T + t + 1) * D), r * D);
       states.set(world.states.subarray((e * T + t) * D, (e * T + t + 1) * D), r * D);
     }
-    const block = model.transform({ data: latents, rows, cols: D }, j);
+    const block = model.transform({ data: latents, shape: [rows, D] }, j);
     const trueBlock = world.truth.blocks[task];
     const others = Array.from({ length: D }, (_, c) => c).filter((c) => !trueBlock.includes(c));
-    const pick = (cols: number[]) => ({ data: Float32Array.from({ length: rows * cols.length }, (_, q) => states[Math.floor(q / cols.length) * D + cols[q % cols.length]]), rows, cols: cols.length });
-    const score = (cols: number[]) => (block.cols === 0 ? 0 : kernelRidgeR2(block, pick(cols), { seed }).mean);
+    const pick = (cols: number[]) => ({ data: Float32Array.from({ length: rows * cols.length }, (_, q) => states[Math.floor(q / cols.length) * D + cols[q % cols.length]]), shape: [rows, cols.length] });
+    const score = (cols: number[]) => (block.shape[1] === 0 ? 0 : kernelRidgeR2(block, pick(cols), { seed }).mean);
     return {
       task,
       support: model.supports[j],
@@ -73,7 +74,8 @@ export const demoCommand: Command = {
     const pool = await WorkerPool.create({ size: 1 });
     let result: PipelineResult;
     try {
-      result = await pool.runPipeline(
+      result = await runPipelineInWorker(
+        pool,
         {
           encoder: world.encoderOnnx,
           observations: { data: world.observations, shape: [n, T, D] },

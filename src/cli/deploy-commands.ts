@@ -84,11 +84,11 @@ export const runCommand: Command = {
     try {
       const started = performance.now();
       const { block, prediction } = await runtime.run(await readFloatNpy(inputPath), task);
-      await writeNpyFile(out, { shape: [prediction.rows, prediction.cols], data: prediction.data });
-      if (blockOut) await writeNpyFile(blockOut, { shape: [block.rows, block.cols], data: block.data });
-      const report = { out, blockOut: blockOut ?? null, task, prediction: [prediction.rows, prediction.cols], block: [block.rows, block.cols], elapsedMs: Math.round(performance.now() - started) };
+      await writeNpyFile(out, prediction);
+      if (blockOut) await writeNpyFile(blockOut, block);
+      const report = { out, blockOut: blockOut ?? null, task, prediction: prediction.shape, block: block.shape, elapsedMs: Math.round(performance.now() - started) };
       if (json) io.out(JSON.stringify(report));
-      else io.out(`wrote ${out} [${prediction.rows}, ${prediction.cols}]${blockOut ? ` and ${blockOut} [${block.rows}, ${block.cols}]` : ''}`);
+      else io.out(`wrote ${out} [${prediction.shape.join(', ')}]${blockOut ? ` and ${blockOut} [${block.shape.join(', ')}]` : ''}`);
       return 0;
     } finally {
       await runtime.dispose();

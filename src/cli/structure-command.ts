@@ -36,9 +36,11 @@ export const structureCommand: Command = {
     const pool = test === 'cmiknn' ? await WorkerPool.create() : undefined;
     const bar = new ProgressBar(json ? undefined : process.stderr);
     try {
-      const result = await discoverTaskStructure(states, tasks, {
-        segmentLength, method, test, alpha, correction, rule, conditioning, knn, permutations, shuffleNeighbors, dropTail, seed, pool,
-      }, { onProgress: (done, total) => bar.update('CI tests', done, total) });
+      const spec = test === 'cmiknn' ? { name: test, options: { knn, permutations, shuffleNeighbors } } : { name: test };
+      const result = await discoverTaskStructure(states, tasks, { segmentLength, method, test: spec, alpha, correction, rule, conditioning, dropTail, seed }, {
+        pool,
+        onProgress: (done, total) => bar.update('CI tests', done, total),
+      });
       bar.done();
       if (json) {
         io.out(JSON.stringify({

@@ -17,9 +17,9 @@ export const transformCommand: Command = {
     options.rejectUnknown();
     const model = await loadSpecialists(modelPath);
     const s = model.transform(await readMatrixNpy(latentsPath, 'latents'), task);
-    await writeNpyFile(out, { shape: [s.rows, s.cols], data: s.data });
-    if (json) io.out(JSON.stringify({ out, shape: [s.rows, s.cols], task: task ?? null }));
-    else io.out(`wrote ${out} [${s.rows}, ${s.cols}]`);
+    await writeNpyFile(out, s);
+    if (json) io.out(JSON.stringify({ out, shape: s.shape, task: task ?? null }));
+    else io.out(`wrote ${out} [${s.shape.join(', ')}]`);
     return 0;
   },
 };

@@ -1,4 +1,4 @@
-import { throwIfAborted } from './errors.ts';
+import { SpecialistError, throwIfAborted } from './errors.ts';
 
 export type ProgressCallback = (done: number, total: number) => void;
 
@@ -8,10 +8,24 @@ export interface CallOptions {
   onProgress?: ProgressCallback;
 }
 
+/**
+ * Calls a caller's callback; if it throws, the call it belongs to stops with CALLBACK_FAILED (a
+ * typed error naming the callback) rather than with whatever the callback threw.
+ */
+export function callBack<A extends unknown[]>(name: string, callback: ((...args: A) => void) | undefined, ...args: A): void {
+  if (!callback) return;
+  try {
+    callback(...args);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new SpecialistError('CALLBACK_FAILED', `${name} threw: ${message}`, { callback: name, cause: message });
+  }
+}
+
 /** Reports progress and honours the abort signal between chunks of kernel work. */
 export function checkpoint(options: CallOptions | undefined, done: number, total: number): void {
   throwIfAborted(options?.signal);
-  options?.onProgress?.(done, total);
+  callBack('onProgress', options?.onProgress, done, total);
   throwIfAborted(options?.signal);
 }
 

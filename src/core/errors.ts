@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'WORKER_FAILED' // a worker died or could not start
   | 'ENCODER_MISMATCH' // heads fitted on another generalist encoder than the one given
   | 'INVALID_FILE' // a file that is not what it claims (bad .npy, truncated, wrong dtype) or cannot be read/written
+  | 'CALLBACK_FAILED' // a callback the caller passed (onProgress) threw; the call stops, nothing else is affected
   | 'INTERNAL'; // anything else thrown inside a worker
 
 export class SpecialistError extends Error {

@@ -1,10 +1,61 @@
+// The one array type of the public API (Tensor: row-major data and its shape) and the 2-D float32
+// view the kernels take (Matrix), with the checks that turn malformed arrays into typed errors.
 import { SpecialistError } from './errors.ts';
 
-/** A row-major float32 matrix. */
+/** What a Tensor may hold. Measurements are float32 or float64; integer arrays only for masks and indices. */
+export type TensorData = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/** An n-dimensional array: row-major (C order) data and its shape. */
+export interface Tensor<D extends TensorData = Float32Array | Float64Array> {
+  data: D;
+  shape: readonly number[];
+}
+
+/** A row-major float32 matrix: the 2-D view kernels work on. */
 export interface Matrix {
   data: Float32Array;
   rows: number;
   cols: number;
+}
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Throws a typed error naming `name` unless `t` is a float tensor whose rank is one of `ranks` and
+ * whose data hold exactly the values its shape declares. Returns the shape.
+ */
+export function checkTensor(name: string, t: Tensor, ranks: readonly number[], dims = ''): readonly number[] {
+  if (!t || !(t.data instanceof Float32Array || t.data instanceof Float64Array) || !Array.isArray(t.shape)) {
+    throw new SpecialistError('INVALID_ARGUMENT', `${name} must be a tensor { data: Float32Array | Float64Array, shape${dims ? `: [${dims}]` : ''} }`, { argument: name });
+  }
+  const { shape } = t;
+  if (!ranks.includes(shape.length) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
+    throw new SpecialistError('SHAPE_MISMATCH', `${name} has shape [${shape.join(', ')}]; expected ${dims ? `[${dims}]` : `rank ${ranks.join(' or ')}`} with integer sizes`, {
+      argument: name,
+      shape: [...shape],
+    });
+  }
+  if (t.data.length !== size(shape)) {
+    throw new SpecialistError('SHAPE_MISMATCH', `${name} declares shape [${shape.join(', ')}] = ${size(shape)} values but holds ${t.data.length}`, {
+      argument: name,
+      shape: [...shape],
+      length: t.data.length,
+    });
+  }
+  return shape;
+}
+
+/** The [rows, cols] float32 view of a 2-D float tensor (float64 data are copied), checked finite. */
+export function matrixOf(name: string, t: Tensor): Matrix {
+  const [rows, cols] = checkTensor(name, t, [2], 'rows, cols');
+  const m = { data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data), rows, cols };
+  checkMatrix(name, m);
+  return m;
+}
+
+/** A Matrix as a 2-D Tensor (no copy). */
+export function tensorOf(m: Matrix): Tensor<Float32Array> {
+  return { data: m.data, shape: [m.rows, m.cols] };
 }
 
 export function matrix(data: Float32Array | number[], rows: number, cols: number): Matrix {

@@ -1,8 +1,8 @@
 // Deployment: a generalist encoder plus fitted heads, running on-device. Loads no training code:
 // the heads are plain forward passes (Specialists.transform / predict).
-import { Generalist, type GeneralistOptions, type Tensor32 } from '../generalist/generalist.ts';
+import { Generalist, type GeneralistOptions } from '../generalist/generalist.ts';
 import { readBytes } from '../core/read-bytes.ts';
-import type { Matrix } from '../core/tensor.ts';
+import type { Tensor } from '../core/tensor.ts';
 import { Specialists } from '../specialist/model.ts';
 
 export interface SpecialistRuntimeOptions {
@@ -13,9 +13,9 @@ export interface SpecialistRuntimeOptions {
 
 export interface RunOutput {
   /** The task's specialist representation [N, |I_k|]. */
-  block: Matrix;
+  block: Tensor<Float32Array>;
   /** The head's prediction [N, dy]. */
-  prediction: Matrix;
+  prediction: Tensor<Float32Array>;
 }
 
 type Source = Uint8Array | ArrayBuffer | URL | string;
@@ -55,12 +55,12 @@ export class SpecialistRuntime {
    * Observations [N, ...obs] (or one observation [...obs]) through the encoder and task `task`'s
    * head: its specialist block and its prediction.
    */
-  async run(observations: Tensor32, task: number, options: { signal?: AbortSignal } = {}): Promise<RunOutput> {
+  async run(observations: Tensor<Float32Array>, task: number, options: { signal?: AbortSignal } = {}): Promise<RunOutput> {
     const single = observations.shape.length === this.generalist.observationDims.length;
     const input = single ? { data: observations.data, shape: [1, ...observations.shape] } : observations;
     const latents = await this.generalist.encode(input, options);
     const d = latents.shape[latents.shape.length - 1];
-    const z = { data: latents.data, rows: latents.data.length / d, cols: d };
+    const z = { data: latents.data, shape: [latents.data.length / d, d] };
     return { block: this.heads.transform(z, task), prediction: this.heads.predict(z, task) };
   }
 

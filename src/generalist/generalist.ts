@@ -1,6 +1,7 @@
 import type * as Ort from 'onnxruntime-web';
 import { SpecialistError, throwIfAborted } from '../core/errors.ts';
-import type { CallOptions } from '../core/call-options.ts';
+import { callBack, type CallOptions } from '../core/call-options.ts';
+import type { Tensor } from '../core/tensor.ts';
 import { readBytes } from '../core/read-bytes.ts';
 import { sha256Hex } from '../io/sha256.ts';
 import { exposeTensor, readGraphInfo, type GraphInfo, type GraphValue } from '../onnx/graph.ts';
@@ -61,11 +62,6 @@ export interface DeviceChoice {
   canaryMaxAbsDiff?: number;
 }
 
-/** Row-major float32 array with its shape. */
-export interface Tensor32 {
-  data: Float32Array;
-  shape: number[];
-}
 
 const DEFAULT_BATCH = 256;
 
@@ -115,7 +111,7 @@ export class Generalist {
    * Encodes observations `[n, T, ...obs]` (or `[N, ...obs]`) into latents `[n, T, d]` (or `[N, d]`),
    * where d is the size of one embedding (pooled or flattened). Batched, with progress and abort.
    */
-  async encode(observations: Tensor32, options: CallOptions = {}): Promise<Tensor32> {
+  async encode(observations: Tensor<Float32Array>, options: CallOptions = {}): Promise<Tensor<Float32Array>> {
     const { data, shape } = observations;
     const obsRank = this.observationDims.length;
     if (!(data instanceof Float32Array)) throw new SpecialistError('INVALID_ARGUMENT', 'observations.data must be a Float32Array');
@@ -156,7 +152,7 @@ export class Generalist {
       }
       out.set(values.subarray(0, (end - start) * width), start * width);
       tensor.dispose?.();
-      options.onProgress?.(end, rows);
+      callBack('onProgress', options.onProgress, end, rows);
     }
     return { data: out ?? new Float32Array(0), shape: [...lead, width] };
   }

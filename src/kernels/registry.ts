@@ -3,7 +3,11 @@ import { blockDistances, cmiCounts, nearestIndices } from './cmi.ts';
 import type { CallOptions } from '../core/call-options.ts';
 import { knnDistance, countWithinRadius } from './knn.ts';
 import { columnMeans, covariance, gemm } from './linalg.ts';
-import { adamStep, batchNormBackward, batchNormForward, denseBackward, denseForward, groupSoftThreshold, jacobianL1Grad, mlpJacobian } from './mlp.ts';
+import { adamStep } from './mlp/adam.ts';
+import { batchNormBackward, batchNormForward } from './mlp/batch-norm.ts';
+import { denseBackward, denseForward } from './mlp/dense.ts';
+import { groupSoftThreshold } from './mlp/group-threshold.ts';
+import { jacobianL1Grad, mlpJacobian } from './mlp/jacobian.ts';
 import { pairwiseDistances } from './pairwise.ts';
 import type { KernelRuntime } from './runtime.ts';
 
@@ -19,6 +23,7 @@ export interface KernelDefinition<I, O> {
   wasm(runtime: KernelRuntime, input: I, options?: CallOptions): O;
 }
 
+// The one explicit registration list: a new kernel family adds its entries here.
 const definitions = { pairwiseDistances, knnDistance, countWithinRadius, gemm, columnMeans, covariance, blockDistances, nearestIndices, cmiCounts,
   denseForward, denseBackward, batchNormForward, batchNormBackward, adamStep, groupSoftThreshold, mlpJacobian, jacobianL1Grad,
 };

@@ -1,4 +1,7 @@
+import type { CallOptions } from '../core/call-options.ts';
 import { SpecialistError, toSpecialistError } from '../core/errors.ts';
+import { KERNEL_EXPORT_NAMES, type KernelExports } from './exports.generated.ts';
+import { ResidentScope } from './resident.ts';
 import { compileEmbedded, compileSource, selectBuild, type KernelBuild, type WasmSource } from './builds.ts';
 import { KernelMemory, type MemoryOptions } from './memory.ts';
 
@@ -14,39 +17,10 @@ export interface KernelOptions {
   memory?: MemoryOptions;
 }
 
-/** The raw exports of assembly/index.ts. Pointers are byte offsets into the kernel memory. */
-export interface KernelExports {
-  pairwiseMaxNorm(a: number, b: number, na: number, nb: number, d: number, i0: number, i1: number, out: number): void;
-  pairwiseSqEuclidean(a: number, b: number, na: number, nb: number, d: number, i0: number, i1: number, out: number): void;
-  knnDistance(data: number, n: number, cols: number, ncols: number, k: number, i0: number, i1: number, scratch: number, out: number): void;
-  countWithinRadius(data: number, n: number, cols: number, ncols: number, radius: number, i0: number, i1: number, scratch: number, out: number): void;
-  gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number): void;
-  columnMeans(x: number, n: number, d: number, means: number): void;
-  covariance(x: number, n: number, d: number, ddof: number, means: number, centered: number, cov: number): void;
-  denseForward(x: number, n: number, din: number, w: number, dout: number, b: number, act: number, slope: number, pre: number, out: number): void;
-  denseBackward(x: number, n: number, din: number, w: number, dout: number, pre: number, out: number, gradOut: number, act: number, slope: number,
-    gradPre: number, gradW: number, gradB: number, gradX: number, accumulateX: number): void;
-  batchNormForward(x: number, n: number, d: number, eps: number, training: number, mean: number, invStd: number, out: number): void;
-  batchNormBackward(xhat: number, gradOut: number, n: number, d: number, invStd: number, sums: number, gradIn: number): void;
-  adamStep(param: number, grad: number, m: number, v: number, len: number, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number): void;
-  groupSoftThreshold(w: number, rows: number, cols: number, taus: number, norms: number): void;
-  jacobianLayer(jPrev: number, n: number, hPrev: number, din: number, w: number, hNext: number, pre: number, out: number, act: number, slope: number, jOut: number): void;
-  meanAbsRows(j: number, n: number, len: number, out: number): void;
-  jacobianL1Backward(j: number, pre: number, n: number, din: number, h: number, dy: number, w1: number, w2: number, act: number, slope: number, weight: number,
-    gw1: number, gw2: number, scratch: number): void;
-  blockDistances(data: number, n: number, cols: number, ncols: number, init: number, out: number, i0: number, i1: number): void;
-  nearestIndices(d: number, n: number, s: number, i0: number, i1: number, vals: number, out: number): void;
-  cmiCounts(xs: number, dx: number, n: number, nperm: number, dyz: number, dz: number, k: number, guess: number, i0: number, i1: number, scratch: number, eps: number, counts: number): void;
-}
-
-const EXPORT_NAMES: (keyof KernelExports)[] = [
-  'pairwiseMaxNorm', 'pairwiseSqEuclidean', 'knnDistance', 'countWithinRadius', 'gemm', 'columnMeans', 'covariance',
-  'denseForward', 'denseBackward', 'batchNormForward', 'batchNormBackward', 'adamStep', 'groupSoftThreshold', 'jacobianLayer', 'meanAbsRows', 'jacobianL1Backward',
-  'blockDistances', 'nearestIndices', 'cmiCounts',
-];
-
 /** One instance of the kernel module with its own memory. Not shared between threads. */
 export class KernelRuntime {
+  private queue: Promise<unknown> = Promise.resolve();
+
   private constructor(
     /** The build in use, or 'custom' for a module the user supplied. */
     readonly build: KernelBuild | 'custom',
@@ -71,7 +45,7 @@ export class KernelRuntime {
     } catch (error) {
       throw new SpecialistError('INVALID_WASM', `The kernel module could not be instantiated: ${(error as Error).message}`, { build });
     }
-    const missing = EXPORT_NAMES.filter((name) => typeof instance.exports[name] !== 'function');
+    const missing = KERNEL_EXPORT_NAMES.filter((name) => typeof instance.exports[name] !== 'function');
     if (missing.length > 0) {
       throw new SpecialistError('INVALID_WASM', `The kernel module lacks exports: ${missing.join(', ')}`, { missing, build });
     }
@@ -92,4 +66,46 @@ export class KernelRuntime {
       this.memory.release(mark);
     }
   }
+
+  /**
+   * Kernel memory held across asynchronous steps (a training run): allocate with the scope, call
+   * the exports on its buffers, and release() it at the end (use within exclusive()).
+   */
+  resident(): ResidentScope {
+    return new ResidentScope(this.exports, this.memory);
+  }
+
+  /**
+   * Runs an asynchronous body that keeps kernel memory across awaits after every earlier such body
+   * on this runtime has finished: concurrent calls sharing one runtime queue instead of
+   * interleaving their allocations. (Synchronous kernel calls need no queue: they release what they
+   * take before returning.)
+   */
+  exclusive<T>(body: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(body);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+export type { KernelExports };
+
+/** Call options of the calls that run kernels: the runtime to run them on. */
+export interface KernelCallOptions extends CallOptions {
+  /** The kernel runtime to run on. Default: a new one with the best build, for this call only. */
+  kernels?: KernelRuntime;
+}
+
+/**
+ * The one default policy for kernel runtimes: the runtime the caller passed (checked), else a new
+ * one with the best build that lives as long as the call (creating one costs about a millisecond:
+ * the compiled module is cached).
+ */
+export async function kernelsFor(call: { kernels?: unknown } | undefined): Promise<KernelRuntime> {
+  const given = call?.kernels;
+  if (given === undefined) return KernelRuntime.create();
+  if (!(given instanceof KernelRuntime)) {
+    throw new SpecialistError('INVALID_ARGUMENT', 'kernels must be a KernelRuntime (from KernelRuntime.create())', { argument: 'kernels' });
+  }
+  return given;
 }

@@ -3,12 +3,9 @@
 // one-to-one assignment of coordinates (Hungarian algorithm).
 import { SpecialistError } from '../core/errors.ts';
 import { createRng } from '../core/random.ts';
+import { matrixOf, type Matrix, type Tensor } from '../core/tensor.ts';
+import { choleskyInPlace, solveCholesky } from '../stats/cholesky.ts';
 
-export interface Columns {
-  data: ArrayLike<number>;
-  rows: number;
-  cols: number;
-}
 
 export interface KernelRidgeOptions {
   /** Rows used to fit (drawn without replacement). Default 1000. */
@@ -21,7 +18,7 @@ export interface KernelRidgeOptions {
   seed?: number;
 }
 
-function standardisedColumns(m: Columns, rows: Int32Array): Float64Array[] {
+function standardisedColumns(m: Matrix, rows: Int32Array): Float64Array[] {
   return Array.from({ length: m.cols }, (_, c) => {
     const v = Float64Array.from(rows, (r) => m.data[r * m.cols + c]);
     const mean = v.reduce((a, b) => a + b, 0) / v.length;
@@ -30,43 +27,13 @@ function standardisedColumns(m: Columns, rows: Int32Array): Float64Array[] {
   });
 }
 
-/** In-place Cholesky factor (lower) of the symmetric positive definite [n, n] matrix a. */
-function cholesky(a: Float64Array, n: number): void {
-  for (let j = 0; j < n; j++) {
-    let s = a[j * n + j];
-    for (let k = 0; k < j; k++) s -= a[j * n + k] ** 2;
-    if (!(s > 0)) throw new SpecialistError('INTERNAL', 'kernel matrix is not positive definite; raise ridge');
-    const l = Math.sqrt(s);
-    a[j * n + j] = l;
-    for (let i = j + 1; i < n; i++) {
-      let t = a[i * n + j];
-      for (let k = 0; k < j; k++) t -= a[i * n + k] * a[j * n + k];
-      a[i * n + j] = t / l;
-    }
-  }
-}
-
-function solveCholesky(l: Float64Array, n: number, b: Float64Array): Float64Array {
-  const y = b.slice();
-  for (let i = 0; i < n; i++) {
-    let s = y[i];
-    for (let k = 0; k < i; k++) s -= l[i * n + k] * y[k];
-    y[i] = s / l[i * n + i];
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = y[i];
-    for (let k = i + 1; k < n; k++) s -= l[k * n + i] * y[k];
-    y[i] = s / l[i * n + i];
-  }
-  return y;
-}
-
 /**
  * Held-out R^2 of kernel ridge regression from x to each column of y, and their mean. The RBF
  * bandwidth is the median pairwise distance of the (standardised) training inputs. An empty x
  * (no coordinates) predicts the training mean: R^2 about 0. Each column's R^2 is clipped at 0.
  */
-export function kernelRidgeR2(x: Columns, y: Columns, options: KernelRidgeOptions = {}): { mean: number; perColumn: number[] } {
+export function kernelRidgeR2(xTensor: Tensor, yTensor: Tensor, options: KernelRidgeOptions = {}): { mean: number; perColumn: number[] } {
+  const x = matrixOf('x', xTensor), y = matrixOf('y', yTensor);
   if (x.rows !== y.rows) throw new SpecialistError('SHAPE_MISMATCH', `x has ${x.rows} rows, y ${y.rows}`);
   const ridge = options.ridge ?? 1e-3;
   const rng = createRng(options.seed ?? 0);
@@ -100,7 +67,9 @@ export function kernelRidgeR2(x: Columns, y: Columns, options: KernelRidgeOption
     }
     k[i * nTrain + i] += ridge;
   }
-  cholesky(k, nTrain);
+  if (choleskyInPlace(k, nTrain) >= 0) {
+    throw new SpecialistError('INVALID_ARGUMENT', `the kernel matrix is not positive definite at ridge ${ridge}; raise ridge`, { argument: 'ridge', value: ridge });
+  }
   const cross = new Float64Array(nTest * nTrain);
   for (let t = 0; t < nTest; t++) for (let i = 0; i < nTrain; i++) cross[t * nTrain + i] = Math.exp(-gamma * dist2(nTrain + t, i));
   const perColumn = ys.map((col) => {
@@ -174,7 +143,8 @@ export function hungarian(cost: ArrayLike<number>, n: number, m: number): Int32A
  * coordinate, matched one to one to maximise the total; the mean over the true coordinates
  * (an estimate with fewer columns leaves the unmatched ones at 0).
  */
-export function meanCorrelation(truth: Columns, estimate: Columns): { mcc: number; assignment: Int32Array } {
+export function meanCorrelation(truthTensor: Tensor, estimateTensor: Tensor): { mcc: number; assignment: Int32Array } {
+  const truth = matrixOf('truth', truthTensor), estimate = matrixOf('estimate', estimateTensor);
   if (truth.rows !== estimate.rows) throw new SpecialistError('SHAPE_MISMATCH', `truth has ${truth.rows} rows, estimate ${estimate.rows}`);
   const all = Int32Array.from({ length: truth.rows }, (_, i) => i);
   const t = standardisedColumns(truth, all), e = standardisedColumns(estimate, all);

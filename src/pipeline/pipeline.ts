@@ -2,8 +2,9 @@
 // find which steps serve which task (Layer 1), fit each task's specialist block on those steps
 // (Layer 2), and hand back the per-task representations and heads.
 import { SpecialistError, throwIfAborted } from '../core/errors.ts';
-import { Generalist, type DeviceChoice, type GeneralistOptions, type Tensor32 } from '../generalist/generalist.ts';
-import { KernelRuntime } from '../kernels/runtime.ts';
+import { Generalist, type DeviceChoice, type GeneralistOptions } from '../generalist/generalist.ts';
+import { kernelsFor, type KernelCallOptions } from '../kernels/runtime.ts';
+import { checkTensor, type Tensor } from '../core/tensor.ts';
 import { createRng } from '../core/random.ts';
 import { fitSpecialists } from '../specialist/fit.ts';
 import type { Specialists } from '../specialist/model.ts';
@@ -23,14 +24,14 @@ export interface PipelineInput {
   /** The generalist encoder (ONNX bytes). */
   encoder: Uint8Array;
   /** Observations [n, T, ...obs]: n episodes of T steps. */
-  observations: Tensor32;
+  observations: Tensor<Float32Array>;
   /** Task variables [n, M] or [n, M, dg], one row per episode. */
-  tasks: Tensor32;
+  tasks: Tensor;
   /**
    * What each task's head learns to predict at a step: [n, T, M] or [n, T, M, dy]. Default: the
    * episode's task variable g_i, repeated over the steps Layer 1 gave task i.
    */
-  stepTargets?: Tensor32;
+  stepTargets?: Tensor;
 }
 
 export interface PipelineOptions {
@@ -54,7 +55,7 @@ export interface PipelineResult {
   /** SHA-256 of the encoder bytes; saved heads record it. */
   encoderSha256: string;
   /** [n, T, d] */
-  latents: Tensor32;
+  latents: Tensor<Float32Array>;
   structure: StructureResult;
   /** The fitted heads; head j belongs to task fittedTasks[j]. Null when no task has a step. */
   specialists: Specialists | null;
@@ -65,30 +66,15 @@ export interface PipelineResult {
   timings: { encodeMs: number; structureMs: number; specialistsMs: number; totalMs: number };
 }
 
-export interface PipelineCallOptions {
-  signal?: AbortSignal;
+export interface PipelineCallOptions extends Omit<KernelCallOptions, 'onProgress'> {
   onProgress?: (progress: PipelineProgress) => void;
-  /** Kernel runtime for Layers 1 and 2. Default: a new one with the best build. */
-  runtime?: KernelRuntime;
 }
 
-function checkTensor(name: string, t: Tensor32, ranks: number[]): void {
-  if (!t || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) {
-    throw new SpecialistError('INVALID_ARGUMENT', `${name} must be { data: Float32Array, shape: number[] }`, { argument: name });
-  }
-  if (!ranks.includes(t.shape.length) || t.data.length !== t.shape.reduce((a, b) => a * b, 1)) {
-    throw new SpecialistError('SHAPE_MISMATCH', `${name} has shape [${t.shape.join(', ')}] with ${t.data.length} values; expected rank ${ranks.join(' or ')} matching its data`, {
-      argument: name,
-      shape: t.shape,
-    });
-  }
-}
-
-/** Runs the three stages in this thread (workers call this; see runPipeline for the pool). */
-export async function runPipelineHere(input: PipelineInput, options: PipelineOptions, call: PipelineCallOptions = {}): Promise<PipelineResult> {
+/** Runs the three stages in this thread (runPipelineInWorker runs them in a worker of a pool). */
+export async function runPipeline(input: PipelineInput, options: PipelineOptions, call: PipelineCallOptions = {}): Promise<PipelineResult> {
   const started = performance.now();
   const progress = (stage: PipelineStage) => (done: number, total: number) => call.onProgress?.({ stage, done, total });
-  checkTensor('tasks', input.tasks, [2, 3]);
+  checkTensor('tasks', input.tasks, [2, 3], 'n, M[, dg]');
   if (input.observations?.shape?.length < 3) {
     throw new SpecialistError('SHAPE_MISMATCH', `observations must be [n, T, ...obs] (episodes, steps, observation), got [${input.observations?.shape?.join(', ')}]`, { argument: 'observations' });
   }
@@ -99,7 +85,7 @@ export async function runPipelineHere(input: PipelineInput, options: PipelineOpt
   const M = input.tasks.shape[1];
   const dg = input.tasks.shape[2] ?? 1;
   if (input.stepTargets) {
-    checkTensor('stepTargets', input.stepTargets, [3, 4]);
+    checkTensor('stepTargets', input.stepTargets, [3, 4], 'n, T, M[, dy]');
     const [tn, tt, tm] = input.stepTargets.shape;
     if (tn !== n || tt !== T || tm !== M) {
       throw new SpecialistError('SHAPE_MISMATCH', `stepTargets must be [${n}, ${T}, ${M}, dy], got [${input.stepTargets.shape.join(', ')}]`, { argument: 'stepTargets' });
@@ -110,7 +96,7 @@ export async function runPipelineHere(input: PipelineInput, options: PipelineOpt
   // Stage 1: encode every step of every episode.
   let t0 = performance.now();
   const generalist = await Generalist.load(input.encoder, options.generalist);
-  let latents: Tensor32;
+  let latents: Tensor<Float32Array>;
   try {
     latents = await generalist.encode(input.observations, { signal: call.signal, onProgress: progress('encode') });
   } finally {
@@ -122,8 +108,9 @@ export async function runPipelineHere(input: PipelineInput, options: PipelineOpt
   // Stage 2: Layer 1 on the latents (Theorem 1 holds for any invertible encoding of the states).
   throwIfAborted(call.signal);
   t0 = performance.now();
-  const runtime = call.runtime ?? (await KernelRuntime.create());
-  const structure = await discoverTaskStructure({ data: latents.data, shape: [n, T, d] }, input.tasks, { ...options.structure, runtime: options.structure.runtime ?? runtime }, {
+  const kernels = await kernelsFor(call);
+  const structure = await discoverTaskStructure({ data: latents.data, shape: [n, T, d] }, input.tasks, options.structure, {
+    kernels,
     signal: call.signal,
     onProgress: progress('structure'),
   });
@@ -157,10 +144,10 @@ export async function runPipelineHere(input: PipelineInput, options: PipelineOpt
         y.set(source, (r * K + j) * targetWidth);
       });
     });
-    const fitted = await fitSpecialists({ data: z, rows: rows.length, cols: d }, { data: y, shape: [rows.length, K, targetWidth] }, options.specialists ?? {}, {
+    const fitted = await fitSpecialists({ data: z, shape: [rows.length, d] }, { data: y, shape: [rows.length, K, targetWidth] }, options.specialists ?? {}, {
       signal: call.signal,
-      membership: { data: member, rows: rows.length, cols: K },
-      kernels: runtime,
+      membership: { data: member, shape: [rows.length, K] },
+      kernels,
       onProgress: (p) => call.onProgress?.({ stage: 'specialists', done: p.epoch, total: p.totalEpochs }),
     });
     specialists = fitted.withEncoder(generalist.modelSha256);

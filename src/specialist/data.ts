@@ -1,17 +1,11 @@
 // Checks and standardises the inputs of fitSpecialists: latents [N, d], targets per task, and the
 // optional 0/1 membership [N, K]; splits rows into training and validation with the seed.
 import { SpecialistError } from '../core/errors.ts';
-import { checkFinite, type Matrix } from '../core/tensor.ts';
+import { checkTensor, matrixOf, type Matrix, type Tensor } from '../core/tensor.ts';
 import type { Rng } from '../core/random.ts';
 
-/** A float array with its shape, as read from .npy ([N, K] or [N, K, dy] for targets). */
-export interface ShapedArray {
-  data: ArrayLike<number>;
-  shape: number[];
-}
-
-/** One matrix per task (widths may differ), or one [N, K] / [N, K, dy] array. */
-export type TargetsInput = Matrix[] | ShapedArray;
+/** One [N, K] / [N, K, dy] tensor, or one [N, dy] tensor per task (widths may differ). */
+export type TargetsInput = Tensor | Tensor[];
 
 export interface TaskData {
   /** Standardised targets [N, dy]. */
@@ -36,42 +30,19 @@ export interface FitData {
 /** Fewest rows a task needs (after the validation split some must remain on both sides). */
 export const MIN_ROWS = 20;
 
-function asMatrix(name: string, m: Matrix | ShapedArray): { data: Float32Array; rows: number; cols: number } {
-  if (m && 'shape' in m) {
-    if (m.shape.length !== 2) throw new SpecialistError('SHAPE_MISMATCH', `${name} must be 2-D, got shape [${m.shape.join(', ')}]`, { argument: name });
-    return { data: Float32Array.from(m.data), rows: m.shape[0], cols: m.shape[1] };
-  }
-  if (!m || !ArrayLike(m.data)) throw new SpecialistError('INVALID_ARGUMENT', `${name} must be { data, rows, cols }`, { argument: name });
-  return { data: m.data instanceof Float32Array ? m.data : Float32Array.from(m.data as ArrayLike<number>), rows: m.rows, cols: m.cols };
-}
-
-function ArrayLike(v: unknown): boolean {
-  return ArrayBuffer.isView(v) || Array.isArray(v);
-}
-
-function checkShape(name: string, m: { data: Float32Array; rows: number; cols: number }): void {
-  if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.rows < 1 || m.cols < 1 || m.data.length !== m.rows * m.cols) {
-    throw new SpecialistError('SHAPE_MISMATCH', `${name} declares [${m.rows}, ${m.cols}] but holds ${m.data.length} values`, { argument: name });
-  }
-  checkFinite(name, m.data, m.cols);
-}
-
-function splitTargets(targets: TargetsInput, n: number): { data: Float32Array; rows: number; cols: number }[] {
+function splitTargets(targets: TargetsInput, n: number): Matrix[] {
   if (Array.isArray(targets)) {
-    if (targets.length === 0) throw new SpecialistError('INVALID_ARGUMENT', 'targets must hold at least one task');
-    return targets.map((t, k) => asMatrix(`targets[${k}]`, t));
+    if (targets.length === 0) throw new SpecialistError('INVALID_ARGUMENT', 'targets must hold at least one task', { argument: 'targets' });
+    return targets.map((t, k) => matrixOf(`targets[${k}]`, t));
   }
-  if (!targets || !Array.isArray(targets.shape)) throw new SpecialistError('INVALID_ARGUMENT', 'targets must be one matrix per task or { data, shape: [N, K] | [N, K, dy] }');
-  const { shape } = targets;
-  if (shape.length !== 2 && shape.length !== 3) throw new SpecialistError('SHAPE_MISMATCH', `targets must have shape [N, K] or [N, K, dy], got [${shape.join(', ')}]`);
+  const shape = checkTensor('targets', targets, [2, 3], 'N, K[, dy]');
   const [rows, K] = shape;
   const dy = shape[2] ?? 1;
   if (rows !== n) throw new SpecialistError('SHAPE_MISMATCH', `targets have ${rows} rows, latents ${n}`, { targets: rows, latents: n });
-  if (targets.data.length !== rows * K * dy) throw new SpecialistError('SHAPE_MISMATCH', `targets declare [${shape.join(', ')}] but hold ${targets.data.length} values`);
   return Array.from({ length: K }, (_, k) => {
     const data = new Float32Array(rows * dy);
     for (let r = 0; r < rows; r++) for (let j = 0; j < dy; j++) data[r * dy + j] = targets.data[(r * K + k) * dy + j];
-    return { data, rows, cols: dy };
+    return matrixOf(`targets[:, ${k}]`, { data, shape: [rows, dy] });
   });
 }
 
@@ -98,19 +69,16 @@ export function standardise(data: Float32Array, cols: number, mean: Float32Array
   return data.map((v, i) => (v - mean[i % cols]) / std[i % cols]);
 }
 
-export function prepareData(latents: Matrix | ShapedArray, targets: TargetsInput, membership?: Matrix | ShapedArray): FitData {
-  const z = asMatrix('latents', latents);
-  checkShape('latents', z);
+export function prepareData(latents: Tensor, targets: TargetsInput, membership?: Tensor): FitData {
+  const z = matrixOf('latents', latents);
   const parts = splitTargets(targets, z.rows);
   parts.forEach((t, k) => {
-    checkShape(`targets[${k}]`, t);
     if (t.rows !== z.rows) throw new SpecialistError('SHAPE_MISMATCH', `targets[${k}] has ${t.rows} rows, latents ${z.rows}`, { task: k });
   });
   const K = parts.length;
   let member: Uint8Array[] = parts.map(() => new Uint8Array(z.rows).fill(1));
   if (membership !== undefined) {
-    const m = asMatrix('membership', membership);
-    checkShape('membership', m);
+    const m = matrixOf('membership', membership);
     if (m.rows !== z.rows || m.cols !== K) throw new SpecialistError('SHAPE_MISMATCH', `membership is [${m.rows}, ${m.cols}], expected [${z.rows}, ${K}] (rows x tasks)`);
     const bad = m.data.findIndex((v) => v !== 0 && v !== 1);
     if (bad >= 0) {

@@ -8,11 +8,12 @@
 //           it); with a given lambda, one run ramping it in over the first third;
 //   refit   the supports are frozen (dropped rows held at zero) and lambda set to 0, removing the
 //           shrinkage the penalty put on the rows it kept.
+import { callBack, makeYielder } from '../core/call-options.ts';
 import { SpecialistError, throwIfAborted, toSpecialistError } from '../core/errors.ts';
-import type { Matrix } from '../core/tensor.ts';
-import { KernelRuntime, type KernelOptions } from '../kernels/runtime.ts';
+import type { Tensor } from '../core/tensor.ts';
+import { kernelsFor, type KernelCallOptions } from '../kernels/runtime.ts';
 import { createRng, type Rng } from '../core/random.ts';
-import { prepareData, splitRows, type ShapedArray, type TargetsInput } from './data.ts';
+import { prepareData, splitRows, type TargetsInput } from './data.ts';
 import { Specialists, supportFrom, type LossCurves, type ValidationPoint } from './model.ts';
 import { resolveOptions, type ResolvedOptions, type SpecialistOptions } from './options.ts';
 import { Trainer, type Losses, type Snapshot } from './trainer.ts';
@@ -28,13 +29,10 @@ export interface FitProgress {
   nonzeros: number[];
 }
 
-export interface FitCallOptions {
-  signal?: AbortSignal;
+export interface FitCallOptions extends Omit<KernelCallOptions, 'onProgress'> {
   onProgress?: (progress: FitProgress) => void;
-  /** A kernel runtime to train on, or options to create one. Default: the best build. */
-  kernels?: KernelRuntime | KernelOptions;
   /** Membership [N, K] of 0/1: which rows count for which task. Default: every row counts for every task. */
-  membership?: Matrix | ShapedArray;
+  membership?: Tensor;
 }
 
 /** The lambda grid of 'auto' for the group penalty (Adam-step units); the Jacobian penalty uses it x JACOBIAN_SCALE. */
@@ -42,39 +40,34 @@ export const LAMBDA_GRID = [0.04, 0.08, 0.16, 0.32, 0.64, 1, 1.5, 2, 3, 4];
 /** The Jacobian penalty's lambda is this times the grid (its gradient goes through Adam; see docs/specialist.md). */
 export const JACOBIAN_SCALE = 0.5;
 
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-export async function fitSpecialists(latents: Matrix | ShapedArray, targets: TargetsInput, options: SpecialistOptions = {}, call: FitCallOptions = {}): Promise<Specialists> {
+export async function fitSpecialists(latents: Tensor, targets: TargetsInput, options: SpecialistOptions = {}, call: FitCallOptions = {}): Promise<Specialists> {
   throwIfAborted(call.signal);
   const data = prepareData(latents, targets, call.membership);
   const opts = resolveOptions(options, data.d);
-  const runtime = call.kernels instanceof KernelRuntime ? call.kernels : await KernelRuntime.create(call.kernels);
+  const kernels = await kernelsFor(call);
   const rng = createRng(opts.seed);
   const { train, validation } = splitRows(data.n, opts.validationSplit, rng.fork());
-  // The trainer's buffers live for the whole (asynchronous) fit, so the arena mark is held here
-  // rather than in runtime.scoped, which releases when its synchronous body returns.
-  const k = runtime.scoped((kernels) => kernels);
-  const mem = runtime.memory;
-  const mark = mem.mark();
-  try {
-    const trainer = new Trainer(k, mem, data, train, {
+  // The trainer's buffers live for the whole (asynchronous) fit: a resident scope, held exclusively.
+  return kernels.exclusive(async () => {
+    const scope = kernels.resident();
+    try {
+      const trainer = new Trainer(scope, data, train, {
       latentDims: opts.latentDims,
       encoderWidths: opts.encoderWidths,
       headWidth: opts.headWidth,
       batchSize: opts.batchSize,
       learningRate: opts.learningRate,
       reconstructionWeight: opts.reconstructionWeight,
-      penalty: opts.penalty,
-    });
-    const state = await new Schedule(trainer, opts, rng, validation, train, call).run();
-    return new Specialists({ ...state, ...modelParts(data, opts) });
-  } catch (error) {
-    throw toSpecialistError(error);
-  } finally {
-    mem.release(mark);
-  }
+        penalty: opts.penalty,
+      });
+      const state = await new Schedule(trainer, opts, rng, validation, train, call).run();
+      return new Specialists({ ...state, ...modelParts(data, opts) });
+    } catch (error) {
+      throw toSpecialistError(error);
+    } finally {
+      scope.release();
+    }
+  });
 }
 
 function modelParts(data: ReturnType<typeof prepareData>, opts: ResolvedOptions) {
@@ -137,7 +130,8 @@ class Schedule {
   private readonly curves: LossCurves = { train: [], validation: [] };
   private epochDone = 0;
   private readonly totalEpochs: number;
-  private lastYield = performance.now();
+  /** Lets an abort signal (or other work on this thread) in between epochs. */
+  private readonly yieldNow = makeYielder(50);
 
   constructor(
     private readonly trainer: Trainer,
@@ -188,12 +182,9 @@ class Schedule {
       }
       this.curves.train.push(loss);
       this.epochDone++;
-      this.call.onProgress?.({ phase, epoch: this.epochDone, totalEpochs: this.totalEpochs, loss, lambda: to, nonzeros: this.nonzeros() });
-      if (performance.now() - this.lastYield > 50) {
-        // Let an abort signal (or other work on this thread) in between epochs.
-        await yieldToEventLoop();
-        this.lastYield = performance.now();
-      }
+      callBack('onProgress', this.call.onProgress, { phase, epoch: this.epochDone, totalEpochs: this.totalEpochs, loss, lambda: to, nonzeros: this.nonzeros() });
+      const pause = this.yieldNow();
+      if (pause) await pause;
     }
   }
 

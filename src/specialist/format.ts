@@ -8,7 +8,7 @@ import { SpecialistError } from '../core/errors.ts';
 import { VERSION } from '../core/version.ts';
 import { decodeContainer, encodeContainer } from '../io/container.ts';
 import type { LayerWeights } from './layers.ts';
-import type { SpecialistsState } from './model.ts';
+import type { SpecialistsState } from './state.ts';
 
 export const FORMAT = 'specialist-model';
 export const FORMAT_VERSION = 2;

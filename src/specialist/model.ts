@@ -1,56 +1,13 @@
 // The fitted model: everything needed to transform and predict, with plain TypeScript inference
 // (a forward pass per row is a few thousand multiply-adds; no kernel runtime needed to deploy).
 import { SpecialistError } from '../core/errors.ts';
-import { checkMatrix, type Matrix } from '../core/tensor.ts';
+import { matrixOf, type Tensor } from '../core/tensor.ts';
 import { activate, type LayerWeights } from './layers.ts';
+import type { LossCurves, SpecialistsState } from './state.ts';
+
+export type { LossCurves, SpecialistsState, ValidationPoint } from './state.ts';
 import type { Penalty } from './options.ts';
 import { deserialiseModel, serialiseModel } from './format.ts';
-
-export interface ValidationPoint {
-  phase: 'dense' | 'path' | 'refit';
-  epoch: number;
-  /** Each task's lambda. */
-  lambda: number[];
-  reconstruction: number;
-  tasks: number[];
-  /** s_hat coordinates each head still reads (non-zero input rows). */
-  nonzeros: number[];
-}
-
-export interface LossCurves {
-  /** Mean training loss per epoch, in order, across every phase. */
-  train: number[];
-  /** Validation losses after each phase or path stage. */
-  validation: ValidationPoint[];
-}
-
-export interface SpecialistsState {
-  d: number;
-  latentDims: number;
-  encoderWidths: number[];
-  headWidth: number;
-  taskDims: number[];
-  penalty: Penalty;
-  zMean: Float32Array;
-  zStd: Float32Array;
-  yMean: Float32Array[];
-  yStd: Float32Array[];
-  encoder: LayerWeights[];
-  decoder: LayerWeights[];
-  heads: LayerWeights[][];
-  bnMean: Float32Array;
-  bnInvStd: Float32Array;
-  /** Per task: mean |d y / d s_hat_j| over the training rows, summed over outputs. */
-  importance: Float32Array[];
-  supports: number[][];
-  /** The lambda chosen for each task. */
-  lambda: number[];
-  threshold: number;
-  converged: boolean;
-  curves: LossCurves;
-  /** SHA-256 of the generalist encoder the heads were fitted on, when known. */
-  encoderSha256?: string;
-}
 
 export interface DeserialiseOptions {
   /** SHA-256 of the encoder you will feed the heads from: a file fitted on another encoder is refused. */
@@ -105,36 +62,37 @@ export class Specialists {
     }
   }
 
-  private sHat(latents: Matrix): Float64Array {
-    checkMatrix('latents', latents);
+  /** s_hat of latents [N, d], and N. */
+  private sHat(input: Tensor): { s: Float64Array; rows: number } {
+    const latents = matrixOf('latents', input);
     const { d, zMean, zStd, encoder, bnMean, bnInvStd, latentDims } = this.state;
     if (latents.cols !== d) throw new SpecialistError('SHAPE_MISMATCH', `latents have ${latents.cols} columns; the model was fitted on ${d}`, { cols: latents.cols, d });
     const x = Float64Array.from(latents.data, (v, i) => (v - zMean[i % d]) / zStd[i % d]);
     const e = forwardLayers(encoder, x, latents.rows);
     for (let q = 0; q < e.length; q++) e[q] = (e[q] - bnMean[q % latentDims]) * bnInvStd[q % latentDims];
-    return e;
+    return { s: e, rows: latents.rows };
   }
 
   /** s_hat [N, latentDims], or with `task` only that task's block [N, |support|] (columns in support order). */
-  transform(latents: Matrix, task?: number): Matrix {
-    const s = this.sHat(latents);
+  transform(latents: Tensor, task?: number): Tensor<Float32Array> {
+    if (task !== undefined) this.checkTask(task);
+    const { s, rows } = this.sHat(latents);
     const dh = this.state.latentDims;
-    if (task === undefined) return { data: Float32Array.from(s), rows: latents.rows, cols: dh };
-    this.checkTask(task);
+    if (task === undefined) return { data: Float32Array.from(s), shape: [rows, dh] };
     const cols = this.state.supports[task];
-    const out = new Float32Array(latents.rows * cols.length);
-    for (let r = 0; r < latents.rows; r++) cols.forEach((c, j) => (out[r * cols.length + j] = s[r * dh + c]));
-    return { data: out, rows: latents.rows, cols: cols.length };
+    const out = new Float32Array(rows * cols.length);
+    for (let r = 0; r < rows; r++) cols.forEach((c, j) => (out[r * cols.length + j] = s[r * dh + c]));
+    return { data: out, shape: [rows, cols.length] };
   }
 
   /** Task k's prediction [N, dy] in the targets' original units. */
-  predict(latents: Matrix, task: number): Matrix {
+  predict(latents: Tensor, task: number): Tensor<Float32Array> {
     this.checkTask(task);
-    const s = this.sHat(latents);
-    const y = forwardLayers(this.state.heads[task], s, latents.rows);
+    const { s, rows } = this.sHat(latents);
+    const y = forwardLayers(this.state.heads[task], s, rows);
     const dy = this.state.taskDims[task];
     const { yMean, yStd } = this.state;
-    return { data: Float32Array.from(y, (v, i) => v * yStd[task][i % dy] + yMean[task][i % dy]), rows: latents.rows, cols: dy };
+    return { data: Float32Array.from(y, (v, i) => v * yStd[task][i % dy] + yMean[task][i % dy]), shape: [rows, dy] };
   }
 
   /** The versioned, checksummed binary model (see format.ts). */
@@ -172,11 +130,11 @@ export class Specialists {
   }
 
   /** Reconstruction of z_hat from s_hat, in the latents' units. */
-  reconstruct(latents: Matrix): Matrix {
-    const s = this.sHat(latents);
+  reconstruct(latents: Tensor): Tensor<Float32Array> {
+    const { s, rows } = this.sHat(latents);
     const { d, zMean, zStd, decoder } = this.state;
-    const z = forwardLayers(decoder, s, latents.rows);
-    return { data: Float32Array.from(z, (v, i) => v * zStd[i % d] + zMean[i % d]), rows: latents.rows, cols: d };
+    const z = forwardLayers(decoder, s, rows);
+    return { data: Float32Array.from(z, (v, i) => v * zStd[i % d] + zMean[i % d]), shape: [rows, d] };
   }
 }
 

@@ -1,8 +1,7 @@
 // Dense layers whose parameters, gradients, Adam moments and batch activations live in kernel
 // memory for the whole fit, so a training step is a sequence of kernel calls with no copying.
-import { ACTIVATION_CODES, type Activation } from '../kernels/mlp.ts';
-import type { KernelMemory } from '../kernels/memory.ts';
-import type { KernelExports } from '../kernels/runtime.ts';
+import { ACTIVATION_CODES, type Activation } from '../kernels/mlp/layer.ts';
+import type { ResidentScope } from '../kernels/resident.ts';
 import type { Rng } from '../core/random.ts';
 
 import { SLOPE, type LayerWeights } from './layers.ts';
@@ -22,21 +21,21 @@ export class ResidentDense {
   readonly act: number;
 
   constructor(
-    private readonly mem: KernelMemory,
+    private readonly scope: ResidentScope,
     readonly din: number,
     readonly dout: number,
     readonly activation: Activation,
     maxRows: number,
   ) {
-    const size = din * dout * 4;
-    this.w = mem.alloc(size);
-    this.b = mem.alloc(dout * 4);
-    this.gw = mem.alloc(size);
-    this.gb = mem.alloc(dout * 4);
-    this.moments = [mem.alloc(size), mem.alloc(size), mem.alloc(dout * 4), mem.alloc(dout * 4)];
-    this.pre = mem.alloc(maxRows * dout * 4);
-    this.out = activation === 'identity' ? this.pre : mem.alloc(maxRows * dout * 4);
-    this.gradPre = mem.alloc(maxRows * dout * 4);
+    const size = din * dout;
+    this.w = scope.f32(size);
+    this.b = scope.f32(dout);
+    this.gw = scope.f32(size);
+    this.gb = scope.f32(dout);
+    this.moments = [scope.f32(size), scope.f32(size), scope.f32(dout), scope.f32(dout)];
+    this.pre = scope.f32(maxRows * dout);
+    this.out = activation === 'identity' ? this.pre : scope.f32(maxRows * dout);
+    this.gradPre = scope.f32(maxRows * dout);
     this.act = ACTIVATION_CODES[activation];
   }
 
@@ -44,33 +43,34 @@ export class ResidentDense {
   init(rng: Rng): void {
     const gain = this.activation === 'tanh' ? 1 : Math.sqrt(2);
     const std = gain / Math.sqrt(this.din);
-    const w = this.mem.f32(this.w, this.din * this.dout);
+    const w = this.scope.view(this.w, this.din * this.dout);
     for (let i = 0; i < w.length; i++) w[i] = rng.normal() * std;
-    this.mem.f32(this.b, this.dout).fill(0);
+    this.scope.view(this.b, this.dout).fill(0);
     this.resetMoments();
   }
 
   resetMoments(): void {
     const [mw, vw, mb, vb] = this.moments;
-    this.mem.f32(mw, this.din * this.dout).fill(0);
-    this.mem.f32(vw, this.din * this.dout).fill(0);
-    this.mem.f32(mb, this.dout).fill(0);
-    this.mem.f32(vb, this.dout).fill(0);
+    this.scope.view(mw, this.din * this.dout).fill(0);
+    this.scope.view(vw, this.din * this.dout).fill(0);
+    this.scope.view(mb, this.dout).fill(0);
+    this.scope.view(vb, this.dout).fill(0);
   }
 
-  forward(k: KernelExports, x: number, rows: number): number {
-    k.denseForward(x, rows, this.din, this.w, this.dout, this.b, this.act, SLOPE, this.pre, this.out);
+  forward(x: number, rows: number): number {
+    this.scope.kernels.denseForward(x, rows, this.din, this.w, this.dout, this.b, this.act, SLOPE, this.pre, this.out);
     return this.out;
   }
 
   /** gradOut [rows, dout] -> parameter gradients, and gradX (added into when accumulate). */
-  backward(k: KernelExports, x: number, rows: number, gradOut: number, gradX: number, accumulate: boolean): void {
-    k.denseBackward(x, rows, this.din, this.w, this.dout, this.pre, this.out, gradOut, this.act, SLOPE, this.gradPre, this.gw, this.gb, gradX, accumulate ? 1 : 0);
+  backward(x: number, rows: number, gradOut: number, gradX: number, accumulate: boolean): void {
+    this.scope.kernels.denseBackward(x, rows, this.din, this.w, this.dout, this.pre, this.out, gradOut, this.act, SLOPE, this.gradPre, this.gw, this.gb, gradX, accumulate ? 1 : 0);
   }
 
-  adam(k: KernelExports, lr: number, step: number): void {
+  adam(lr: number, step: number): void {
     const [mw, vw, mb, vb] = this.moments;
     const bc1 = 1 - 0.9 ** step, bc2 = 1 - 0.999 ** step;
+    const k = this.scope.kernels;
     k.adamStep(this.w, this.gw, mw, vw, this.din * this.dout, lr, 0.9, 0.999, 1e-8, bc1, bc2);
     k.adamStep(this.b, this.gb, mb, vb, this.dout, lr, 0.9, 0.999, 1e-8, bc1, bc2);
   }
@@ -79,11 +79,11 @@ export class ResidentDense {
   readMoments(): Float32Array[] {
     const [mw, vw, mb, vb] = this.moments;
     const size = this.din * this.dout;
-    return [this.mem.f32(mw, size).slice(), this.mem.f32(vw, size).slice(), this.mem.f32(mb, this.dout).slice(), this.mem.f32(vb, this.dout).slice()];
+    return [this.scope.view(mw, size).slice(), this.scope.view(vw, size).slice(), this.scope.view(mb, this.dout).slice(), this.scope.view(vb, this.dout).slice()];
   }
 
   writeMoments(m: Float32Array[]): void {
-    this.moments.forEach((ptr, i) => this.mem.f32(ptr, m[i].length).set(m[i]));
+    this.moments.forEach((ptr, i) => this.scope.view(ptr, m[i].length).set(m[i]));
   }
 
   read(): LayerWeights {
@@ -91,22 +91,22 @@ export class ResidentDense {
       din: this.din,
       dout: this.dout,
       activation: this.activation,
-      w: this.mem.f32(this.w, this.din * this.dout).slice(),
-      b: this.mem.f32(this.b, this.dout).slice(),
+      w: this.scope.view(this.w, this.din * this.dout).slice(),
+      b: this.scope.view(this.b, this.dout).slice(),
     };
   }
 
   write(weights: LayerWeights): void {
-    this.mem.f32(this.w, this.din * this.dout).set(weights.w);
-    this.mem.f32(this.b, this.dout).set(weights.b);
+    this.scope.view(this.w, this.din * this.dout).set(weights.w);
+    this.scope.view(this.b, this.dout).set(weights.b);
   }
 }
 
 /** A chain of resident layers: hidden layers with `hidden` activation, the last one linear. */
 export class ResidentMlp {
   readonly layers: ResidentDense[];
-  constructor(mem: KernelMemory, widths: number[], hidden: Activation, maxRows: number) {
-    this.layers = widths.slice(1).map((dout, i) => new ResidentDense(mem, widths[i], dout, i === widths.length - 2 ? 'identity' : hidden, maxRows));
+  constructor(scope: ResidentScope, widths: number[], hidden: Activation, maxRows: number) {
+    this.layers = widths.slice(1).map((dout, i) => new ResidentDense(scope, widths[i], dout, i === widths.length - 2 ? 'identity' : hidden, maxRows));
   }
 
   get output(): number {
@@ -117,26 +117,26 @@ export class ResidentMlp {
     for (const l of this.layers) l.init(rng);
   }
 
-  forward(k: KernelExports, x: number, rows: number): number {
+  forward(x: number, rows: number): number {
     let h = x;
-    for (const l of this.layers) h = l.forward(k, h, rows);
+    for (const l of this.layers) h = l.forward(h, rows);
     return h;
   }
 
   /** Backward from dL/d output; gradX (0 for none) receives or accumulates dL/d x. */
-  backward(k: KernelExports, x: number, rows: number, gradOut: number, gradX: number, accumulate: boolean, scratch: [number, number]): void {
+  backward(x: number, rows: number, gradOut: number, gradX: number, accumulate: boolean, scratch: [number, number]): void {
     let g = gradOut;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const l = this.layers[i];
       const input = i === 0 ? x : this.layers[i - 1].out;
       const target = i === 0 ? gradX : scratch[i % 2];
-      l.backward(k, input, rows, g, target, i === 0 ? accumulate : false);
+      l.backward(input, rows, g, target, i === 0 ? accumulate : false);
       g = target;
     }
   }
 
-  adam(k: KernelExports, lr: number, step: number): void {
-    for (const l of this.layers) l.adam(k, lr, step);
+  adam(lr: number, step: number): void {
+    for (const l of this.layers) l.adam(lr, step);
   }
 
   read(): LayerWeights[] {

@@ -3,8 +3,8 @@
 //                                                     \-> head_k -> y_k  (task k, member rows only)
 // Each minibatch step is forward, backward, Adam, then the proximal group step on the heads' input
 // rows (the penalty acts on exact norms, which Adam's rescaling cannot undo).
-import type { KernelMemory } from '../kernels/memory.ts';
-import type { KernelExports } from '../kernels/runtime.ts';
+import type { KernelExports } from '../kernels/exports.generated.ts';
+import type { ResidentScope } from '../kernels/resident.ts';
 import type { Rng } from '../core/random.ts';
 import type { FitData } from './data.ts';
 import { shuffle } from './data.ts';
@@ -47,7 +47,11 @@ export class Trainer {
   readonly allowed: Uint8Array[];
   private readonly B: number;
   private readonly dh: number;
-  private readonly p: Record<string, number> = {};
+  private readonly k: KernelExports;
+  /** Batch and step buffers in kernel memory, by name. */
+  private readonly p: ReturnType<Trainer['allocate']>;
+  /** The Jacobian penalty's buffers, when that penalty is on. */
+  private readonly jac?: { j1: number; j2: number; jscratch: number };
   private readonly yb: number[];
   private readonly gy: number[];
   private adamStep = 0;
@@ -55,8 +59,7 @@ export class Trainer {
   popInvStd = new Float32Array(0);
 
   constructor(
-    private readonly k: KernelExports,
-    private readonly mem: KernelMemory,
+    private readonly mem: ResidentScope,
     private readonly data: FitData,
     private readonly train: Int32Array,
     private readonly cfg: TrainerConfig,
@@ -66,33 +69,37 @@ export class Trainer {
     this.dh = dh;
     this.B = Math.min(cfg.batchSize, train.length);
     const B = this.B;
+    this.k = mem.kernels;
     this.encoder = new ResidentMlp(mem, [d, ...cfg.encoderWidths, dh], 'leakyRelu', B);
     this.decoder = new ResidentMlp(mem, [dh, ...[...cfg.encoderWidths].reverse(), d], 'leakyRelu', B);
     this.heads = tasks.map((t) => new ResidentMlp(mem, [dh, cfg.headWidth, t.dy], 'leakyRelu', B));
     this.allowed = tasks.map(() => new Uint8Array(dh).fill(1));
-    const widest = Math.max(d, dh, cfg.headWidth, ...cfg.encoderWidths, ...tasks.map((t) => t.dy));
-    const alloc = (name: string, floats: number) => (this.p[name] = mem.alloc(floats * 4));
-    alloc('zb', B * d);
-    alloc('gz', B * d);
-    alloc('s', B * dh);
-    alloc('gs', B * dh);
-    alloc('ge', B * dh);
-    alloc('mean', dh);
-    alloc('invStd', dh);
-    alloc('popMean', dh);
-    alloc('popInvStd', dh);
-    alloc('sums', 2 * dh);
-    alloc('scratchA', B * widest);
-    alloc('scratchB', B * widest);
-    alloc('taus', dh);
-    alloc('norms', dh);
-    this.yb = tasks.map((t) => mem.alloc(B * t.dy * 4));
-    this.gy = tasks.map((t) => mem.alloc(B * t.dy * 4));
+    this.p = this.allocate(B, d, dh, Math.max(d, dh, cfg.headWidth, ...cfg.encoderWidths, ...tasks.map((t) => t.dy)));
+    this.yb = tasks.map((t) => mem.f32(B * t.dy));
+    this.gy = tasks.map((t) => mem.f32(B * t.dy));
     if (cfg.penalty === 'jacobian') {
-      alloc('j1', B * cfg.headWidth * dh);
-      alloc('j2', B * Math.max(...tasks.map((t) => t.dy)) * dh);
-      alloc('jscratch', cfg.headWidth * (1 + 2 * Math.max(...tasks.map((t) => t.dy))));
+      const widestTask = Math.max(...tasks.map((t) => t.dy));
+      this.jac = mem.buffers({ j1: B * cfg.headWidth * dh, j2: B * widestTask * dh, jscratch: cfg.headWidth * (1 + 2 * widestTask) });
     }
+  }
+
+  private allocate(B: number, d: number, dh: number, widest: number) {
+    return this.mem.buffers({
+      zb: B * d,
+      gz: B * d,
+      s: B * dh,
+      gs: B * dh,
+      ge: B * dh,
+      mean: dh,
+      invStd: dh,
+      popMean: dh,
+      popInvStd: dh,
+      sums: 2 * dh,
+      scratchA: B * widest,
+      scratchB: B * widest,
+      taus: dh,
+      norms: dh,
+    });
   }
 
   get batchesPerEpoch(): number {
@@ -121,10 +128,10 @@ export class Trainer {
 
   private gather(rows: Int32Array): void {
     const { d, z, tasks } = this.data;
-    const zb = this.mem.f32(this.p.zb, rows.length * d);
+    const zb = this.mem.view(this.p.zb, rows.length * d);
     rows.forEach((r, i) => zb.set(z.subarray(r * d, (r + 1) * d), i * d));
     tasks.forEach((t, k) => {
-      const yb = this.mem.f32(this.yb[k], rows.length * t.dy);
+      const yb = this.mem.view(this.yb[k], rows.length * t.dy);
       rows.forEach((r, i) => yb.set(t.y.subarray(r * t.dy, (r + 1) * t.dy), i * t.dy));
     });
   }
@@ -134,15 +141,15 @@ export class Trainer {
     const n = rows.length;
     const { d, tasks } = this.data;
     this.gather(rows);
-    const e = this.encoder.forward(k, p.zb, n);
+    const e = this.encoder.forward(p.zb, n);
     k.batchNormForward(e, n, dh, BN_EPS, 1, p.mean, p.invStd, p.s);
     const scratch: [number, number] = [p.scratchA, p.scratchB];
 
     // Reconstruction: loss w * mean (zr - z)^2.
-    const zr = this.decoder.forward(k, p.s, n);
+    const zr = this.decoder.forward(p.s, n);
     let loss = 0;
     {
-      const out = mem.f32(zr, n * d), target = mem.f32(p.zb, n * d), g = mem.f32(p.gz, n * d);
+      const out = mem.view(zr, n * d), target = mem.view(p.zb, n * d), g = mem.view(p.gz, n * d);
       const scale = (2 * cfg.reconstructionWeight) / (n * d);
       for (let q = 0; q < n * d; q++) {
         const r = out[q] - target[q];
@@ -150,15 +157,15 @@ export class Trainer {
         g[q] = scale * r;
       }
     }
-    mem.f32(p.gs, n * dh).fill(0);
-    this.decoder.backward(k, p.s, n, p.gz, p.gs, true, scratch);
+    mem.view(p.gs, n * dh).fill(0);
+    this.decoder.backward(p.s, n, p.gz, p.gs, true, scratch);
 
     tasks.forEach((t, ti) => {
       const head = this.heads[ti];
-      const y = head.forward(k, p.s, n);
+      const y = head.forward(p.s, n);
       let count = 0;
       for (const r of rows) count += t.member[r];
-      const out = mem.f32(y, n * t.dy), target = mem.f32(this.yb[ti], n * t.dy), g = mem.f32(this.gy[ti], n * t.dy);
+      const out = mem.view(y, n * t.dy), target = mem.view(this.yb[ti], n * t.dy), g = mem.view(this.gy[ti], n * t.dy);
       if (count === 0) {
         g.fill(0);
       } else {
@@ -173,17 +180,17 @@ export class Trainer {
           }
         }
       }
-      head.backward(k, p.s, n, this.gy[ti], p.gs, true, scratch);
+      head.backward(p.s, n, this.gy[ti], p.gs, true, scratch);
       if (cfg.penalty === 'jacobian' && lambda[ti] > 0) this.jacobianPenalty(ti, n, lambda[ti]);
     });
 
     k.batchNormBackward(p.s, p.gs, n, dh, p.invStd, p.sums, p.ge);
-    this.encoder.backward(k, p.zb, n, p.ge, 0, false, scratch);
+    this.encoder.backward(p.zb, n, p.ge, 0, false, scratch);
 
     this.adamStep++;
-    this.encoder.adam(k, cfg.learningRate, this.adamStep);
-    this.decoder.adam(k, cfg.learningRate, this.adamStep);
-    for (const h of this.heads) h.adam(k, cfg.learningRate, this.adamStep);
+    this.encoder.adam(cfg.learningRate, this.adamStep);
+    this.decoder.adam(cfg.learningRate, this.adamStep);
+    for (const h of this.heads) h.adam(cfg.learningRate, this.adamStep);
     // A row's Adam steps move its norm by at most ~lr sqrt(width) per step: lambda = 1 outruns any gradient.
     const scale = cfg.penalty === 'group' ? cfg.learningRate * Math.sqrt(cfg.headWidth) : 0;
     this.proximal(lambda.map((l) => l * scale), rowWeights);
@@ -192,7 +199,8 @@ export class Trainer {
 
   /** Adds the gradient of lambda * mean_s |J_s|_1 of head ti (w.r.t. s_hat) to its weight gradients. */
   private jacobianPenalty(ti: number, n: number, lambda: number): void {
-    const { k, p, dh } = this;
+    const { k, dh } = this;
+    const p = this.jac!;
     const [l1, l2] = this.heads[ti].layers;
     k.jacobianLayer(0, n, dh, dh, l1.w, l1.dout, l1.pre, l1.out, l1.act, SLOPE, p.j1);
     k.jacobianLayer(p.j1, n, l1.dout, dh, l2.w, l2.dout, l2.pre, l2.out, l2.act, SLOPE, p.j2);
@@ -203,7 +211,7 @@ export class Trainer {
   private proximal(tau: number[], rowWeights?: Float32Array[]): void {
     const { k, mem, p, dh } = this;
     this.heads.forEach((head, ti) => {
-      const taus = mem.f32(p.taus, dh);
+      const taus = mem.view(p.taus, dh);
       const allowed = this.allowed[ti];
       let any = false;
       for (let j = 0; j < dh; j++) {
@@ -218,7 +226,7 @@ export class Trainer {
   rowNorms(): Float32Array[] {
     return this.heads.map((head) => {
       const l = head.layers[0];
-      const w = this.mem.f32(l.w, l.din * l.dout);
+      const w = this.mem.view(l.w, l.din * l.dout);
       return Float32Array.from({ length: l.din }, (_, j) => Math.hypot(...w.subarray(j * l.dout, (j + 1) * l.dout)));
     });
   }
@@ -230,9 +238,9 @@ export class Trainer {
     const sum = new Float64Array(dh), sq = new Float64Array(dh);
     for (let start = 0; start < this.train.length; start += this.B) {
       const rows = this.train.subarray(start, start + this.B);
-      const zb = mem.f32(p.zb, rows.length * d);
+      const zb = mem.view(p.zb, rows.length * d);
       rows.forEach((r, i) => zb.set(z.subarray(r * d, (r + 1) * d), i * d));
-      const e = mem.f32(this.encoder.forward(k, p.zb, rows.length), rows.length * dh);
+      const e = mem.view(this.encoder.forward(p.zb, rows.length), rows.length * dh);
       for (let q = 0; q < e.length; q++) {
         sum[q % dh] += e[q];
         sq[q % dh] += e[q] * e[q];
@@ -247,20 +255,20 @@ export class Trainer {
   evaluate(rows: Int32Array): Losses {
     const { k, mem, p, dh } = this;
     const { d, tasks } = this.data;
-    mem.f32(p.popMean, dh).set(this.popMean);
-    mem.f32(p.popInvStd, dh).set(this.popInvStd);
+    mem.view(p.popMean, dh).set(this.popMean);
+    mem.view(p.popInvStd, dh).set(this.popInvStd);
     let recon = 0;
     const sse = tasks.map(() => 0), counts = tasks.map(() => 0);
     for (let start = 0; start < rows.length; start += this.B) {
       const chunk = rows.subarray(start, start + this.B);
       const n = chunk.length;
       this.gather(chunk);
-      const e = this.encoder.forward(k, p.zb, n);
+      const e = this.encoder.forward(p.zb, n);
       k.batchNormForward(e, n, dh, BN_EPS, 0, p.popMean, p.popInvStd, p.s);
-      const zr = mem.f32(this.decoder.forward(k, p.s, n), n * d), zb = mem.f32(p.zb, n * d);
+      const zr = mem.view(this.decoder.forward(p.s, n), n * d), zb = mem.view(p.zb, n * d);
       for (let q = 0; q < n * d; q++) recon += (zr[q] - zb[q]) ** 2;
       tasks.forEach((t, ti) => {
-        const y = mem.f32(this.heads[ti].forward(k, p.s, n), n * t.dy), yb = mem.f32(this.yb[ti], n * t.dy);
+        const y = mem.view(this.heads[ti].forward(p.s, n), n * t.dy), yb = mem.view(this.yb[ti], n * t.dy);
         for (let i = 0; i < n; i++) {
           if (!t.member[chunk[i]]) continue;
           counts[ti]++;
@@ -281,35 +289,31 @@ export class Trainer {
     const h = this.cfg.headWidth;
     const totals = tasks.map(() => new Float64Array(dh));
     const counts = tasks.map(() => 0);
-    const mark = mem.mark();
     const chunkRows = Math.min(this.B, rows.length);
-    const j1 = mem.alloc(chunkRows * h * dh * 4);
-    const j2 = mem.alloc(chunkRows * Math.max(...tasks.map((t) => t.dy)) * dh * 4);
-    const mean = mem.alloc(Math.max(...tasks.map((t) => t.dy)) * dh * 4);
-    try {
-      mem.f32(p.popMean, dh).set(this.popMean);
-      mem.f32(p.popInvStd, dh).set(this.popInvStd);
+    const widestTask = Math.max(...tasks.map((t) => t.dy));
+    mem.temporary(() => {
+      const { j1, j2, mean } = mem.buffers({ j1: chunkRows * h * dh, j2: chunkRows * widestTask * dh, mean: widestTask * dh });
+      mem.view(p.popMean, dh).set(this.popMean);
+      mem.view(p.popInvStd, dh).set(this.popInvStd);
       for (let start = 0; start < rows.length; start += chunkRows) {
         const chunk = rows.subarray(start, start + chunkRows);
         const n = chunk.length;
         this.gather(chunk);
-        const e = this.encoder.forward(k, p.zb, n);
+        const e = this.encoder.forward(p.zb, n);
         k.batchNormForward(e, n, dh, BN_EPS, 0, p.popMean, p.popInvStd, p.s);
         tasks.forEach((t, ti) => {
           const head = this.heads[ti];
-          head.forward(k, p.s, n);
+          head.forward(p.s, n);
           const [l1, l2] = head.layers;
           k.jacobianLayer(0, n, dh, dh, l1.w, l1.dout, l1.pre, l1.out, l1.act, SLOPE, j1);
           k.jacobianLayer(j1, n, l1.dout, dh, l2.w, l2.dout, l2.pre, l2.out, l2.act, SLOPE, j2);
           k.meanAbsRows(j2, n, t.dy * dh, mean);
-          const m = mem.f32(mean, t.dy * dh);
+          const m = mem.view(mean, t.dy * dh);
           for (let o = 0; o < t.dy; o++) for (let j = 0; j < dh; j++) totals[ti][j] += m[o * dh + j] * n;
           counts[ti] += n;
         });
       }
-    } finally {
-      mem.release(mark);
-    }
+    });
     return totals.map((tot, ti) => Float32Array.from(tot, (v) => v / Math.max(1, counts[ti])));
   }
 

@@ -3,13 +3,7 @@
 // CI test prepares once. Every problem becomes a typed error that names where it is.
 
 import { SpecialistError } from '../core/errors.ts';
-import type { Matrix } from '../core/tensor.ts';
-
-/** An n-dimensional array: row-major data and its shape. */
-export interface ArrayNd {
-  data: Float32Array | Float64Array;
-  shape: readonly number[];
-}
+import { checkTensor, type Matrix, type Tensor } from '../core/tensor.ts';
 
 /** Where each step and task variable sits among the columns of the assembled matrix. */
 export interface Layout {
@@ -35,27 +29,12 @@ export function taskColumns(layout: Layout, task: number): number[] {
   return Array.from({ length: layout.taskDim }, (_, j) => base + j);
 }
 
-function shapeOf(name: string, input: ArrayNd, names: [string, string, string]): [number, number, number] {
-  if (!input || !(input.data instanceof Float32Array || input.data instanceof Float64Array) || !Array.isArray(input.shape)) {
-    throw new SpecialistError('INVALID_ARGUMENT', `${name} must be { data: Float32Array | Float64Array, shape: [${names.join(', ')}] }`, { argument: name });
+function shapeOf(name: string, input: Tensor, names: [string, string, string]): [number, number, number] {
+  const shape = checkTensor(name, input, [2, 3], `${names[0]}, ${names[1]}[, ${names[2]}]`);
+  if (!shape.every((s) => s >= 1)) {
+    throw new SpecialistError('SHAPE_MISMATCH', `${name} has shape [${shape.join(', ')}]; every size must be at least 1`, { argument: name, shape: [...shape] });
   }
-  const shape = input.shape;
-  if ((shape.length !== 2 && shape.length !== 3) || !shape.every((s) => Number.isInteger(s) && s >= 1)) {
-    throw new SpecialistError('SHAPE_MISMATCH', `${name} has shape [${shape.join(', ')}]; expected [${names[0]}, ${names[1]}] or [${names.join(', ')}] with positive integer sizes`, {
-      argument: name,
-      shape: [...shape],
-    });
-  }
-  const full: [number, number, number] = [shape[0], shape[1], shape.length === 3 ? shape[2] : 1];
-  const size = full[0] * full[1] * full[2];
-  if (input.data.length !== size) {
-    throw new SpecialistError('SHAPE_MISMATCH', `${name} declares shape [${shape.join(', ')}] = ${size} values but holds ${input.data.length}`, {
-      argument: name,
-      shape: [...shape],
-      length: input.data.length,
-    });
-  }
-  return full;
+  return [shape[0], shape[1], shape.length === 3 ? shape[2] : 1];
 }
 
 export interface LayoutOptions {
@@ -65,7 +44,7 @@ export interface LayoutOptions {
   minSegments: number;
 }
 
-export function planLayout(states: ArrayNd, tasks: ArrayNd, options: LayoutOptions): Layout {
+export function planLayout(states: Tensor, tasks: Tensor, options: LayoutOptions): Layout {
   const [n, T, d] = shapeOf('states', states, ['n', 'T', 'd']);
   const [nTasks, M, dg] = shapeOf('tasks', tasks, ['n', 'M', 'dg']);
   if (nTasks !== n) {
@@ -111,7 +90,7 @@ export function planLayout(states: ArrayNd, tasks: ArrayNd, options: LayoutOptio
  * Copies the used steps and the tasks into one float32 matrix, checking every value is finite and
  * no column is constant (both errors name episode / step / task / dim).
  */
-export function assemble(states: ArrayNd, tasks: ArrayNd, layout: Layout): Matrix {
+export function assemble(states: Tensor, tasks: Tensor, layout: Layout): Matrix {
   const { episodes: n, steps: T, usedSteps, dim: d, tasks: M, taskDim: dg, width } = layout;
   const out = new Float32Array(n * width);
   const lo = new Float64Array(width).fill(Infinity);

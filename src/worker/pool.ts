@@ -1,16 +1,10 @@
 import { transfer, wrap, type Remote } from 'comlink';
 import { SpecialistError, abortError } from '../core/errors.ts';
-import type { CallOptions } from '../core/call-options.ts';
-import type { KernelInput, KernelName, KernelOutput } from '../kernels/registry.ts';
+import { hardwareThreads, isNode } from '../core/platform.ts';
 import type { KernelOptions } from '../kernels/runtime.ts';
-import { isNode } from '../core/platform.ts';
 import { spawnWorker, type WorkerHandle } from './endpoint.ts';
-import type { CiResult } from '../structure/ci-test.ts';
-import type { CiBatchJob, FitSpecialistsJob, PipelineJob, ProgressMessage, WorkerApi, WorkerInfo, WorkerInit, WorkerJob } from './protocol.ts';
-import type { PipelineInput, PipelineProgress, PipelineResult } from '../pipeline/pipeline.ts';
-import { Specialists } from '../specialist/model.ts';
-import type { FitProgress } from '../specialist/fit.ts';
-import type { SpecialistOptions } from '../specialist/options.ts';
+import type { JobRunner, JobRunOptions } from './job.ts';
+import type { ProgressMessage, WorkerApi, WorkerInfo, WorkerInit } from './protocol.ts';
 import { withTransfer } from './transfer.ts';
 
 export interface PoolOptions {
@@ -25,15 +19,6 @@ export interface PoolOptions {
   workerUrl?: URL | string;
 }
 
-export interface RunOptions extends CallOptions {
-  /**
-   * Transfer the input's typed arrays to the worker instead of copying them. Faster for large
-   * inputs, but your arrays are detached (length 0) afterwards. Default false. Results are always
-   * transferred back.
-   */
-  transfer?: boolean;
-}
-
 export interface PoolStats {
   workers: number;
   busy: number;
@@ -43,15 +28,14 @@ export interface PoolStats {
 }
 
 interface Task {
-  job: WorkerJob;
-  options: RunOptions;
+  kind: string;
+  payload: unknown;
+  options: JobRunOptions;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   settled: boolean;
   slot?: Slot;
   progressPort?: MessagePort;
-  /** Receives the third element of rich progress messages (fitSpecialists). */
-  onDetail?(detail: unknown): void;
 }
 
 interface Slot {
@@ -61,17 +45,11 @@ interface Slot {
   task?: Task;
 }
 
-function defaultSize(): number {
-  const threads = isNode
-    ? (globalThis as { process?: { availableParallelism?: () => number } }).process?.availableParallelism?.() ?? 2
-    : (globalThis.navigator?.hardwareConcurrency ?? 2);
-  return Math.max(1, Math.min(16, threads));
-}
-
 function defaultWorkerUrl(): URL {
-  // From source (tsx) this module is pool.ts beside worker.ts; in the package both are bundled into dist/.
+  // From source (tsx) this module is src/worker/pool.ts and the entry src/worker.ts; in the package
+  // both are bundled into dist/, side by side.
   const here = import.meta.url;
-  return new URL(here.endsWith('.ts') ? './worker.ts' : './worker.js', here);
+  return new URL(here.endsWith('.ts') ? '../worker.ts' : './worker.js', here);
 }
 
 function toInit(kernels: KernelOptions = {}): WorkerInit {
@@ -86,12 +64,12 @@ function toInit(kernels: KernelOptions = {}): WorkerInit {
 }
 
 /**
- * Runs kernel jobs on a pool of workers (browser module Workers or Node worker_threads).
+ * Runs jobs on a pool of workers (browser module Workers or Node worker_threads).
  * Aborting a running job terminates its worker, which frees all of that worker's memory at once,
  * and a fresh worker takes its place on demand. In Node an idle pool does not keep the process
  * alive; call close() to end the workers explicitly.
  */
-export class WorkerPool {
+export class WorkerPool implements JobRunner {
   readonly size: number;
   private readonly init: WorkerInit;
   private readonly workerUrl: URL;
@@ -103,7 +81,7 @@ export class WorkerPool {
   private firstInfo?: WorkerInfo;
 
   private constructor(options: PoolOptions) {
-    const size = options.size ?? defaultSize();
+    const size = options.size ?? Math.min(16, hardwareThreads());
     if (!Number.isInteger(size) || size < 1) throw new SpecialistError('INVALID_ARGUMENT', `pool size must be a positive integer, got ${size}`, { size });
     this.size = size;
     this.init = toInit(options.kernels);
@@ -133,51 +111,21 @@ export class WorkerPool {
     };
   }
 
-  /** Runs one registered kernel in a worker. Rejects with ABORTED on abort. */
-  runKernel<N extends KernelName>(name: N, input: KernelInput<N>, options: RunOptions = {}): Promise<KernelOutput<N>> {
-    return this.submit({ kind: 'kernel', name, input }, options) as Promise<KernelOutput<N>>;
+  /** The job kinds the workers run (from the worker entry's list). */
+  get jobs(): readonly string[] {
+    return this.firstInfo!.jobs;
   }
 
   /**
-   * Runs conditional-independence tests on one data set in one worker (prepare once, every query,
-   * dispose). Progress counts queries. See structure/parallel.ts to spread a run over the pool.
+   * Runs one job in a worker: `kind` names a handler the worker entry registered, `payload` is
+   * cloned (or transferred with `transfer: true`). Prefer the typed client of each job (e.g.
+   * runKernelInWorker, fitSpecialistsInWorker, runPipelineInWorker).
    */
-  runCiBatch(batch: Omit<CiBatchJob, 'kind'>, options: RunOptions = {}): Promise<CiResult[]> {
-    return this.submit({ kind: 'ciBatch', ...batch }, options) as Promise<CiResult[]>;
-  }
-
-  /**
-   * fitSpecialists in a worker: progress reports epoch, loss, lambda and nonzeros per task; abort
-   * terminates the worker. Resolves to the fitted model.
-   */
-  async fitSpecialists(
-    latents: FitSpecialistsJob['latents'],
-    targets: FitSpecialistsJob['targets'],
-    options: SpecialistOptions = {},
-    call: { signal?: AbortSignal; onProgress?: (progress: FitProgress) => void; membership?: FitSpecialistsJob['membership']; transfer?: boolean } = {},
-  ): Promise<Specialists> {
-    const { onProgress, membership, ...run } = call;
-    const job: FitSpecialistsJob = { kind: 'fitSpecialists', latents, targets, membership, options };
-    const onDetail = onProgress ? (detail: unknown) => onProgress(detail as FitProgress) : undefined;
-    const bytes = (await this.submit(job, { ...run, onProgress: onProgress ? () => {} : undefined }, onDetail)) as Uint8Array;
-    return Specialists.deserialise(bytes);
-  }
-
-  /**
-   * The whole pipeline (encode, Layer 1, Layer 2) in one worker, with one progress stream (stage,
-   * done, total) and one abort signal. Resolves with the heads deserialised in this thread.
-   */
-  async runPipeline(
-    input: PipelineInput,
-    options: PipelineJob['options'],
-    call: { signal?: AbortSignal; onProgress?: (progress: PipelineProgress) => void; transfer?: boolean } = {},
-  ): Promise<PipelineResult> {
-    const { onProgress, ...run } = call;
-    const onDetail = onProgress ? (detail: unknown) => onProgress(detail as PipelineProgress) : undefined;
-    const result = (await this.submit({ kind: 'pipeline', input, options }, { ...run, onProgress: onProgress ? () => {} : undefined }, onDetail)) as Omit<PipelineResult, 'specialists'> & {
-      specialists: Uint8Array | null;
-    };
-    return { ...result, specialists: result.specialists ? Specialists.deserialise(result.specialists) : null };
+  run<R>(kind: string, payload: unknown, options: JobRunOptions = {}): Promise<R> {
+    if (!this.jobs.includes(kind)) {
+      return Promise.reject(new SpecialistError('INVALID_ARGUMENT', `Unknown job kind "${kind}"; the workers run ${this.jobs.join(', ')}`, { argument: 'kind', kind }));
+    }
+    return this.submit(kind, payload, options) as Promise<R>;
   }
 
   /** Ends every worker; queued and running jobs reject with ABORTED. */
@@ -194,11 +142,11 @@ export class WorkerPool {
     await this.close();
   }
 
-  private submit(job: WorkerJob, options: RunOptions, onDetail?: (detail: unknown) => void): Promise<unknown> {
+  private submit(kind: string, payload: unknown, options: JobRunOptions): Promise<unknown> {
     if (this.closed) return Promise.reject(new SpecialistError('ABORTED', 'Worker pool closed', { reason: 'closed' }));
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
     return new Promise((resolve, reject) => {
-      const task: Task = { job, options, resolve, reject, settled: false, onDetail };
+      const task: Task = { kind, payload, options, resolve, reject, settled: false };
       options.signal?.addEventListener('abort', () => this.abort(task), { once: true });
       this.queue.push(task);
       this.pump();
@@ -293,16 +241,27 @@ export class WorkerPool {
       const channel = new MessageChannel();
       channel.port1.onmessage = (event: MessageEvent<ProgressMessage>) => {
         if (task.settled) return;
-        onProgress(event.data[0], event.data[1]);
-        if (event.data.length > 2) task.onDetail?.(event.data[2]);
+        try {
+          onProgress(event.data[0], event.data[1], event.data[2]);
+        } catch (error) {
+          // The caller's callback failed: stop its job (ending the worker) and reject its call only.
+          this.settle(task, callbackFailed(error));
+          this.retire(slot);
+        }
       };
       task.progressPort = channel.port1;
       port = transfer(channel.port2, [channel.port2]);
     }
-    const job = task.options.transfer ? withTransfer(task.job) : task.job;
-    slot.api.run(job, port).then(
+    const payload = task.options.transfer ? withTransfer(task.payload) : task.payload;
+    let running: Promise<unknown>;
+    try {
+      running = slot.api.run(task.kind, payload, port);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    running.then(
       (value) => this.finish(slot, task, undefined, value),
-      (error) => this.finish(slot, task, error),
+      (error) => this.finish(slot, task, error instanceof SpecialistError ? error : notCloneable(task.kind, error)),
     );
   }
 
@@ -313,4 +272,20 @@ export class WorkerPool {
     slot.handle.unref();
     this.pump();
   }
+}
+
+function callbackFailed(error: unknown): SpecialistError {
+  if (error instanceof SpecialistError && error.code === 'CALLBACK_FAILED') return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new SpecialistError('CALLBACK_FAILED', `onProgress threw: ${message}`, { callback: 'onProgress', cause: message });
+}
+
+/** Errors that do not come from the worker (ours arrive typed) are the payload failing to cross the boundary. */
+function notCloneable(kind: string, error: unknown): SpecialistError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new SpecialistError('INVALID_ARGUMENT', `The ${kind} job's input cannot be sent to a worker (only plain data, typed arrays and ArrayBuffers can): ${message}`, {
+    argument: 'payload',
+    kind,
+    cause: message,
+  });
 }

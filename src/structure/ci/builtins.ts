@@ -1,12 +1,14 @@
 // Built-in CI tests by name and options: a plain value that can cross the worker boundary (a CiTest
-// object holds functions and cannot), turned back into the test on either side.
-
+// object holds functions and cannot), turned back into the test on either side. A new built-in test
+// adds its name, spec and factory here.
 import { SpecialistError } from '../../core/errors.ts';
 import type { CiTest } from '../ci-test.ts';
-import { cmiKnn, type CmiKnnOptions } from './cmi-knn.ts';
+import { cmiKnn, type CmiKnnOptions } from './cmi-knn/index.ts';
 import { fisherZ } from './fisher-z.ts';
 
 export type CiTestSpec = { name: 'cmiknn'; options?: CmiKnnOptions } | { name: 'fisherz' };
+export type CiTestName = CiTestSpec['name'];
+export const CI_TEST_NAMES: readonly CiTestName[] = ['fisherz', 'cmiknn'];
 
 export function ciTestFromSpec(spec: CiTestSpec): CiTest {
   switch (spec?.name) {
@@ -15,7 +17,7 @@ export function ciTestFromSpec(spec: CiTestSpec): CiTest {
     case 'fisherz':
       return fisherZ();
     default:
-      throw new SpecialistError('INVALID_ARGUMENT', `Unknown CI test "${String((spec as { name?: unknown })?.name)}"; expected 'cmiknn' or 'fisherz'`, {
+      throw new SpecialistError('INVALID_ARGUMENT', `Unknown CI test "${String((spec as { name?: unknown })?.name)}"; expected ${CI_TEST_NAMES.join(' or ')}`, {
         argument: 'test',
         name: (spec as { name?: unknown })?.name,
       });

@@ -19,6 +19,7 @@ import type { Matrix } from '../../core/tensor.ts';
 import { runKernel } from '../../kernels/registry.ts';
 import { chiSquareSf, normalTwoSided } from '../../stats/distributions.ts';
 import type { CiPrepareContext, CiQuery, CiResult, CiTest, PreparedCiTest } from '../ci-test.ts';
+import { choleskyInPlace } from '../../stats/cholesky.ts';
 
 /** A pivot below this share of its column's variance means the columns are (nearly) collinear. */
 const COLLINEAR = 1e-10;
@@ -56,26 +57,6 @@ function checkQuery(query: CiQuery, width: number): void {
   }
 }
 
-/**
- * In-place lower Cholesky of the p x p row-major `a`; returns -1, or the index of the first pivot
- * that is not clearly positive (relative to that column's original variance in `scale`).
- */
-function cholesky(a: Float64Array, p: number, scale: Float64Array): number {
-  for (let j = 0; j < p; j++) {
-    let d = a[j * p + j];
-    for (let k = 0; k < j; k++) d -= a[j * p + k] * a[j * p + k];
-    if (!(d > COLLINEAR * scale[j])) return j;
-    const ljj = Math.sqrt(d);
-    a[j * p + j] = ljj;
-    for (let i = j + 1; i < p; i++) {
-      let s = a[i * p + j];
-      for (let k = 0; k < j; k++) s -= a[i * p + k] * a[j * p + k];
-      a[i * p + j] = s / ljj;
-    }
-  }
-  return -1;
-}
-
 /** The p x p block of `cov` (width w) on `columns`, scaled to unit diagonal for a well-posed factorisation. */
 function block(cov: Float64Array, w: number, columns: readonly number[]): { a: Float64Array; scale: Float64Array } {
   const p = columns.length;
@@ -101,7 +82,7 @@ function partialCovariance(cov: Float64Array, w: number, given: readonly number[
   const columns = [...given, ...target];
   const p = columns.length;
   const { a, scale } = block(cov, w, columns);
-  const bad = cholesky(a, p, scale);
+  const bad = choleskyInPlace(a, p, scale.map((v) => COLLINEAR * v));
   if (bad >= 0) throw singular(columns, bad, query);
   // S = L_tt L_tt^T, L_tt the trailing block of the factor.
   const q = target.length;
@@ -123,7 +104,7 @@ function logDet(s: Float64Array, q: number, rows: readonly number[], columns: re
   const p = rows.length;
   const a = new Float64Array(p * p);
   for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) a[i * p + j] = s[rows[i] * q + rows[j]];
-  const bad = cholesky(a, p, Float64Array.from(rows, (r) => s[r * q + r]));
+  const bad = choleskyInPlace(a, p, Float64Array.from(rows, (r) => COLLINEAR * s[r * q + r]));
   if (bad >= 0) throw singular(columns, bad, query);
   let sum = 0;
   for (let j = 0; j < p; j++) sum += 2 * Math.log(a[j * p + j]);

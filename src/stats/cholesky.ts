@@ -1,0 +1,39 @@
+// The one Cholesky factorisation of the SDK (small dense systems in float64: Fisher z's partial
+// correlations, the kernel ridge of the identifiability metric) and its triangular solve.
+
+/**
+ * In-place lower Cholesky factor of the symmetric n x n row-major `a` (the upper triangle is left
+ * as it was). Returns -1, or the index of the first pivot that is not above `minPivot[j]` (default
+ * 0): the caller decides what a failure means (collinear columns, a ridge too small).
+ */
+export function choleskyInPlace(a: Float64Array, n: number, minPivot?: ArrayLike<number>): number {
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j];
+    for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
+    if (!(d > (minPivot ? minPivot[j] : 0))) return j;
+    const ljj = Math.sqrt(d);
+    a[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j];
+      for (let k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
+      a[i * n + j] = s / ljj;
+    }
+  }
+  return -1;
+}
+
+/** Solves L L^T x = b for the factor `l` of choleskyInPlace. */
+export function solveCholesky(l: Float64Array, n: number, b: ArrayLike<number>): Float64Array {
+  const y = Float64Array.from(b);
+  for (let i = 0; i < n; i++) {
+    let s = y[i];
+    for (let k = 0; k < i; k++) s -= l[i * n + k] * y[k];
+    y[i] = s / l[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i];
+    for (let k = i + 1; k < n; k++) s -= l[k * n + i] * y[k];
+    y[i] = s / l[i * n + i];
+  }
+  return y;
+}

@@ -1,0 +1,90 @@
+// CI tests in workers: a batch of queries on one data set per job (each worker prepares the data
+// once), and the client that spreads a run's queries over a JobRunner. Per-query randomness depends
+// only on the seed and the query's columns (see ci/cmi-knn.ts), so the results equal those of the
+// same queries in this thread, in any split.
+import { callBack, type CallOptions } from '../core/call-options.ts';
+import { SpecialistError } from '../core/errors.ts';
+import { checkMatrix, type Matrix } from '../core/tensor.ts';
+import type { JobHandler, JobRunner } from '../worker/job.ts';
+import { ciTestFromSpec, type CiTestSpec } from './ci/builtins.ts';
+import type { CiQuery, CiResult } from './ci-test.ts';
+
+/** Conditional-independence tests on one data set: prepared once, every query in order, disposed. */
+export interface CiBatch {
+  test: CiTestSpec;
+  data: Matrix;
+  queries: CiQuery[];
+  /** The prepare seed; per-query randomness derives from it and the query, so batches may split freely. */
+  seed: number;
+  /** Tests in the whole run (not this batch), for permutation budgets. */
+  family: number;
+}
+
+/** Progress: queries done / total. */
+export const ciBatchJob: JobHandler<CiBatch, CiResult[]> = {
+  kind: 'ciBatch',
+  run(batch, { kernels, onProgress }) {
+    const prepared = ciTestFromSpec(batch.test).prepare(batch.data, { runtime: kernels, seed: batch.seed });
+    try {
+      const results: CiResult[] = [];
+      onProgress?.(0, batch.queries.length);
+      for (const query of batch.queries) {
+        results.push(prepared.test(query, { family: batch.family }));
+        onProgress?.(results.length, batch.queries.length);
+      }
+      return results;
+    } finally {
+      prepared.dispose?.();
+    }
+  },
+};
+
+export interface CiBatchOptions extends CallOptions {
+  /** Prepare seed, as CiPrepareContext.seed in this thread. Default 0. */
+  seed?: number;
+  /** Tests in the whole run, for permutation budgets (PreparedCiTest.test's `family`). Default 1. */
+  family?: number;
+}
+
+/**
+ * Runs `queries` on `data` with a built-in test, split over the runner's workers (one batch per
+ * worker, round-robin so that costly and cheap tests mix); resolves to the results in query order.
+ * Progress: tests done / total. Abort rejects with ABORTED.
+ */
+export async function runCiBatches(runner: JobRunner, spec: CiTestSpec, data: Matrix, queries: readonly CiQuery[], options: CiBatchOptions = {}): Promise<CiResult[]> {
+  checkMatrix('data', data);
+  if (!Array.isArray(queries)) throw new SpecialistError('INVALID_ARGUMENT', 'queries must be an array of { x, y, z }', { argument: 'queries' });
+  ciTestFromSpec(spec); // a bad spec fails here, typed, before any worker sees it
+  const seed = options.seed ?? 0;
+  const family = options.family ?? 1;
+  if (queries.length === 0) return [];
+  const batches = Math.min(runner.size, queries.length);
+  const positions: number[][] = Array.from({ length: batches }, () => []);
+  queries.forEach((_, i) => positions[i % batches].push(i));
+  const done = new Array<number>(batches).fill(0);
+  const report = () => callBack('onProgress', options.onProgress, done.reduce((a, b) => a + b, 0), queries.length);
+  report();
+  const parts = await Promise.all(
+    positions.map((indices, b) =>
+      runner
+        .run<CiResult[]>(ciBatchJob.kind, { test: spec, data, queries: indices.map((i) => queries[i]), seed, family } satisfies CiBatch, {
+          signal: options.signal,
+          onProgress: (count) => {
+            done[b] = Math.max(done[b], count);
+            report();
+          },
+        })
+        .then((part) => {
+          // Progress messages may trail the result (the port closes with the job): count it here too.
+          if (done[b] < indices.length) {
+            done[b] = indices.length;
+            report();
+          }
+          return part;
+        }),
+    ),
+  );
+  const results = new Array<CiResult>(queries.length);
+  parts.forEach((part, b) => positions[b].forEach((i, q) => (results[i] = part[q])));
+  return results;
+}

@@ -1,0 +1,128 @@
+// The kNN-CMI test's options with their defaults and checks, the permutation budget, and the
+// per-query seed (so results do not depend on query order or thread).
+import { SpecialistError } from '../../../core/errors.ts';
+import type { CiQuery } from '../../ci-test.ts';
+
+export interface CmiKnnOptions {
+  /**
+   * Neighbours k of the estimator: an integer >= 1, or a fraction of n in (0, 1) (k = round(f n),
+   * at least 1). Default 0.1. Larger k lowers the variance and raises the bias towards 0; since the
+   * null is built by permutation the bias costs power, not validity. 0.1 - 0.2 n is the usual
+   * range for this test; 0.1 is the cheaper end.
+   */
+  knn?: number;
+  /**
+   * Permutations of the null for a test that stands alone. Default 100. With `family` > 1 (tests
+   * in a batch, see PreparedCiTest.test) the budget rises to ceil(2 family / alpha) - 1 (capped by
+   * `maxPermutations`) when that is more, so that the smallest p-value, 1 / (budget + 1), is half
+   * the Bonferroni level: a corrected decision is always reachable.
+   */
+  permutations?: number;
+  /** Cap on the family-raised budget (never below `permutations`). Default 10,000. */
+  maxPermutations?: number;
+  /**
+   * Size of each point's z-space neighbourhood (itself included) among which x is permuted.
+   * Default 5: small enough to keep x's dependence on z in the null, large enough to leave most
+   * points a not-yet-used neighbour. At most n is used. Ignored without z (the null is then a full
+   * permutation).
+   */
+  shuffleNeighbors?: number;
+  /** 'rank' (default): mid-ranks of each column, invariant to monotone maps; 'none': values as given. */
+  transform?: 'rank' | 'none';
+  /**
+   * Standard deviation of seeded Gaussian noise added to each column after the transform, relative
+   * to the column's own standard deviation. Default 1e-5. It only breaks ties of distances (ranks
+   * and discrete values have many); 1e-5 rather than a smaller value because distances are float32,
+   * whose resolution near the largest ranks is about 1e-7 of the range. 0 turns it off.
+   */
+  noise?: number;
+  /**
+   * The level at which decisions will be taken. Default 0.05. Used only to size the budget for a
+   * family and for early stopping; the p-value itself does not depend on it.
+   */
+  alpha?: number;
+  /**
+   * Stop drawing once the decision at `alpha` is settled: as soon as (1 + b) / (1 + budget) > alpha
+   * with b null values >= the observed so far, the final p-value could not reach alpha (and no
+   * correction raises a threshold above alpha), so the test stops and reports (1 + b) / (1 + B)
+   * after B draws, which is above alpha as well. Draws run in rounds of 8, 16, 32, 64, 64, ...
+   * and the rule is checked between rounds, so results stay deterministic. Default true.
+   */
+  adaptive?: boolean;
+}
+
+export interface Resolved {
+  knn: number;
+  permutations: number;
+  maxPermutations: number;
+  shuffleNeighbors: number;
+  transform: 'rank' | 'none';
+  noise: number;
+  alpha: number;
+  adaptive: boolean;
+}
+
+export const ROUND_FIRST = 8;
+export const ROUND_MAX = 64;
+
+export function invalid(argument: string, message: string, value: unknown): SpecialistError {
+  return new SpecialistError('INVALID_ARGUMENT', message, { argument, value });
+}
+
+export function resolveOptions(options: CmiKnnOptions): Resolved {
+  const o = {
+    knn: options.knn ?? 0.1,
+    permutations: options.permutations ?? 100,
+    maxPermutations: options.maxPermutations ?? 10_000,
+    shuffleNeighbors: options.shuffleNeighbors ?? 5,
+    transform: options.transform ?? 'rank',
+    noise: options.noise ?? 1e-5,
+    alpha: options.alpha ?? 0.05,
+    adaptive: options.adaptive ?? true,
+  };
+  const { knn } = o;
+  if (!(typeof knn === 'number' && ((knn > 0 && knn < 1) || (Number.isInteger(knn) && knn >= 1)))) {
+    throw invalid('knn', `knn must be an integer >= 1 or a fraction of n in (0, 1), got ${knn}`, knn);
+  }
+  for (const name of ['permutations', 'maxPermutations', 'shuffleNeighbors'] as const) {
+    const v = o[name];
+    if (!Number.isInteger(v) || v < 1) throw invalid(name, `${name} must be an integer >= 1, got ${v}`, v);
+  }
+  if (o.transform !== 'rank' && o.transform !== 'none') throw invalid('transform', `transform must be 'rank' or 'none', got ${String(o.transform)}`, o.transform);
+  if (!(Number.isFinite(o.noise) && o.noise >= 0)) throw invalid('noise', `noise must be a finite number >= 0, got ${o.noise}`, o.noise);
+  if (!(o.alpha > 0 && o.alpha < 1)) throw invalid('alpha', `alpha must be in (0, 1), got ${o.alpha}`, o.alpha);
+  if (typeof o.adaptive !== 'boolean') throw invalid('adaptive', `adaptive must be true or false, got ${String(o.adaptive)}`, o.adaptive);
+  return o;
+}
+
+/** k for n points: an integer as given, or a fraction of n rounded (at least 1). */
+export function resolveK(knn: number, n: number): number {
+  return knn < 1 ? Math.max(1, Math.round(knn * n)) : knn;
+}
+
+/** The permutation budget of one test among `family` (see CmiKnnOptions.permutations). */
+export function permutationBudget(options: Pick<Resolved, 'permutations' | 'maxPermutations' | 'alpha'>, family = 1): number {
+  if (family <= 1) return options.permutations;
+  const needed = Math.ceil((2 * family) / options.alpha) - 1;
+  return Math.max(options.permutations, Math.min(options.maxPermutations, needed));
+}
+
+/** 32-bit finaliser of MurmurHash3: a cheap, well-mixing step for seed derivation. */
+export function mix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The seed of one query: a hash of the prepare seed and the query's columns (each block as a set),
+ * so a query draws the same permutations whatever ran before it and in whichever worker.
+ */
+export function querySeed(seed: number, query: CiQuery): number {
+  let h = mix32((seed >>> 0) ^ mix32(Math.floor(seed / 2 ** 32) >>> 0));
+  for (const [tag, block] of [[0x78, query.x], [0x79, query.y], [0x7a, query.z]] as const) {
+    h = mix32(h ^ Math.imul(tag, 0x9e3779b1));
+    for (const c of [...block].sort((a, b) => a - b)) h = mix32((h + Math.imul(c + 1, 0x27d4eb2f)) >>> 0);
+  }
+  return h;
+}

@@ -1,0 +1,144 @@
+// From the tests' p-values to the answer: the multiple-testing correction over the run, then per
+// task the segments it serves ('direct': each rejected test; 'pairwise': the union or clique rule
+// over rejected pairs), per-step labels, and the diagnostic's dependent pairs.
+import { adjustPValues, type Correction } from '../stats/multiple-testing.ts';
+import { representative } from './band.ts';
+import type { CiResult } from './ci-test.ts';
+import type { Layout } from './input.ts';
+import type { DirectConditioning, ResolvedStructureOptions, StructureMethod, StructureRule } from './options.ts';
+import type { Planned } from './plan.ts';
+import { cliqueRule, pairWeight, unionRule } from './rules.ts';
+
+export type Cube = (number | null)[][][];
+export type Grid = (number | null)[][];
+
+export interface StructureResult {
+  method: StructureMethod;
+  test: string;
+  alpha: number;
+  correction: Correction;
+  rule: StructureRule;
+  /** Conditioning set of the direct tests (reported for 'pairwise' too, where it is unused). */
+  conditioning: DirectConditioning;
+  segments: number;
+  segmentLength: number;
+  /** 0-based step of each segment's representative (its last step; r_k = kL in 1-based terms). */
+  representatives: number[];
+  /** 0-based steps past the last whole segment, ignored with `dropTail`. */
+  droppedSteps: number[];
+  /** N x M, 1 where segment k serves task i. */
+  relation: number[][];
+  /** T x M, each step labelled as its segment (dropped steps 0). */
+  stepTasks: number[][];
+  /** 'pairwise': M x N x N raw p-values, symmetric, null on the diagonal (all null for 'direct'). */
+  pValues: Cube;
+  /** Statistics matching pValues (Fisher z: z for d = dg = 1, else Bartlett's chi-square). */
+  statistics: Cube;
+  /** 'direct': M x N raw p-values of s_{r_k} vs g_i (all null for 'pairwise'). */
+  directPValues: Grid;
+  directStatistics: Grid;
+  /**
+   * Tasks (0-based) with no segment found. With 'pairwise' this is all that is knowable: a task
+   * serving a single segment leaves no dependent pair, so it looks exactly like a task serving
+   * none. 'direct' can find single-segment tasks; there it means no effect was detected.
+   */
+  undetectable: number[];
+  /**
+   * Representatives tested pairwise given the band set only, without any task variable. Under the
+   * model every such pair is independent (every task is an unconditioned collider), so a dependent
+   * pair means a violated assumption (a path the band does not block, e.g. effects that skip a
+   * step, or a hidden common cause) or a false positive. Decided at alpha with the same correction
+   * over its own N(N-1)/2 tests. Null when turned off.
+   */
+  diagnostic: { pValues: Grid; statistics: Grid; dependentPairs: [number, number][] } | null;
+  /** CI tests run (main + diagnostic). */
+  tests: number;
+  timings: { validateMs: number; prepareMs: number; testsMs: number; diagnosticMs: number; decideMs: number };
+  elapsedMs: number;
+}
+
+function nullCube(M: number, N: number): Cube {
+  return Array.from({ length: M }, () => Array.from({ length: N }, () => new Array<number | null>(N).fill(null)));
+}
+
+function nullGrid(rows: number, cols: number): Grid {
+  return Array.from({ length: rows }, () => new Array<number | null>(cols).fill(null));
+}
+
+export type Decided = Omit<StructureResult, 'tests' | 'timings' | 'elapsedMs'>;
+
+export function decide(
+  layout: Layout,
+  opts: ResolvedStructureOptions & { conditioning: DirectConditioning },
+  main: Planned[],
+  results: CiResult[],
+  diagPlan: Planned[],
+  diagResults: CiResult[],
+): Decided {
+  const { segments: N, tasks: M, steps: T, segmentLength: L, usedSteps } = layout;
+  const { alpha, correction } = opts;
+  const adjusted = adjustPValues(results.map((r) => r.pValue), correction);
+  const pValues = nullCube(M, N);
+  const statistics = nullCube(M, N);
+  const directPValues = nullGrid(M, N);
+  const directStatistics = nullGrid(M, N);
+  const members: number[][] = Array.from({ length: M }, () => []);
+
+  if (opts.method === 'pairwise') {
+    const weights = Array.from({ length: M }, () => new Float64Array(N * N).fill(NaN));
+    main.forEach((p, j) => {
+      const { task: i, k, v } = p;
+      pValues[i][k][v] = pValues[i][v][k] = results[j].pValue;
+      statistics[i][k][v] = statistics[i][v][k] = results[j].statistic;
+      weights[i][k * N + v] = weights[i][v * N + k] = pairWeight(adjusted[j], alpha);
+    });
+    for (let i = 0; i < M; i++) {
+      members[i] = opts.rule === 'union' ? unionRule(N, (k, v) => weights[i][k * N + v] >= 0) : cliqueRule(N, weights[i]);
+    }
+  } else {
+    main.forEach((p, j) => {
+      directPValues[p.task][p.k] = results[j].pValue;
+      directStatistics[p.task][p.k] = results[j].statistic;
+      if (adjusted[j] <= alpha) members[p.task].push(p.k);
+    });
+  }
+
+  const relation = Array.from({ length: N }, () => new Array<number>(M).fill(0));
+  members.forEach((ks, i) => ks.forEach((k) => (relation[k][i] = 1)));
+  const stepTasks = Array.from({ length: T }, (_, t) => (t < usedSteps ? [...relation[Math.floor(t / L)]] : new Array<number>(M).fill(0)));
+
+  let diagnostic: Decided['diagnostic'] = null;
+  if (opts.diagnostic) {
+    const diagAdjusted = adjustPValues(diagResults.map((r) => r.pValue), correction);
+    const dp = nullGrid(N, N);
+    const ds = nullGrid(N, N);
+    const dependentPairs: [number, number][] = [];
+    diagPlan.forEach((p, j) => {
+      dp[p.k][p.v] = dp[p.v][p.k] = diagResults[j].pValue;
+      ds[p.k][p.v] = ds[p.v][p.k] = diagResults[j].statistic;
+      if (diagAdjusted[j] <= alpha) dependentPairs.push([p.k, p.v]);
+    });
+    diagnostic = { pValues: dp, statistics: ds, dependentPairs };
+  }
+
+  return {
+    method: opts.method,
+    test: opts.test.name,
+    alpha,
+    correction,
+    rule: opts.rule,
+    conditioning: opts.conditioning,
+    segments: N,
+    segmentLength: L,
+    representatives: Array.from({ length: N }, (_, k) => representative(k, L)),
+    droppedSteps: Array.from({ length: T - usedSteps }, (_, j) => usedSteps + j),
+    relation,
+    stepTasks,
+    pValues,
+    statistics,
+    directPValues,
+    directStatistics,
+    undetectable: members.flatMap((ks, i) => (ks.length === 0 ? [i] : [])),
+    diagnostic,
+  };
+}

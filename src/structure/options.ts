@@ -1,0 +1,146 @@
+// The options of discoverTaskStructure: plain, serialisable settings with documented defaults,
+// resolved and checked once. Live objects (kernel runtime, worker pool, a user's own CiTest) travel
+// in the call options instead (StructureCallOptions).
+import { SpecialistError } from '../core/errors.ts';
+import { isJobRunner, type JobRunner } from '../worker/job.ts';
+import { KernelRuntime, type KernelCallOptions } from '../kernels/runtime.ts';
+import { CORRECTIONS, type Correction } from '../stats/multiple-testing.ts';
+import { ciTestFromSpec, CI_TEST_NAMES, type CiTestName, type CiTestSpec } from './ci/builtins.ts';
+import type { CiTest } from './ci-test.ts';
+
+export type StructureMethod = 'pairwise' | 'direct';
+export type StructureRule = 'union' | 'clique';
+export type DirectConditioning = 'neighbours' | 'all-states';
+
+export interface StructureOptions {
+  /** Segment length L >= 2; T must be a multiple of it unless `dropTail`. */
+  segmentLength: number;
+  /** Default 'direct' (see docs/structure.md for the measurements behind it). */
+  method?: StructureMethod;
+  /**
+   * The CI test: a built-in by name ('fisherz', the default; 'cmiknn'), or by name with its options
+   * (e.g. `{ name: 'cmiknn', options: { permutations: 500 } }`). Your own CiTest object goes in the
+   * call options (`ciTest`).
+   */
+  test?: CiTestName | CiTestSpec;
+  /** Level of each decision after the correction. Default 0.05. */
+  alpha?: number;
+  /** Multiple-testing correction over all tests of the run. Default 'bh'. */
+  correction?: Correction;
+  /**
+   * Conditioning set of the direct test (method 'direct' only): 'neighbours', {s_{r-1}, s_{r+1}};
+   * 'all-states', every used step but s_r. Both are valid (docs/structure.md); the wider set leaves
+   * less of g_i unexplained and so has more power with Fisher z, while a kNN estimator loses power
+   * (and level) in many conditioning dimensions. Default: 'all-states' with Fisher z when that set
+   * has at most 100 columns and at most n / 20 ((T - 1) d, T the used steps), else 'neighbours';
+   * 'neighbours' for kNN-CMI and user-supplied tests. The result says which was used.
+   */
+  conditioning?: DirectConditioning;
+  /** How pairwise decisions become segment sets (method 'pairwise' only). Default 'clique'. */
+  rule?: StructureRule;
+  /** Ignore the last T mod L steps instead of failing. Default false. */
+  dropTail?: boolean;
+  /** Also test the representatives without any task variable (see StructureResult.diagnostic). Default true. */
+  diagnostic?: boolean;
+  /** Seed for the CI test's randomness. Default 0. */
+  seed?: number;
+}
+
+export interface StructureCallOptions extends KernelCallOptions {
+  /**
+   * Workers to spread the kNN-CMI tests of the run over (a WorkerPool; each worker prepares the
+   * data once and runs its share). Results are identical to a run in this thread: every test's
+   * randomness derives from the seed and its own columns. Fisher z and user-supplied tests ignore
+   * it and run here. Default: none, every test in this thread.
+   */
+  pool?: JobRunner;
+  /** Your own conditional-independence test, used instead of `options.test` (which must then be unset). */
+  ciTest?: CiTest;
+}
+
+export interface ResolvedStructureOptions {
+  method: StructureMethod;
+  test: CiTest;
+  /** Where the tests run when not in this thread. */
+  pool: { runner: JobRunner; spec: CiTestSpec } | undefined;
+  alpha: number;
+  correction: Correction;
+  rule: StructureRule;
+  /** As given; undefined: chosen by defaultConditioning once the shapes are known. */
+  conditioning: DirectConditioning | undefined;
+  segmentLength: number;
+  dropTail: boolean;
+  diagnostic: boolean;
+  seed: number;
+}
+
+const METHODS: readonly StructureMethod[] = ['pairwise', 'direct'];
+const RULES: readonly StructureRule[] = ['union', 'clique'];
+const CONDITIONINGS: readonly DirectConditioning[] = ['neighbours', 'all-states'];
+
+function oneOf<T extends string>(name: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
+  const v = value ?? fallback;
+  if (!allowed.includes(v)) {
+    throw new SpecialistError('INVALID_ARGUMENT', `${name} must be one of ${allowed.join(', ')}, got ${String(v)}`, { argument: name, value: v });
+  }
+  return v;
+}
+
+function isCiTest(value: unknown): value is CiTest {
+  return typeof value === 'object' && value !== null && typeof (value as CiTest).prepare === 'function' && typeof (value as CiTest).name === 'string';
+}
+
+/**
+ * The test of the run, and its plain spec when it is a built-in that workers can rebuild. A kNN-CMI
+ * spec without its own `alpha` gets the run's: it sizes the permutation budget and early stop.
+ */
+function resolveTest(test: StructureOptions['test'], custom: CiTest | undefined, alpha: number): { test: CiTest; spec?: CiTestSpec } {
+  if (custom !== undefined) {
+    if (!isCiTest(custom)) throw new SpecialistError('INVALID_ARGUMENT', 'ciTest must be a CiTest object { name, prepare }', { argument: 'ciTest' });
+    if (test !== undefined) throw new SpecialistError('INVALID_ARGUMENT', 'give either options.test or call options ciTest, not both', { argument: 'test' });
+    return { test: custom };
+  }
+  const given = test ?? 'fisherz';
+  if (isCiTest(given)) {
+    throw new SpecialistError('INVALID_ARGUMENT', 'a CiTest object goes in the call options (ciTest), options.test takes a built-in name or { name, options }', { argument: 'test' });
+  }
+  const spec: CiTestSpec = typeof given === 'string' ? ({ name: given } as CiTestSpec) : given;
+  if (!spec || !CI_TEST_NAMES.includes(spec.name)) {
+    throw new SpecialistError('INVALID_ARGUMENT', `test must be one of ${CI_TEST_NAMES.join(', ')} (or { name, options }), got ${String((spec as { name?: unknown })?.name ?? given)}`, { argument: 'test' });
+  }
+  const withAlpha: CiTestSpec = spec.name === 'cmiknn' ? { name: 'cmiknn', options: { alpha, ...spec.options } } : spec;
+  return { test: ciTestFromSpec(withAlpha), spec: withAlpha };
+}
+
+export function resolveStructureOptions(options: StructureOptions, call: StructureCallOptions): ResolvedStructureOptions {
+  if (!options || typeof options !== 'object') {
+    throw new SpecialistError('INVALID_ARGUMENT', 'options must be an object with at least segmentLength', { argument: 'options' });
+  }
+  const alpha = options.alpha ?? 0.05;
+  if (!(alpha > 0 && alpha < 1)) throw new SpecialistError('INVALID_ARGUMENT', `alpha must be in (0, 1), got ${alpha}`, { argument: 'alpha', value: alpha });
+  const seed = options.seed ?? 0;
+  if (!Number.isFinite(seed)) throw new SpecialistError('INVALID_ARGUMENT', `seed must be a finite number, got ${seed}`, { argument: 'seed', value: seed });
+  const pool = call.pool;
+  if (pool !== undefined && !isJobRunner(pool)) {
+    throw new SpecialistError('INVALID_ARGUMENT', 'pool must be a WorkerPool (from WorkerPool.create())', { argument: 'pool' });
+  }
+  if (call.kernels !== undefined && !(call.kernels instanceof KernelRuntime)) {
+    throw new SpecialistError('INVALID_ARGUMENT', 'kernels must be a KernelRuntime (from KernelRuntime.create())', { argument: 'kernels' });
+  }
+  const { test, spec } = resolveTest(options.test, call.ciTest, alpha);
+  return {
+    method: oneOf('method', options.method, METHODS, 'direct'),
+    test,
+    // Only kNN-CMI goes to the workers: a Fisher z test is a small solve on a covariance built
+    // once (~5 ms for a whole run), less than shipping the data; user tests cannot cross threads.
+    pool: pool && spec?.name === 'cmiknn' ? { runner: pool, spec } : undefined,
+    alpha,
+    correction: oneOf('correction', options.correction, CORRECTIONS, 'bh'),
+    rule: oneOf('rule', options.rule, RULES, 'clique'),
+    conditioning: options.conditioning === undefined ? undefined : oneOf('conditioning', options.conditioning, CONDITIONINGS, 'neighbours'),
+    segmentLength: options.segmentLength,
+    dropTail: options.dropTail ?? false,
+    diagnostic: options.diagnostic ?? true,
+    seed,
+  };
+}

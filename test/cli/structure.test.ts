@@ -1,0 +1,76 @@
+// Layer 1 and the synthetic worlds through the built binary: synth writes a world, structure finds
+// its relation, citest answers single questions; files that are not .npy are typed errors.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { formatNpy, parseNpy } from '../../src/io/npy.ts';
+import { createRng } from '../../src/core/random.ts';
+
+const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/cli.js', ...args], { encoding: 'utf8', timeout: 120000 });
+const dir = mkdtempSync(join(tmpdir(), 'structure-cli-'));
+
+it('synth structure, then structure recovers the written relation', () => {
+  const synth = cli('synth', 'structure', '--out-dir', dir, '--episodes', '8000', '--steps', '8', '--tasks', '2', '--seed', '4', '--json');
+  assert.equal(synth.status, 0, synth.stderr);
+  const truth = JSON.parse(synth.stdout);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')).relation, truth.relation);
+  assert.deepEqual(parseNpy(readFileSync(join(dir, 'states.npy'))).shape, [8000, 8, 1]);
+  const r = cli('structure', '--states', join(dir, 'states.npy'), '--tasks', join(dir, 'tasks.npy'), '--segment-length', '2', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  for (const key of ['segments', 'segmentLength', 'relation', 'stepTasks', 'pValues', 'undetectable', 'test', 'elapsedMs']) assert.ok(key in out, key);
+  assert.equal(out.segments, 4);
+  assert.equal(out.stepTasks.length, 8);
+  assert.equal(out.pValues.length, 2);
+  let agree = 0;
+  truth.relation.forEach((row: number[], k: number) => row.forEach((v, i) => (agree += Number(v === out.relation[k][i]))));
+  assert.ok(agree >= 7, `${agree} of 8 cells agree with the truth`);
+  const paper = cli('structure', '--states', join(dir, 'states.npy'), '--tasks', join(dir, 'tasks.npy'), '--segment-length', '2', '--method', 'pairwise', '--rule', 'union', '--correction', 'none', '--json');
+  assert.equal(paper.status, 0, paper.stderr);
+  assert.equal(JSON.parse(paper.stdout).pValues[0][0][1] === null, false, 'pairwise p-values are reported');
+});
+
+it('citest: dependence, conditional independence, and both tests', () => {
+  const rng = createRng(5);
+  const n = 800;
+  const z = Float32Array.from({ length: n }, () => rng.normal());
+  const x = z.map((v) => v + 0.5 * rng.normal());
+  const y = z.map((v) => v + 0.5 * rng.normal());
+  for (const [name, data] of Object.entries({ x, y, z })) writeFileSync(join(dir, `${name}.npy`), formatNpy({ shape: [n], data }));
+  const marginal = JSON.parse(cli('citest', '--x', join(dir, 'x.npy'), '--y', join(dir, 'y.npy'), '--test', 'fisherz', '--json').stdout);
+  assert.ok(marginal.pValue < 1e-10 && marginal.n === n);
+  const conditional = JSON.parse(cli('citest', '--x', join(dir, 'x.npy'), '--y', join(dir, 'y.npy'), '--z', join(dir, 'z.npy'), '--test', 'fisherz', '--json').stdout);
+  assert.ok(conditional.pValue > 0.001, `p = ${conditional.pValue}`);
+  const knn = cli('citest', '--x', join(dir, 'x.npy'), '--y', join(dir, 'y.npy'), '--test', 'cmiknn', '--permutations', '19', '--json');
+  assert.equal(knn.status, 0, knn.stderr);
+  const k = JSON.parse(knn.stdout);
+  assert.equal(k.pValue, 1 / 20, 'strong dependence: no permuted value reaches the observed one');
+  for (const key of ['statistic', 'pValue', 'n', 'elapsedMs']) assert.ok(key in k);
+});
+
+it('bad files and options exit 2 with a code that names the problem', () => {
+  writeFileSync(join(dir, 'bad.npy'), 'not numpy');
+  const bad = cli('structure', '--states', join(dir, 'bad.npy'), '--tasks', join(dir, 'tasks.npy'), '--segment-length', '2', '--json');
+  assert.equal(bad.status, 2);
+  assert.equal(JSON.parse(bad.stdout).error.code, 'INVALID_FILE');
+  const odd = cli('structure', '--states', join(dir, 'states.npy'), '--tasks', join(dir, 'tasks.npy'), '--segment-length', '3');
+  assert.equal(odd.status, 2);
+  assert.match(odd.stderr, /error \[\w+\]: .*(multiple|divisible|drop)/i);
+  const missing = cli('structure', '--states', join(dir, 'states.npy'), '--tasks', join(dir, 'tasks.npy'));
+  assert.match(missing.stderr, /--segment-length is required/);
+  const rows = cli('citest', '--x', join(dir, 'x.npy'), '--y', join(dir, 'states.npy'), '--json');
+  assert.equal(rows.status, 2);
+});
+
+it('synth generalist writes the encoder and its world', () => {
+  const out = join(dir, 'gen');
+  const r = cli('synth', 'generalist', '--out-dir', out, '--episodes', '30', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const truth = JSON.parse(r.stdout);
+  assert.deepEqual(truth.blocks, [[0, 1], [2, 3, 4], [5, 6]]);
+  assert.deepEqual(parseNpy(readFileSync(join(out, 'observations.npy'))).shape, [30, 12, 9]);
+  assert.ok(readFileSync(join(out, 'encoder.onnx')).length > 500);
+});

@@ -1,0 +1,181 @@
+// fitSpecialists end to end on a small blocks world (few epochs: behaviour, not accuracy; the
+// accuracy figures come from bench/specialist.ts), the model file, typed errors, the worker job,
+// and the identifiability metrics.
+import assert from 'node:assert/strict';
+import { it, describe } from 'node:test';
+import { converged, fitSpecialists, LAMBDA_GRID } from '../../src/specialist/fit.ts';
+import { Specialists } from '../../src/specialist/model.ts';
+import { blocksWorld } from '../../src/synthetic/blocks-world.ts';
+import { hungarian, kernelRidgeR2, meanCorrelation } from '../../src/metrics/identifiability.ts';
+import { WorkerPool } from '../../src/worker/pool.ts';
+import { fitSpecialistsInWorker } from '../../src/specialist/job.ts';
+import type { FitProgress } from '../../src/specialist/fit.ts';
+import { createRng } from '../../src/core/random.ts';
+import { expectCode } from '../helpers.ts';
+
+const n = 600;
+const world = blocksWorld({ n, seed: 3 });
+const latents = { data: world.z, shape: [n, world.dims] };
+const targets = { data: world.y, shape: [n, 3, world.signalDims] };
+const quick = { epochs: 6, lambda: 0.5, seed: 1, encoderWidths: [16], headWidth: 8 };
+
+describe('fitSpecialists', () => {
+  let model: Specialists;
+  it('trains, reports progress, and is deterministic for a seed', async () => {
+    const progress: FitProgress[] = [];
+    model = await fitSpecialists(latents, targets, quick, { onProgress: (p) => progress.push(p) });
+    const again = await fitSpecialists(latents, targets, quick);
+    assert.deepEqual(again.transform(latents).data, model.transform(latents).data);
+    assert.deepEqual(again.supports, model.supports);
+    assert.equal(model.supports.length, 3);
+    assert.deepEqual(model.lambda, [0.5, 0.5, 0.5]);
+    assert.ok(progress.length > 0 && progress.every((p) => p.nonzeros.length === 3 && Number.isFinite(p.loss)));
+    assert.deepEqual(progress.map((p) => p.epoch), progress.map((_, i) => i + 1));
+    const s = model.transform(latents);
+    assert.deepEqual(s.shape, [n, 10]);
+    const block = model.transform(latents, 0);
+    assert.equal(block.shape[1], model.supports[0].length);
+    assert.deepEqual(model.predict(latents, 2).shape, [n, 3]);
+  });
+
+  it('a saved model loads back with identical transforms; corruption is INVALID_FILE', async () => {
+    const bytes = model.serialise();
+    const loaded = Specialists.deserialise(bytes);
+    assert.deepEqual(loaded.transform(latents).data, model.transform(latents).data);
+    assert.deepEqual(loaded.predict(latents, 1).data, model.predict(latents, 1).data);
+    assert.deepEqual(loaded.supports, model.supports);
+    await expectCode(() => Specialists.deserialise(bytes.subarray(0, bytes.length - 7)), 'INVALID_FILE', 'truncated');
+    await expectCode(() => Specialists.deserialise(bytes.subarray(0, 5)), 'INVALID_FILE', 'too short');
+    const flipped = bytes.slice();
+    flipped[flipped.length - 3] ^= 0x40;
+    await expectCode(() => Specialists.deserialise(flipped), 'INVALID_FILE', 'checksum');
+    const header = bytes.slice();
+    header[12] = 0x7b; // breaks the JSON
+    await expectCode(() => Specialists.deserialise(header), 'INVALID_FILE');
+    const longHeader = bytes.slice();
+    new DataView(longHeader.buffer).setBigUint64(0, 10n ** 9n, true);
+    await expectCode(() => Specialists.deserialise(longHeader), 'INVALID_FILE', 'does not fit');
+    // A newer format version is refused by name.
+    const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const headerText = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)).replace('"formatVersion":"2"', '"formatVersion":"9"');
+    const bumped = bytes.slice();
+    bumped.set(new TextEncoder().encode(headerText), 8); // same length: one digit changed
+    await expectCode(() => Specialists.deserialise(bumped), 'INVALID_FILE', 'format version 9');
+    // Heads remember their encoder and refuse another one unless told otherwise.
+    const encoderA = 'a'.repeat(64), encoderB = 'b'.repeat(64);
+    const tagged = model.withEncoder(encoderA).serialise();
+    assert.equal(Specialists.deserialise(tagged, { encoderSha256: encoderA }).encoderSha256, encoderA);
+    await expectCode(() => Specialists.deserialise(tagged, { encoderSha256: encoderB }), 'ENCODER_MISMATCH', 'fitted on encoder aaaaaaaaaaaa');
+    assert.deepEqual(Specialists.deserialise(tagged, { encoderSha256: encoderB, allowEncoderMismatch: true }).supports, model.supports);
+    await expectCode(() => Specialists.deserialise(bytes, { encoderSha256: encoderB }), 'ENCODER_MISMATCH', 'record no encoder');
+  });
+
+  it('bad input is a typed error naming the problem', async () => {
+    const nan = world.z.slice();
+    nan[25] = NaN;
+    await expectCode(() => fitSpecialists({ data: nan, shape: [n, 10] }, targets, quick), 'NON_FINITE', 'row 2, column 5');
+    await expectCode(() => fitSpecialists(latents, { data: world.y.subarray(0, (n - 1) * 9), shape: [n - 1, 3, 3] }, quick), 'SHAPE_MISMATCH', 'rows');
+    await expectCode(() => fitSpecialists(latents, { data: world.y, shape: [n - 1, 3, 3] }, quick), 'SHAPE_MISMATCH', 'holds 5400');
+    const membership = { data: new Float32Array(n * 3).fill(1), shape: [n, 3] };
+    membership.data[7] = 0.5;
+    await expectCode(() => fitSpecialists(latents, targets, quick, { membership }), 'INVALID_ARGUMENT', 'only 0 and 1');
+    const few = { data: new Float32Array(n * 3), shape: [n, 3] };
+    few.data.fill(1, 0, 30);
+    await expectCode(() => fitSpecialists(latents, targets, quick, { membership: few }), 'SHAPE_MISMATCH', 'member rows');
+    await expectCode(() => fitSpecialists({ data: world.z.subarray(0, 50), shape: [5, 10] }, { data: world.y.subarray(0, 45), shape: [5, 3, 3] }, quick), 'SHAPE_MISMATCH', 'at least');
+    await expectCode(() => fitSpecialists(latents, targets, { ...quick, lambda: -1 }), 'INVALID_ARGUMENT', 'lambda');
+    await expectCode(() => model.transform({ data: new Float32Array(4), shape: [2, 2] }), 'SHAPE_MISMATCH', 'fitted on 10');
+    await expectCode(() => model.predict(latents, 3), 'INVALID_ARGUMENT', 'task');
+  });
+
+  it("lambda 'auto' walks the path per task, judging each stage by debiased losses", async () => {
+    const m = await fitSpecialists(latents, targets, { ...quick, lambda: 'auto', epochs: 4 });
+    const points = m.lossCurves.validation;
+    assert.equal(points[0].phase, 'dense');
+    assert.equal(points.at(-1)!.phase, 'refit');
+    assert.ok(points.some((p) => p.phase === 'path'));
+    // Each task's lambda is a grid value, a geometric mean of two neighbours (a retry), or 0.
+    const allowed = new Set([0, ...LAMBDA_GRID, ...LAMBDA_GRID.slice(1).map((g, i) => Math.sqrt(g * LAMBDA_GRID[i]))].map((v) => v.toFixed(6)));
+    assert.equal(m.lambda.length, 3);
+    for (const l of m.lambda) assert.ok(allowed.has(l.toFixed(6)), `lambda ${l}`);
+    // The refit keeps the frozen supports: a head reads no coordinate its path dropped.
+    const last = points.at(-1)!;
+    m.supports.forEach((s, k) => assert.ok(s.length <= last.nonzeros[k]));
+    assert.equal(typeof m.converged, 'boolean');
+  });
+
+  it("penalty 'jacobian' freezes the supports its Jacobian threshold reads before the refit", async () => {
+    const m = await fitSpecialists(latents, targets, { ...quick, penalty: 'jacobian', lambda: 0.3, epochs: 4, threshold: 0.5 });
+    const refit = m.lossCurves.validation.at(-1)!;
+    assert.equal(refit.phase, 'refit');
+    m.supports.forEach((s, k) => assert.ok(s.length <= refit.nonzeros[k] && refit.nonzeros[k] < 10, `task ${k}: ${s.length} of ${refit.nonzeros[k]} rows`));
+  });
+
+  it('converged compares the last two quarters of the final phase', () => {
+    assert.equal(converged([1, 0.5, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2]), true);
+    assert.equal(converged([1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]), false);
+    assert.equal(converged([0.2, 0.2, 0.2]), false);
+    assert.equal(converged([0.2, 0.2, NaN, 0.2, 0.2]), false);
+  });
+
+  it('membership: rows count only for their tasks', async () => {
+    const membership = { data: Float32Array.from({ length: n * 3 }, (_, i) => (i % 3 === 1 && Math.floor(i / 3) % 2 ? 0 : 1)), shape: [n, 3] };
+    const m = await fitSpecialists(latents, targets, { ...quick, epochs: 2 }, { membership });
+    assert.equal(m.supports.length, 3);
+  });
+
+  it('runs in a worker with rich progress and aborts', async () => {
+    const pool = await WorkerPool.create({ size: 1 });
+    try {
+      const seen: FitProgress[] = [];
+      const m = await fitSpecialistsInWorker(pool, latents, targets, { ...quick, epochs: 3 }, { onProgress: (p) => seen.push(p) });
+      assert.equal(m.supports.length, 3);
+      assert.ok(seen.length >= 3 && seen[0].nonzeros.length === 3 && typeof seen[0].loss === 'number');
+      const controller = new AbortController();
+      const pending = fitSpecialistsInWorker(pool, latents, targets, { ...quick, epochs: 500 }, { signal: controller.signal, onProgress: () => controller.abort() });
+      await expectCode(() => pending, 'ABORTED');
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('identifiability metrics', () => {
+  it('hungarian finds the optimal assignment (checked by brute force)', () => {
+    const rng = createRng(5);
+    const perms = (k: number): number[][] => (k === 0 ? [[]] : perms(k - 1).flatMap((p) => Array.from({ length: k }, (_, i) => [...p.slice(0, i), k - 1, ...p.slice(i)])));
+    for (let trial = 0; trial < 20; trial++) {
+      const size = 1 + rng.int(5);
+      const cost = Array.from({ length: size * size }, () => rng.int(10));
+      const got = hungarian(cost, size, size);
+      const total = (a: ArrayLike<number>) => Array.from(a).reduce((s, j, i) => s + cost[i * size + j], 0);
+      const best = Math.min(...perms(size).map(total));
+      assert.equal(total(got), best);
+      assert.equal(new Set(got).size, size);
+    }
+  });
+
+  it('kernel ridge R^2 is high for a function of the input and about 0 for independent noise; MCC sees permutations', () => {
+    const rng = createRng(6);
+    const rows = 800;
+    const x = Float32Array.from({ length: rows * 2 }, () => rng.normal());
+    const y = Float32Array.from({ length: rows * 2 }, (_, i) => (i % 2 ? rng.normal() : Math.sin(x[i]) + x[i + 1] ** 2 / 2));
+    const r2 = kernelRidgeR2({ data: x, shape: [rows, 2] }, { data: y, shape: [rows, 2] }, { trainRows: 500, testRows: 200 });
+    assert.ok(r2.perColumn[0] > 0.9, `R2 ${r2.perColumn[0]}`);
+    assert.ok(r2.perColumn[1] < 0.1, `R2 ${r2.perColumn[1]}`);
+    const swapped = Float32Array.from({ length: rows * 2 }, (_, i) => -x[i % 2 ? i - 1 : i + 1] * 3);
+    const m = meanCorrelation({ data: x, shape: [rows, 2] }, { data: swapped, shape: [rows, 2] });
+    assert.ok(m.mcc > 0.999);
+    assert.deepEqual([...m.assignment], [1, 0]);
+  });
+});
+
+it('lossLimit: strong tasks keep the relative tolerance, weak tasks keep half their explained share', async () => {
+  const { lossLimit } = await import('../../src/specialist/fit.ts');
+  // best 0.02 (98% explained): the increase is tolerance x best.
+  assert.ok(Math.abs(lossLimit(0.02, 0.5) - (0.02 + 0.01 + 0.01)) < 1e-12);
+  // best 0.8 (20% explained): at most a quarter of the explained share, not half the loss.
+  assert.ok(Math.abs(lossLimit(0.8, 0.5) - (0.8 + 0.05 + 0.01)) < 1e-12);
+  // Nothing explained: only the noise allowance.
+  assert.ok(Math.abs(lossLimit(1.02, 0.5) - 1.03) < 1e-12);
+});
