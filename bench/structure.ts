@@ -267,7 +267,7 @@ if (parts.has('d')) {
       const query = { x: [...Array(dx).keys()], y: [...Array(dy).keys()].map((j) => dx + j), z: [...Array(dz).keys()].map((j) => dx + dy + j) };
       // noise 0: no jitter, so that the statistic can be compared with the reference exactly.
       const test = cmiKnn({ knn: 0.1, permutations: 100, adaptive: false, noise: 0 });
-      const prepared = test.prepare(m, { runtime, seed: 1 });
+      const prepared = test.prepare(m, { kernels: runtime, seed: 1 });
       let ours = prepared.test(query);
       const t = await time(() => (ours = prepared.test(query)), Math.max(5, Math.round(runs / 6)), 1);
       const row: Record<string, unknown> = { n, dims, k: Math.round(0.1 * n), permutations: ours.permutations, oursMedianMs: round(t.medianMs), oursMinMs: round(t.minMs), oursRuns: t.runs, statistic: ours.statistic, pValue: ours.pValue };

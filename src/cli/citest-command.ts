@@ -48,7 +48,7 @@ export const citestCommand: Command = {
     const started = performance.now();
     const runtime = await KernelRuntime.create();
     const ci = test === 'fisherz' ? fisherZ() : cmiKnn({ knn, permutations, shuffleNeighbors, adaptive: false });
-    const prepared = ci.prepare(data, { runtime, seed });
+    const prepared = ci.prepare(data, { kernels: runtime, seed });
     try {
       const result = prepared.test({ x: columns[0], y: columns[1], z: columns[2] ?? [] });
       const report = { statistic: result.statistic, pValue: result.pValue, n, test, ...(result.permutations !== undefined ? { permutations: result.permutations } : {}), elapsedMs: Math.round((performance.now() - started) * 100) / 100 };

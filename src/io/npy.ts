@@ -2,16 +2,15 @@
 // int64, uint8, bool for masks), C order. Anything else is refused with a typed error that says what
 // the file holds, because silently reinterpreting bytes would corrupt the user's data.
 import { SpecialistError } from '../core/errors.ts';
+import type { Tensor, TensorData } from '../core/tensor.ts';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 export type NpyDtype = '<f4' | '<f8' | '<i4' | '<i8' | '|u1' | '|b1';
 
-export interface NpyArray {
+/** A tensor read from .npy: float32/float64/int32 as stored; int64 widened to Float64Array; uint8/bool as Uint8Array. */
+export interface NpyArray extends Tensor<Float32Array | Float64Array | Int32Array | Uint8Array> {
   dtype: NpyDtype;
-  shape: number[];
-  /** float32/float64/int32 as stored; int64 widened to Float64Array; uint8/bool as Uint8Array. */
-  data: Float32Array | Float64Array | Int32Array | Uint8Array;
 }
 
 const ITEM_SIZE: Record<NpyDtype, number> = { '<f4': 4, '<f8': 8, '<i4': 4, '<i8': 8, '|u1': 1, '|b1': 1 };
@@ -97,7 +96,7 @@ export function parseNpy(bytes: Uint8Array, source = 'input'): NpyArray {
 }
 
 /** Serialises to .npy version 1.0 (2.0 when the header needs it). */
-export function formatNpy(array: { shape: readonly number[]; data: Float32Array | Float64Array | Int32Array | Uint8Array }): Uint8Array {
+export function formatNpy(array: Tensor<TensorData>): Uint8Array {
   const dtype: NpyDtype =
     array.data instanceof Float32Array ? '<f4' : array.data instanceof Float64Array ? '<f8' : array.data instanceof Int32Array ? '<i4' : '|u1';
   const count = array.shape.reduce((a, b) => a * b, 1);

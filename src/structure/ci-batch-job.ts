@@ -24,7 +24,7 @@ export interface CiBatch {
 export const ciBatchJob: JobHandler<CiBatch, CiResult[]> = {
   kind: 'ciBatch',
   run(batch, { kernels, onProgress }) {
-    const prepared = ciTestFromSpec(batch.test).prepare(batch.data, { runtime: kernels, seed: batch.seed });
+    const prepared = ciTestFromSpec(batch.test).prepare(batch.data, { kernels, seed: batch.seed });
     try {
       const results: CiResult[] = [];
       onProgress?.(0, batch.queries.length);

@@ -26,7 +26,7 @@ export interface CiResult {
 
 export interface CiPrepareContext extends CallOptions {
   /** Kernel runtime for tests that run on the wasm kernels. */
-  runtime: KernelRuntime;
+  kernels: KernelRuntime;
   /** Seed for any randomness (permutations, tie-breaking noise). */
   seed: number;
 }

@@ -53,7 +53,7 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
   const kernels = await kernelsFor(call);
   return kernels.exclusive(async () => {
     const t0 = performance.now();
-    const prepared = opts.test.prepare(data, { runtime: kernels, seed: opts.seed, signal: call.signal });
+    const prepared = opts.test.prepare(data, { kernels, seed: opts.seed, signal: call.signal });
     try {
       return await finish(performance.now() - t0, inThread(prepared, call, progress));
     } finally {

@@ -51,7 +51,7 @@ describe('CI tests on the worker pool', () => {
     it(`${spec.name}: equals the in-thread results exactly, in order, with progress`, async () => {
       const seed = 5;
       const family = queries.length;
-      const prepared = ciTestFromSpec(spec).prepare(data, { runtime, seed });
+      const prepared = ciTestFromSpec(spec).prepare(data, { kernels: runtime, seed });
       const local = queries.map((q) => prepared.test(q, { family }));
       const seen: [number, number][] = [];
       const remote = await runCiBatches(pool, spec, data, queries, { seed, family, onProgress: (done, total) => seen.push([done, total]) });

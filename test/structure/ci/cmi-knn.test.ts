@@ -65,7 +65,7 @@ describe('cmiKnn', () => {
   before(async () => {
     runtime = await KernelRuntime.create({ build: 'simd' });
   });
-  const prepare = (m: Matrix, options: CmiKnnOptions = {}, seed = 1) => cmiKnn(options).prepare(m, { runtime, seed });
+  const prepare = (m: Matrix, options: CmiKnnOptions = {}, seed = 1) => cmiKnn(options).prepare(m, { kernels: runtime, seed });
 
   it('equals a brute-force estimator, with and without z, multi-column blocks, several k', () => {
     const rng = createRng(41);
@@ -251,7 +251,7 @@ describe('cmiKnn', () => {
     await expectCode(() => test.test({ x: [0], y: [1], z: [3] }, { family: 0 }), 'INVALID_ARGUMENT', 'family');
     const small = await KernelRuntime.create({ build: 'simd', memory: { maximumBytes: 1 << 20 } });
     const big = sample(rng, 400, (r) => [r.normal(), r.normal(), r.normal()]);
-    await expectCode(() => cmiKnn().prepare(big, { runtime: small, seed: 0 }).test(XYZ), 'OUT_OF_MEMORY', 'n = 400');
+    await expectCode(() => cmiKnn().prepare(big, { kernels: small, seed: 0 }).test(XYZ), 'OUT_OF_MEMORY', 'n = 400');
     for (const bad of [{ knn: 0 }, { knn: 1.5 }, { permutations: 0 }, { shuffleNeighbors: 2.5 }, { noise: -1 }, { alpha: 1 }, { transform: 'log' as 'rank' }]) {
       await expectCode(() => cmiKnn(bad), 'INVALID_ARGUMENT');
     }

@@ -126,7 +126,7 @@ describe('fisherZ', () => {
   before(async () => {
     runtime = await KernelRuntime.create();
   });
-  const prepare = (m: Matrix) => fisherZ().prepare(m, { runtime, seed: 0 });
+  const prepare = (m: Matrix) => fisherZ().prepare(m, { kernels: runtime, seed: 0 });
 
   it('matches the regression-residual reference (d = 1 and multivariate, with and without Z)', () => {
     const rng = createRng(101);

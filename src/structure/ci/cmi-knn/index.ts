@@ -28,12 +28,12 @@ export function cmiKnn(options: CmiKnnOptions = {}): CiTest {
   return {
     name: 'cmiknn',
     prepare(data: Matrix, context: CiPrepareContext): PreparedCiTest {
-      if (!context?.runtime) throw new SpecialistError('INVALID_ARGUMENT', 'cmiknn needs a kernel runtime in the prepare context', { argument: 'runtime' });
+      if (!context?.kernels) throw new SpecialistError('INVALID_ARGUMENT', 'cmiknn needs a kernel runtime (kernels) in the prepare context', { argument: 'kernels' });
       if (!Number.isFinite(context.seed)) throw invalid('seed', `seed must be a finite number, got ${context.seed}`, context.seed);
       throwIfAborted(context.signal);
       const prepared = prepareData(data, resolved, context.seed);
       return {
-        test: (query, call) => runQuery(context.runtime, prepared, resolved, context.seed, query, call),
+        test: (query, call) => runQuery(context.kernels, prepared, resolved, context.seed, query, call),
       };
     },
   };
