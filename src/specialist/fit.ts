@@ -40,6 +40,10 @@ export const LAMBDA_GRID = [0.04, 0.08, 0.16, 0.32, 0.64, 1, 1.5, 2, 3, 4];
 /** The Jacobian penalty's lambda is this times the grid (its gradient goes through Adam; see docs/specialist.md). */
 export const JACOBIAN_SCALE = 0.5;
 
+/**
+ * Learns each task's block of latent coordinates (Theorem 2): latents [N, d], targets [N, K(, dy)]
+ * (or one [N, dy] per task); `call.membership` [N, K] says which rows count for which task.
+ */
 export async function fitSpecialists(latents: Tensor, targets: TargetsInput, options: SpecialistOptions = {}, call: FitCallOptions = {}): Promise<Specialists> {
   throwIfAborted(call.signal);
   const data = prepareData(latents, targets, call.membership);
@@ -52,12 +56,12 @@ export async function fitSpecialists(latents: Tensor, targets: TargetsInput, opt
     const scope = kernels.resident();
     try {
       const trainer = new Trainer(scope, data, train, {
-      latentDims: opts.latentDims,
-      encoderWidths: opts.encoderWidths,
-      headWidth: opts.headWidth,
-      batchSize: opts.batchSize,
-      learningRate: opts.learningRate,
-      reconstructionWeight: opts.reconstructionWeight,
+        latentDims: opts.latentDims,
+        encoderWidths: opts.encoderWidths,
+        headWidth: opts.headWidth,
+        batchSize: opts.batchSize,
+        learningRate: opts.learningRate,
+        reconstructionWeight: opts.reconstructionWeight,
         penalty: opts.penalty,
       });
       const state = await new Schedule(trainer, opts, rng, validation, train, call).run();
