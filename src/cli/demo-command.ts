@@ -136,6 +136,7 @@ export const demoCommand: Command = {
       relation: result.structure.relation,
       truth,
       method: result.structure.method,
+      conditioning: result.structure.conditioning,
       pValues: result.structure.method === 'pairwise' ? result.structure.pValues : null,
       directPValues: result.structure.method === 'direct' ? result.structure.directPValues : null,
       latentDims: result.specialists?.latentDims ?? D,

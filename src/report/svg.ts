@@ -1,89 +1,102 @@
-// Small SVG charts for the self-contained HTML report: heatmaps and horizontal bars. No
-// dependencies, no scripts: the report opens anywhere, offline.
+// Shared pieces of the report's SVG figures: escaping, text and its estimated width, colours and a
+// legend row. No dependencies, no scripts: the report opens anywhere, offline. Every figure has a
+// viewBox, so the page can shrink it to a narrow screen without clipping anything.
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = escapeHtml;
 
-/** Colour for v in [0, 1]: white to deep blue (sequential), or grey for missing values. */
-function shade(v: number | null): string {
-  if (v === null || Number.isNaN(v)) return '#e5e5e5';
+/** Font sizes in px: axis labels and legends, text inside cells and next to bars. */
+export const LABEL_PX = 13;
+export const SMALL_PX = 11;
+/** Margin around every figure, px. */
+export const PAD = 8;
+
+/**
+ * Width of a text, estimated on the wide side: 0.62 em per character. DejaVu Sans, the usual
+ * fallback on Linux and among the widest common fonts, averages about 0.6 em over digits (0.64)
+ * and lower case; the e2e test measures the real boxes in Chromium.
+ */
+export const textWidth = (s: string, px: number) => [...s].length * px * 0.62;
+
+export interface TextOptions {
+  px?: number;
+  anchor?: 'start' | 'middle' | 'end';
+  fill?: string;
+  weight?: number;
+}
+
+export function text(x: number, y: number, s: string, o: TextOptions = {}): string {
+  const attrs = [`x="${round(x)}"`, `y="${round(y)}"`, `font-size="${o.px ?? LABEL_PX}"`];
+  if (o.anchor && o.anchor !== 'start') attrs.push(`text-anchor="${o.anchor}"`);
+  if (o.fill) attrs.push(`fill="${o.fill}"`);
+  if (o.weight) attrs.push(`font-weight="${o.weight}"`);
+  return `<text ${attrs.join(' ')}>${esc(s)}</text>`;
+}
+
+export const round = (v: number) => Math.round(v * 10) / 10;
+
+/** The root element: natural size in px, a viewBox to scale from, and an accessible name. */
+export function svgRoot(width: number, height: number, label: string, body: string[]): string {
+  const w = Math.ceil(width);
+  const h = Math.ceil(height);
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(label)}" font-family="system-ui, sans-serif" fill="#222">${body.join('')}</svg>`;
+}
+
+/** Colour for v in [0, 1]: pale to deep blue (sequential; 0 stays visible on white), or grey for missing values. */
+export function shade(v: number | null): string {
+  if (v === null || Number.isNaN(v)) return '#d9d9d9';
   const t = Math.max(0, Math.min(1, v));
   const mix = (a: number, b: number) => Math.round(a + (b - a) * t);
-  return `rgb(${mix(247, 8)},${mix(251, 48)},${mix(255, 107)})`;
+  return `rgb(${mix(236, 8)},${mix(242, 48)},${mix(249, 107)})`;
 }
 
-export interface HeatmapOptions {
-  title: string;
-  rowLabels: string[];
-  colLabels: string[];
-  /** Row-major values in [0, 1] (null: not tested / missing). */
-  values: (number | null)[];
-  /** Text drawn in each cell (default none). */
-  cellText?: (value: number | null, row: number, col: number) => string;
-  /** Cells to outline (e.g. the truth), row-major 0/1. */
-  outline?: ArrayLike<number>;
-  cell?: number;
+/** Text on a cell of value v: white on dark cells. */
+export const inkOn = (v: number | null) => (v !== null && v > 0.55 ? '#fff' : '#222');
+
+export const OUTLINE = '#d62728';
+
+export type LegendEntry =
+  | { kind: 'swatch'; fill: string; label: string }
+  | { kind: 'outline'; label: string }
+  /** The colour scale from 0 to 1 with a word at each end. */
+  | { kind: 'scale'; low: string; high: string };
+
+const SWATCH = 14;
+const GAP = 20;
+
+function entryWidth(e: LegendEntry): number {
+  if (e.kind === 'scale') return textWidth(e.low, LABEL_PX) + 6 + 5 * SWATCH + 6 + textWidth(e.high, LABEL_PX);
+  return SWATCH + 6 + textWidth(e.label, LABEL_PX);
 }
 
-export function heatmap(o: HeatmapOptions): string {
-  const cell = o.cell ?? 26;
-  const left = 12 + 7 * Math.max(...o.rowLabels.map((l) => l.length), 1);
-  const top = 40;
-  const width = Math.max(left + cell * o.colLabels.length + 10, 7 * o.title.length + 10);
-  const height = top + cell * o.rowLabels.length + 10;
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(o.title)}">`];
-  parts.push(`<text x="0" y="14" font-size="13" font-weight="600">${esc(o.title)}</text>`);
-  o.colLabels.forEach((label, c) => parts.push(`<text x="${left + c * cell + cell / 2}" y="${top - 6}" font-size="10" text-anchor="middle">${esc(label)}</text>`));
-  o.rowLabels.forEach((label, r) => {
-    parts.push(`<text x="${left - 4}" y="${top + r * cell + cell / 2 + 4}" font-size="10" text-anchor="end">${esc(label)}</text>`);
-    o.colLabels.forEach((_, c) => {
-      const i = r * o.colLabels.length + c;
-      const v = o.values[i];
-      const x = left + c * cell;
-      const y = top + r * cell;
-      const stroke = o.outline?.[i] ? ' stroke="#d62728" stroke-width="2.5"' : ' stroke="#fff"';
-      parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${shade(v)}"${stroke}><title>${esc(`${o.rowLabels[r]}, ${o.colLabels[c]}: ${v === null ? 'n/a' : v.toPrecision(3)}`)}</title></rect>`);
-      const text = o.cellText?.(v, r, c);
-      if (text) parts.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 3}" font-size="8" text-anchor="middle" fill="${v !== null && v > 0.55 ? '#fff' : '#333'}">${esc(text)}</text>`);
-    });
-  });
-  parts.push('</svg>');
+function entry(e: LegendEntry, x: number, y: number): string {
+  const box = (attrs: string) => `<rect x="${round(x)}" y="${y}" width="${SWATCH}" height="${SWATCH}" ${attrs}/>`;
+  const baseline = y + SWATCH - 2;
+  if (e.kind === 'swatch') return box(`fill="${e.fill}" stroke="#999" stroke-width="0.5"`) + text(x + SWATCH + 6, baseline, e.label);
+  if (e.kind === 'outline') return `<rect x="${round(x + 1.25)}" y="${y + 1.25}" width="${SWATCH - 2.5}" height="${SWATCH - 2.5}" fill="none" stroke="${OUTLINE}" stroke-width="2.5"/>` + text(x + SWATCH + 6, baseline, e.label);
+  const parts = [text(x, baseline, e.low)];
+  const x0 = x + textWidth(e.low, LABEL_PX) + 6;
+  for (let i = 0; i < 5; i++) parts.push(`<rect x="${round(x0 + i * SWATCH)}" y="${y}" width="${SWATCH}" height="${SWATCH}" fill="${shade(i / 4)}"/>`);
+  parts.push(text(x0 + 5 * SWATCH + 6, baseline, e.high));
   return parts.join('');
 }
 
-export interface BarGroup {
-  label: string;
-  bars: { name: string; value: number; colour: string }[];
-}
-
-/** Grouped horizontal bars on a 0..1 axis (R^2 values), with a legend. */
-export function bars(title: string, groups: BarGroup[], max = 1): string {
-  const barHeight = 12;
-  const left = 12 + 7 * Math.max(...groups.map((g) => g.label.length), 1);
-  const plot = 300;
-  const names = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.name)))];
-  const groupHeight = names.length * barHeight + 10;
-  const height = 44 + groups.length * groupHeight + 20;
-  const width = Math.max(left + plot + 60, 7 * title.length + 10);
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(title)}">`];
-  parts.push(`<text x="0" y="14" font-size="13" font-weight="600">${esc(title)}</text>`);
-  let lx = left;
-  for (const g of groups[0]?.bars ?? []) {
-    parts.push(`<rect x="${lx}" y="22" width="10" height="10" fill="${g.colour}"/><text x="${lx + 14}" y="31" font-size="10">${esc(g.name)}</text>`);
-    lx += 20 + 7 * g.name.length;
+/** Legend entries from (x, y), wrapped onto new lines past maxWidth. Its SVG, width and height. */
+export function legend(entries: LegendEntry[], x: number, y: number, maxWidth: number): { svg: string; width: number; height: number } {
+  const lineHeight = SWATCH + 8;
+  const parts: string[] = [];
+  let cx = x;
+  let cy = y;
+  let width = 0;
+  for (const e of entries) {
+    const w = entryWidth(e);
+    if (cx > x && cx + w > x + maxWidth) {
+      cx = x;
+      cy += lineHeight;
+    }
+    parts.push(entry(e, cx, cy));
+    width = Math.max(width, cx + w - x);
+    cx += w + GAP;
   }
-  groups.forEach((group, gi) => {
-    const y0 = 44 + gi * groupHeight;
-    parts.push(`<text x="${left - 4}" y="${y0 + (names.length * barHeight) / 2 + 4}" font-size="10" text-anchor="end">${esc(group.label)}</text>`);
-    group.bars.forEach((b, bi) => {
-      const w = Math.max(0, Math.min(1, b.value / max)) * plot;
-      const y = y0 + bi * barHeight;
-      parts.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barHeight - 2}" fill="${b.colour}"><title>${esc(`${group.label} ${b.name}: ${b.value.toFixed(3)}`)}</title></rect>`);
-      parts.push(`<text x="${left + w + 4}" y="${y + barHeight - 3}" font-size="9">${b.value.toFixed(2)}</text>`);
-    });
-  });
-  parts.push(`<line x1="${left}" x2="${left}" y1="40" y2="${height - 16}" stroke="#888"/>`);
-  parts.push('</svg>');
-  return parts.join('');
+  return { svg: parts.join(''), width, height: entries.length ? cy - y + SWATCH : 0 };
 }
-
-export { esc as escapeHtml };
