@@ -11,6 +11,7 @@ import type { Browser } from 'playwright-core';
 import { createRng } from '../src/core/random.ts';
 import { renderReport, type ReportData } from '../src/report/html.ts';
 import { launchChromium } from './browser.ts';
+import { measureLayout } from './layout.ts';
 
 const OUT = resolve('test-results/report');
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
@@ -66,45 +67,6 @@ const FIXTURES = {
   // The large end of realistic sizes: T = 20, 8 tasks, 256 latent coordinates, pairwise p-values.
   wide: fixture({ method: 'pairwise', segments: 10, tasks: 8, latentDims: 256, seed: 2 }),
 };
-
-interface Layout {
-  clipped: string[];
-  overlapping: string[];
-  overflowing: string[];
-  pageWidth: number;
-  viewportWidth: number;
-  smallestFontPx: number;
-  figures: number;
-}
-
-/** Runs in the page: what is clipped, overlaps or overflows, and the smallest rendered SVG font. */
-function measureLayout(): Layout {
-  const out: Layout = { clipped: [], overlapping: [], overflowing: [], pageWidth: document.documentElement.scrollWidth, viewportWidth: window.innerWidth, smallestFontPx: Infinity, figures: 0 };
-  const slack = 0.5;
-  document.querySelectorAll('svg').forEach((svg, s) => {
-    out.figures++;
-    const box = svg.getBoundingClientRect();
-    const scale = svg.viewBox.baseVal.width ? box.width / svg.viewBox.baseVal.width : 1;
-    const texts = [...svg.querySelectorAll('text')].map((t) => ({ label: `svg ${s} "${t.textContent}"`, r: t.getBoundingClientRect(), px: parseFloat(getComputedStyle(t).fontSize) * scale }));
-    for (const t of texts) {
-      out.smallestFontPx = Math.min(out.smallestFontPx, t.px);
-      if (t.r.left < box.left - slack || t.r.right > box.right + slack || t.r.top < box.top - slack || t.r.bottom > box.bottom + slack) out.clipped.push(t.label);
-    }
-    for (let i = 0; i < texts.length; i++) {
-      for (let j = i + 1; j < texts.length; j++) {
-        const a = texts[i].r;
-        const b = texts[j].r;
-        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
-        const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
-        if (w > 1 && h > 1) out.overlapping.push(`${texts[i].label} / ${texts[j].label}`);
-      }
-    }
-  });
-  document.querySelectorAll('h1, h2, p, li, th, td, figure, figcaption').forEach((el) => {
-    if (el.scrollWidth > el.clientWidth + 1) out.overflowing.push(`${el.tagName.toLowerCase()} "${(el.textContent ?? '').slice(0, 40)}"`);
-  });
-  return out;
-}
 
 describe('the HTML report in Chromium', () => {
   let browser: Browser;
