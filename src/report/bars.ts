@@ -1,4 +1,4 @@
-// Grouped horizontal bars on a 0..max axis (the R^2 of each specialist block), with a legend on
+// Grouped horizontal bars on a 0..1 axis (the R^2 of each specialist block), with a legend on
 // top, grid lines and tick labels at quarters of the axis, and each bar's value at its end.
 import { escapeHtml as esc, LABEL_PX, legend, PAD, round, SMALL_PX, svgRoot, text, textWidth } from './svg.ts';
 
@@ -13,8 +13,6 @@ export interface BarsOptions {
   groups: BarGroup[];
   /** Title under the axis. */
   axisTitle: string;
-  /** Right end of the axis. Default 1. */
-  max?: number;
 }
 
 const PLOT = 360;
@@ -24,7 +22,6 @@ const GROUP_GAP = 14;
 const TICKS = [0, 0.25, 0.5, 0.75, 1];
 
 export function bars(o: BarsOptions): string {
-  const max = o.max ?? 1;
   const left = PAD + Math.max(0, ...o.groups.map((g) => textWidth(g.label, LABEL_PX))) + 10;
   const valueRoom = textWidth('-0.00', SMALL_PX) + 8;
   const names = new Map(o.groups.flatMap((g) => g.bars.map((b) => [b.name, b.colour] as const)));
@@ -39,13 +36,13 @@ export function bars(o: BarsOptions): string {
   for (const t of TICKS) {
     const x = left + t * PLOT;
     parts.push(`<line x1="${round(x)}" x2="${round(x)}" y1="${top - 4}" y2="${plotBottom + 4}" stroke="${t === 0 ? '#888' : '#e3e3e3'}"/>`);
-    parts.push(text(x, plotBottom + 4 + LABEL_PX + 2, String(t * max), { anchor: 'middle' }));
+    parts.push(text(x, plotBottom + 4 + LABEL_PX + 2, String(t), { anchor: 'middle' }));
   }
   o.groups.forEach((group, gi) => {
     const y0 = top + gi * (groupHeight + GROUP_GAP);
     parts.push(text(left - 10, y0 + groupHeight / 2 + LABEL_PX * 0.35, group.label, { anchor: 'end' }));
     group.bars.forEach((b, bi) => {
-      const w = Math.max(0, Math.min(1, b.value / max)) * PLOT;
+      const w = Math.max(0, Math.min(1, b.value)) * PLOT;
       const y = y0 + bi * (BAR + BAR_GAP);
       parts.push(`<rect x="${left}" y="${y}" width="${round(w)}" height="${BAR}" fill="${b.colour}"><title>${esc(`${group.label}, ${b.name}: ${b.value.toFixed(3)}`)}</title></rect>`);
       parts.push(text(left + w + 4, y + BAR / 2 + SMALL_PX * 0.35, b.value.toFixed(2), { px: SMALL_PX }));

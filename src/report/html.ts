@@ -50,7 +50,8 @@ function formatP(p: number | null): string {
 }
 
 function figure(caption: string, svg: string, note: string): string {
-  const width = Number(/width="(\d+)"/.exec(svg)?.[1] ?? 0);
+  // The figure is as wide as its SVG's natural width (at least wide enough for a caption).
+  const width = Number(/^<svg[^>]*\swidth="(\d+)"/.exec(svg)?.[1] ?? 0);
   return `<figure class="fig" style="width:${Math.max(width, 360)}px"><figcaption>${esc(caption)}</figcaption>${svg}<p class="note">${esc(note)}</p></figure>`;
 }
 
