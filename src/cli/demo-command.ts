@@ -2,7 +2,6 @@
 // a seeded world, its ONNX generalist, Layer 1 and Layer 2 in a worker with progress bars; then a
 // summary against the world's truth, the heads (.specialist and one .onnx per task) and an HTML
 // report written to an output folder.
-import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/npy-file.ts';
 import { kernelRidgeR2 } from '../metrics/identifiability.ts';
@@ -15,7 +14,7 @@ import { generalistWorld, type GeneralistWorld } from '../synthetic/generalist-w
 import { WorkerPool } from '../worker/pool.ts';
 import { runPipelineInWorker } from '../pipeline/job.ts';
 import type { Command } from './commands.ts';
-import { ensureDir } from './files.ts';
+import { ensureDir, writeJson } from './files.ts';
 import { ProgressBar } from './progress.ts';
 
 /** R^2 of each head's block against the true block and against every other true coordinate. */
@@ -143,8 +142,8 @@ export const demoCommand: Command = {
       heads,
       warnings: result.warnings,
     });
-    await writeFile(summary.files.report, report);
-    await writeFile(summary.files.summary, JSON.stringify(summary, null, 2) + '\n');
+    await writeFileAtomic(summary.files.report, new TextEncoder().encode(report));
+    await writeJson(summary.files.summary, summary);
 
     if (json) io.out(JSON.stringify(summary));
     else {

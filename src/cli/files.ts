@@ -1,7 +1,7 @@
 // File helpers shared by the CLI commands: .npy in as typed matrices, folders and JSON out.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { SpecialistError } from '../core/errors.ts';
-import { readNpyFile } from '../io/npy-file.ts';
+import { readNpyFile, writeFileAtomic } from '../io/npy-file.ts';
 import { toFloat32, type NpyArray } from '../io/npy.ts';
 import type { Tensor } from '../core/tensor.ts';
 
@@ -34,9 +34,5 @@ export async function ensureDir(dir: string): Promise<void> {
 }
 
 export async function writeJson(path: string, value: unknown): Promise<void> {
-  try {
-    await writeFile(path, JSON.stringify(value, null, 2) + '\n');
-  } catch (error) {
-    throw new SpecialistError('INVALID_FILE', `${path}: cannot be written (${(error as Error).message})`, { file: path });
-  }
+  await writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value, null, 2) + '\n'));
 }
