@@ -14,7 +14,8 @@ import type { Tensor } from '../core/tensor.ts';
 import { kernelsFor, type KernelCallOptions } from '../kernels/runtime.ts';
 import { createRng, type Rng } from '../core/random.ts';
 import { prepareData, splitRows, type TargetsInput } from './data.ts';
-import { Specialists, supportFrom, type LossCurves, type ValidationPoint } from './model.ts';
+import { Specialists, type LossCurves, type ValidationPoint } from './model.ts';
+import { supportFrom } from './support.ts';
 import { resolveOptions, type ResolvedOptions, type SpecialistOptions } from './options.ts';
 import { Trainer, type Losses, type Snapshot } from './trainer.ts';
 

@@ -2,16 +2,19 @@
 // header length, JSON header with every tensor's dtype, shape and byte offsets, raw little-endian
 // tensors) whose string metadata holds the format name and version, the SDK version, the SHA-256 of
 // the generalist encoder the heads were fitted on, latent dims, supports, hyper-parameters, and a
-// SHA-256 of the tensor bytes. Loading checks every length, offset, dtype, shape and the checksum,
-// and the meta fields, so a truncated or corrupted file is an INVALID_FILE error, never a wrong model.
+// SHA-256 over the header and the tensor bytes. Loading checks every length, offset, dtype, shape,
+// the checksum and every header field (format-checks.ts), so a truncated, corrupted or edited file
+// is an INVALID_FILE error, never a wrong model. Saving runs the same checks on what it wrote.
 import { SpecialistError } from '../core/errors.ts';
 import { VERSION } from '../core/version.ts';
 import { decodeContainer, encodeContainer } from '../io/container.ts';
+import { checkHeader, checkTensors, hyperparameters, type LayerMeta } from './format-checks.ts';
 import type { LayerWeights } from './layers.ts';
 import type { SpecialistsState } from './state.ts';
 
 export const FORMAT = 'specialist-model';
-export const FORMAT_VERSION = 2;
+/** 3: the checksum covers the header too, and every header field is checked on loading. */
+export const FORMAT_VERSION = 3;
 
 function bad(message: string, details: Record<string, unknown> = {}): SpecialistError {
   return new SpecialistError('INVALID_FILE', `model file: ${message}`, details);
@@ -67,7 +70,7 @@ export function serialiseModel(s: SpecialistsState): Uint8Array {
     layers: { encoder: layerMeta(s.encoder), decoder: layerMeta(s.decoder), heads: s.heads.map(layerMeta) },
   };
   const tensors = Object.fromEntries(tensorsOf(s).map(([name, data, shape]) => [name, { data, shape }]));
-  return encodeContainer(
+  const bytes = encodeContainer(
     {
       format: FORMAT,
       formatVersion: String(FORMAT_VERSION),
@@ -75,59 +78,46 @@ export function serialiseModel(s: SpecialistsState): Uint8Array {
       encoderSha256: s.encoderSha256 ?? '',
       latentDims: String(s.latentDims),
       supports: JSON.stringify(s.supports),
-      hyperparameters: JSON.stringify({ encoderWidths: s.encoderWidths, headWidth: s.headWidth, penalty: s.penalty, lambda: s.lambda, threshold: s.threshold }),
+      hyperparameters: JSON.stringify(hyperparameters(s)),
       meta: JSON.stringify(meta),
     },
     tensors,
   );
+  try {
+    deserialiseModel(bytes);
+  } catch (error) {
+    // A state this SDK would refuse to load (edited by hand, NaN scales) is refused before it is saved.
+    if (error instanceof SpecialistError) throw new SpecialistError('INVALID_ARGUMENT', `this model cannot be saved: ${error.message.replace(/^model file: /, '')}`, error.details);
+    throw error;
+  }
+  return bytes;
 }
 
-const isInt = (v: unknown, min = 0): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
-
-function checkMeta(meta: any): void {
-  const need = (cond: boolean, what: string) => {
-    if (!cond) throw bad(`header field ${what} is missing or invalid`, { field: what });
-  };
-  need(meta && typeof meta === 'object', 'meta');
-  need(isInt(meta.d, 1), 'meta.d');
-  need(isInt(meta.latentDims, 1), 'meta.latentDims');
-  need(Array.isArray(meta.encoderWidths) && meta.encoderWidths.every((w: unknown) => isInt(w, 1)), 'meta.encoderWidths');
-  need(isInt(meta.headWidth, 1), 'meta.headWidth');
-  need(Array.isArray(meta.taskDims) && meta.taskDims.length > 0 && meta.taskDims.every((w: unknown) => isInt(w, 1)), 'meta.taskDims');
-  const K = meta.taskDims.length;
-  need(Array.isArray(meta.supports) && meta.supports.length === K && meta.supports.every((s: unknown) => Array.isArray(s) && s.every((c) => isInt(c) && c < meta.latentDims)), 'meta.supports');
-  need(Array.isArray(meta.lambda) && meta.lambda.length === K && meta.lambda.every((l: unknown) => typeof l === 'number' && Number.isFinite(l)), 'meta.lambda');
-  need(typeof meta.threshold === 'number', 'meta.threshold');
-  need(['group', 'jacobian', 'none'].includes(meta.penalty), 'meta.penalty');
-  need(meta.layers && Array.isArray(meta.layers.encoder) && Array.isArray(meta.layers.decoder) && Array.isArray(meta.layers.heads) && meta.layers.heads.length === K, 'meta.layers');
-  const chain = (ls: any[], from: number, to: number, name: string) => {
-    let width = from;
-    ls.forEach((l, i) => {
-      need(isInt(l.din, 1) && isInt(l.dout, 1) && l.din === width && ['identity', 'leakyRelu', 'tanh'].includes(l.activation), `meta.layers.${name}[${i}]`);
-      width = l.dout;
-    });
-    need(ls.length > 0 && width === to, `meta.layers.${name}`);
-  };
-  chain(meta.layers.encoder, meta.d, meta.latentDims, 'encoder');
-  chain(meta.layers.decoder, meta.latentDims, meta.d, 'decoder');
-  meta.layers.heads.forEach((h: any[], k: number) => chain(h, meta.latentDims, meta.taskDims[k], `heads[${k}]`));
+/** Refuses other formats and versions by name, before the checksum (whose scheme they may not share). */
+function checkVersion(metadata: Record<string, string>): void {
+  if (metadata.format !== FORMAT) throw bad(`not a specialist model (format ${JSON.stringify(metadata.format)})`);
+  if (metadata.formatVersion === String(FORMAT_VERSION)) return;
+  const old = /^[12]$/.test(metadata.formatVersion ?? '');
+  throw bad(
+    old
+      ? `format version ${metadata.formatVersion} (SDK ${metadata.sdkVersion}) is no longer read: its checksum does not cover the header, so a changed support or encoder hash would pass. Fit the heads again with this SDK (${VERSION}, format ${FORMAT_VERSION})`
+      : `format version ${metadata.formatVersion} is not supported (this SDK ${VERSION} reads version ${FORMAT_VERSION})`,
+    { reason: 'format-version', formatVersion: metadata.formatVersion, supportedVersion: FORMAT_VERSION },
+  );
 }
 
+/**
+ * Reads serialiseModel's bytes. Every structural fault, checksum mismatch, unknown version and header
+ * field out of range or inconsistent with the tensors is INVALID_FILE (details.field names the field).
+ */
 export function deserialiseModel(bytes: Uint8Array): SpecialistsState & { file: ModelFileInfo } {
   if (!(bytes instanceof Uint8Array)) throw bad('expected bytes (Uint8Array)');
-  const { metadata, tensors } = decodeContainer(bytes, 'model file');
-  if (metadata.format !== FORMAT) throw bad(`not a specialist model (format ${JSON.stringify(metadata.format)})`);
-  if (metadata.formatVersion !== String(FORMAT_VERSION)) {
-    throw bad(`format version ${metadata.formatVersion} is not supported (this SDK ${VERSION} reads version ${FORMAT_VERSION})`, { formatVersion: metadata.formatVersion });
-  }
-  let meta: any;
-  try {
-    meta = JSON.parse(metadata.meta ?? '');
-  } catch {
-    throw bad('the meta field is not valid JSON');
-  }
-  checkMeta(meta);
+  const { metadata, tensors, checksum } = decodeContainer(bytes, 'model file', { checkMetadata: checkVersion });
+  if (checksum !== 'header+data') throw bad('the checksum does not cover the header', { reason: 'format-version' });
+  const meta = checkHeader(metadata);
+  const expected = new Set<string>();
   const read = (name: string, shape: number[]): Float32Array => {
+    expected.add(name);
     const t = tensors[name];
     if (!t) throw bad(`tensor ${name} is missing`, { tensor: name });
     if (t.dtype !== 'F32') throw bad(`tensor ${name} has dtype ${JSON.stringify(t.dtype)}; expected F32`, { tensor: name });
@@ -139,8 +129,8 @@ export function deserialiseModel(bytes: Uint8Array): SpecialistsState & { file: 
     if (nonFinite >= 0) throw bad(`tensor ${name} holds ${out[nonFinite]} at index ${nonFinite}`, { tensor: name });
     return out;
   };
-  const layers = (prefix: string, ls: any[]): LayerWeights[] =>
-    ls.map((l, i) => ({ din: l.din, dout: l.dout, activation: l.activation, w: read(`${prefix}.${i}.w`, [l.din, l.dout]), b: read(`${prefix}.${i}.b`, [l.dout]) }));
+  const layers = (prefix: string, ls: LayerMeta[]): LayerWeights[] =>
+    ls.map((l, i) => ({ ...l, w: read(`${prefix}.${i}.w`, [l.din, l.dout]), b: read(`${prefix}.${i}.b`, [l.dout]) }));
   const state: SpecialistsState = {
     d: meta.d,
     latentDims: meta.latentDims,
@@ -154,16 +144,19 @@ export function deserialiseModel(bytes: Uint8Array): SpecialistsState & { file: 
     bnInvStd: read('bnInvStd', [meta.latentDims]),
     encoder: layers('encoder', meta.layers.encoder),
     decoder: layers('decoder', meta.layers.decoder),
-    heads: meta.layers.heads.map((h: any[], k: number) => layers(`head${k}`, h)),
-    yMean: meta.taskDims.map((dy: number, k: number) => read(`head${k}.yMean`, [dy])),
-    yStd: meta.taskDims.map((dy: number, k: number) => read(`head${k}.yStd`, [dy])),
-    importance: meta.taskDims.map((_: number, k: number) => read(`head${k}.importance`, [meta.latentDims])),
+    heads: meta.layers.heads.map((h, k) => layers(`head${k}`, h)),
+    yMean: meta.taskDims.map((dy, k) => read(`head${k}.yMean`, [dy])),
+    yStd: meta.taskDims.map((dy, k) => read(`head${k}.yStd`, [dy])),
+    importance: meta.taskDims.map((_, k) => read(`head${k}.importance`, [meta.latentDims])),
     supports: meta.supports,
     lambda: meta.lambda,
     threshold: meta.threshold,
-    converged: Boolean(meta.converged),
-    curves: meta.curves ?? { train: [], validation: [] },
+    converged: meta.converged,
+    curves: meta.curves,
     encoderSha256: metadata.encoderSha256 || undefined,
   };
-  return { ...state, file: { sdkVersion: metadata.sdkVersion ?? '', encoderSha256: metadata.encoderSha256 ?? '' } };
+  const extra = Object.keys(tensors).find((name) => !expected.has(name));
+  if (extra !== undefined) throw bad(`tensor ${extra} is not part of this model`, { tensor: extra });
+  checkTensors(state);
+  return { ...state, file: { sdkVersion: metadata.sdkVersion, encoderSha256: metadata.encoderSha256 } };
 }

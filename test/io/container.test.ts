@@ -51,6 +51,9 @@ it('refuses truncated, corrupted and forged files with INVALID_FILE', async () =
   await expectCode(async () => decodeContainer(await rewrite((h) => (h.mask.dtype = 'BF16'))), 'INVALID_FILE', 'dtype "BF16"');
   await expectCode(async () => decodeContainer(await rewrite((h) => (h.mask.shape = [6]))), 'INVALID_FILE', 'needs 6 bytes');
   await expectCode(async () => decodeContainer(await rewrite((h) => (h.scale.data_offsets = h['head0.W'].data_offsets.map((o: number) => o)) && (h.scale.dtype = 'F64') && (h.scale.shape = [3]))), 'INVALID_FILE', 'overlap');
-  await expectCode(async () => decodeContainer(await rewrite((h) => delete h.__metadata__.data_sha256)), 'INVALID_FILE', 'cannot be verified');
+  await expectCode(async () => decodeContainer(await rewrite((h) => delete h.__metadata__.sha256)), 'INVALID_FILE', 'cannot be verified');
+  // The checksum covers the header: a changed shape that still fits its bytes, or changed metadata, is caught.
+  await expectCode(async () => decodeContainer(await rewrite((h) => (h['head0.W'].shape = [2, 3]))), 'INVALID_FILE', 'checksum mismatch: the header');
+  await expectCode(async () => decodeContainer(await rewrite((h) => (h.__metadata__.format = 'specialist/2'))), 'INVALID_FILE', 'checksum mismatch: the header');
   await expectCode(async () => decodeContainer(await rewrite((h) => (h.__metadata__.n = 3))), 'INVALID_FILE', 'non-string');
 });
