@@ -1,6 +1,7 @@
 // The one array type of the public API (Tensor: row-major data and its shape) and the 2-D float32
 // view the kernels take (Matrix), with the checks that turn malformed arrays into typed errors.
 import { SpecialistError } from './errors.ts';
+import { toFloat32Checked } from './validate.ts';
 
 /** What a Tensor may hold. Measurements are float32 or float64; integer arrays only for masks and indices. */
 export type TensorData = Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -45,10 +46,13 @@ export function checkTensor(name: string, t: Tensor, ranks: readonly number[], d
   return shape;
 }
 
-/** The [rows, cols] float32 view of a 2-D float tensor (float64 data are copied), checked finite. */
+/**
+ * The [rows, cols] float32 view of a 2-D float tensor, checked finite. float64 data are copied,
+ * refusing values float32 cannot hold (core/validate.ts).
+ */
 export function matrixOf(name: string, t: Tensor): Matrix {
   const [rows, cols] = checkTensor(name, t, [2], 'rows, cols');
-  const m = { data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data), rows, cols };
+  const m = { data: toFloat32Checked(name, t.data, rows, cols), rows, cols };
   checkMatrix(name, m);
   return m;
 }

@@ -6,6 +6,9 @@ import { readBytes } from '../core/read-bytes.ts';
 import { sha256Hex } from '../io/sha256.ts';
 import { exposeTensor, readGraphInfo, type GraphInfo, type GraphValue } from '../onnx/graph.ts';
 import { createRng } from '../core/random.ts';
+import { checkFinite } from '../core/tensor.ts';
+import { checkAllocation, checkShape } from '../core/validate.ts';
+import { checkBatchOutput, checkObservationInput, probeOutputLayout } from './output-layout.ts';
 import { isNode } from '../core/platform.ts';
 import { loadOrtNode, loadOrtWeb, type OrtBackend, type OrtModule } from './ort.ts';
 
@@ -87,10 +90,14 @@ export class Generalist {
     private readonly fixed: Record<string, Ort.Tensor>,
   ) {}
 
+  /** Set once the output layout was probed (on the first batch encoded). */
+  private layoutChecked = false;
+
   static async load(model: Uint8Array | ArrayBuffer | URL | string, options: GeneralistOptions = {}): Promise<Generalist> {
     const bytes = model instanceof Uint8Array ? model : model instanceof ArrayBuffer ? new Uint8Array(model) : await readBytes(model, 'ONNX model', 'INVALID_FILE');
     const info = readGraphInfo(bytes);
     const inputValue = pickInput(info, options.input);
+    checkObservationInput(inputValue);
     const target = options.output ?? info.outputs[0]?.name;
     if (!target) throw new SpecialistError('INVALID_FILE', 'The ONNX model has no outputs');
     const needsEdit = (options.poolAxes?.length ?? 0) > 0 || !info.outputs.some((o) => o.name === target);
@@ -112,9 +119,10 @@ export class Generalist {
    * where d is the size of one embedding (pooled or flattened). Batched, with progress and abort.
    */
   async encode(observations: Tensor<Float32Array>, options: CallOptions = {}): Promise<Tensor<Float32Array>> {
-    const { data, shape } = observations;
+    const { data, shape } = observations ?? {};
     const obsRank = this.observationDims.length;
     if (!(data instanceof Float32Array)) throw new SpecialistError('INVALID_ARGUMENT', 'observations.data must be a Float32Array');
+    const size = checkShape('observations', shape);
     if (shape.length !== obsRank + 1 && shape.length !== obsRank + 2) {
       throw new SpecialistError('SHAPE_MISMATCH', `observations have shape [${shape.join(', ')}]; the model input "${this.inputName}" takes [batch, ${this.observationDims.join(', ')}], so give [N, ${this.observationDims.join(', ')}] or [n, T, ${this.observationDims.join(', ')}]`, {
         shape,
@@ -132,29 +140,55 @@ export class Generalist {
         });
       }
     });
-    if (data.length !== product(shape)) throw new SpecialistError('SHAPE_MISMATCH', `observations declare [${shape.join(', ')}] but hold ${data.length} values`);
+    if (data.length !== size) throw new SpecialistError('SHAPE_MISMATCH', `observations declare [${shape.join(', ')}] but hold ${data.length} values`);
     const rows = product(lead);
     const rowSize = product(obsShape);
+    if (rows === 0 || rowSize === 0) {
+      throw new SpecialistError('INVALID_ARGUMENT', `observations [${shape.join(', ')}] hold no observation to encode`, { shape: [...shape], reason: 'empty' });
+    }
+    checkFinite('observations', data, rowSize);
+    const run = (batch: Float32Array, count: number) => this.runBatch(batch, count, obsShape);
     let out: Float32Array | undefined;
-    let width = 0;
+    let width: number | undefined;
     for (let start = 0; start < rows; start += this.batchSize) {
       throwIfAborted(options.signal);
       const end = Math.min(rows, start + this.batchSize);
       const count = this.fixedBatch ? this.batchSize : end - start;
       const batch = new Float32Array(count * rowSize);
       batch.set(data.subarray(start * rowSize, end * rowSize));
-      const result = await this.session.run({ ...this.fixed, [this.inputName]: new this.ort.Tensor('float32', batch, [count, ...obsShape]) }, [this.outputName]);
-      const tensor = result[this.outputName];
-      const values = tensor.data as Float32Array;
+      if (!this.layoutChecked) {
+        // Once per encoder, on real observations: does each output row follow its input row?
+        const probeRows = this.fixedBatch ? count : Math.min(count, 8);
+        await probeOutputLayout(run, this.outputName, batch.subarray(0, probeRows * rowSize), probeRows, this.fixedBatch);
+        this.layoutChecked = true;
+      }
+      const tensor = await run(batch, count);
+      const values = checkBatchOutput(tensor, this.outputName, count, width, start);
       if (!out) {
         width = values.length / count;
+        checkAllocation(`latents [${rows}, ${width}]`, rows * width);
         out = new Float32Array(rows * width);
       }
-      out.set(values.subarray(0, (end - start) * width), start * width);
+      out.set(values.subarray(0, (end - start) * width!), start * width!);
       tensor.dispose?.();
       callBack('onProgress', options.onProgress, end, rows);
     }
-    return { data: out ?? new Float32Array(0), shape: [...lead, width] };
+    return { data: out!, shape: [...lead, width!] };
+  }
+
+  /** One session run; onnxruntime's own failures become typed errors that name the batch. */
+  private async runBatch(batch: Float32Array, count: number, obsShape: number[]): Promise<Ort.Tensor> {
+    const dims = [count, ...obsShape];
+    let result: Ort.InferenceSession.OnnxValueMapType;
+    try {
+      result = await this.session.run({ ...this.fixed, [this.inputName]: new this.ort.Tensor('float32', batch, dims) }, [this.outputName]);
+    } catch (error) {
+      throw new SpecialistError('INVALID_ARGUMENT', `onnxruntime could not run the encoder on a batch of shape [${dims.join(', ')}]: ${(error as Error)?.message ?? error}`, {
+        dims,
+        reason: 'session-run',
+      });
+    }
+    return result[this.outputName] as Ort.Tensor;
   }
 
   async dispose(): Promise<void> {

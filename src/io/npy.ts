@@ -3,6 +3,7 @@
 // the file holds, because silently reinterpreting bytes would corrupt the user's data.
 import { SpecialistError } from '../core/errors.ts';
 import type { Tensor, TensorData } from '../core/tensor.ts';
+import { toFloat32Checked } from '../core/validate.ts';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -124,9 +125,18 @@ export function formatNpy(array: Tensor<TensorData>): Uint8Array {
   return out;
 }
 
-/** Float32 view of a float array (float64 narrowed; integers refused: they are not measurements). */
+/**
+ * Float32 view of a float array (integers refused: they are not measurements). float64 is narrowed
+ * with the checks of core/validate.ts: a value beyond float32's range, or a column (last axis) whose
+ * spread float32 cannot hold, is refused by name rather than read as Infinity or as constant.
+ */
 export function toFloat32(array: NpyArray, source = 'input'): Float32Array {
   if (array.data instanceof Float32Array) return array.data;
-  if (array.dtype === '<f8') return Float32Array.from(array.data);
-  throw bad(source, `expected a float32 or float64 array, got ${array.dtype}`, { dtype: array.dtype });
+  if (array.dtype !== '<f8') throw bad(source, `expected a float32 or float64 array, got ${array.dtype}`, { dtype: array.dtype });
+  const cols = array.shape.length < 2 ? 1 : array.shape[array.shape.length - 1];
+  const flat = array.shape.length < 2;
+  return toFloat32Checked(source, array.data, cols === 0 ? 0 : array.data.length / cols, cols, {
+    cell: (row, column) => (flat ? `index ${row}` : `row ${row}, column ${column}`),
+    column: (column) => (flat ? '' : `column ${column}`),
+  });
 }

@@ -3,7 +3,7 @@
 // (optionally mean-pooled over axes) before a session is created.
 import { SpecialistError } from '../core/errors.ts';
 import { DEFAULT_OPSET, writeNode } from './builder.ts';
-import { ProtoWriter, fieldString, scanFields, type ProtoField } from './protobuf.ts';
+import { ProtoWriter, fieldString, payload, scanFields, varint, type ProtoField } from './protobuf.ts';
 
 export interface GraphValue {
   name: string;
@@ -26,33 +26,47 @@ function sub(fields: ProtoField[], field: number): ProtoField[] {
   return fields.filter((f) => f.field === field);
 }
 
-function readValueInfo(bytes: Uint8Array): GraphValue {
-  const fields = scanFields(bytes);
-  const name = fieldString(sub(fields, 1)[0] ?? { field: 1, wire: 2, bytes: new Uint8Array(), start: 0, end: 0 });
-  const value: GraphValue = { name, elemType: 0 };
+/** The fields of a nested message; INVALID_FILE when the field is not one. */
+function message(f: ProtoField, what = 'ONNX model'): ProtoField[] {
+  return scanFields(payload(f, what), what);
+}
+
+/** ONNX dims are int64; a size beyond 2^31 (or a negative one, stored as 2^64 - x) is damage. */
+const MAX_DIM = 2 ** 31 - 1;
+
+function readDim(dim: ProtoField): number | string {
+  const df = message(dim);
+  const fixed = sub(df, 1)[0];
+  if (fixed) {
+    const size = varint(fixed);
+    if (size > BigInt(MAX_DIM)) throw new SpecialistError('INVALID_FILE', `ONNX model: a tensor dimension of ${BigInt.asIntN(64, size)} is out of range`, { offset: fixed.start });
+    return Number(size);
+  }
+  const param = sub(df, 2)[0];
+  return param ? fieldString(param) : '?';
+}
+
+function readValueInfo(f: ProtoField): GraphValue {
+  const fields = message(f);
+  const nameField = sub(fields, 1)[0];
+  const value: GraphValue = { name: nameField ? fieldString(nameField) : '', elemType: 0 };
   const type = sub(fields, 2)[0];
-  const tensor = type && sub(scanFields(type.bytes!), 1)[0];
+  const tensor = type && sub(message(type), 1)[0];
   if (tensor) {
-    const tf = scanFields(tensor.bytes!);
-    value.elemType = Number(sub(tf, 1)[0]?.varint ?? 0n);
+    const tf = message(tensor);
+    const elemType = sub(tf, 1)[0];
+    value.elemType = elemType ? Number(BigInt.asIntN(32, varint(elemType))) : 0;
     const shape = sub(tf, 2)[0];
-    if (shape) {
-      value.shape = sub(scanFields(shape.bytes!), 1).map((dim) => {
-        const df = scanFields(dim.bytes!);
-        const fixed = sub(df, 1)[0];
-        if (fixed) return Number(fixed.varint);
-        const param = sub(df, 2)[0];
-        return param ? fieldString(param) : '?';
-      });
-    }
+    if (shape) value.shape = sub(message(shape), 1).map(readDim);
   }
   return value;
 }
 
 function graphField(model: Uint8Array): { fields: ProtoField[]; graph: ProtoField } {
+  if (!(model instanceof Uint8Array)) throw new SpecialistError('INVALID_ARGUMENT', 'An ONNX model must be given as bytes (Uint8Array or ArrayBuffer)');
   const fields = scanFields(model);
   const graphs = sub(fields, 7);
-  if (graphs.length !== 1 || !graphs[0].bytes) {
+  if (graphs.length !== 1 || graphs[0].wire !== 2) {
     throw new SpecialistError('INVALID_FILE', 'Not an ONNX model: no graph found', { graphs: graphs.length });
   }
   return { fields, graph: graphs[0] };
@@ -60,22 +74,26 @@ function graphField(model: Uint8Array): { fields: ProtoField[]; graph: ProtoFiel
 
 export function readGraphInfo(model: Uint8Array): GraphInfo {
   const { fields, graph } = graphField(model);
-  const g = scanFields(graph.bytes!, 'ONNX graph');
+  const g = message(graph, 'ONNX graph');
   const opsets = sub(fields, 8).map((f) => {
-    const of = scanFields(f.bytes!);
+    const of = message(f);
     const domain = sub(of, 1)[0];
-    return { domain: domain ? fieldString(domain) : '', version: Number(sub(of, 2)[0]?.varint ?? 0n) };
+    const version = sub(of, 2)[0];
+    return { domain: domain ? fieldString(domain) : '', version: version ? Number(BigInt.asIntN(64, varint(version))) : 0 };
   });
-  const initializers = sub(g, 5).map((t) => fieldString(sub(scanFields(t.bytes!), 8)[0]));
+  const initializers = sub(g, 5).map((t) => {
+    const name = sub(message(t), 8)[0];
+    return name ? fieldString(name) : '';
+  });
   const initSet = new Set(initializers);
   const nodes = sub(g, 1).map((n) => {
-    const nf = scanFields(n.bytes!);
+    const nf = message(n);
     return { op: sub(nf, 4).map(fieldString)[0] ?? '', inputs: sub(nf, 1).map(fieldString), outputs: sub(nf, 2).map(fieldString) };
   });
   return {
     opset: opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? DEFAULT_OPSET,
-    inputs: sub(g, 11).map((f) => readValueInfo(f.bytes!)).filter((v) => !initSet.has(v.name)),
-    outputs: sub(g, 12).map((f) => readValueInfo(f.bytes!)),
+    inputs: sub(g, 11).map(readValueInfo).filter((v) => !initSet.has(v.name)),
+    outputs: sub(g, 12).map(readValueInfo),
     nodeOutputs: nodes.flatMap((n) => n.outputs),
     nodes,
     initializers,
@@ -119,7 +137,7 @@ export function exposeTensor(model: Uint8Array, tensor: string, options: ExposeO
   if (!info.outputs.some((o) => o.name === output)) {
     extra.message(12, (vi) => vi.string(1, output).message(2, (type) => type.message(1, (t) => t.int(1, 1))));
   }
-  const newGraph = new ProtoWriter().raw(graph.bytes!).raw(extra.finish()).finish();
+  const newGraph = new ProtoWriter().raw(payload(graph)).raw(extra.finish()).finish();
   const rebuilt = new ProtoWriter()
     .raw(model.subarray(0, graph.start))
     .bytes(7, newGraph)

@@ -141,6 +141,18 @@ export function scanFields(buf: Uint8Array, what = 'ONNX model'): ProtoField[] {
   return fields;
 }
 
+/** The payload of a length-delimited field (a nested message, bytes or a string). */
+export function payload(f: ProtoField, what = 'ONNX model'): Uint8Array {
+  if (f.wire !== Wire.Bytes || !f.bytes) throw new SpecialistError('INVALID_FILE', `${what}: field ${f.field} at byte ${f.start} has wire type ${f.wire}, expected a length-delimited field`, { offset: f.start, field: f.field, wire: f.wire });
+  return f.bytes;
+}
+
+/** The value of a varint field. */
+export function varint(f: ProtoField, what = 'ONNX model'): bigint {
+  if (f.wire !== Wire.Varint || f.varint === undefined) throw new SpecialistError('INVALID_FILE', `${what}: field ${f.field} at byte ${f.start} has wire type ${f.wire}, expected a varint`, { offset: f.start, field: f.field, wire: f.wire });
+  return f.varint;
+}
+
 export function fieldString(f: ProtoField): string {
-  return new TextDecoder().decode(f.bytes);
+  return new TextDecoder().decode(payload(f));
 }

@@ -40,9 +40,23 @@ function splitTargets(targets: TargetsInput, n: number): Matrix[] {
   const dy = shape[2] ?? 1;
   if (rows !== n) throw new SpecialistError('SHAPE_MISMATCH', `targets have ${rows} rows, latents ${n}`, { targets: rows, latents: n });
   return Array.from({ length: K }, (_, k) => {
-    const data = new Float32Array(rows * dy);
+    const data = targets.data instanceof Float64Array ? new Float64Array(rows * dy) : new Float32Array(rows * dy); // float64 narrowed (and checked) by matrixOf
     for (let r = 0; r < rows; r++) for (let j = 0; j < dy; j++) data[r * dy + j] = targets.data[(r * K + k) * dy + j];
     return matrixOf(`targets[:, ${k}]`, { data, shape: [rows, dy] });
+  });
+}
+
+/** Per column, whether it holds one value over the rows where `use` is 1 (all rows when absent). */
+function constantColumns(data: Float32Array, rows: number, cols: number, use?: Uint8Array): boolean[] {
+  return Array.from({ length: cols }, (_, c) => {
+    let first: number | undefined;
+    for (let r = 0; r < rows; r++) {
+      if (use && !use[r]) continue;
+      const v = data[r * cols + c];
+      if (first === undefined) first = v;
+      else if (v !== first) return false;
+    }
+    return true;
   });
 }
 
@@ -90,6 +104,21 @@ export function prepareData(latents: Tensor, targets: TargetsInput, membership?:
   member.forEach((m, k) => {
     const count = m.reduce((a, b) => a + b, 0);
     if (count < MIN_ROWS) throw new SpecialistError('SHAPE_MISMATCH', `task ${k} has ${count} member rows; it needs at least ${MIN_ROWS}`, { task: k, rows: count });
+  });
+  if (constantColumns(z.data, z.rows, z.cols).every(Boolean)) {
+    throw new SpecialistError('INVALID_ARGUMENT', `latents are constant: each of the ${z.cols} columns holds one value in all ${z.rows} rows, so no task can depend on them (are these the encoder's outputs?)`, {
+      argument: 'latents',
+      reason: 'constant',
+    });
+  }
+  parts.forEach((t, k) => {
+    if (constantColumns(t.data, t.rows, t.cols, member[k]).every(Boolean)) {
+      throw new SpecialistError('INVALID_ARGUMENT', `targets of task ${k} are constant over its member rows: there is nothing to predict, so no support can be learnt`, {
+        argument: `targets[${k}]`,
+        task: k,
+        reason: 'constant',
+      });
+    }
   });
   const zs = columnStats(z.data, z.rows, z.cols);
   const tasks = parts.map((t, k) => {

@@ -4,6 +4,7 @@
 
 import { SpecialistError } from '../core/errors.ts';
 import { checkTensor, type Matrix, type Tensor } from '../core/tensor.ts';
+import { toFloat32Checked, type Locate } from '../core/validate.ts';
 
 /** Where each step and task variable sits among the columns of the assembled matrix. */
 export interface Layout {
@@ -96,17 +97,24 @@ export function assemble(states: Tensor, tasks: Tensor, layout: Layout): Matrix 
   const lo = new Float64Array(width).fill(Infinity);
   const hi = new Float64Array(width).fill(-Infinity);
   const stateWidth = usedSteps * d;
+  // float64 input is narrowed once, refusing values float32 cannot hold (core/validate.ts).
+  const place = (first: string, inner: number): Locate => ({
+    cell: (row, c) => `episode ${row}, ${first} ${Math.floor(c / inner)}, dim ${c % inner}`,
+    column: (c) => `${first} ${Math.floor(c / inner)}, dim ${c % inner}`,
+  });
+  const stateData = toFloat32Checked('states', states.data, n, T * d, place('step', d));
+  const taskData = toFloat32Checked('tasks', tasks.data, n, M * dg, place('task', dg));
   for (let e = 0; e < n; e++) {
     const row = e * width;
     const src = e * T * d;
     for (let c = 0; c < stateWidth; c++) {
-      const v = states.data[src + c];
+      const v = stateData[src + c];
       if (v - v !== 0) throw nonFinite('states', v, { episode: e, step: Math.floor(c / d), dim: c % d });
       out[row + c] = v;
     }
     const taskSrc = e * M * dg;
     for (let c = 0; c < M * dg; c++) {
-      const v = tasks.data[taskSrc + c];
+      const v = taskData[taskSrc + c];
       if (v - v !== 0) throw nonFinite('tasks', v, { episode: e, task: Math.floor(c / dg), dim: c % dg });
       out[row + stateWidth + c] = v;
     }
