@@ -15,14 +15,14 @@ const WORLDS = ['structure', 'specialist', 'generalist'] as const;
 async function structure(options: Options, dir: string): Promise<Record<string, unknown>> {
   const kind = options.choice('kind', ['linear', 'nonlinear'] as const, 'linear');
   const world = (kind === 'linear' ? linearColliderWorld : nonlinearWorld)({
-    episodes: options.number('episodes', 10000, { integer: true, min: 2, max: 10_000_000 }),
+    episodes: options.number('episodes', 10000, { integer: true, min: 2, max: 1_000_000 }),
     steps: options.number('steps', 20, { integer: true, min: 2, max: 10000 }),
     tasks: options.number('tasks', 4, { integer: true, min: 1, max: 1000 }),
     dim: options.number('dim', kind === 'linear' ? 1 : 2, { integer: true, min: 1, max: 1000 }),
     taskDim: options.number('task-dim', 1, { integer: true, min: 1, max: 1000 }),
-    segmentLength: options.number('segment-length', 2, { integer: true, min: 2 }),
+    segmentLength: options.number('segment-length', 2, { integer: true, min: 2, max: 10000 }),
     breakProbability: options.number('break-probability', 0, { min: 0, max: 1 }),
-    seed: options.number('seed', 0, { integer: true }),
+    seed: options.number('seed', 0, { integer: true, min: -(2 ** 52), max: 2 ** 52 }),
   });
   options.rejectUnknown();
   const files = { states: join(dir, 'states.npy'), tasks: join(dir, 'tasks.npy'), truth: join(dir, 'truth.json') };
@@ -34,8 +34,8 @@ async function structure(options: Options, dir: string): Promise<Record<string, 
 }
 
 async function specialist(options: Options, dir: string): Promise<Record<string, unknown>> {
-  const n = options.number('n', 10000, { integer: true, min: 20, max: 10_000_000 });
-  const seed = options.number('seed', 0, { integer: true });
+  const n = options.number('n', 10000, { integer: true, min: 20, max: 1_000_000 });
+  const seed = options.number('seed', 0, { integer: true, min: -(2 ** 52), max: 2 ** 52 });
   options.rejectUnknown();
   const world = blocksWorld({ n, seed });
   const K = world.truth.blocks.length;
@@ -50,8 +50,8 @@ async function generalist(options: Options, dir: string): Promise<Record<string,
   const world = generalistWorld({
     episodes: options.number('episodes', 2000, { integer: true, min: 2, max: 1_000_000 }),
     steps: options.number('steps', 12, { integer: true, min: 2, max: 10000 }),
-    segmentLength: options.number('segment-length', 2, { integer: true, min: 2 }),
-    seed: options.number('seed', 0, { integer: true }),
+    segmentLength: options.number('segment-length', 2, { integer: true, min: 2, max: 10000 }),
+    seed: options.number('seed', 0, { integer: true, min: -(2 ** 52), max: 2 ** 52 }),
   });
   options.rejectUnknown();
   const files = { observations: join(dir, 'observations.npy'), tasks: join(dir, 'tasks.npy'), states: join(dir, 'states.npy'), encoder: join(dir, 'encoder.onnx'), truth: join(dir, 'truth.json') };

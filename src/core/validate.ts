@@ -83,14 +83,18 @@ export function toFloat32Checked(name: string, source: ArrayLike<number>, rows: 
     }
   }
   if (rows < 2) return out;
-  // Per column, the spread before and after the conversion (sums shifted by the first row, so a
-  // large common offset does not cancel in float64 either).
+  // Per column, the spread before and after the conversion, from differences to the first row (so a
+  // large common offset cancels exactly) divided by their largest magnitude (so 1e-300 does not
+  // underflow when squared).
+  const scale = new Float64Array(cols);
+  for (let i = cols; i < rows * cols; i++) scale[i % cols] = Math.max(scale[i % cols], Math.abs(source[i] - source[i % cols]));
   const sum = new Float64Array(cols), sq = new Float64Array(cols), sum32 = new Float64Array(cols), sq32 = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
+      if (!(scale[c] > 0)) continue;
       const i = r * cols + c;
-      const a = source[i] - source[c];
-      const b = out[i] - out[c];
+      const a = (source[i] - source[c]) / scale[c];
+      const b = (out[i] - out[c]) / scale[c];
       sum[c] += a;
       sq[c] += a * a;
       sum32[c] += b;
@@ -98,8 +102,8 @@ export function toFloat32Checked(name: string, source: ArrayLike<number>, rows: 
     }
   }
   for (let c = 0; c < cols; c++) {
-    const spread = Math.sqrt(Math.max(0, sq[c] / rows - (sum[c] / rows) ** 2));
-    const spread32 = Math.sqrt(Math.max(0, sq32[c] / rows - (sum32[c] / rows) ** 2));
+    const spread = scale[c] * Math.sqrt(Math.max(0, sq[c] / rows - (sum[c] / rows) ** 2));
+    const spread32 = scale[c] * Math.sqrt(Math.max(0, sq32[c] / rows - (sum32[c] / rows) ** 2));
     // float32 keeps about 7 significant digits: rounding normally moves the spread by ~1e-7 of it.
     if (Number.isFinite(spread) && spread > 0 && Math.abs(spread32 - spread) > 0.01 * spread) {
       throw new SpecialistError(

@@ -7,7 +7,7 @@ import { sha256Hex } from '../io/sha256.ts';
 import { exposeTensor, readGraphInfo, type GraphInfo, type GraphValue } from '../onnx/graph.ts';
 import { createRng } from '../core/random.ts';
 import { checkFinite } from '../core/tensor.ts';
-import { checkAllocation, checkShape } from '../core/validate.ts';
+import { checkAllocation, checkCount, checkShape } from '../core/validate.ts';
 import { checkBatchOutput, checkObservationInput, probeOutputLayout } from './output-layout.ts';
 import { isNode } from '../core/platform.ts';
 import { loadOrtNode, loadOrtWeb, type OrtBackend, type OrtModule } from './ort.ts';
@@ -40,7 +40,7 @@ export interface GeneralistOptions {
   poolAxes?: number[];
   /** Values for the model's other inputs, given once. Every other input must be listed here. */
   fixedInputs?: Record<string, FixedInput>;
-  /** Rows per session run. Default 256, or the model's fixed batch size if it has one. */
+  /** Rows per session run, 1 to 65536. Default 256, or the model's fixed batch size if it has one. */
   batchSize?: number;
   /** Largest accepted |webgpu - wasm| on the canary, relative to the embedding's scale. Default 1e-3. */
   canaryTolerance?: number;
@@ -67,6 +67,8 @@ export interface DeviceChoice {
 
 
 const DEFAULT_BATCH = 256;
+/** Rows per session run at most: beyond this a batch only costs memory. */
+const MAX_BATCH = 65536;
 
 function product(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
@@ -105,7 +107,11 @@ export class Generalist {
     const [batchAxis, ...observationDims] = inputValue.shape ?? ['batch'];
     const fixedBatch = typeof batchAxis === 'number';
     const batchSize = fixedBatch ? batchAxis : (options.batchSize ?? DEFAULT_BATCH);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new SpecialistError('INVALID_ARGUMENT', `batchSize must be a positive integer, got ${batchSize}`);
+    checkCount(fixedBatch ? `the model's fixed batch size` : 'batchSize', batchSize, 1, MAX_BATCH);
+    if (options.numThreads !== undefined) checkCount('numThreads', options.numThreads, 1, 1024);
+    if (options.canaryTolerance !== undefined && !(options.canaryTolerance >= 0 && options.canaryTolerance < Infinity)) {
+      throw new SpecialistError('INVALID_ARGUMENT', `canaryTolerance must be a finite number >= 0, got ${options.canaryTolerance}`, { argument: 'canaryTolerance' });
+    }
 
     const ort = await pickRuntime(options);
     const fixed = makeFixedInputs(ort, info, inputValue.name, options.fixedInputs ?? {});

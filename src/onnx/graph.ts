@@ -122,9 +122,12 @@ export function exposeTensor(model: Uint8Array, tensor: string, options: ExposeO
   const { graph } = graphField(model);
   const extra = new ProtoWriter();
   let output = tensor;
-  if (options.poolAxes && options.poolAxes.length > 0) {
+  const axes = options.poolAxes ?? [];
+  if (!Array.isArray(axes) || axes.some((a) => !Number.isInteger(a) || Math.abs(a) > 64)) {
+    throw new SpecialistError('INVALID_ARGUMENT', `poolAxes must list integer axes of the tensor (negative counts from the end), got ${JSON.stringify(options.poolAxes)}`, { argument: 'poolAxes' });
+  }
+  if (axes.length > 0) {
     output = `${tensor}::pooled`;
-    const axes = options.poolAxes;
     if (info.opset >= 18) {
       // From opset 18 ReduceMean takes its axes as an input tensor.
       const axesName = `${output}::axes`;

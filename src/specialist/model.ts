@@ -16,6 +16,16 @@ export interface DeserialiseOptions {
   allowEncoderMismatch?: boolean;
 }
 
+/** Finite inputs can still overflow float32 on the way out (latents far outside the fitted range). */
+function finiteOutput(what: string, data: Float32Array, cols: number): Float32Array {
+  const at = data.findIndex((v) => !Number.isFinite(v));
+  if (at >= 0) {
+    const row = Math.floor(at / cols);
+    throw new SpecialistError('NON_FINITE', `${what} overflows float32 (${data[at]}) for row ${row}: its latents lie far outside the range the heads were fitted on`, { row, column: at % cols, value: String(data[at]) });
+  }
+  return data;
+}
+
 function forwardLayers(layers: LayerWeights[], x: Float64Array, rows: number): Float64Array {
   let h = x;
   for (const l of layers) {
@@ -78,11 +88,11 @@ export class Specialists {
     if (task !== undefined) this.checkTask(task);
     const { s, rows } = this.sHat(latents);
     const dh = this.state.latentDims;
-    if (task === undefined) return { data: Float32Array.from(s), shape: [rows, dh] };
+    if (task === undefined) return { data: finiteOutput('s_hat', Float32Array.from(s), dh), shape: [rows, dh] };
     const cols = this.state.supports[task];
     const out = new Float32Array(rows * cols.length);
     for (let r = 0; r < rows; r++) cols.forEach((c, j) => (out[r * cols.length + j] = s[r * dh + c]));
-    return { data: out, shape: [rows, cols.length] };
+    return { data: finiteOutput(`task ${task}'s block`, out, cols.length), shape: [rows, cols.length] };
   }
 
   /** Task k's prediction [N, dy] in the targets' original units. */
@@ -92,7 +102,8 @@ export class Specialists {
     const y = forwardLayers(this.state.heads[task], s, rows);
     const dy = this.state.taskDims[task];
     const { yMean, yStd } = this.state;
-    return { data: Float32Array.from(y, (v, i) => v * yStd[task][i % dy] + yMean[task][i % dy]), shape: [rows, dy] };
+    const prediction = Float32Array.from(y, (v, i) => v * yStd[task][i % dy] + yMean[task][i % dy]);
+    return { data: finiteOutput(`task ${task}'s prediction`, prediction, dy), shape: [rows, dy] };
   }
 
   /** The versioned, checksummed binary model (see format.ts). */
@@ -134,6 +145,6 @@ export class Specialists {
     const { s, rows } = this.sHat(latents);
     const { d, zMean, zStd, decoder } = this.state;
     const z = forwardLayers(decoder, s, rows);
-    return { data: Float32Array.from(z, (v, i) => v * zStd[i % d] + zMean[i % d]), shape: [rows, d] };
+    return { data: finiteOutput('the reconstruction', Float32Array.from(z, (v, i) => v * zStd[i % d] + zMean[i % d]), d), shape: [rows, d] };
   }
 }

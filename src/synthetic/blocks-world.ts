@@ -3,6 +3,7 @@
 // irrelevant coordinates, and a generalist latent z_hat = phi(s) with phi a random invertible
 // nonlinear map that mixes every coordinate.
 import { SpecialistError } from '../core/errors.ts';
+import { checkAllocation } from '../core/validate.ts';
 import { createRng, type Rng } from '../core/random.ts';
 
 export interface BlocksWorldOptions {
@@ -105,6 +106,8 @@ export function blocksWorld(options: BlocksWorldOptions = {}): BlocksWorld {
   // phi: three invertible mixing layers with leaky ReLU in between (a bijection of R^dims).
   const mix = [invertible(rng, dims), invertible(rng, dims), invertible(rng, dims)];
   const K = blocks.length;
+  checkAllocation(`targets [n, tasks, signalDims] = [${n}, ${K}, ${signalDims}]`, n * K * signalDims);
+  checkAllocation(`latents [n, dims] = [${n}, ${dims}]`, n * dims);
   const s = new Float32Array(n * dims), z = new Float32Array(n * dims), y = new Float32Array(n * K * signalDims);
   for (let r = 0; r < n; r++) {
     const sr = Float64Array.from({ length: dims }, () => rng.normal());

@@ -10,6 +10,7 @@
 // encoder (built as ONNX: MatMul, Add, LeakyRelu) computes an entangled but invertible
 // z_t = phi(s_t) from o_t, i.e. phi(f^{-1}(o_t)), so Layer 2 must undo phi to find each block.
 import { SpecialistError } from '../core/errors.ts';
+import { checkAllocation } from '../core/validate.ts';
 import { buildOnnxModel, type NodeSpec, type TensorSpec } from '../onnx/builder.ts';
 import { appendStages, type NetworkStage } from '../onnx/export-network.ts';
 import { createRng, type Rng } from '../core/random.ts';
@@ -191,6 +192,8 @@ export function generalistWorld(options: GeneralistWorldOptions = {}): Generalis
   const f = randomInvertibleMap(rng, D, slope);
   const phi = randomInvertibleMap(rng, D, slope);
 
+  checkAllocation(`contributions [episodes, steps, tasks, taskDim] = [${n}, ${T}, ${M}, ${taskDim}]`, n * T * M * taskDim);
+  checkAllocation(`observations [episodes, steps, dims] = [${n}, ${T}, ${D}]`, n * T * D);
   const states = new Float32Array(n * T * D);
   const observations = new Float32Array(n * T * D);
   const tasks = new Float32Array(n * M * taskDim);

@@ -12,6 +12,7 @@
 // step observed through its own random invertible nonlinear map o_t = f_t(s_t).
 
 import { SpecialistError } from '../core/errors.ts';
+import { checkAllocation } from '../core/validate.ts';
 import { createRng, type Rng } from '../core/random.ts';
 import {
   add, gaussianMatrix, laplace, leakyRelu, multiply, multiplyAdd, product, signedUniformMatrix, spectralNorm,
@@ -197,6 +198,8 @@ interface Episode {
 
 function simulate(r: Resolved, world: Episode, taskMaps: Mat[][], steps: number[][], broken: Uint8Array): { states: Float32Array; tasks: Float32Array } {
   const { n, T, M, d, dg } = r;
+  checkAllocation(`states [episodes, steps, dim] = [${n}, ${T}, ${d}]`, n * T * d);
+  checkAllocation(`tasks [episodes, tasks, taskDim] = [${n}, ${M}, ${dg}]`, n * M * dg);
   const states = new Float32Array(n * T * d);
   const tasks = new Float32Array(n * M * dg);
   const actions: Float64Array[] = new Array(T);
