@@ -5,6 +5,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { SpecialistError, type ErrorCode } from '../../src/core/errors.ts';
 import { createRng, type Rng } from '../../src/core/random.ts';
+import { Generalist } from '../../src/generalist/generalist.ts';
+import { loadOrtNode, loadOrtWeb } from '../../src/generalist/ort.ts';
 import { formatNpy, parseNpy, toFloat32 } from '../../src/io/npy.ts';
 import { buildOnnxModel, denseLayer, type NodeSpec, type TensorSpec } from '../../src/onnx/builder.ts';
 import { exposeTensor, readGraphInfo } from '../../src/onnx/graph.ts';
@@ -24,7 +26,7 @@ export interface FuzzTarget {
   codes: ErrorCode[];
   seeds: SeedFile[];
   /** Reads `bytes`; returns normally when accepted (and consistent), throws when refused. */
-  read(bytes: Uint8Array): void;
+  read(bytes: Uint8Array): void | Promise<void>;
 }
 
 /** A finding: an untyped error, a wrong code, or an accepted file that is not what was saved. */
@@ -40,7 +42,7 @@ export interface FuzzResult {
 }
 
 /** Runs `iterations` seeded mutations against `target`; findings are collected, never thrown. */
-export function fuzz(target: FuzzTarget, iterations: number, seed: number, onIteration?: (i: number) => void): FuzzResult {
+export async function fuzz(target: FuzzTarget, iterations: number, seed: number, onIteration?: (i: number) => void): Promise<FuzzResult> {
   const rng: Rng = createRng(seed);
   const result: FuzzResult = { target: target.name, iterations, accepted: 0, refused: {}, findings: [], slowestMs: 0 };
   for (let i = 0; i < iterations; i++) {
@@ -48,7 +50,7 @@ export function fuzz(target: FuzzTarget, iterations: number, seed: number, onIte
     const bytes = mutate(file.bytes, rng, file.header);
     const started = performance.now();
     try {
-      target.read(bytes);
+      await target.read(bytes);
       result.accepted++;
     } catch (error) {
       const problem =
@@ -86,7 +88,8 @@ export function npyTarget(): FuzzTarget {
   ];
   return {
     name: 'npy',
-    codes: ['INVALID_FILE'],
+    // INVALID_ARGUMENT: float64 values that float32 cannot hold (toFloat32).
+    codes: ['INVALID_FILE', 'INVALID_ARGUMENT'],
     seeds: arrays.map((a) => {
       const bytes = formatNpy(a);
       return { bytes, header: npyHeader(bytes) };
@@ -128,6 +131,31 @@ export function onnxTarget(): FuzzTarget {
       const exposed = exposeTensor(bytes, name, { poolAxes: [1] });
       const again = readGraphInfo(exposed.model);
       if (!again.outputs.some((o) => o.name === exposed.output)) throw new FuzzFinding(`exposeTensor lost its output ${exposed.output}`);
+    },
+  };
+}
+
+/**
+ * Our reader and onnxruntime behind it, as Generalist.load and encode use them: whatever onnxruntime
+ * makes of a mutated model must come back typed, and an accepted encoder must encode.
+ */
+export async function onnxRuntimeTarget(): Promise<FuzzTarget> {
+  const reader = onnxTarget();
+  // onnxruntime logs every refused model to stderr: keep only fatal messages.
+  for (const ort of [await loadOrtNode(), await loadOrtWeb()]) if (ort) ort.env.logLevel = 'fatal';
+  const observations = { data: Float32Array.from({ length: 12 }, (_, i) => i / 4 - 1), shape: [4, 3] };
+  return {
+    ...reader,
+    name: 'onnx-runtime',
+    codes: ['INVALID_FILE', 'INVALID_ARGUMENT', 'SHAPE_MISMATCH', 'NON_FINITE'],
+    async read(bytes) {
+      const encoder = await Generalist.load(bytes);
+      try {
+        const latents = await encoder.encode(observations);
+        if (latents.shape[0] !== 4 || latents.data.length !== 4 * latents.shape[1]) throw new FuzzFinding(`accepted an encoder whose latents have shape [${latents.shape}]`);
+      } finally {
+        await encoder.dispose();
+      }
     },
   };
 }
