@@ -2,7 +2,14 @@
 import { SpecialistError, type ErrorCode } from './errors.ts';
 
 export async function readBytes(source: URL | string, what: string, code: ErrorCode): Promise<Uint8Array<ArrayBuffer>> {
-  const url = source instanceof URL ? source : new URL(source, typeof location !== 'undefined' ? location.href : undefined);
+  let url: URL;
+  try {
+    url = source instanceof URL ? source : new URL(source, typeof location !== 'undefined' ? location.href : undefined);
+  } catch {
+    throw new SpecialistError('INVALID_ARGUMENT', `The ${what} must be bytes, a URL or a URL string (a file path needs pathToFileURL), got ${typeof source === 'string' ? JSON.stringify(source) : typeof source}`, {
+      what,
+    });
+  }
   let response: Response;
   try {
     if (url.protocol === 'file:') {

@@ -1,5 +1,6 @@
 // Deployment: a generalist encoder plus fitted heads, running on-device. Loads no training code:
 // the heads are plain forward passes (Specialists.transform / predict).
+import { SpecialistError } from '../core/errors.ts';
 import { Generalist, type GeneralistOptions } from '../generalist/generalist.ts';
 import { readBytes } from '../core/read-bytes.ts';
 import type { Tensor } from '../core/tensor.ts';
@@ -56,6 +57,8 @@ export class SpecialistRuntime {
    * head: its specialist block and its prediction.
    */
   async run(observations: Tensor<Float32Array>, task: number, options: { signal?: AbortSignal } = {}): Promise<RunOutput> {
+    if (!observations || !Array.isArray(observations.shape)) throw new SpecialistError('INVALID_ARGUMENT', 'observations must be { data: Float32Array, shape }', { argument: 'observations' });
+    this.heads.checkTask(task);
     const single = observations.shape.length === this.generalist.observationDims.length;
     const input = single ? { data: observations.data, shape: [1, ...observations.shape] } : observations;
     const latents = await this.generalist.encode(input, options);

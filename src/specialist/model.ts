@@ -66,7 +66,8 @@ export class Specialists {
     return this.state.taskDims.length;
   }
 
-  private checkTask(task: number): void {
+  /** Throws INVALID_ARGUMENT unless `task` is one of the heads' tasks. */
+  checkTask(task: number): void {
     if (!Number.isInteger(task) || task < 0 || task >= this.tasks) {
       throw new SpecialistError('INVALID_ARGUMENT', `task must be an integer in [0, ${this.tasks - 1}], got ${task}`, { task });
     }
