@@ -36,7 +36,7 @@ const latents = await encoder.encode({ data: world.observations, shape: [rows, D
 await encoder.dispose();
 const targets = new Float32Array(rows * M * dg);
 for (let e = 0; e < 400; e++) for (let t = 0; t < T; t++) targets.set(world.tasks.subarray(e * M * dg, (e + 1) * M * dg), (e * T + t) * M * dg);
-const heads = await fitSpecialists({ data: latents.data, rows, cols: D }, { data: targets, shape: [rows, M, dg] }, { epochs: 8, seed: 1 });
+const heads = await fitSpecialists({ data: latents.data, shape: [rows, D] }, { data: targets, shape: [rows, M, dg] }, { epochs: 8, seed: 1 });
 const runtime = await SpecialistRuntime.load(world.encoderOnnx, heads.withEncoder(encoder.modelSha256).serialise(), { generalist: { device } });
 
 interface Sample {
@@ -74,7 +74,7 @@ while (performance.now() - started < seconds * 1000) {
   const out = await runtime.run(isBatch ? { data: obs, shape: [count, D] } : { data: obs, shape: [D] }, call % M);
   (isBatch ? batch : single).push(performance.now() - t0);
   if (retain) retained.push(out);
-  if (out.prediction.rows !== count) throw new Error(`expected ${count} rows, got ${out.prediction.rows}`);
+  if (out.prediction.shape[0] !== count) throw new Error(`expected ${count} rows, got ${out.prediction.shape[0]}`);
   call++;
 }
 samples.push(sample(call, started));

@@ -166,7 +166,7 @@ export async function headsTarget(): Promise<FuzzTarget> {
   const n = 240, d = 6;
   const z = Float32Array.from({ length: n * d }, () => rng.normal());
   const y = Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 === 0 ? z[(i >> 1) * d] : z[(i >> 1) * d + 3] - z[(i >> 1) * d + 4]));
-  const fitted = await fitSpecialists({ data: z, rows: n, cols: d }, { data: y, shape: [n, 2] }, { epochs: 12, encoderWidths: [8], headWidth: 8, lambda: 1 });
+  const fitted = await fitSpecialists({ data: z, shape: [n, d] }, { data: y, shape: [n, 2] }, { epochs: 12, encoderWidths: [8], headWidth: 8, lambda: 1 });
   const model = fitted.withEncoder('0123456789abcdef'.repeat(4));
   const bytes = model.serialise();
   const headerEnd = 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true));

@@ -7,8 +7,8 @@ import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { removeOrphanedTemporaries, writeFileAtomic } from '../src/io/atomic-write.ts';
-import { expectCode } from './helpers.ts';
+import { removeOrphanedTemporaries, writeFileAtomic } from '../../src/io/atomic-write.ts';
+import { expectCode } from '../helpers.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const folder = () => mkdtempSync(join(tmpdir(), 'atomic-write-'));

@@ -3,14 +3,14 @@
 // hold are OUT_OF_MEMORY before any allocation, and data that carry nothing are refused by fit.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { checkAllocation, checkCount, checkShape, toFloat32Checked } from '../src/core/validate.ts';
-import { parseNpy, formatNpy, toFloat32 } from '../src/io/npy.ts';
-import { fitSpecialists } from '../src/specialist/fit.ts';
-import { discoverTaskStructure } from '../src/structure/discover.ts';
-import { blocksWorld } from '../src/synthetic/blocks-world.ts';
-import { generalistWorld } from '../src/synthetic/generalist-world.ts';
-import { linearColliderWorld } from '../src/synthetic/structure-worlds.ts';
-import { createRng, expectCode } from './helpers.ts';
+import { checkAllocation, checkCount, checkShape, toFloat32Checked } from '../../src/core/validate.ts';
+import { parseNpy, formatNpy, toFloat32 } from '../../src/io/npy.ts';
+import { fitSpecialists } from '../../src/specialist/fit.ts';
+import { discoverTaskStructure } from '../../src/structure/discover.ts';
+import { blocksWorld } from '../../src/synthetic/blocks-world.ts';
+import { generalistWorld } from '../../src/synthetic/generalist-world.ts';
+import { linearColliderWorld } from '../../src/synthetic/structure-worlds.ts';
+import { createRng, expectCode } from '../helpers.ts';
 
 const rng = createRng(9);
 const normals = (n: number, scale = 1, offset = 0) => Float64Array.from({ length: n }, () => offset + scale * rng.normal());
@@ -64,10 +64,10 @@ it('fit refuses constant latents and a task with constant targets', async () => 
   const n = 100;
   const world = blocksWorld({ n, seed: 1 });
   const targets = { data: world.y, shape: [n, 3, world.signalDims] };
-  await expectCode(() => fitSpecialists({ data: new Float32Array(n * 10).fill(0.5), rows: n, cols: 10 }, targets, { epochs: 1 }), 'INVALID_ARGUMENT', 'latents are constant');
+  await expectCode(() => fitSpecialists({ data: new Float32Array(n * 10).fill(0.5), shape: [n, 10] }, targets, { epochs: 1 }), 'INVALID_ARGUMENT', 'latents are constant');
   const y = world.y.slice();
   for (let r = 0; r < n; r++) for (let j = 0; j < world.signalDims; j++) y[(r * 3 + 1) * world.signalDims + j] = 2;
-  await expectCode(() => fitSpecialists({ data: world.z, rows: n, cols: 10 }, { data: y, shape: [n, 3, world.signalDims] }, { epochs: 1 }), 'INVALID_ARGUMENT', 'targets of task 1 are constant');
+  await expectCode(() => fitSpecialists({ data: world.z, shape: [n, 10] }, { data: y, shape: [n, 3, world.signalDims] }, { epochs: 1 }), 'INVALID_ARGUMENT', 'targets of task 1 are constant');
   // float64 latents with a large offset: named, not fitted on collapsed values.
   const z64 = Float64Array.from(world.z, (v) => v + 1e9);
   await expectCode(() => fitSpecialists({ data: z64, shape: [n, 10] }, targets, { epochs: 1 }), 'INVALID_ARGUMENT', 'float32');

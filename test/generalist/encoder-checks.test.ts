@@ -2,9 +2,9 @@
 // errors that say what is wrong, instead of being cut into scrambled or fractional rows.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { Generalist } from '../src/generalist/generalist.ts';
-import { buildOnnxModel, type NodeSpec, type TensorSpec, type ValueSpec } from '../src/onnx/builder.ts';
-import { expectCode } from './helpers.ts';
+import { Generalist } from '../../src/generalist/generalist.ts';
+import { buildOnnxModel, type NodeSpec, type TensorSpec, type ValueSpec } from '../../src/onnx/builder.ts';
+import { expectCode } from '../helpers.ts';
 
 function model(nodes: NodeSpec[], output: ValueSpec = { name: 'out' }, input: ValueSpec = { name: 'obs', shape: ['batch', 3] }, initializers: TensorSpec[] = []): Uint8Array {
   return buildOnnxModel({ inputs: [input], outputs: [output], nodes, initializers });

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { before, it } from 'node:test';
-import { createRng } from '../src/core/random.ts';
-import { Specialists } from '../src/specialist/model.ts';
-import { fuzz, headsTarget, npyTarget, onnxRuntimeTarget, onnxTarget, type FuzzResult, type FuzzTarget } from './fuzz/targets.ts';
+import { createRng } from '../../src/core/random.ts';
+import { Specialists } from '../../src/specialist/model.ts';
+import { fuzz, headsTarget, npyTarget, onnxRuntimeTarget, onnxTarget, type FuzzResult, type FuzzTarget } from './targets.ts';
 
 function assertClean(result: FuzzResult): void {
   assert.deepEqual(result.findings.slice(0, 3), [], `${result.target}: ${result.findings.length} findings`);

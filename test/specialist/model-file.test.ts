@@ -3,12 +3,12 @@
 // model the SDK never wrote. Old versions are named.
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
-import { decodeContainer, encodeContainer, type ContainerArray } from '../src/io/container.ts';
-import { sha256Hex } from '../src/io/sha256.ts';
-import { fitSpecialists } from '../src/specialist/fit.ts';
-import { Specialists } from '../src/specialist/model.ts';
-import { createRng } from '../src/core/random.ts';
-import { expectCode } from './helpers.ts';
+import { decodeContainer, encodeContainer, type ContainerArray } from '../../src/io/container.ts';
+import { sha256Hex } from '../../src/io/sha256.ts';
+import { fitSpecialists } from '../../src/specialist/fit.ts';
+import { Specialists } from '../../src/specialist/model.ts';
+import { createRng } from '../../src/core/random.ts';
+import { expectCode } from '../helpers.ts';
 
 let model: Specialists;
 let bytes: Uint8Array;
@@ -19,7 +19,7 @@ before(async () => {
   const n = 240, d = 6;
   const z = Float32Array.from({ length: n * d }, () => rng.normal());
   const y = Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 === 0 ? z[(i >> 1) * d] + z[(i >> 1) * d + 1] : Math.tanh(z[(i >> 1) * d + 2])));
-  model = (await fitSpecialists({ data: z, rows: n, cols: d }, { data: y, shape: [n, 2] }, { epochs: 8, encoderWidths: [8], headWidth: 8, lambda: 0.5 })).withEncoder('a'.repeat(64));
+  model = (await fitSpecialists({ data: z, shape: [n, d] }, { data: y, shape: [n, 2] }, { epochs: 8, encoderWidths: [8], headWidth: 8, lambda: 0.5 })).withEncoder('a'.repeat(64));
   bytes = model.serialise();
 });
 
