@@ -116,3 +116,27 @@ export function toFloat32Checked(name: string, source: ArrayLike<number>, rows: 
   }
   return out;
 }
+
+/** Where options that moved or were renamed now live, for the message of an unknown key. */
+const MOVED: Record<string, string> = {
+  runtime: 'a KernelRuntime goes in the call options (the last argument) as `kernels`',
+  pool: 'a WorkerPool goes in the call options (the last argument) as `pool`',
+  signal: 'the AbortSignal goes in the call options (the last argument)',
+  onProgress: 'onProgress goes in the call options (the last argument)',
+};
+
+/**
+ * Throws INVALID_ARGUMENT for a key of a configuration object that `known` does not list: a typo or
+ * an option of another call would otherwise be ignored in silence. `known` is a Record over the
+ * options type's keys, so the compiler keeps it complete.
+ */
+export function checkKeys(name: string, options: object, known: Record<string, true>): void {
+  const unknown = Object.keys(options).filter((k) => !Object.hasOwn(known, k));
+  if (unknown.length === 0) return;
+  const key = unknown[0];
+  throw new SpecialistError(
+    'INVALID_ARGUMENT',
+    `${name} has no option "${key}"${MOVED[key] ? `: ${MOVED[key]}` : ''} (${name} takes ${Object.keys(known).join(', ')})`,
+    { argument: name, option: key, unknown },
+  );
+}

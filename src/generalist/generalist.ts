@@ -7,7 +7,7 @@ import { sha256Hex } from '../io/sha256.ts';
 import { exposeTensor, readGraphInfo, type GraphInfo, type GraphValue } from '../onnx/graph.ts';
 import { createRng } from '../core/random.ts';
 import { checkFinite } from '../core/tensor.ts';
-import { checkAllocation, checkCount, checkShape } from '../core/validate.ts';
+import { checkAllocation, checkCount, checkKeys, checkShape } from '../core/validate.ts';
 import { checkBatchOutput, checkObservationInput, probeOutputLayout } from './output-layout.ts';
 import { isNode } from '../core/platform.ts';
 import { loadOrtNode, loadOrtWeb, type OrtBackend, type OrtModule } from './ort.ts';
@@ -67,6 +67,9 @@ export interface DeviceChoice {
 
 
 const DEFAULT_BATCH = 256;
+const GENERALIST_KEYS: Record<keyof GeneralistOptions, true> = {
+  device: true, input: true, output: true, poolAxes: true, fixedInputs: true, batchSize: true, canaryTolerance: true, wasmPaths: true, wasmBinary: true, numThreads: true, onnxruntime: true,
+};
 /** Rows per session run at most: beyond this a batch only costs memory. */
 const MAX_BATCH = 65536;
 
@@ -97,6 +100,8 @@ export class Generalist {
 
   static async load(model: Uint8Array | ArrayBuffer | URL | string, options: GeneralistOptions = {}): Promise<Generalist> {
     const bytes = model instanceof Uint8Array ? model : model instanceof ArrayBuffer ? new Uint8Array(model) : await readBytes(model, 'ONNX model', 'INVALID_FILE');
+    if (!options || typeof options !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'options must be an object', { argument: 'options' });
+    checkKeys('GeneralistOptions', options, GENERALIST_KEYS);
     const info = readGraphInfo(bytes);
     const inputValue = pickInput(info, options.input);
     checkObservationInput(inputValue);

@@ -6,6 +6,8 @@ import { Generalist, type DeviceChoice, type GeneralistOptions } from '../genera
 import { kernelsFor, type KernelCallOptions } from '../kernels/runtime.ts';
 import { checkTensor, type Tensor } from '../core/tensor.ts';
 import { createRng } from '../core/random.ts';
+import { checkCount, checkKeys } from '../core/validate.ts';
+import { MIN_ROWS } from '../specialist/data.ts';
 import { fitSpecialists } from '../specialist/fit.ts';
 import type { Specialists } from '../specialist/model.ts';
 import type { SpecialistOptions } from '../specialist/options.ts';
@@ -43,12 +45,14 @@ export interface PipelineOptions {
   specialists?: SpecialistOptions;
   /**
    * Most (episode, step) rows used to fit Layer 2; beyond it episodes are subsampled (seeded).
-   * Default 20,000: the block structure is identified long before, and fitting time grows linearly.
+   * At least 20 (a fit's minimum). Default 20,000: the block structure is identified long before, and fitting time grows linearly.
    */
   maxTrainingRows?: number;
   /** Seed for the subsampling. Default 0. */
   seed?: number;
 }
+
+const PIPELINE_KEYS: Record<keyof PipelineOptions, true> = { generalist: true, structure: true, specialists: true, maxTrainingRows: true, seed: true };
 
 export interface PipelineResult {
   device: DeviceChoice;
@@ -74,6 +78,11 @@ export interface PipelineCallOptions extends Omit<KernelCallOptions, 'onProgress
 export async function runPipeline(input: PipelineInput, options: PipelineOptions, call: PipelineCallOptions = {}): Promise<PipelineResult> {
   const started = performance.now();
   const progress = (stage: PipelineStage) => (done: number, total: number) => call.onProgress?.({ stage, done, total });
+  if (!input || typeof input !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'input must be { encoder, observations, tasks[, stepTargets] }', { argument: 'input' });
+  if (!options || typeof options !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'options must be { structure: { segmentLength, ... }, ... }', { argument: 'options' });
+  checkKeys('PipelineOptions', options, PIPELINE_KEYS);
+  if (options.maxTrainingRows !== undefined) checkCount('maxTrainingRows', options.maxTrainingRows, MIN_ROWS, 100_000_000);
+  if (options.seed !== undefined && !Number.isFinite(options.seed)) throw new SpecialistError('INVALID_ARGUMENT', `seed must be a finite number, got ${options.seed}`, { argument: 'seed' });
   checkTensor('tasks', input.tasks, [2, 3], 'n, M[, dg]');
   if (input.observations?.shape?.length < 3) {
     throw new SpecialistError('SHAPE_MISMATCH', `observations must be [n, T, ...obs] (episodes, steps, observation), got [${input.observations?.shape?.join(', ')}]`, { argument: 'observations' });

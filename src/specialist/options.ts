@@ -1,5 +1,6 @@
 // Options of fitSpecialists, their defaults, and their validation.
 import { SpecialistError } from '../core/errors.ts';
+import { checkKeys } from '../core/validate.ts';
 
 export type Penalty = 'group' | 'jacobian' | 'none';
 
@@ -81,8 +82,15 @@ function num(name: string, v: number, min: number, max: number, openMin = false)
   return v;
 }
 
+const SPECIALIST_KEYS: Record<keyof SpecialistOptions, true> = {
+  latentDims: true, encoderWidths: true, headWidth: true, lambda: true, penalty: true, epochs: true, batchSize: true,
+  learningRate: true, reconstructionWeight: true, threshold: true, tolerance: true, validationSplit: true, seed: true,
+};
+
 export function resolveOptions(options: SpecialistOptions, latentWidth: number): ResolvedOptions {
   const o = options ?? {};
+  if (typeof o !== 'object') throw bad('options', 'must be an object', o);
+  checkKeys('SpecialistOptions', o, SPECIALIST_KEYS);
   const encoderWidths = o.encoderWidths ?? [64, 64];
   if (!Array.isArray(encoderWidths)) throw bad('encoderWidths', 'must be an array of widths', encoderWidths);
   encoderWidths.forEach((w, i) => int(`encoderWidths[${i}]`, w, 1, 4096));

@@ -2,6 +2,7 @@
 // resolved and checked once. Live objects (kernel runtime, worker pool, a user's own CiTest) travel
 // in the call options instead (StructureCallOptions).
 import { SpecialistError } from '../core/errors.ts';
+import { checkKeys } from '../core/validate.ts';
 import { isJobRunner, type JobRunner } from '../worker/job.ts';
 import { KernelRuntime, type KernelCallOptions } from '../kernels/runtime.ts';
 import { CORRECTIONS, type Correction } from '../stats/multiple-testing.ts';
@@ -45,6 +46,10 @@ export interface StructureOptions {
   /** Seed for the CI test's randomness. Default 0. */
   seed?: number;
 }
+
+const STRUCTURE_KEYS: Record<keyof StructureOptions, true> = {
+  segmentLength: true, method: true, test: true, alpha: true, correction: true, conditioning: true, rule: true, dropTail: true, diagnostic: true, seed: true,
+};
 
 export interface StructureCallOptions extends KernelCallOptions {
   /**
@@ -116,6 +121,7 @@ export function resolveStructureOptions(options: StructureOptions, call: Structu
   if (!options || typeof options !== 'object') {
     throw new SpecialistError('INVALID_ARGUMENT', 'options must be an object with at least segmentLength', { argument: 'options' });
   }
+  checkKeys('StructureOptions', options, STRUCTURE_KEYS);
   const alpha = options.alpha ?? 0.05;
   if (!(alpha > 0 && alpha < 1)) throw new SpecialistError('INVALID_ARGUMENT', `alpha must be in (0, 1), got ${alpha}`, { argument: 'alpha', value: alpha });
   const seed = options.seed ?? 0;

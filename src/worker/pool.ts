@@ -1,14 +1,18 @@
 import { transfer, wrap, type Remote } from 'comlink';
 import { SpecialistError, abortError } from '../core/errors.ts';
 import { hardwareThreads, isNode } from '../core/platform.ts';
+import { checkKeys } from '../core/validate.ts';
 import type { KernelOptions } from '../kernels/runtime.ts';
 import { spawnWorker, type WorkerHandle } from './endpoint.ts';
 import type { JobRunner, JobRunOptions } from './job.ts';
 import type { ProgressMessage, WorkerApi, WorkerInfo, WorkerInit } from './protocol.ts';
 import { withTransfer } from './transfer.ts';
 
+/** Most workers one pool may hold: each takes its own kernel memory and thread (~10 MB or more). */
+const MAX_POOL_SIZE = 256;
+
 export interface PoolOptions {
-  /** Number of workers. Default: the host's hardware threads (at least 1, at most 16). */
+  /** Number of workers, 1 to 256. Default: the host's hardware threads (at least 1, at most 16). */
   size?: number;
   /** Kernel build, wasm source and memory for every worker; see KernelOptions. */
   kernels?: KernelOptions;
@@ -81,11 +85,17 @@ export class WorkerPool implements JobRunner {
   private firstInfo?: WorkerInfo;
 
   private constructor(options: PoolOptions) {
+    if (!options || typeof options !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'pool options must be an object', { argument: 'options' });
+    checkKeys('PoolOptions', options, { size: true, kernels: true, workerUrl: true } satisfies Record<keyof PoolOptions, true>);
     const size = options.size ?? Math.min(16, hardwareThreads());
-    if (!Number.isInteger(size) || size < 1) throw new SpecialistError('INVALID_ARGUMENT', `pool size must be a positive integer, got ${size}`, { size });
+    if (!Number.isInteger(size) || size < 1 || size > MAX_POOL_SIZE) throw new SpecialistError('INVALID_ARGUMENT', `pool size must be an integer in [1, ${MAX_POOL_SIZE}], got ${size}`, { size });
     this.size = size;
     this.init = toInit(options.kernels);
-    this.workerUrl = options.workerUrl ? new URL(String(options.workerUrl), isNode ? undefined : globalThis.location?.href) : defaultWorkerUrl();
+    try {
+      this.workerUrl = options.workerUrl ? new URL(String(options.workerUrl), isNode ? undefined : globalThis.location?.href) : defaultWorkerUrl();
+    } catch {
+      throw new SpecialistError('INVALID_ARGUMENT', `workerUrl must be a URL (a file path needs pathToFileURL), got ${JSON.stringify(String(options.workerUrl))}`, { argument: 'workerUrl' });
+    }
   }
 
   /** Creates the pool and starts one worker, so that a bad build or wasm source fails here. */
