@@ -3,7 +3,7 @@
 // irrelevant coordinates, and a generalist latent z_hat = phi(s) with phi a random invertible
 // nonlinear map that mixes every coordinate.
 import { SpecialistError } from '../core/errors.ts';
-import { checkAllocation } from '../core/validate.ts';
+import { checkAllocation, checkCount } from '../core/validate.ts';
 import { createRng, type Rng } from '../core/random.ts';
 
 export interface BlocksWorldOptions {
@@ -81,8 +81,11 @@ export function blocksWorld(options: BlocksWorldOptions = {}): BlocksWorld {
   const signalDims = options.signalDims ?? Math.max(3, ...blocks.map((b) => b.length));
   const noise = options.noise ?? 0.05;
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(n) || n < 1) throw new SpecialistError('INVALID_ARGUMENT', `n must be a positive integer, got ${n}`);
-  if (!Number.isInteger(dims) || dims < 1) throw new SpecialistError('INVALID_ARGUMENT', `dims must be a positive integer, got ${dims}`);
+  checkCount('n', n, 1, 100_000_000);
+  // dims and signalDims enter square maps (cubic cost to draw).
+  checkCount('dims', dims, 1, 1024);
+  checkCount('signalDims', signalDims, 1, 1024);
+  if (!Array.isArray(blocks) || blocks.length < 1 || blocks.length > 1024) throw new SpecialistError('INVALID_ARGUMENT', 'blocks must list 1 to 1024 tasks', { argument: 'blocks' });
   blocks.forEach((b, k) => {
     if (b.length === 0 || b.some((c) => !Number.isInteger(c) || c < 0 || c >= dims) || new Set(b).size !== b.length) {
       throw new SpecialistError('INVALID_ARGUMENT', `blocks[${k}] must list distinct coordinates in [0, ${dims - 1}]`, { block: b });

@@ -10,7 +10,7 @@
 // encoder (built as ONNX: MatMul, Add, LeakyRelu) computes an entangled but invertible
 // z_t = phi(s_t) from o_t, i.e. phi(f^{-1}(o_t)), so Layer 2 must undo phi to find each block.
 import { SpecialistError } from '../core/errors.ts';
-import { checkAllocation } from '../core/validate.ts';
+import { checkAllocation, checkCount } from '../core/validate.ts';
 import { buildOnnxModel, type NodeSpec, type TensorSpec } from '../onnx/builder.ts';
 import { appendStages, type NetworkStage } from '../onnx/export-network.ts';
 import { createRng, type Rng } from '../core/random.ts';
@@ -162,15 +162,21 @@ export function generalistWorld(options: GeneralistWorldOptions = {}): Generalis
   const seed = options.seed ?? 0;
   const slope = options.slope ?? 0.5;
   const carryOver = options.carryOver ?? [0.2, 0.5];
+  checkCount('episodes', n, 2, 10_000_000);
+  checkCount('steps', T, 2, 10_000);
+  // The dims enter D x D maps (cubic cost to draw and invert): D at most 1024.
+  if (!Array.isArray(blockSizes) || blockSizes.length < 1 || blockSizes.length > 64) throw new SpecialistError('INVALID_ARGUMENT', 'blockSizes must list 1 to 64 block sizes', { argument: 'blockSizes' });
+  blockSizes.forEach((b, i) => checkCount(`blockSizes[${i}]`, b, 1, 256));
+  checkCount('irrelevantDims', irrelevantDims, 0, 1024);
+  checkCount('latent dims (the block sizes and irrelevantDims)', blockSizes.reduce((a, b) => a + b, 0) + irrelevantDims, 1, 1024);
   const M = blockSizes.length;
   const taskDim = options.taskDim ?? Math.max(...blockSizes) + 1;
-  if (!Number.isInteger(n) || n < 2) throw new SpecialistError('INVALID_ARGUMENT', `episodes must be an integer >= 2, got ${n}`);
+  checkCount('taskDim', taskDim, 1, 1024);
   if (!Number.isInteger(L) || L < 2 || !Number.isInteger(T) || T % L !== 0 || T < 2 * L) {
     throw new SpecialistError('INVALID_ARGUMENT', `steps (${T}) must be a multiple of segmentLength (${L} >= 2) with at least two segments`);
   }
   if (!(slope > 0 && slope <= 1)) throw new SpecialistError('INVALID_ARGUMENT', `slope must be in (0, 1], got ${slope}`);
   if (!(carryOver[0] > 0 && carryOver[0] <= carryOver[1] && carryOver[1] < 1)) throw new SpecialistError('INVALID_ARGUMENT', `carryOver must satisfy 0 < lo <= hi < 1, got [${carryOver.join(', ')}]`);
-  if (M < 1 || blockSizes.some((b) => !Number.isInteger(b) || b < 1)) throw new SpecialistError('INVALID_ARGUMENT', 'blockSizes must list positive integers');
   if (taskDim < Math.max(...blockSizes)) throw new SpecialistError('INVALID_ARGUMENT', `taskDim (${taskDim}) must be at least the largest block (${Math.max(...blockSizes)}) so each signal pins its block down`);
   const N = T / L;
   const D = blockSizes.reduce((a, b) => a + b, 0) + irrelevantDims;

@@ -12,7 +12,7 @@
 // step observed through its own random invertible nonlinear map o_t = f_t(s_t).
 
 import { SpecialistError } from '../core/errors.ts';
-import { checkAllocation } from '../core/validate.ts';
+import { checkAllocation, checkCount } from '../core/validate.ts';
 import { createRng, type Rng } from '../core/random.ts';
 import {
   add, gaussianMatrix, laplace, leakyRelu, multiply, multiplyAdd, product, signedUniformMatrix, spectralNorm,
@@ -90,20 +90,14 @@ function invalid(message: string, details: Record<string, unknown>): SpecialistE
   return new SpecialistError('INVALID_ARGUMENT', message, details);
 }
 
-function checkCount(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw invalid(`${name} must be an integer >= ${min}, got ${String(value)}`, { argument: name, value });
-  }
-  return value;
-}
-
 function resolve(options: StructureWorldOptions): Resolved {
-  const n = checkCount('episodes', options.episodes, 1);
-  const T = checkCount('steps', options.steps, 2);
-  const M = checkCount('tasks', options.tasks, 1);
-  const d = checkCount('dim', options.dim ?? 1, 1);
-  const dg = checkCount('taskDim', options.taskDim ?? 1, 1);
-  const L = checkCount('segmentLength', options.segmentLength ?? 2, 1);
+  // Bounds: the dims enter d x d maps (cubic cost); products of sizes are checked against one array's limit.
+  const n = checkCount('episodes', options.episodes, 1, 10_000_000);
+  const T = checkCount('steps', options.steps, 2, 10_000);
+  const M = checkCount('tasks', options.tasks, 1, 1024);
+  const d = checkCount('dim', options.dim ?? 1, 1, 1024);
+  const dg = checkCount('taskDim', options.taskDim ?? 1, 1, 1024);
+  const L = checkCount('segmentLength', options.segmentLength ?? 2, 1, T);
   if (T % L !== 0) throw invalid(`steps T = ${T} is not a multiple of segmentLength L = ${L}`, { argument: 'steps', steps: T, segmentLength: L });
   const breakProbability = options.breakProbability ?? 0;
   if (!(breakProbability >= 0 && breakProbability <= 1)) {

@@ -82,6 +82,10 @@ it('counts and sizes are bounded before anything is allocated', async () => {
   await expectCode(() => checkShape('x', [1e6, 1e6]), 'OUT_OF_MEMORY');
   // The synthetic worlds: 1e7 episodes x 100 steps would be 4 GB of states.
   await expectCode(() => linearColliderWorld({ episodes: 10_000_000, steps: 100, tasks: 2 }), 'OUT_OF_MEMORY', 'states [episodes, steps, dim] = [10000000, 100, 1]');
-  await expectCode(() => blocksWorld({ n: 200_000_000 }), 'OUT_OF_MEMORY', 'targets [n, tasks, signalDims]');
-  await expectCode(() => generalistWorld({ episodes: 50_000_000 }), 'OUT_OF_MEMORY', 'contributions');
+  await expectCode(() => blocksWorld({ n: 90_000_000 }), 'OUT_OF_MEMORY', 'targets [n, tasks, signalDims]');
+  await expectCode(() => generalistWorld({ episodes: 5_000_000 }), 'OUT_OF_MEMORY', 'contributions');
+  // Dims enter square maps whose cost is cubic: bounded before any is drawn.
+  await expectCode(() => generalistWorld({ blockSizes: [200, 200, 200, 200, 200, 200] }), 'INVALID_ARGUMENT', 'latent dims (the block sizes and irrelevantDims) must be an integer in [1, 1024], got 1202');
+  await expectCode(() => blocksWorld({ dims: 5000 }), 'INVALID_ARGUMENT', 'dims must be an integer in [1, 1024]');
+  await expectCode(() => linearColliderWorld({ episodes: 100, steps: 4, tasks: 2, dim: 100_000 }), 'INVALID_ARGUMENT', 'dim must be an integer in [1, 1024]');
 });
