@@ -50,7 +50,11 @@ export async function resolveSaveTarget(path: string): Promise<{ target: string;
       throw failure(path, `cannot be written (${errno(error)})`);
     }
     if (info.isSymbolicLink()) {
-      current = resolve(dirname(current), await readlink(current));
+      try {
+        current = resolve(dirname(current), await readlink(current));
+      } catch (error) {
+        throw failure(path, `cannot be written: its symlink ${current} cannot be read (${errno(error)})`);
+      }
       continue;
     }
     if (info.isFile()) return { target: current, mode: info.mode & 0o7777 };
@@ -94,7 +98,6 @@ function untrack(temporary: string): void {
 }
 
 function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
     return true;
@@ -105,7 +108,8 @@ function isAlive(pid: number): boolean {
 
 /**
  * Removes the temporary files in `folder` that a killed save left behind: ours by name, whose
- * process is gone, or this process's own that no save is writing. Returns how many it removed.
+ * process is gone. Those of live processes (this one included: another thread may be writing) stay.
+ * Returns how many it removed.
  */
 export async function removeOrphanedTemporaries(folder: string): Promise<number> {
   let names: string[];
@@ -120,7 +124,7 @@ export async function removeOrphanedTemporaries(folder: string): Promise<number>
     if (!match) continue;
     const path = join(folder, name);
     const pid = Number(match[2]);
-    if (active.has(path) || (pid !== process.pid && isAlive(pid))) continue;
+    if (pid === process.pid || isAlive(pid)) continue;
     try {
       await unlink(path);
       removed++;
