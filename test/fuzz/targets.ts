@@ -8,10 +8,10 @@ import { createRng, type Rng } from '../../src/core/random.ts';
 import { Generalist } from '../../src/generalist/generalist.ts';
 import { loadOrtNode, loadOrtWeb } from '../../src/generalist/ort.ts';
 import { formatNpy, parseNpy, toFloat32 } from '../../src/io/npy.ts';
-import { buildOnnxModel, denseLayer, type NodeSpec, type TensorSpec } from '../../src/onnx/builder.ts';
 import { exposeTensor, readGraphInfo } from '../../src/onnx/graph.ts';
 import { fitSpecialists } from '../../src/specialist/fit.ts';
 import { Specialists } from '../../src/specialist/model.ts';
+import { twoLayerModel } from '../onnx/models.ts';
 import { mutate } from './mutate.ts';
 
 export interface SeedFile {
@@ -103,21 +103,8 @@ export function npyTarget(): FuzzTarget {
   };
 }
 
-function onnxModels(): Uint8Array[] {
-  const rng = createRng(11);
-  const rand = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
-  return [13, 18].map((opset) => {
-    const nodes: NodeSpec[] = [];
-    const inits: TensorSpec[] = [];
-    const h = denseLayer(nodes, inits, 'obs', 'l0', rand(12), rand(4), 3, 4, { op: 'LeakyRelu', alpha: 0.2 });
-    const z = denseLayer(nodes, inits, h, 'l1', rand(8), rand(2), 4, 2, null);
-    nodes.push({ op: 'Identity', inputs: [z], outputs: ['latent'] });
-    return buildOnnxModel({ opset, inputs: [{ name: 'obs', shape: ['batch', 3] }], outputs: [{ name: 'latent', shape: ['batch', 2] }], initializers: inits, nodes });
-  });
-}
-
 export function onnxTarget(): FuzzTarget {
-  const models = onnxModels();
+  const models = [twoLayerModel(13).model, twoLayerModel(18).model];
   return {
     name: 'onnx',
     codes: ['INVALID_FILE'],

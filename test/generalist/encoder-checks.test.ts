@@ -3,23 +3,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { Generalist } from '../../src/generalist/generalist.ts';
-import { buildOnnxModel, type NodeSpec, type TensorSpec, type ValueSpec } from '../../src/onnx/builder.ts';
 import { expectCode } from '../helpers.ts';
-
-function model(nodes: NodeSpec[], output: ValueSpec = { name: 'out' }, input: ValueSpec = { name: 'obs', shape: ['batch', 3] }, initializers: TensorSpec[] = []): Uint8Array {
-  return buildOnnxModel({ inputs: [input], outputs: [output], nodes, initializers });
-}
-
-const obs = (rows: number, fill = (i: number) => (i % 7) - 3) => ({ data: Float32Array.from({ length: rows * 3 }, (_, i) => fill(i)), shape: [rows, 3] });
-
-async function encoded(bytes: Uint8Array, rows: number, fill?: (i: number) => number) {
-  const g = await Generalist.load(bytes);
-  try {
-    return await g.encode(obs(rows, fill));
-  } finally {
-    await g.dispose();
-  }
-}
+import { encodeWith as encoded, observations as obs, opModel as model } from '../onnx/models.ts';
 
 it('a well-formed encoder passes the checks and keeps its rows', async () => {
   const out = await encoded(model([{ op: 'Neg', inputs: ['obs'], outputs: ['out'] }]), 5);

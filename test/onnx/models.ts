@@ -1,5 +1,6 @@
 // Small ONNX models built in code for the tests, each with its plain TypeScript twin.
-import { buildOnnxModel, denseLayer, type NodeSpec, type TensorSpec } from '../../src/onnx/builder.ts';
+import { buildOnnxModel, denseLayer, type NodeSpec, type TensorSpec, type ValueSpec } from '../../src/onnx/builder.ts';
+import { Generalist } from '../../src/generalist/generalist.ts';
 import { createRng } from '../helpers.ts';
 
 /** obs [batch, 3] -> LeakyRelu(0.2) hidden [batch, 4] -> latent [batch, 2]. */
@@ -22,4 +23,22 @@ export function twoLayerModel(opset: number) {
     return { hidden, latent: [0, 1].map((j) => hidden.reduce((s, hi, i) => s + hi * w1[i * 2 + j], b1[j])) };
   };
   return { model, forward };
+}
+
+/** A one-input, one-output model from `nodes` (input "obs" [batch, 3], output "out"). */
+export function opModel(nodes: NodeSpec[], output: ValueSpec = { name: 'out' }, input: ValueSpec = { name: 'obs', shape: ['batch', 3] }, initializers: TensorSpec[] = []): Uint8Array {
+  return buildOnnxModel({ inputs: [input], outputs: [output], nodes, initializers });
+}
+
+/** `rows` observations of 3 values: (i % 7) - 3 unless `fill` says otherwise. */
+export const observations = (rows: number, fill = (i: number) => (i % 7) - 3) => ({ data: Float32Array.from({ length: rows * 3 }, (_, i) => fill(i)), shape: [rows, 3] });
+
+/** Loads `model`, encodes `rows` observations, releases the session. */
+export async function encodeWith(model: Uint8Array, rows: number, fill?: (i: number) => number) {
+  const g = await Generalist.load(model);
+  try {
+    return await g.encode(observations(rows, fill));
+  } finally {
+    await g.dispose();
+  }
 }

@@ -6,7 +6,8 @@ import { writeNpyFile } from '../../src/io/npy-file.ts';
 import { buildOnnxModel } from '../../src/onnx/builder.ts';
 import { readGraphInfo } from '../../src/onnx/graph.ts';
 import { ProtoWriter } from '../../src/onnx/protobuf.ts';
-import { encodeWith, onnxModel, type Case } from './context.ts';
+import { encodeWith, opModel as onnxModel } from '../onnx/models.ts';
+import type { Case } from './context.ts';
 
 const ENC = 'ONNX encoders';
 const neg = () => onnxModel([{ op: 'Neg', inputs: ['obs'], outputs: ['out'] }]);

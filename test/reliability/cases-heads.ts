@@ -2,54 +2,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpecialistRuntime } from '../../src/deploy/specialist-runtime.ts';
-import { decodeContainer, encodeContainer, type ContainerArray } from '../../src/io/container.ts';
-import { sha256Hex } from '../../src/io/sha256.ts';
 import { Specialists } from '../../src/specialist/model.ts';
 import { loadSpecialists } from '../../src/specialist/node.ts';
+import { editInPlace as edited, rewrite as rewritten, versionTwo } from '../specialist/file-edits.ts';
 import type { Case, Context } from './context.ts';
 
 const HEADS = 'Heads files';
-
-function headerOf(bytes: Uint8Array): string {
-  return new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true))));
-}
-
-/** Replaces the first match of `pattern` in the raw header by `to` (same length): no new checksum. */
-function edited(bytes: Uint8Array, pattern: RegExp, to: (match: string) => string): Uint8Array {
-  const header = headerOf(bytes);
-  const m = pattern.exec(header)!;
-  const out = bytes.slice();
-  out.set(new TextEncoder().encode(to(m[0])), 8 + m.index);
-  return out;
-}
-
-type Editable = { metadata: Record<string, string>; meta: any; tensors: Record<string, { shape: number[]; data: ContainerArray }> };
-
-/** Decodes, edits and encodes again with a correct checksum: a deliberate edit. */
-function rewritten(bytes: Uint8Array, edit: (f: Editable) => void): Uint8Array {
-  const { metadata, tensors } = decodeContainer(bytes);
-  const f: Editable = { metadata: { ...metadata }, meta: JSON.parse(metadata.meta), tensors: structuredClone(tensors) };
-  edit(f);
-  f.metadata.meta = JSON.stringify(f.meta);
-  return encodeContainer(f.metadata, f.tensors);
-}
-
-/** The same model in format 2 (SDK 0.1.0): checksum `data_sha256` over the tensors only. */
-function versionTwo(bytes: Uint8Array): Uint8Array {
-  const { metadata, tensors } = decodeContainer(bytes);
-  const v3 = encodeContainer({ ...metadata, formatVersion: '2' }, tensors);
-  const length = Number(new DataView(v3.buffer).getBigUint64(0, true));
-  const header = JSON.parse(headerOf(v3));
-  const body = v3.subarray(8 + length);
-  delete header.__metadata__.sha256;
-  header.__metadata__.data_sha256 = sha256Hex(body);
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(8 + json.length + body.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(body, 8 + json.length);
-  return out;
-}
 
 const load = (bytes: (ctx: Context) => Uint8Array) => async (ctx: Context) => Specialists.deserialise(bytes(ctx));
 

@@ -9,7 +9,6 @@ import { SpecialistError, type ErrorCode } from '../../src/core/errors.ts';
 import { Generalist } from '../../src/generalist/generalist.ts';
 import { loadOrtNode } from '../../src/generalist/ort.ts';
 import { writeNpyFile } from '../../src/io/npy-file.ts';
-import { buildOnnxModel, type NodeSpec, type TensorSpec, type ValueSpec } from '../../src/onnx/builder.ts';
 import { fitSpecialists } from '../../src/specialist/fit.ts';
 import type { Specialists } from '../../src/specialist/model.ts';
 import { generalistWorld } from '../../src/synthetic/generalist-world.ts';
@@ -94,19 +93,4 @@ function cli(...args: string[]): Promise<string> {
       reject(printed ? new SpecialistError(printed[1] as ErrorCode, printed[2]) : new Error(`exit ${code}: ${err.slice(0, 300)}`));
     });
   });
-}
-
-/** A one-input, one-output ONNX model from nodes (input "obs" [batch, 3], output "out"). */
-export function onnxModel(nodes: NodeSpec[], output: ValueSpec = { name: 'out' }, input: ValueSpec = { name: 'obs', shape: ['batch', 3] }, initializers: TensorSpec[] = []): Uint8Array {
-  return buildOnnxModel({ inputs: [input], outputs: [output], nodes, initializers });
-}
-
-/** Encodes `rows` observations of 3 values with `model`, releasing the session. */
-export async function encodeWith(model: Uint8Array, rows: number, fill: (i: number) => number = (i) => (i % 7) - 3): Promise<unknown> {
-  const g = await Generalist.load(model);
-  try {
-    return await g.encode({ data: Float32Array.from({ length: rows * 3 }, (_, i) => fill(i)), shape: [rows, 3] });
-  } finally {
-    await g.dispose();
-  }
 }

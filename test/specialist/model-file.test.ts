@@ -3,12 +3,11 @@
 // model the SDK never wrote. Old versions are named.
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
-import { decodeContainer, encodeContainer, type ContainerArray } from '../../src/io/container.ts';
-import { sha256Hex } from '../../src/io/sha256.ts';
 import { fitSpecialists } from '../../src/specialist/fit.ts';
 import { Specialists } from '../../src/specialist/model.ts';
 import { createRng } from '../../src/core/random.ts';
 import { expectCode } from '../helpers.ts';
+import { editInPlace as edit, headerText, rewrite as rewriteFile, versionTwo, type Editable } from './file-edits.ts';
 
 let model: Specialists;
 let bytes: Uint8Array;
@@ -23,38 +22,9 @@ before(async () => {
   bytes = model.serialise();
 });
 
-function headerText(file: Uint8Array): { text: string; start: number } {
-  const length = Number(new DataView(file.buffer, file.byteOffset).getBigUint64(0, true));
-  return { text: new TextDecoder().decode(file.subarray(8, 8 + length)), start: 8 };
-}
-
-/** Replaces `from` by `to` (same length) in the raw header: an edit without a new checksum. */
-function editInPlace(from: string, to: string): Uint8Array {
-  assert.equal(from.length, to.length);
-  const { text, start } = headerText(bytes);
-  const at = text.indexOf(from);
-  assert.ok(at >= 0, `${from} is in the header`);
-  const out = bytes.slice();
-  out.set(new TextEncoder().encode(to), start + at);
-  return out;
-}
-
-interface Editable {
-  metadata: Record<string, string>;
-  meta: any;
-  tensors: Record<string, { shape: number[]; data: ContainerArray }>;
-}
-
-/** Edits the decoded file and writes it again with a correct checksum: what a deliberate edit makes. */
-function rewrite(edit: (file: Editable) => void): Uint8Array {
-  const { metadata, tensors } = decodeContainer(bytes);
-  const file: Editable = { metadata: { ...metadata }, meta: JSON.parse(metadata.meta), tensors: structuredClone(tensors) };
-  edit(file);
-  file.metadata.meta = JSON.stringify(file.meta);
-  return encodeContainer(file.metadata, file.tensors);
-}
-
 const load = (file: Uint8Array) => () => Specialists.deserialise(file);
+const editInPlace = (from: string, to: string) => edit(bytes, from, to);
+const rewrite = (change: (f: Editable) => void) => rewriteFile(bytes, change);
 
 it('round-trips every field exactly', () => {
   const back = Specialists.deserialise(bytes);
@@ -62,7 +32,7 @@ it('round-trips every field exactly', () => {
 });
 
 it('one changed digit of a support, of the encoder hash or of the threshold is a checksum error', async () => {
-  const { text } = headerText(bytes);
+  const text = headerText(bytes);
   const support = JSON.stringify(model.supports[0]);
   const changed = support.replace(/\d(?=\])/, (c) => String((Number(c) + 1) % 10));
   for (const [from, to] of [
@@ -128,19 +98,7 @@ it('every header field is checked even when the checksum was recomputed', async 
 });
 
 it('names an old version (2: checksum over the tensors only) and a newer one', async () => {
-  // A version-2 file as SDK 0.1.0 wrote it: the same layout with `data_sha256` over the data only.
-  const { metadata, tensors } = decodeContainer(bytes);
-  const v3 = encodeContainer({ ...metadata, formatVersion: '2' }, tensors);
-  const length = Number(new DataView(v3.buffer).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(v3.subarray(8, 8 + length)));
-  const body = v3.subarray(8 + length);
-  delete header.__metadata__.sha256;
-  header.__metadata__.data_sha256 = sha256Hex(body);
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const v2 = new Uint8Array(8 + json.length + body.length);
-  new DataView(v2.buffer).setBigUint64(0, BigInt(json.length), true);
-  v2.set(json, 8);
-  v2.set(body, 8 + json.length);
+  const v2 = versionTwo(bytes);
   const old = await expectCode(load(v2), 'INVALID_FILE', 'format version 2 (SDK 0.1.0) is no longer read');
   assert.equal(old.details.reason, 'format-version');
   assert.match(old.message, /Fit the heads again/);
