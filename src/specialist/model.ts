@@ -128,6 +128,9 @@ export class Specialists {
    * and heads fitted on another encoder than `options.encoderSha256` are ENCODER_MISMATCH.
    */
   static deserialise(bytes: Uint8Array, options: DeserialiseOptions = {}): Specialists {
+    if (options.encoderSha256 !== undefined && !/^[0-9a-f]{64}$/.test(options.encoderSha256)) {
+      throw new SpecialistError('INVALID_ARGUMENT', `encoderSha256 must be 64 lower-case hex digits (Generalist.modelSha256), got ${JSON.stringify(options.encoderSha256)}`, { argument: 'encoderSha256' });
+    }
     const { file, ...state } = deserialiseModel(bytes);
     if (options.encoderSha256 && !options.allowEncoderMismatch && file.encoderSha256 !== options.encoderSha256) {
       throw new SpecialistError(
