@@ -71,6 +71,16 @@ export const callCases: Case[] = [
   { area: L1, input: 'tasks with other episodes than the states', entry: 'discoverTaskStructure', expect: 'SHAPE_MISMATCH', run: () => { const [s] = structureArgs(); return discoverTaskStructure(s, { data: noise(20, 1), shape: [10, 2] }, { segmentLength: 2 }); } },
   { area: L1, input: 'runtime: {} in the options (the old name)', entry: 'discoverTaskStructure', expect: 'INVALID_ARGUMENT', run: () => { const [s, t] = structureArgs(); return discoverTaskStructure(s, t, { segmentLength: 2, runtime: {} } as never); } },
   { area: L1, input: 'a CiTest object in options.test with a pool', entry: 'discoverTaskStructure', expect: 'INVALID_ARGUMENT', run: () => withPool((pool) => { const [s, t] = structureArgs(); return discoverTaskStructure(s, t, { segmentLength: 2, test: { name: 'mine', prepare: () => ({}) } } as never, { pool }); }) },
+  {
+    area: L1, input: 'your own CiTest object with a pool', entry: 'discoverTaskStructure', expect: 'ok', note: 'it runs in this thread (a function cannot cross to a worker); the pool serves built-in tests',
+    run: () => withPool(async (pool) => {
+      const [s, t] = structureArgs();
+      let calls = 0;
+      const ciTest = { name: 'always-independent', prepare: () => ({ test: () => (calls++, { statistic: 0, pValue: 0.9 }) }) };
+      const result = await discoverTaskStructure(s, t, { segmentLength: 2 }, { pool, ciTest });
+      if (calls === 0 || result.relation.flat().some((v) => v !== 0)) throw new Error(`the test ran ${calls} times here; relation ${result.relation}`);
+    }),
+  },
   { area: L1, input: 'alpha 1.5', entry: 'discoverTaskStructure', expect: 'INVALID_ARGUMENT', run: () => { const [s, t] = structureArgs(); return discoverTaskStructure(s, t, { segmentLength: 2, alpha: 1.5 }); } },
   { area: RUN, input: 'pipeline options {} (no structure options)', entry: 'runPipelineInWorker', expect: 'INVALID_ARGUMENT', run: () => withPool((pool) => runPipelineInWorker(pool, pipelineInput(), {} as never)) },
   { area: RUN, input: 'pipeline input null', entry: 'runPipeline', expect: 'INVALID_ARGUMENT', run: () => runPipeline(null as never, { structure: { segmentLength: 2 } }) },
