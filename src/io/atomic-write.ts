@@ -136,9 +136,10 @@ export async function removeOrphanedTemporaries(folder: string): Promise<number>
 }
 
 /**
- * Writes `bytes` to `path` atomically (see the top of this file): through symlinks, refusing
- * non-regular targets, keeping an existing file's permissions, leaving no temporary file behind.
- * Errors are INVALID_FILE naming the path and the system's reason (ENOSPC, EACCES, ...).
+ * Writes `bytes` to `path` atomically (a temporary file beside it, flushed, then renamed over it):
+ * through symlinks, refusing devices, FIFOs and folders, keeping an existing file's permissions,
+ * leaving no temporary file behind (docs/reliability.md, "Saving files"). Errors are INVALID_FILE
+ * naming the path and the system's reason (ENOSPC, EACCES, ...).
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const { target, mode } = await resolveSaveTarget(path);
