@@ -45,7 +45,8 @@ export interface PipelineOptions {
   specialists?: SpecialistOptions;
   /**
    * Most (episode, step) rows used to fit Layer 2; beyond it episodes are subsampled (seeded).
-   * At least 20 (a fit's minimum). Default 20,000: the block structure is identified long before, and fitting time grows linearly.
+   * At least 20 (a fit's minimum). Default 20,000: the block structure is identified long before,
+   * and fitting time grows linearly.
    */
   maxTrainingRows?: number;
   /** Seed for the subsampling. Default 0. */
