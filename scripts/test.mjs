@@ -3,10 +3,13 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
-const filter = process.argv.slice(2);
-// test/ mirrors src/ in folders; e2e/ is flat.
-const files = ['test', 'e2e']
+// test/ mirrors src/ in folders; e2e/ is flat. test/consumers/ (packed tarball, bundlers, minutes)
+// runs only with `--consumers` (npm run test:consumers).
+const consumers = process.argv.includes('--consumers');
+const filter = process.argv.slice(2).filter((word) => word !== '--consumers');
+const files = (consumers ? ['test/consumers'] : ['test', 'e2e'])
   .flatMap((dir) => readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.test.ts')).map((f) => `${dir}/${f}`))
+  .filter((f) => consumers || !f.startsWith('test/consumers/'))
   .filter((f) => filter.length === 0 || filter.some((word) => f.includes(word)))
   .sort();
 

@@ -1,4 +1,4 @@
-// The `specialist` command line. Each command lives in src/cli/; errors print their code and exit 2.
+// The `specialist-sdk` command line. Each command lives in src/cli/; errors print their code and exit 2.
 import { toSpecialistError } from './core/errors.ts';
 import { Options, parseArgs } from './cli/args.ts';
 import type { CliIO, Command } from './cli/commands.ts';
@@ -15,8 +15,8 @@ import { VERSION } from './core/version.ts';
 const commands: Command[] = [demoCommand, structureCommand, citestCommand, fitCommand, transformCommand, encodeCommand, exportOnnxCommand, runCommand, synthCommand, kernelsCommand];
 
 function help(io: CliIO): void {
-  io.out(`specialist ${VERSION}: generalist to specialist representations, on device\n`);
-  io.out('Usage: specialist <command> [options]\n\nCommands:');
+  io.out(`specialist-sdk ${VERSION}: generalist to specialist representations, on device\n`);
+  io.out('Usage: specialist-sdk <command> [options]\n\nCommands:');
   for (const c of commands) io.out(`  ${c.name.padEnd(12)} ${c.summary}`);
   io.out('\nEvery command takes --help. Errors print "error [CODE]: message" and exit with status 2.');
 }
@@ -34,7 +34,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    io.err(`error [INVALID_ARGUMENT]: unknown command "${name}"; run specialist --help`);
+    io.err(`error [INVALID_ARGUMENT]: unknown command "${name}"; run specialist-sdk --help`);
     return 2;
   }
   if (parsed.options.has('help')) {

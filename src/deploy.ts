@@ -1,4 +1,4 @@
-// Deployment entry (`specialist/deploy`): run a generalist encoder and fitted heads on-device,
+// Deployment entry (`specialist-sdk/deploy`): run a generalist encoder and fitted heads on-device,
 // without the training and testing code of the full SDK.
 export { SpecialistError, isSpecialistError, type ErrorCode } from './core/errors.ts';
 export { Generalist, type DeviceChoice, type GeneralistOptions } from './generalist/generalist.ts';

@@ -1,5 +1,5 @@
 // The built package as consumers see it: every export target exists, and the deployment entry
-// (specialist/deploy) reaches no training code.
+// (specialist-sdk/deploy) reaches no training code.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { it } from 'node:test';
@@ -12,10 +12,10 @@ it('every export condition points at a built file, types first', () => {
     assert.equal(Object.keys(conditions)[0], 'types', `${subpath}: types must come first`);
     for (const target of Object.values(conditions)) assert.ok(existsSync(target), `${subpath} -> ${target}`);
   }
-  assert.ok(existsSync(pkg.bin.specialist));
+  assert.ok(existsSync(pkg.bin["specialist-sdk"]));
 });
 
-it('specialist/deploy loads no training code', () => {
+it('specialist-sdk/deploy loads no training code', () => {
   const seen = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;

@@ -1,4 +1,4 @@
-// `specialist citest`: one conditional-independence test X _||_ Y | Z on .npy files.
+// `specialist-sdk citest`: one conditional-independence test X _||_ Y | Z on .npy files.
 import { SpecialistError } from '../core/errors.ts';
 import { KernelRuntime } from '../kernels/runtime.ts';
 import { matrixOf, type Matrix } from '../core/tensor.ts';
@@ -26,7 +26,7 @@ export const citestCommand: Command = {
   name: 'citest',
   summary: 'One conditional-independence test of X and Y given Z (Fisher z or kNN-CMI)',
   usage:
-    'specialist citest --x X.npy --y Y.npy [--z Z.npy] --test fisherz|cmiknn [--knn K] [--permutations P]\n' +
+    'specialist-sdk citest --x X.npy --y Y.npy [--z Z.npy] --test fisherz|cmiknn [--knn K] [--permutations P]\n' +
     '      [--shuffle-neighbors S] [--seed N] [--json]\n' +
     '  Arrays [n] or [n, dim], one row per sample.',
   async run(options, io) {

@@ -54,7 +54,7 @@ const fmt = (v: number, digits = 2) => v.toFixed(digits);
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'The main job: the whole pipeline on the embedded default world, with a report (npm start)',
-  usage: 'specialist demo [--episodes 2000] [--steps 12] [--epochs E] [--seed 0] [--out-dir specialist-out] [--json]',
+  usage: 'specialist-sdk demo [--episodes 2000] [--steps 12] [--epochs E] [--seed 0] [--out-dir specialist-out] [--json]',
   async run(options, io) {
     const episodes = options.number('episodes', 2000, { integer: true, min: 50, max: 200_000 });
     const steps = options.number('steps', 12, { integer: true, min: 4, max: 200 });

@@ -14,7 +14,7 @@ import { ProgressBar } from './progress.ts';
 export const encodeCommand: Command = {
   name: 'encode',
   summary: 'Run a generalist ONNX encoder over observations [n, T, ...obs] or [N, ...obs]; write the latents',
-  usage: 'specialist encode --model M.onnx --input X.npy --out Z.npy [--device auto|wasm|webgpu] [--output TENSOR] [--batch-size B] [--json]',
+  usage: 'specialist-sdk encode --model M.onnx --input X.npy --out Z.npy [--device auto|wasm|webgpu] [--output TENSOR] [--batch-size B] [--json]',
   async run(options, io) {
     const modelPath = options.requireString('model');
     const inputPath = options.requireString('input');
@@ -45,7 +45,7 @@ export const encodeCommand: Command = {
 export const exportOnnxCommand: Command = {
   name: 'export-onnx',
   summary: 'Write one task head of a .specialist model as a standalone ONNX model (latents in; block and prediction out)',
-  usage: 'specialist export-onnx --model model.specialist --task k --out head.onnx [--json]',
+  usage: 'specialist-sdk export-onnx --model model.specialist --task k --out head.onnx [--json]',
   async run(options, io) {
     const modelPath = options.requireString('model');
     const task = options.requireNumber('task', { integer: true, min: 0 });
@@ -66,7 +66,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'Encoder and head on observations: write the task block and the prediction',
   usage:
-    'specialist run --encoder M.onnx --head model.specialist --input X.npy --out Y.npy [--task k] [--block-out B.npy]\n' +
+    'specialist-sdk run --encoder M.onnx --head model.specialist --input X.npy --out Y.npy [--task k] [--block-out B.npy]\n' +
     '      [--device auto|wasm|webgpu] [--allow-encoder-mismatch] [--json]\n' +
     '  X [N, ...obs]; Y gets the prediction [N, dy], B the specialist block [N, |I_k|].',
   async run(options, io) {

@@ -1,4 +1,4 @@
-// `specialist fit`: Layer 2 from files: latents and task targets in, a .specialist model out.
+// `specialist-sdk fit`: Layer 2 from files: latents and task targets in, a .specialist model out.
 import { SpecialistError } from '../core/errors.ts';
 import { readNpyFile } from '../io/npy-file.ts';
 import { fitSpecialists } from '../specialist/fit.ts';
@@ -11,7 +11,7 @@ export const fitCommand: Command = {
   name: 'fit',
   summary: 'Layer 2: learn each task\'s block of latent coordinates; save the heads to a .specialist file',
   usage:
-    'specialist fit --latents Z.npy --targets Y.npy [--membership W.npy] [--lambda auto|X] [--penalty group|jacobian|none]\n' +
+    'specialist-sdk fit --latents Z.npy --targets Y.npy [--membership W.npy] [--lambda auto|X] [--penalty group|jacobian|none]\n' +
     '      [--latent-dims D] [--epochs E] [--seed N] --out model.specialist [--json]\n' +
     '  Z [N, d]; Y [N, K] or [N, K, dy]; W [N, K] of 0/1 (rows that count for each task).',
   async run(options, io) {

@@ -5,7 +5,7 @@ import type { Command } from './commands.ts';
 export const kernelsCommand: Command = {
   name: 'kernels',
   summary: 'List the kernels and which wasm builds this host runs',
-  usage: 'specialist kernels [--json]',
+  usage: 'specialist-sdk kernels [--json]',
   async run(options, io) {
     const json = options.flag('json');
     options.rejectUnknown();

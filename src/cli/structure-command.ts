@@ -1,4 +1,4 @@
-// `specialist structure`: Layer 1 from files: which time steps serve which task.
+// `specialist-sdk structure`: Layer 1 from files: which time steps serve which task.
 import { discoverTaskStructure } from '../structure/discover.ts';
 import { WorkerPool } from '../worker/pool.ts';
 import type { Command } from './commands.ts';
@@ -9,7 +9,7 @@ export const structureCommand: Command = {
   name: 'structure',
   summary: 'Layer 1: decide by conditional-independence tests which segments of steps serve which task',
   usage:
-    'specialist structure --states S.npy --tasks G.npy --segment-length L [--method direct|pairwise] [--test fisherz|cmiknn]\n' +
+    'specialist-sdk structure --states S.npy --tasks G.npy --segment-length L [--method direct|pairwise] [--test fisherz|cmiknn]\n' +
     '      [--alpha 0.05] [--correction bh|bonferroni|none] [--rule clique|union] [--conditioning neighbours|all-states]\n' +
     '      [--knn K] [--permutations P] [--shuffle-neighbors S] [--drop-tail] [--seed N] [--json]\n' +
     '  S [n, T] or [n, T, d]; G [n, M] or [n, M, dg]; one row per episode.',

@@ -1,4 +1,4 @@
-// `specialist synth structure | specialist | generalist`: write a seeded synthetic world with known
+// `specialist-sdk synth structure | specialist | generalist`: write a seeded synthetic world with known
 // truth as .npy files plus truth.json, for trying the other commands (and other tools) on it.
 import { join } from 'node:path';
 import { SpecialistError } from '../core/errors.ts';
@@ -68,10 +68,10 @@ export const synthCommand: Command = {
   name: 'synth',
   summary: 'Write a seeded synthetic world with known truth (.npy files and truth.json)',
   usage:
-    'specialist synth structure --out-dir DIR [--kind linear|nonlinear] [--episodes 10000] [--steps 20] [--tasks 4] [--dim D]\n' +
+    'specialist-sdk synth structure --out-dir DIR [--kind linear|nonlinear] [--episodes 10000] [--steps 20] [--tasks 4] [--dim D]\n' +
     '      [--task-dim DG] [--segment-length 2] [--break-probability P] [--seed N] [--json]\n' +
-    '  specialist synth specialist --out-dir DIR [--n 10000] [--seed N] [--json]\n' +
-    '  specialist synth generalist --out-dir DIR [--episodes 2000] [--steps 12] [--segment-length 2] [--seed N] [--json]',
+    '  specialist-sdk synth specialist --out-dir DIR [--n 10000] [--seed N] [--json]\n' +
+    '  specialist-sdk synth generalist --out-dir DIR [--episodes 2000] [--steps 12] [--segment-length 2] [--seed N] [--json]',
   async run(options, io: CliIO) {
     const kind = options.positional[0] as (typeof WORLDS)[number] | undefined;
     if (!kind || !WORLDS.includes(kind)) {

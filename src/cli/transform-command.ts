@@ -1,4 +1,4 @@
-// `specialist transform`: a saved model maps latents to s_hat, or to one task's block.
+// `specialist-sdk transform`: a saved model maps latents to s_hat, or to one task's block.
 import { writeNpyFile } from '../io/npy-file.ts';
 import { loadSpecialists } from '../specialist/node.ts';
 import type { Command } from './commands.ts';
@@ -7,7 +7,7 @@ import { readMatrixNpy } from './files.ts';
 export const transformCommand: Command = {
   name: 'transform',
   summary: 'Map latents through a saved model: s_hat [N, d_hat], or one task\'s block [N, |I_k|]',
-  usage: 'specialist transform --model model.specialist --latents Z.npy [--task k] --out S.npy [--json]',
+  usage: 'specialist-sdk transform --model model.specialist --latents Z.npy [--task k] --out S.npy [--json]',
   async run(options, io) {
     const modelPath = options.requireString('model');
     const latentsPath = options.requireString('latents');
