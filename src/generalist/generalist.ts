@@ -3,7 +3,7 @@ import { SpecialistError, throwIfAborted } from '../core/errors.ts';
 import { callBack, type CallOptions } from '../core/call-options.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { readBytes } from '../core/read-bytes.ts';
-import { sha256Hex } from '../io/sha256.ts';
+import { sha256HexAsync } from '../io/sha256.ts';
 import { exposeTensor, readGraphInfo, type GraphInfo, type GraphValue } from '../onnx/graph.ts';
 import { createRng } from '../core/random.ts';
 import { checkFinite } from '../core/tensor.ts';
@@ -102,6 +102,9 @@ export class Generalist {
     const bytes = model instanceof Uint8Array ? model : model instanceof ArrayBuffer ? new Uint8Array(model) : await readBytes(model, 'ONNX model', 'INVALID_FILE');
     if (!options || typeof options !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'options must be an object', { argument: 'options' });
     checkKeys('GeneralistOptions', options, GENERALIST_KEYS);
+    // Hashed off the thread (Web Crypto) while the session is created: 64 MB held it ~3 s in TypeScript.
+    const digest = sha256HexAsync(bytes);
+    digest.catch(() => {}); // awaited below; a failure before then must not surface as unhandled
     const info = readGraphInfo(bytes);
     const inputValue = pickInput(info, options.input);
     checkObservationInput(inputValue);
@@ -122,7 +125,7 @@ export class Generalist {
     const fixed = makeFixedInputs(ort, info, inputValue.name, options.fixedInputs ?? {});
     const canaryRows = fixedBatch ? batchSize : Math.min(batchSize, 4);
     const { session, choice } = await createSession(ort, exposed.model, exposed.output, inputValue.name, observationDims, canaryRows, fixed, options);
-    return new Generalist(ort, session, sha256Hex(bytes), inputValue.name, exposed.output, observationDims, batchSize, fixedBatch, choice, fixed);
+    return new Generalist(ort, session, await digest, inputValue.name, exposed.output, observationDims, batchSize, fixedBatch, choice, fixed);
   }
 
   /**

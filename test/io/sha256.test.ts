@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { it } from 'node:test';
-import { sha256Hex } from '../../src/io/sha256.ts';
+import { sha256Hex, sha256HexAsync } from '../../src/io/sha256.ts';
 import { createRng } from '../helpers.ts';
 
 it('matches the FIPS 180-4 examples and node:crypto on every length around block boundaries', () => {
@@ -14,4 +14,30 @@ it('matches the FIPS 180-4 examples and node:crypto on every length around block
     const bytes = Uint8Array.from({ length: n }, () => rng.int(256));
     assert.equal(sha256Hex(bytes), createHash('sha256').update(bytes).digest('hex'), `length ${n}`);
   }
+});
+
+// The fallback path, as on an insecure browser origin where crypto.subtle is undefined.
+const noWebCrypto = null;
+
+it('the async form equals node:crypto with Web Crypto and with the sliced fallback, on views into larger buffers', async () => {
+  const rng = createRng(62);
+  const backing = Uint8Array.from({ length: (3 << 20) + 777 }, () => rng.int(256));
+  for (const bytes of [backing.subarray(0, 0), backing.subarray(5, 70), backing.subarray(13, (2 << 20) + 100), backing]) {
+    const expected = createHash('sha256').update(bytes).digest('hex');
+    assert.equal(await sha256HexAsync(bytes), expected, `Web Crypto, length ${bytes.length}`);
+    assert.equal(await sha256HexAsync(bytes, noWebCrypto), expected, `fallback, length ${bytes.length}`);
+  }
+});
+
+it('the fallback yields to the event loop between 1 MB slices, so timers run while a large input hashes', async () => {
+  const bytes = new Uint8Array(4 << 20);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  try {
+    await sha256HexAsync(bytes, noWebCrypto);
+  } finally {
+    clearInterval(timer);
+  }
+  // One macrotask between each of the 4 slices: the interval gets a turn at least 3 times.
+  assert.ok(ticks >= 3, `timer ran ${ticks} times`);
 });
