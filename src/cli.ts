@@ -1,6 +1,6 @@
 // The `specialist-sdk` command line. Each command lives in src/cli/; errors print their code and exit 2.
-import { toSpecialistError } from './core/errors.ts';
-import { Options, parseArgs } from './cli/args.ts';
+import { SpecialistError, toSpecialistError } from './core/errors.ts';
+import { GLOBAL_OPTIONS, inFlagTerms, parseCommandLine } from './cli/args.ts';
 import type { CliIO, Command } from './cli/commands.ts';
 import { demoCommand } from './cli/demo-command.ts';
 import { kernelsCommand } from './cli/kernels-command.ts';
@@ -22,30 +22,28 @@ function help(io: CliIO): void {
 }
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
-  const parsed = parseArgs(argv);
-  const [name] = parsed.positional;
-  if (parsed.options.has('version')) {
+  const [name, ...rest] = argv;
+  if (name === '--version') {
     io.out(VERSION);
     return 0;
   }
-  if (!name || name === 'help') {
+  if (name === undefined || name === 'help' || name === '--help') {
     help(io);
-    return name || parsed.options.has('help') ? 0 : 1;
+    return name ? 0 : 1;
   }
   const command = commands.find((c) => c.name === name);
-  if (!command) {
-    io.err(`error [INVALID_ARGUMENT]: unknown command "${name}"; run specialist-sdk --help`);
-    return 2;
-  }
-  if (parsed.options.has('help')) {
-    io.out(`${command.summary}\n\nUsage: ${command.usage}`);
-    return 0;
-  }
   try {
-    return await command.run(new Options({ positional: parsed.positional.slice(1), options: parsed.options }), io);
+    if (!command) throw new SpecialistError('INVALID_ARGUMENT', `unknown command "${name}"; run specialist-sdk --help`, { command: name });
+    const options = parseCommandLine(rest, { ...GLOBAL_OPTIONS, ...command.options });
+    if (options.flag('help')) {
+      io.out(`${command.summary}\n\nUsage: ${command.usage}`);
+      return 0;
+    }
+    return await command.run(options, io);
   } catch (thrown) {
     const error = toSpecialistError(thrown);
-    if (parsed.options.has('json')) io.out(JSON.stringify({ error: error.toJSON() }));
+    if (command) error.message = inFlagTerms(error.message, command.options);
+    if (rest.includes('--json')) io.out(JSON.stringify({ error: error.toJSON() }));
     else io.err(`error [${error.code}]: ${error.message}`);
     return 2;
   }

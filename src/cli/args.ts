@@ -1,96 +1,135 @@
+// Command-line parsing on node:util's parseArgs, strict: each command declares its options, either
+// taking a value or a flag that takes none. Unknown, repeated or empty options, a value given to a
+// flag and stray words are errors that name what was typed; typed accessors check values and bounds.
+import { parseArgs as parseNodeArgs } from 'node:util';
 import { SpecialistError } from '../core/errors.ts';
 
-/** Parsed `--name value` / `--flag` options and positional words. */
-export interface ParsedArgs {
-  positional: string[];
-  options: Map<string, string | true>;
+/** A command's options: 'string' takes a value (`--out x` or `--out=x`), 'boolean' is a bare flag. */
+export type OptionKinds = Record<string, 'string' | 'boolean'>;
+
+/** Accepted by every command. */
+export const GLOBAL_OPTIONS: OptionKinds = { help: 'boolean', json: 'boolean' };
+
+const invalid = (message: string, details: Record<string, unknown> = {}) => new SpecialistError('INVALID_ARGUMENT', message, details);
+
+/** Parses `argv` (the words after the command name) against `kinds`; throws INVALID_ARGUMENT naming the bad word. */
+export function parseCommandLine(argv: string[], kinds: OptionKinds): Options {
+  const options = Object.fromEntries(Object.entries(kinds).map(([name, type]) => [name, { type }]));
+  const parse = () => {
+    try {
+      return parseNodeArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
+    } catch (error) {
+      const { code, message } = error as { code?: string; message: string };
+      const option = message.match(/'(-[^' ]+)/)?.[1];
+      if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw invalid(`Unknown option: ${option}; --help lists the options`, { option });
+      // Otherwise node's message names the option and the fix ("Option '--json' does not take an argument").
+      throw invalid(message, { option });
+    }
+  };
+  const parsed = parse();
+  const seen = new Map<string, number>();
+  for (const token of parsed.tokens) if (token.kind === 'option') seen.set(token.name, (seen.get(token.name) ?? 0) + 1);
+  for (const [name, count] of seen) if (count > 1) throw invalid(`--${name} is given ${count} times; give it once`, { option: name });
+  return new Options(kinds, parsed.values as Record<string, string | boolean | undefined>, parsed.positionals);
 }
 
-export function parseArgs(argv: string[]): ParsedArgs {
-  const positional: string[] = [];
-  const options = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i];
-    if (!word.startsWith('--')) {
-      positional.push(word);
-      continue;
-    }
-    const eq = word.indexOf('=');
-    if (eq > 0) {
-      options.set(word.slice(2, eq), word.slice(eq + 1));
-    } else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
-      options.set(word.slice(2), argv[++i]);
-    } else {
-      options.set(word.slice(2), true);
-    }
-  }
-  return { positional, options };
+export interface NumberBounds {
+  integer?: boolean;
+  min?: number;
+  max?: number;
 }
 
-/** Typed accessors that name the bad option in their errors; `used` lets commands reject unknown flags. */
+/** Typed accessors over parsed options; each error names the flag. */
 export class Options {
-  private readonly used = new Set<string>(['help', 'json']);
-  constructor(private readonly parsed: ParsedArgs) {}
+  private wordsUsed = 0;
+  private readonly used = new Set<string>(Object.keys(GLOBAL_OPTIONS));
 
-  /** Positional words after the command name (subcommands). */
-  get positional(): string[] {
-    return this.parsed.positional;
+  constructor(
+    private readonly kinds: OptionKinds,
+    private readonly values: Record<string, string | boolean | undefined>,
+    private readonly words: string[],
+  ) {}
+
+  /** The i-th word after the command name (a subcommand), if any. */
+  word(index: number): string | undefined {
+    this.wordsUsed = Math.max(this.wordsUsed, index + 1);
+    return this.words[index];
   }
 
   flag(name: string): boolean {
-    this.used.add(name);
-    return this.parsed.options.get(name) === true || this.parsed.options.get(name) === 'true';
+    this.declared(name, 'boolean');
+    return this.values[name] === true;
   }
 
   string(name: string, fallback?: string): string | undefined {
-    this.used.add(name);
-    const v = this.parsed.options.get(name);
-    if (v === true) throw new SpecialistError('INVALID_ARGUMENT', `--${name} needs a value`, { option: name });
+    this.declared(name, 'string');
+    const v = this.values[name] as string | undefined;
+    if (v !== undefined && v.trim() === '') throw invalid(`--${name} needs a value, got an empty one`, { option: name });
     return v ?? fallback;
   }
 
   requireString(name: string): string {
     const v = this.string(name);
-    if (v === undefined) throw new SpecialistError('INVALID_ARGUMENT', `--${name} is required`, { option: name });
+    if (v === undefined) throw invalid(`--${name} is required`, { option: name });
     return v;
   }
 
-  number(name: string, fallback: number, { integer = false, min = -Infinity, max = Infinity } = {}): number {
+  number(name: string, fallback: number, { integer = false, min = -Infinity, max = Infinity }: NumberBounds = {}): number {
     const raw = this.string(name);
     if (raw === undefined) return fallback;
     const v = Number(raw);
     if (!Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
-      throw new SpecialistError('INVALID_ARGUMENT', `--${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${raw}`, {
-        option: name,
-        value: raw,
-      });
+      throw invalid(`--${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${raw}`, { option: name, value: raw });
     }
     return v;
   }
 
   /** The number given, or undefined when the option is absent (the library default applies). */
-  optionalNumber(name: string, bounds: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
+  optionalNumber(name: string, bounds: NumberBounds = {}): number | undefined {
     return this.string(name) === undefined ? undefined : this.number(name, Number.NaN, bounds);
   }
 
-  requireNumber(name: string, bounds: { integer?: boolean; min?: number; max?: number } = {}): number {
+  requireNumber(name: string, bounds: NumberBounds = {}): number {
     this.requireString(name);
     return this.number(name, Number.NaN, bounds);
   }
 
   choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
     const v = this.string(name, fallback)!;
-    if (!choices.includes(v as T)) {
-      throw new SpecialistError('INVALID_ARGUMENT', `--${name} must be one of ${choices.join(', ')}, got ${v}`, { option: name, value: v });
-    }
+    if (!choices.includes(v as T)) throw invalid(`--${name} must be one of ${choices.join(', ')}, got ${v}`, { option: name, value: v });
     return v as T;
   }
 
-  /** Throws for any option the command never asked about (a typo should not pass silently). */
+  /**
+   * Throws for words the command did not use (`fit extra`, or a value given to a flag: `--json yes`)
+   * and for options it declares but did not read this time (synth's options of another world).
+   */
   rejectUnknown(): void {
-    const unknown = [...this.parsed.options.keys()].filter((k) => !this.used.has(k));
-    if (unknown.length > 0) {
-      throw new SpecialistError('INVALID_ARGUMENT', `Unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.map((k) => `--${k}`).join(', ')}`, { unknown });
-    }
+    const unread = Object.keys(this.values).filter((name) => this.values[name] !== undefined && !this.used.has(name));
+    if (unread.length > 0) throw invalid(`${unread.map((n) => `--${n}`).join(', ')} does not apply here`, { options: unread });
+    const extra = this.words.slice(this.wordsUsed);
+    if (extra.length > 0) throw invalid(`Unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.map((w) => JSON.stringify(w)).join(' ')}`, { arguments: extra });
   }
+
+  private declared(name: string, type: 'string' | 'boolean'): void {
+    this.used.add(name);
+    if (this.kinds[name] !== type) throw new SpecialistError('INTERNAL', `The command reads --${name} as ${type} but declares it as ${this.kinds[name] ?? 'nothing'}`);
+  }
+}
+
+/** Bounds shared by several commands. */
+export const SEED: NumberBounds = { integer: true, min: -(2 ** 52), max: 2 ** 52 };
+
+/**
+ * A library message in the command line's words: API option names of the command's multi-word flags
+ * (`dropTail: true`, `allowEncoderMismatch`) become the flags (`--drop-tail`, `--allow-encoder-mismatch`).
+ */
+export function inFlagTerms(message: string, kinds: OptionKinds): string {
+  let out = message;
+  for (const flag of Object.keys(kinds)) {
+    if (!flag.includes('-')) continue; // one-word names read the same in both
+    const api = flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    out = out.replace(new RegExp(`\\b${api}(: true)?\\b`, 'g'), `--${flag}`);
+  }
+  return out;
 }

@@ -4,6 +4,7 @@ import { KernelRuntime } from '../kernels/runtime.ts';
 import { matrixOf, type Matrix } from '../core/tensor.ts';
 import { cmiKnn } from '../structure/ci/cmi-knn/index.ts';
 import { fisherZ } from '../structure/ci/fisher-z.ts';
+import { SEED } from './args.ts';
 import type { Command } from './commands.ts';
 import { readMatrixNpy } from './files.ts';
 
@@ -29,13 +30,14 @@ export const citestCommand: Command = {
     'specialist-sdk citest --x X.npy --y Y.npy [--z Z.npy] --test fisherz|cmiknn [--knn K] [--permutations P]\n' +
     '      [--shuffle-neighbors S] [--seed N] [--json]\n' +
     '  Arrays [n] or [n, dim], one row per sample.',
+  options: { x: 'string', y: 'string', z: 'string', test: 'string', knn: 'string', permutations: 'string', 'shuffle-neighbors': 'string', seed: 'string' },
   async run(options, io) {
     const paths = { x: options.requireString('x'), y: options.requireString('y'), z: options.string('z') };
     const test = options.choice('test', ['fisherz', 'cmiknn'] as const, 'fisherz');
-    const knn = options.optionalNumber('knn', { min: 1e-9 });
-    const permutations = options.optionalNumber('permutations', { integer: true, min: 1 });
-    const shuffleNeighbors = options.optionalNumber('shuffle-neighbors', { integer: true, min: 1 });
-    const seed = options.number('seed', 0, { integer: true });
+    const knn = options.optionalNumber('knn', { min: 1e-9, max: 100_000 });
+    const permutations = options.optionalNumber('permutations', { integer: true, min: 1, max: 100_000 });
+    const shuffleNeighbors = options.optionalNumber('shuffle-neighbors', { integer: true, min: 1, max: 10_000 });
+    const seed = options.number('seed', 0, SEED);
     const json = options.flag('json');
     options.rejectUnknown();
     const blocks = [matrixOf('x', await readMatrixNpy(paths.x, 'x')), matrixOf('y', await readMatrixNpy(paths.y, 'y'))];

@@ -1,4 +1,4 @@
-import type { Options } from './args.ts';
+import type { OptionKinds, Options } from './args.ts';
 
 export interface CliIO {
   out(line: string): void;
@@ -10,5 +10,7 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /** Every option the command reads besides --help and --json; anything else is refused. */
+  options: OptionKinds;
   run(options: Options, io: CliIO): Promise<number>;
 }

@@ -13,6 +13,7 @@ import { saveSpecialists } from '../specialist/node.ts';
 import { generalistWorld, type GeneralistWorld } from '../synthetic/generalist-world.ts';
 import { WorkerPool } from '../worker/pool.ts';
 import { runPipelineInWorker } from '../pipeline/job.ts';
+import { SEED } from './args.ts';
 import type { Command } from './commands.ts';
 import { ensureDir, writeJson } from './files.ts';
 import { ProgressBar } from './progress.ts';
@@ -55,11 +56,12 @@ export const demoCommand: Command = {
   name: 'demo',
   summary: 'The main job: the whole pipeline on the embedded default world, with a report (npm start)',
   usage: 'specialist-sdk demo [--episodes 2000] [--steps 12] [--epochs E] [--seed 0] [--out-dir specialist-out] [--json]',
+  options: { episodes: 'string', steps: 'string', epochs: 'string', seed: 'string', 'out-dir': 'string' },
   async run(options, io) {
     const episodes = options.number('episodes', 2000, { integer: true, min: 50, max: 200_000 });
     const steps = options.number('steps', 12, { integer: true, min: 4, max: 200 });
     const epochs = options.optionalNumber('epochs', { integer: true, min: 1, max: 10000 });
-    const seed = options.number('seed', 0, { integer: true });
+    const seed = options.number('seed', 0, SEED);
     const outDir = resolve(options.string('out-dir', 'specialist-out')!);
     const json = options.flag('json');
     options.rejectUnknown();

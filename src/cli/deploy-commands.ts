@@ -8,6 +8,7 @@ import { SpecialistRuntime } from '../deploy/specialist-runtime.ts';
 import { exportSpecialistOnnx } from '../specialist/export-onnx.ts';
 import { loadSpecialists } from '../specialist/node.ts';
 import type { Command } from './commands.ts';
+import { refuseCollidingPaths } from './paths.ts';
 import { readFloatNpy } from './files.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -15,15 +16,17 @@ export const encodeCommand: Command = {
   name: 'encode',
   summary: 'Run a generalist ONNX encoder over observations [n, T, ...obs] or [N, ...obs]; write the latents',
   usage: 'specialist-sdk encode --model M.onnx --input X.npy --out Z.npy [--device auto|wasm|webgpu] [--output TENSOR] [--batch-size B] [--json]',
+  options: { model: 'string', input: 'string', out: 'string', device: 'string', output: 'string', 'batch-size': 'string' },
   async run(options, io) {
     const modelPath = options.requireString('model');
     const inputPath = options.requireString('input');
     const out = options.requireString('out');
     const device = options.choice('device', ['auto', 'wasm', 'webgpu'] as const, 'auto');
     const output = options.string('output');
-    const batchSize = options.optionalNumber('batch-size', { integer: true, min: 1 });
+    const batchSize = options.optionalNumber('batch-size', { integer: true, min: 1, max: 1 << 20 });
     const json = options.flag('json');
     options.rejectUnknown();
+    refuseCollidingPaths({ out }, { model: modelPath, input: inputPath });
     const generalist = await Generalist.load(pathToFileURL(resolve(modelPath)), { device, output, batchSize });
     const bar = new ProgressBar(json ? undefined : process.stderr);
     try {
@@ -46,12 +49,14 @@ export const exportOnnxCommand: Command = {
   name: 'export-onnx',
   summary: 'Write one task head of a .specialist model as a standalone ONNX model (latents in; block and prediction out)',
   usage: 'specialist-sdk export-onnx --model model.specialist --task k --out head.onnx [--json]',
+  options: { model: 'string', task: 'string', out: 'string' },
   async run(options, io) {
     const modelPath = options.requireString('model');
-    const task = options.requireNumber('task', { integer: true, min: 0 });
+    const task = options.requireNumber('task', { integer: true, min: 0, max: 1_000_000 });
     const out = options.requireString('out');
     const json = options.flag('json');
     options.rejectUnknown();
+    refuseCollidingPaths({ out }, { model: modelPath });
     const model = await loadSpecialists(modelPath);
     const bytes = exportSpecialistOnnx(model, task, { encoderSha256: model.encoderSha256 });
     await writeFileAtomic(out, bytes);
@@ -69,17 +74,19 @@ export const runCommand: Command = {
     'specialist-sdk run --encoder M.onnx --head model.specialist --input X.npy --out Y.npy [--task k] [--block-out B.npy]\n' +
     '      [--device auto|wasm|webgpu] [--allow-encoder-mismatch] [--json]\n' +
     '  X [N, ...obs]; Y gets the prediction [N, dy], B the specialist block [N, |I_k|].',
+  options: { encoder: 'string', head: 'string', input: 'string', out: 'string', 'block-out': 'string', task: 'string', device: 'string', 'allow-encoder-mismatch': 'boolean' },
   async run(options, io) {
     const encoderPath = options.requireString('encoder');
     const headPath = options.requireString('head');
     const inputPath = options.requireString('input');
     const out = options.requireString('out');
     const blockOut = options.string('block-out');
-    const task = options.number('task', 0, { integer: true, min: 0 });
+    const task = options.number('task', 0, { integer: true, min: 0, max: 1_000_000 });
     const device = options.choice('device', ['auto', 'wasm', 'webgpu'] as const, 'auto');
     const allowEncoderMismatch = options.flag('allow-encoder-mismatch');
     const json = options.flag('json');
     options.rejectUnknown();
+    refuseCollidingPaths({ out, 'block-out': blockOut }, { encoder: encoderPath, head: headPath, input: inputPath });
     const runtime = await SpecialistRuntime.load(pathToFileURL(resolve(encoderPath)), pathToFileURL(resolve(headPath)), { generalist: { device }, allowEncoderMismatch });
     try {
       const started = performance.now();

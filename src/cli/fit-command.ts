@@ -3,7 +3,9 @@ import { SpecialistError } from '../core/errors.ts';
 import { readNpyFile } from '../io/npy-file.ts';
 import { fitSpecialists } from '../specialist/fit.ts';
 import { saveSpecialists } from '../specialist/node.ts';
+import { SEED } from './args.ts';
 import type { Command } from './commands.ts';
+import { refuseCollidingPaths } from './paths.ts';
 import { asMembership, readFloatNpy, readMatrixNpy } from './files.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -14,6 +16,7 @@ export const fitCommand: Command = {
     'specialist-sdk fit --latents Z.npy --targets Y.npy [--membership W.npy] [--lambda auto|X] [--penalty group|jacobian|none]\n' +
     '      [--latent-dims D] [--epochs E] [--seed N] --out model.specialist [--json]\n' +
     '  Z [N, d]; Y [N, K] or [N, K, dy]; W [N, K] of 0/1 (rows that count for each task).',
+  options: { latents: 'string', targets: 'string', membership: 'string', lambda: 'string', penalty: 'string', 'latent-dims': 'string', epochs: 'string', seed: 'string', out: 'string' },
   async run(options, io) {
     const latentsPath = options.requireString('latents');
     const targetsPath = options.requireString('targets');
@@ -22,10 +25,11 @@ export const fitCommand: Command = {
     const penalty = options.choice('penalty', ['group', 'jacobian', 'none'] as const, 'group');
     const latentDims = options.optionalNumber('latent-dims', { integer: true, min: 1, max: 1024 });
     const epochs = options.optionalNumber('epochs', { integer: true, min: 1, max: 100000 });
-    const seed = options.number('seed', 0, { integer: true });
+    const seed = options.number('seed', 0, SEED);
     const out = options.requireString('out');
     const json = options.flag('json');
     options.rejectUnknown();
+    refuseCollidingPaths({ out }, { latents: latentsPath, targets: targetsPath, membership: membershipPath });
     const lambda = lambdaText === 'auto' ? 'auto' : Number(lambdaText);
     if (lambda !== 'auto' && !(Number.isFinite(lambda) && lambda >= 0)) {
       throw new SpecialistError('INVALID_ARGUMENT', `--lambda must be auto or a non-negative number, got ${lambdaText}`, { option: 'lambda' });

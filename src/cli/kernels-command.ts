@@ -6,6 +6,7 @@ export const kernelsCommand: Command = {
   name: 'kernels',
   summary: 'List the kernels and which wasm builds this host runs',
   usage: 'specialist-sdk kernels [--json]',
+  options: {},
   async run(options, io) {
     const json = options.flag('json');
     options.rejectUnknown();

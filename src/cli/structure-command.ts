@@ -1,6 +1,7 @@
 // `specialist-sdk structure`: Layer 1 from files: which time steps serve which task.
 import { discoverTaskStructure } from '../structure/discover.ts';
 import { WorkerPool } from '../worker/pool.ts';
+import { SEED } from './args.ts';
 import type { Command } from './commands.ts';
 import { readFloatNpy } from './files.ts';
 import { ProgressBar } from './progress.ts';
@@ -13,21 +14,25 @@ export const structureCommand: Command = {
     '      [--alpha 0.05] [--correction bh|bonferroni|none] [--rule clique|union] [--conditioning neighbours|all-states]\n' +
     '      [--knn K] [--permutations P] [--shuffle-neighbors S] [--drop-tail] [--seed N] [--json]\n' +
     '  S [n, T] or [n, T, d]; G [n, M] or [n, M, dg]; one row per episode.',
+  options: {
+    states: 'string', tasks: 'string', 'segment-length': 'string', method: 'string', test: 'string', alpha: 'string', correction: 'string', rule: 'string',
+    conditioning: 'string', knn: 'string', permutations: 'string', 'shuffle-neighbors': 'string', 'drop-tail': 'boolean', seed: 'string',
+  },
   async run(options, io) {
     const statesPath = options.requireString('states');
     const tasksPath = options.requireString('tasks');
-    const segmentLength = options.requireNumber('segment-length', { integer: true, min: 2 });
+    const segmentLength = options.requireNumber('segment-length', { integer: true, min: 2, max: 100_000 });
     const method = options.choice('method', ['direct', 'pairwise'] as const, 'direct');
     const test = options.choice('test', ['fisherz', 'cmiknn'] as const, 'fisherz');
     const alpha = options.number('alpha', 0.05, { min: 1e-12, max: 1 });
     const correction = options.choice('correction', ['bh', 'bonferroni', 'none'] as const, 'bh');
     const rule = options.choice('rule', ['clique', 'union'] as const, 'clique');
     const conditioning = options.string('conditioning') === undefined ? undefined : options.choice('conditioning', ['neighbours', 'all-states'] as const, 'neighbours');
-    const knn = options.optionalNumber('knn', { min: 1e-9 });
-    const permutations = options.optionalNumber('permutations', { integer: true, min: 1 });
-    const shuffleNeighbors = options.optionalNumber('shuffle-neighbors', { integer: true, min: 1 });
+    const knn = options.optionalNumber('knn', { min: 1e-9, max: 100_000 });
+    const permutations = options.optionalNumber('permutations', { integer: true, min: 1, max: 100_000 });
+    const shuffleNeighbors = options.optionalNumber('shuffle-neighbors', { integer: true, min: 1, max: 10_000 });
     const dropTail = options.flag('drop-tail');
-    const seed = options.number('seed', 0, { integer: true });
+    const seed = options.number('seed', 0, SEED);
     const json = options.flag('json');
     options.rejectUnknown();
     const states = await readFloatNpy(statesPath);

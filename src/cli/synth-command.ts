@@ -6,7 +6,7 @@ import { writeFileAtomic, writeNpyFile } from '../io/npy-file.ts';
 import { blocksWorld } from '../synthetic/blocks-world.ts';
 import { generalistWorld } from '../synthetic/generalist-world.ts';
 import { linearColliderWorld, nonlinearWorld } from '../synthetic/structure-worlds.ts';
-import type { Options } from './args.ts';
+import { SEED, type Options } from './args.ts';
 import type { CliIO, Command } from './commands.ts';
 import { ensureDir, writeJson } from './files.ts';
 
@@ -22,7 +22,7 @@ async function structure(options: Options, dir: string): Promise<Record<string, 
     taskDim: options.number('task-dim', 1, { integer: true, min: 1, max: 1000 }),
     segmentLength: options.number('segment-length', 2, { integer: true, min: 2, max: 10000 }),
     breakProbability: options.number('break-probability', 0, { min: 0, max: 1 }),
-    seed: options.number('seed', 0, { integer: true, min: -(2 ** 52), max: 2 ** 52 }),
+    seed: options.number('seed', 0, SEED),
   });
   options.rejectUnknown();
   const files = { states: join(dir, 'states.npy'), tasks: join(dir, 'tasks.npy'), truth: join(dir, 'truth.json') };
@@ -35,7 +35,7 @@ async function structure(options: Options, dir: string): Promise<Record<string, 
 
 async function specialist(options: Options, dir: string): Promise<Record<string, unknown>> {
   const n = options.number('n', 10000, { integer: true, min: 20, max: 1_000_000 });
-  const seed = options.number('seed', 0, { integer: true, min: -(2 ** 52), max: 2 ** 52 });
+  const seed = options.number('seed', 0, SEED);
   options.rejectUnknown();
   const world = blocksWorld({ n, seed });
   const K = world.truth.blocks.length;
@@ -51,7 +51,7 @@ async function generalist(options: Options, dir: string): Promise<Record<string,
     episodes: options.number('episodes', 2000, { integer: true, min: 2, max: 1_000_000 }),
     steps: options.number('steps', 12, { integer: true, min: 2, max: 10000 }),
     segmentLength: options.number('segment-length', 2, { integer: true, min: 2, max: 10000 }),
-    seed: options.number('seed', 0, { integer: true, min: -(2 ** 52), max: 2 ** 52 }),
+    seed: options.number('seed', 0, SEED),
   });
   options.rejectUnknown();
   const files = { observations: join(dir, 'observations.npy'), tasks: join(dir, 'tasks.npy'), states: join(dir, 'states.npy'), encoder: join(dir, 'encoder.onnx'), truth: join(dir, 'truth.json') };
@@ -72,8 +72,12 @@ export const synthCommand: Command = {
     '      [--task-dim DG] [--segment-length 2] [--break-probability P] [--seed N] [--json]\n' +
     '  specialist-sdk synth specialist --out-dir DIR [--n 10000] [--seed N] [--json]\n' +
     '  specialist-sdk synth generalist --out-dir DIR [--episodes 2000] [--steps 12] [--segment-length 2] [--seed N] [--json]',
+  options: {
+    'out-dir': 'string', kind: 'string', episodes: 'string', steps: 'string', tasks: 'string', dim: 'string', 'task-dim': 'string',
+    'segment-length': 'string', 'break-probability': 'string', seed: 'string', n: 'string',
+  },
   async run(options, io: CliIO) {
-    const kind = options.positional[0] as (typeof WORLDS)[number] | undefined;
+    const kind = options.word(0) as (typeof WORLDS)[number] | undefined;
     if (!kind || !WORLDS.includes(kind)) {
       throw new SpecialistError('INVALID_ARGUMENT', `synth needs a world: ${WORLDS.join(', ')} (got ${kind ?? 'none'})`, { world: kind ?? null });
     }

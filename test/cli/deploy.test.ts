@@ -57,6 +57,7 @@ it('heads refuse another encoder (ENCODER_MISMATCH) unless told; damaged heads a
   const refused = cli(...args);
   assert.equal(refused.status, 2);
   assert.equal(JSON.parse(refused.stdout).error.code, 'ENCODER_MISMATCH');
+  assert.match(JSON.parse(refused.stdout).error.message, /pass --allow-encoder-mismatch to load anyway/);
   assert.equal(cli(...args, '--allow-encoder-mismatch').status, 0);
   const bytes = readFileSync(join(dir, 'model.specialist'));
   for (const [name, damaged] of [['truncated', bytes.subarray(0, bytes.length - 100)], ['flipped', Buffer.from(bytes).fill(0x55, bytes.length - 40, bytes.length - 39)]] as const) {
