@@ -10,8 +10,10 @@ export default {
     node: 'src/node.ts',
     browser: 'src/browser.ts',
     worker: 'src/worker.ts',
+    'worker.node': 'src/worker.node.ts',
     cli: 'src/cli.ts',
     deploy: 'src/deploy.ts',
+    'deploy.node': 'src/deploy.node.ts',
   },
   output: {
     dir: 'dist',

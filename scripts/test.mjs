@@ -17,6 +17,9 @@ const args = [
   // Node 20 validates relaxed SIMD only behind this flag: with it, all three kernel builds are tested here too.
   '--experimental-wasm-relaxed-simd',
   '--import', 'tsx',
+  // Tests import src/ modules directly: give them Node's services (worker threads, files,
+  // onnxruntime-node) as the package's Node entries do.
+  '--import', './test/node-services.ts',
   '--test', '--test-reporter=spec', '--test-concurrency=2',
   ...files,
 ];

@@ -11,6 +11,7 @@ import { structureCommand } from './cli/structure-command.ts';
 import { synthCommand } from './cli/synth-command.ts';
 import { transformCommand } from './cli/transform-command.ts';
 import { VERSION } from './core/version.ts';
+import { useNodeServices } from './node/services.ts';
 
 const commands: Command[] = [demoCommand, structureCommand, citestCommand, fitCommand, transformCommand, encodeCommand, exportOnnxCommand, runCommand, synthCommand, kernelsCommand];
 
@@ -49,5 +50,6 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
+useNodeServices();
 const io: CliIO = { out: (line) => console.log(line), err: (line) => console.error(line) };
 process.exitCode = await main(process.argv.slice(2), io);

@@ -2,6 +2,7 @@
 // without the training and testing code of the full SDK.
 export { SpecialistError, isSpecialistError, type ErrorCode } from './core/errors.ts';
 export { Generalist, type DeviceChoice, type GeneralistOptions } from './generalist/generalist.ts';
+export { configureOnnxRuntime, onnxRuntimeSettings, type OnnxRuntimeSettings } from './core/onnxruntime-settings.ts';
 export { Specialists, type DeserialiseOptions } from './specialist/model.ts';
 export { SpecialistRuntime, type RunOutput, type SpecialistRuntimeOptions } from './deploy/specialist-runtime.ts';
 export { VERSION } from './core/version.ts';

@@ -28,6 +28,7 @@ export { exportSpecialistOnnx } from './specialist/export-onnx.ts';
 
 // The generalist encoder (any ONNX model, onnxruntime-web / -node).
 export { Generalist, type DeviceChoice, type FixedInput, type GeneralistDevice, type GeneralistOptions } from './generalist/generalist.ts';
+export { configureOnnxRuntime, onnxRuntimeSettings, type OnnxRuntimeSettings } from './core/onnxruntime-settings.ts';
 export { readGraphInfo, type GraphInfo, type GraphValue } from './onnx/graph.ts';
 
 // The pipeline: encode, Layer 1, Layer 2.

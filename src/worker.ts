@@ -1,9 +1,8 @@
-// Worker entry (dist/worker.js): serves every job of the SDK, from this one list. A new job is
-// written beside its domain (a JobHandler and its typed client) and added here.
-import { ciBatchJob } from './structure/ci-batch-job.ts';
-import { fitJob } from './specialist/job.ts';
-import { pipelineJob } from './pipeline/job.ts';
-import { kernelJob } from './worker/kernel-job.ts';
+// Worker entry for browsers (dist/worker.js, also `specialist-sdk/worker`): a module Worker serving
+// every job of jobs.ts. Started by WorkerPool with the literal `new Worker(new URL('./worker.js',
+// import.meta.url), ...)` that bundlers detect (worker/endpoint.ts).
+import type { Endpoint } from 'comlink';
+import { JOBS } from './jobs.ts';
 import { serveJobs } from './worker/serve.ts';
 
-await serveJobs([kernelJob, ciBatchJob, fitJob, pipelineJob]);
+serveJobs(JOBS, self as unknown as Endpoint);

@@ -23,6 +23,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   deploy: ['core', 'generalist', 'specialist'],
   report: ['core'],
   cli: ['core', 'kernels', 'stats', 'io', 'onnx', 'metrics', 'worker', 'structure', 'specialist', 'generalist', 'synthetic', 'pipeline', 'deploy', 'report'],
+  node: ['core'],
   types: [],
 };
 const MAX_LINES = 450;

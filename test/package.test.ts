@@ -1,31 +1,162 @@
-// The built package as consumers see it: every export target exists, and the deployment entry
-// (specialist-sdk/deploy) reaches no training code.
+// The built package as consumers see it, from the packed tarball (`npm pack`): every export target
+// exists with its own types; the browser entries reach no Node built-in and no onnxruntime-node;
+// the deployment entry reaches no training code; publint and @arethetypeswrong/cli find no problem;
+// the types compile in a Node project without the DOM lib and in a browser project without
+// esnext.disposable; README links point at files the package ships.
+// Module formats: ES modules only. CommonJS consumers require() it on Node >= 20.19 (engines), where
+// require(esm) works (test/consumers checks it), so attw's node16-from-CJS rule, which models
+// TypeScript's node16 mode from before require(esm), is set aside (--ignore-rules cjs-resolves-to-esm).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { it } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { publint } from 'publint';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const ROOT = resolve('.');
+const BIN = (name: string) => join(ROOT, 'node_modules', '.bin', name);
 
-it('every export condition points at a built file, types first', () => {
-  for (const [subpath, conditions] of Object.entries(pkg.exports as Record<string, string | Record<string, string>>)) {
-    if (typeof conditions === 'string') continue;
-    assert.equal(Object.keys(conditions)[0], 'types', `${subpath}: types must come first`);
-    for (const target of Object.values(conditions)) assert.ok(existsSync(target), `${subpath} -> ${target}`);
-  }
-  assert.ok(existsSync(pkg.bin["specialist-sdk"]));
-});
-
-it('specialist-sdk/deploy loads no training code', () => {
+/** The files an entry loads: itself and every chunk it imports, transitively. */
+function graph(entry: string): string[] {
   const seen = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const m of readFileSync(`dist/${file}`, 'utf8').matchAll(/(?:from|import)\s*'\.\/([^']+)'/g)) visit(m[1]);
+    for (const m of readFileSync(`dist/${file}`, 'utf8').matchAll(/(?:from|import)\s*\(?\s*['"]\.\/([^'"]+)['"]/g)) visit(m[1]);
   };
-  visit('deploy.js');
-  const code = [...seen].map((f) => readFileSync(`dist/${f}`, 'utf8')).join('\n');
-  for (const marker of ['class Trainer', 'class ResidentDense', 'fitSpecialists', 'adamStep', 'discoverTaskStructure']) {
-    assert.ok(!code.includes(marker), `the deploy entry reaches ${marker}`);
+  visit(entry);
+  return [...seen];
+}
+const code = (entry: string) => graph(entry).map((f) => readFileSync(`dist/${f}`, 'utf8')).join('\n');
+
+/** Every leaf of an exports condition tree. */
+function leaves(conditions: unknown, path: string[] = []): [string[], Record<string, string>][] {
+  if (typeof conditions === 'string') return [];
+  const entries = Object.entries(conditions as Record<string, unknown>);
+  if (entries.every(([, v]) => typeof v === 'string')) return [[path, conditions as Record<string, string>]];
+  return entries.flatMap(([k, v]) => leaves(v, [...path, k]));
+}
+
+it('every export condition points at built files, with its own types first', () => {
+  for (const [subpath, conditions] of Object.entries(pkg.exports as Record<string, unknown>)) {
+    for (const [path, leaf] of leaves(conditions)) {
+      const where = [subpath, ...path].join(' > ');
+      assert.equal(Object.keys(leaf)[0], 'types', `${where}: types must come first`);
+      for (const target of Object.values(leaf)) assert.ok(existsSync(target), `${where} -> ${target}`);
+      // The types belong to the same entry as the code (browser.js has browser.d.ts, never node.d.ts).
+      assert.equal(leaf.types.replace('./dist/types/', '').replace('.d.ts', ''), leaf.default.replace('./dist/', '').replace('.js', ''), where);
+    }
   }
-  assert.ok(code.includes('class SpecialistRuntime') && code.includes('class Generalist'));
+  assert.ok(existsSync(pkg.bin['specialist-sdk']));
+});
+
+it('the browser entries reach no Node built-in, no onnxruntime-node import and no require(); they start the worker in the form bundlers detect', () => {
+  for (const entry of ['browser.js', 'worker.js', 'deploy.js']) {
+    const text = code(entry);
+    assert.doesNotMatch(text, /(?:from|import)\s*\(?\s*['"]node:/, `${entry} imports a node: module`);
+    assert.doesNotMatch(text, /(?:from|import)\s*\(?\s*['"]onnxruntime-node['"]/, `${entry} imports onnxruntime-node`);
+    assert.doesNotMatch(text, /\brequire\s*\(/, `${entry} calls require()`);
+  }
+  assert.match(code('browser.js'), /new Worker\(new URL\(["']\.\/worker\.js["'], import\.meta\.url\), \{ type: ["']module["']/);
+  // And the Node entries do reach them, through their services chunk.
+  for (const entry of ['node.js', 'cli.js', 'deploy.node.js', 'worker.node.js']) assert.match(code(entry), /from ['"]node:worker_threads['"]/, entry);
+});
+
+it('specialist-sdk/deploy loads no training code', () => {
+  const text = code('deploy.js');
+  for (const marker of ['class Trainer', 'class ResidentDense', 'fitSpecialists', 'adamStep', 'discoverTaskStructure']) {
+    assert.ok(!text.includes(marker), `the deployment entry reaches ${marker}`);
+  }
+  assert.ok(text.includes('class SpecialistRuntime') && text.includes('class Generalist'));
+});
+
+it('the manifest: ES modules on Node >= 20.19, comlink bundled (no runtime dependency), MIT with LICENSE, repository, side effects named', () => {
+  assert.equal(pkg.type, 'module');
+  assert.equal(pkg.engines.node, '>=20.19');
+  assert.deepEqual(Object.keys(pkg.dependencies), ['onnxruntime-web']);
+  for (const entry of ['browser.js', 'worker.js']) assert.doesNotMatch(code(entry), /from ['"]comlink/);
+  assert.equal(pkg.license, 'MIT');
+  assert.match(readFileSync('LICENSE', 'utf8'), /^MIT License/);
+  assert.ok(pkg.repository?.url);
+  assert.ok(Array.isArray(pkg.sideEffects) && pkg.sideEffects.includes('./dist/worker.js'));
+});
+
+describe('the packed tarball', () => {
+  const work = mkdtempSync(join(tmpdir(), 'specialist-pack-'));
+  let tarball: string;
+  let files: string[];
+
+  before(() => {
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { encoding: 'utf8' }));
+    tarball = join(work, packed.filename);
+    files = packed.files.map((f: { path: string }) => f.path);
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('publint (strict) reports nothing', async () => {
+    const { messages } = await publint({ pack: { tarball: readFileSync(tarball).buffer as ArrayBuffer }, strict: true, level: 'suggestion' });
+    assert.deepEqual(messages, []);
+  });
+
+  it('@arethetypeswrong/cli finds no problem for any entry', () => {
+    const out = execFileSync(BIN('attw'), [tarball, '--format', 'json', '--ignore-rules', 'cjs-resolves-to-esm'], { encoding: 'utf8' });
+    const report = JSON.parse(out);
+    const problems = Object.keys(report.problems ?? {}).filter((kind) => kind !== 'CJSResolvesToESM');
+    assert.deepEqual(problems, [], JSON.stringify(report.problems, null, 1));
+    assert.deepEqual(Object.keys(report.analysis.entrypoints).sort(), ['.', './browser', './deploy', './package.json', './worker']);
+  });
+
+  it('ships LICENSE, README and every file the README links to', () => {
+    assert.ok(files.includes('LICENSE') && files.includes('README.md'));
+    const links = [...readFileSync('README.md', 'utf8').matchAll(/\]\((?!https?:|#)([^)#]+)/g)].map((m) => m[1]);
+    assert.ok(links.length > 0);
+    for (const link of links) assert.ok(files.includes(link.replace(/^\.\//, '')), `README links to ${link}, which the package does not ship`);
+  });
+
+  describe('types in consumer projects (no skipLibCheck)', () => {
+    const project = join(work, 'consumer');
+    before(() => {
+      const installed = join(project, 'node_modules', 'specialist-sdk');
+      mkdirSync(installed, { recursive: true });
+      execFileSync('tar', ['xzf', tarball, '-C', installed, '--strip-components=1']);
+      // Its one dependency, and Node's types, from this repository's install.
+      for (const dep of ['onnxruntime-web', 'onnxruntime-common', '@types/node', 'undici-types']) {
+        if (!existsSync(join(ROOT, 'node_modules', dep))) continue;
+        mkdirSync(join(project, 'node_modules', dep, '..'), { recursive: true });
+        symlinkSync(join(ROOT, 'node_modules', dep), join(project, 'node_modules', dep));
+      }
+    });
+
+    const typecheck = (name: string, source: string, options: Record<string, unknown>) => {
+      writeFileSync(join(project, name), source);
+      const config = join(project, `tsconfig.${name}.json`);
+      writeFileSync(config, JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', ...options }, files: [name] }));
+      try {
+        execFileSync(BIN('tsc'), ['-p', config], { encoding: 'utf8', cwd: project });
+        return '';
+      } catch (error) {
+        return (error as { stdout: string }).stdout;
+      }
+    };
+    const API = "export const used = [WorkerPool, discoverTaskStructure, SpecialistRuntime, runPipeline];\n";
+
+    it('Node (node16 resolution, lib ES2022 and @types/node, no DOM): the node entry and its types', () => {
+      const errors = typecheck(
+        'node.mts',
+        "import { WorkerPool, discoverTaskStructure, runPipeline, readNpyFile } from 'specialist-sdk';\nimport { SpecialistRuntime } from 'specialist-sdk/deploy';\n" + API + 'export const file = readNpyFile;\n',
+        { module: 'node16', moduleResolution: 'node16', lib: ['ES2022'], types: ['node'] },
+      );
+      assert.equal(errors, '');
+    });
+
+    it('a browser bundle (bundler resolution, browser condition, lib ES2022 + DOM, no esnext.disposable): the browser types, without Node-only exports', () => {
+      const imports = "import { WorkerPool, discoverTaskStructure, runPipeline } from 'specialist-sdk';\nimport { SpecialistRuntime } from 'specialist-sdk/deploy';\n";
+      const options = { module: 'ESNext', moduleResolution: 'bundler', customConditions: ['browser'], lib: ['ES2022', 'DOM'], types: [] };
+      assert.equal(typecheck('browser.ts', imports + API, options), '');
+      const nodeOnly = typecheck('browser-fs.ts', "import { readNpyFile } from 'specialist-sdk';\nexport const f = readNpyFile;\n", options);
+      assert.match(nodeOnly, /has no exported member 'readNpyFile'/);
+    });
+  });
 });

@@ -1,5 +1,6 @@
-// Bytes from a URL: fetch() for http(s) and blob/data URLs, the file system for file: URLs (Node).
+// Bytes from a URL: fetch() for http(s) and blob/data URLs, Node's file system for file: URLs.
 import { SpecialistError, type ErrorCode } from './errors.ts';
+import { requireNodeServices } from './host.ts';
 
 export async function readBytes(source: URL | string, what: string, code: ErrorCode): Promise<Uint8Array<ArrayBuffer>> {
   let url: URL;
@@ -13,9 +14,7 @@ export async function readBytes(source: URL | string, what: string, code: ErrorC
   let response: Response;
   try {
     if (url.protocol === 'file:') {
-      const { readFile } = await import('node:fs/promises');
-      const buf = await readFile(url);
-      return new Uint8Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+      return await requireNodeServices('Reading a file: URL').readFile(url);
     }
     response = await fetch(url);
   } catch (error) {

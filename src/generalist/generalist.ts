@@ -10,9 +10,12 @@ import { checkFinite } from '../core/tensor.ts';
 import { checkAllocation, checkCount, checkKeys, checkShape } from '../core/validate.ts';
 import { checkBatchOutput, checkObservationInput, probeOutputLayout } from './output-layout.ts';
 import { isNode } from '../core/platform.ts';
-import { loadOrtNode, loadOrtWeb, type OrtBackend, type OrtModule } from './ort.ts';
+import { loadOrtNode, loadOrtWeb, type OrtModule } from './ort.ts';
+import { onnxRuntimeSettings } from '../core/onnxruntime-settings.ts';
 
 export type GeneralistDevice = 'auto' | 'webgpu' | 'wasm';
+/** Which onnxruntime ran the session (declared here, not beside the loader, so these types need no onnxruntime types). */
+export type OrtBackend = 'onnxruntime-web' | 'onnxruntime-node';
 
 /** A tensor handed to the model once and reused for every batch (masks, fixed state inputs). */
 export interface FixedInput {
@@ -44,7 +47,7 @@ export interface GeneralistOptions {
   batchSize?: number;
   /** Largest accepted |webgpu - wasm| on the canary, relative to the embedding's scale. Default 1e-3. */
   canaryTolerance?: number;
-  /** Passed to onnxruntime-web's env.wasm (where to find its .wasm files, or their bytes). */
+  /** Passed to onnxruntime-web's env.wasm (where to find its .wasm files, or their bytes). Default: configureOnnxRuntime's. */
   wasmPaths?: string | Record<string, string>;
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** onnxruntime-web wasm threads. Default: onnxruntime's own default. */
@@ -53,6 +56,7 @@ export interface GeneralistOptions {
    * Where to import onnxruntime-web from. Default: the bare specifier 'onnxruntime-web' (bundlers,
    * Node, pages with an import map). Module workers do not see a page's import map: give the URL
    * of onnxruntime-web's ES module build (e.g. .../onnxruntime-web/dist/ort.bundle.min.mjs).
+   * Default: configureOnnxRuntime's moduleUrl, else the bare specifier.
    */
   onnxruntime?: string | URL;
 }
@@ -257,8 +261,10 @@ async function pickRuntime(options: GeneralistOptions): Promise<OrtModule> {
     const native = await loadOrtNode();
     if (native) return native;
   }
-  const ort = await loadOrtWeb(options.onnxruntime);
-  if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
+  const settings = onnxRuntimeSettings();
+  const ort = await loadOrtWeb(options.onnxruntime ?? settings.moduleUrl);
+  const wasmPaths = options.wasmPaths ?? settings.wasmPaths;
+  if (wasmPaths !== undefined) ort.env.wasm.wasmPaths = wasmPaths;
   if (options.wasmBinary !== undefined) ort.env.wasm.wasmBinary = options.wasmBinary;
   if (options.numThreads !== undefined) ort.env.wasm.numThreads = options.numThreads;
   return ort;

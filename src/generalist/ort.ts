@@ -1,13 +1,12 @@
 // Loading onnxruntime lazily: code that never encodes never pulls the runtime in. In Node,
-// onnxruntime-node is used when installed (native, 2-3x faster), else onnxruntime-web's wasm backend.
+// onnxruntime-node is used when installed (native, 2-3x faster; loaded by the Node entries' services),
+// else onnxruntime-web's wasm backend.
 import type * as Ort from 'onnxruntime-web';
-import { isNode } from '../core/platform.ts';
+import { nodeServices } from '../core/host.ts';
 
 export type OrtModule = typeof Ort;
-export type OrtBackend = 'onnxruntime-web' | 'onnxruntime-node';
 
 const web = new Map<string, Promise<OrtModule>>();
-let native: Promise<OrtModule | undefined> | undefined;
 
 /**
  * onnxruntime-web, from the bare specifier (bundlers, Node, pages with an import map) or from `url`
@@ -23,13 +22,7 @@ export function loadOrtWeb(url?: string | URL): Promise<OrtModule> {
   return module;
 }
 
-/** onnxruntime-node when it is installed and loads; undefined otherwise (it is optional). */
-export function loadOrtNode(): Promise<OrtModule | undefined> {
-  if (!isNode) return Promise.resolve(undefined);
-  const name = 'onnxruntime-node'; // a variable, so bundlers do not try to resolve the optional package
-  native ??= import(/* @vite-ignore */ name).then(
-    (m) => (m.default?.InferenceSession ? m.default : m) as OrtModule,
-    () => undefined,
-  );
-  return native;
+/** onnxruntime-node when it is installed and loads (Node entries only, see core/host.ts); undefined otherwise. */
+export async function loadOrtNode(): Promise<OrtModule | undefined> {
+  return nodeServices()?.loadNativeOrt();
 }

@@ -1,13 +1,14 @@
 import { SpecialistError } from '../core/errors.ts';
 import * as binaries from './binaries.generated.ts';
 import { readBytes } from '../core/read-bytes.ts';
+import type { WasmModule } from '../core/lib-types.ts';
 
 /** The three compilations of assembly/, best first. */
 export type KernelBuild = 'relaxed-simd' | 'simd' | 'scalar';
 export const KERNEL_BUILDS: readonly KernelBuild[] = ['relaxed-simd', 'simd', 'scalar'];
 
 /** Where the kernel module comes from when the embedded copies will not do. */
-export type WasmSource = BufferSource | WebAssembly.Module | URL | string;
+export type WasmSource = ArrayBuffer | ArrayBufferView<ArrayBuffer> | WasmModule | URL | string;
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   if (typeof Buffer !== 'undefined') {
@@ -63,7 +64,7 @@ export function selectBuild(preference: KernelBuild | 'auto' = 'auto'): KernelBu
 }
 
 /** Compiles user-provided kernel bytes, a URL or a precompiled module, with a typed error on failure. */
-export async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
+export async function compileSource(source: WasmSource): Promise<WasmModule> {
   if (source instanceof WebAssembly.Module) return source;
   const bytes = source instanceof URL || typeof source === 'string' ? await readBytes(source, 'kernel module', 'INVALID_WASM') : source;
   try {
@@ -77,7 +78,7 @@ export async function compileSource(source: WasmSource): Promise<WebAssembly.Mod
 
 const moduleCache = new Map<KernelBuild, Promise<WebAssembly.Module>>();
 
-export function compileEmbedded(build: KernelBuild): Promise<WebAssembly.Module> {
+export function compileEmbedded(build: KernelBuild): Promise<WasmModule> {
   let module = moduleCache.get(build);
   if (!module) {
     module = WebAssembly.compile(embeddedKernelBytes(build));

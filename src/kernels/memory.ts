@@ -1,4 +1,5 @@
 import { SpecialistError } from '../core/errors.ts';
+import type { WasmMemory } from '../core/lib-types.ts';
 
 const PAGE = 65536;
 /** Allocations start past a small guard so that no live pointer is 0. */
@@ -22,7 +23,7 @@ export const DEFAULT_MAXIMUM_BYTES = 512 * 1024 * 1024;
  * after call and freed even when a call fails or is aborted.
  */
 export class KernelMemory {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly maximumBytes: number;
   private top = BASE;
 

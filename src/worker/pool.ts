@@ -7,6 +7,14 @@ import { spawnWorker, type WorkerHandle } from './endpoint.ts';
 import type { JobRunner, JobRunOptions } from './job.ts';
 import type { ProgressMessage, WorkerApi, WorkerInfo, WorkerInit } from './protocol.ts';
 import { withTransfer } from './transfer.ts';
+import { onnxRuntimeSettings } from '../core/onnxruntime-settings.ts';
+
+declare global {
+  interface SymbolConstructor {
+    /** ES2025 (Node 20, current browsers); declared so that consumers need no esnext.disposable lib. */
+    readonly asyncDispose: unique symbol;
+  }
+}
 
 /** Most workers one pool may hold: each takes its own kernel memory and thread (~10 MB or more). */
 const MAX_POOL_SIZE = 256;
@@ -17,8 +25,9 @@ export interface PoolOptions {
   /** Kernel build, wasm source and memory for every worker; see KernelOptions. */
   kernels?: KernelOptions;
   /**
-   * The worker script. Default: `worker.js` beside this module in the package's dist/. Bundler
-   * users whose tool does not copy it pass the URL they serve it from.
+   * The worker script. Default: the SDK's own (dist/worker.js in browsers, which bundlers emit and
+   * rename; dist/worker.node.js in Node). Give a URL only to serve a worker script yourself: it
+   * must import `specialist-sdk/worker`.
    */
   workerUrl?: URL | string;
 }
@@ -49,14 +58,7 @@ interface Slot {
   task?: Task;
 }
 
-function defaultWorkerUrl(): URL {
-  // From source (tsx) this module is src/worker/pool.ts and the entry src/worker.ts; in the package
-  // both are bundled into dist/, side by side.
-  const here = import.meta.url;
-  return new URL(here.endsWith('.ts') ? '../worker.ts' : './worker.js', here);
-}
-
-function toInit(kernels: KernelOptions = {}): WorkerInit {
+function toInit(kernels: KernelOptions = {}): Omit<WorkerInit, 'onnxruntime'> {
   const { wasm, ...rest } = kernels;
   if (wasm === undefined) return { kernels: rest };
   if (wasm instanceof URL || typeof wasm === 'string') return { kernels: { ...rest, wasm: String(wasm) } };
@@ -75,8 +77,8 @@ function toInit(kernels: KernelOptions = {}): WorkerInit {
  */
 export class WorkerPool implements JobRunner {
   readonly size: number;
-  private readonly init: WorkerInit;
-  private readonly workerUrl: URL;
+  private readonly init: Omit<WorkerInit, 'onnxruntime'>;
+  private readonly workerUrl?: URL;
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private starting = 0;
@@ -91,10 +93,12 @@ export class WorkerPool implements JobRunner {
     if (!Number.isInteger(size) || size < 1 || size > MAX_POOL_SIZE) throw new SpecialistError('INVALID_ARGUMENT', `pool size must be an integer in [1, ${MAX_POOL_SIZE}], got ${size}`, { size });
     this.size = size;
     this.init = toInit(options.kernels);
-    try {
-      this.workerUrl = options.workerUrl ? new URL(String(options.workerUrl), isNode ? undefined : globalThis.location?.href) : defaultWorkerUrl();
-    } catch {
-      throw new SpecialistError('INVALID_ARGUMENT', `workerUrl must be a URL (a file path needs pathToFileURL), got ${JSON.stringify(String(options.workerUrl))}`, { argument: 'workerUrl' });
+    if (options.workerUrl !== undefined) {
+      try {
+        this.workerUrl = new URL(String(options.workerUrl), isNode ? undefined : globalThis.location?.href);
+      } catch {
+        throw new SpecialistError('INVALID_ARGUMENT', `workerUrl must be a URL (a file path needs pathToFileURL), got ${JSON.stringify(String(options.workerUrl))}`, { argument: 'workerUrl' });
+      }
     }
   }
 
@@ -148,6 +152,7 @@ export class WorkerPool implements JobRunner {
     await Promise.all(slots.map((slot) => slot.handle.terminate()));
   }
 
+  /** `await using pool = await WorkerPool.create()` closes the pool at the end of the scope. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -224,7 +229,7 @@ export class WorkerPool implements JobRunner {
       const api = wrap<WorkerApi>(handle.endpoint);
       let info: WorkerInfo;
       try {
-        info = await Promise.race([api.init(this.init), failure]);
+        info = await Promise.race([api.init({ ...this.init, onnxruntime: onnxRuntimeSettings() }), failure]);
       } catch (error) {
         await handle.terminate();
         throw error;

@@ -3,10 +3,14 @@
 // through WorkerApi (wrapped by comlink).
 import type { KernelBuild } from '../kernels/builds.ts';
 import type { KernelOptions } from '../kernels/runtime.ts';
+import type { MessagePortLike } from '../core/lib-types.ts';
+import type { OnnxRuntimeSettings } from '../core/onnxruntime-settings.ts';
 
 /** Sent once when a worker starts. URL sources travel as strings; bytes are copied per worker. */
 export interface WorkerInit {
   kernels: Omit<KernelOptions, 'wasm'> & { wasm?: ArrayBuffer | string };
+  /** The starting thread's configureOnnxRuntime settings. */
+  onnxruntime: OnnxRuntimeSettings;
 }
 
 export interface WorkerInfo {
@@ -24,7 +28,7 @@ export interface WorkerApi {
    * the job ends. (A plain port rather than a comlink proxy: the caller can close it itself when
    * it terminates a worker mid-job, and an orphaned port would keep a Node process alive.)
    */
-  run(kind: string, payload: unknown, progress?: MessagePort): Promise<unknown>;
+  run(kind: string, payload: unknown, progress?: MessagePortLike): Promise<unknown>;
   /** Kernel memory in use right now (0 between jobs). */
   memoryInUse(): number;
 }

@@ -1,19 +1,23 @@
 // The worker side: one kernel runtime per worker, and the jobs its entry registered, by kind.
-import { expose } from 'comlink';
+import { expose, type Endpoint } from 'comlink';
 import { SpecialistError } from '../core/errors.ts';
-import { isNode } from '../core/platform.ts';
+import { configureOnnxRuntime } from '../core/onnxruntime-settings.ts';
 import { KernelRuntime } from '../kernels/runtime.ts';
 import type { JobHandler } from './job.ts';
 import type { ProgressMessage, WorkerApi, WorkerInit } from './protocol.ts';
 import { withTransfer } from './transfer.ts';
 
-/** Exposes `handlers` to the thread that started this worker. Call once, from a worker entry. */
-export async function serveJobs(handlers: readonly JobHandler<never, unknown>[]): Promise<void> {
+/**
+ * Exposes `handlers` on `endpoint`, the link to the thread that started this worker (the worker
+ * global in browsers, parentPort in Node). Call once, from a worker entry.
+ */
+export function serveJobs(handlers: readonly JobHandler<never, unknown>[], endpoint: Endpoint): void {
   const byKind = new Map<string, JobHandler<never, unknown>>(handlers.map((h) => [h.kind, h]));
   let kernels: KernelRuntime | undefined;
 
   const api: WorkerApi = {
-    async init({ kernels: options }: WorkerInit) {
+    async init({ kernels: options, onnxruntime }: WorkerInit) {
+      configureOnnxRuntime(onnxruntime);
       kernels = await KernelRuntime.create(options);
       return { build: kernels.build, memoryMaximumBytes: kernels.memory.maximumBytes, jobs: [...byKind.keys()] };
     },
@@ -36,11 +40,5 @@ export async function serveJobs(handlers: readonly JobHandler<never, unknown>[])
     memoryInUse: () => kernels?.memory.bytesInUse ?? 0,
   };
 
-  if (isNode) {
-    const { parentPort } = await import('node:worker_threads');
-    const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
-    expose(api, nodeEndpoint(parentPort!));
-  } else {
-    expose(api, self as unknown as Worker);
-  }
+  expose(api, endpoint);
 }

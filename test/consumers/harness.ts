@@ -25,13 +25,14 @@ export async function packTarball(dir: string): Promise<string> {
 }
 
 /**
- * A fresh project in `dir`: the files of `project` (package.json, config, index.html), the shared
- * app under src/, and the tarball as the dependency `specialist-sdk`; then `npm install`.
+ * A fresh project in `dir`: the shared app under src/, then the files of `project` (package.json,
+ * config, index.html, src/ files that replace the app's), and the tarball as the dependency
+ * `specialist-sdk`; then `npm install`.
  */
 export async function installConsumer(project: string | undefined, app: string, dir: string, tarball: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  if (project) cpSync(project, dir, { recursive: true });
   cpSync(app, join(dir, 'src'), { recursive: true });
+  if (project) cpSync(project, dir, { recursive: true });
   const manifestPath = join(dir, 'package.json');
   const manifest = project ? JSON.parse(readFileSync(manifestPath, 'utf8')) : { name: 'consumer-node', private: true, type: 'module' };
   manifest.dependencies = { 'specialist-sdk': `file:${tarball}` };

@@ -162,6 +162,8 @@ describe('worker pool lifecycle', () => {
 
   it('a Node process that never closes its pool still exits by itself', () => {
     const script = `
+      import { useNodeServices } from './src/node/services.ts';
+      useNodeServices();
       import { WorkerPool } from './src/worker/pool.ts';
       import { runKernelInWorker } from './src/worker/kernel-job.ts';
       const pool = await WorkerPool.create({ size: 2 });

@@ -1,9 +1,10 @@
 // The page's code: the SDK imported by its package name, the pipeline in the SDK's worker; the
 // summary (or the error) lands in window.__result for the test to read.
-import { WorkerPool, generalistWorld } from 'specialist-sdk';
+import './configure.js';
+import { WorkerPool, generalistWorld, runPipelineInWorker } from 'specialist-sdk';
 import { runScenario } from './scenario.js';
 
-runScenario({ WorkerPool, generalistWorld }).then(
+runScenario({ WorkerPool, runPipelineInWorker, generalistWorld }).then(
   (summary) => (window.__result = summary),
   (error) => (window.__result = { error: `${error?.code ?? error?.name}: ${error?.message}` }),
 );

@@ -1,5 +1,5 @@
 // The same scenario in Node from the installed package (its node entry and worker_threads); prints JSON.
-import { WorkerPool, generalistWorld } from 'specialist-sdk';
+import { WorkerPool, generalistWorld, runPipelineInWorker } from 'specialist-sdk';
 import { runScenario } from './scenario.js';
 
-console.log(JSON.stringify(await runScenario({ WorkerPool, generalistWorld })));
+console.log(JSON.stringify(await runScenario({ WorkerPool, runPipelineInWorker, generalistWorld })));

@@ -6,7 +6,7 @@ export const OPTIONS = { structure: { segmentLength: 2 }, specialists: { epochs:
 const PROBE_ROWS = 40;
 
 /** Runs the scenario with the SDK's own exports, as a user would import them. */
-export async function runScenario({ WorkerPool, generalistWorld }) {
+export async function runScenario({ WorkerPool, runPipelineInWorker, generalistWorld }) {
   const world = generalistWorld(WORLD);
   const [n, T, D] = world.shapes.observations;
   const M = world.shapes.tasks[1];
@@ -19,11 +19,11 @@ export async function runScenario({ WorkerPool, generalistWorld }) {
   const pool = await WorkerPool.create({ size: 1 });
   try {
     const stages = [];
-    const result = await pool.runPipeline(input, OPTIONS, {
+    const result = await runPipelineInWorker(pool, input, OPTIONS, {
       onProgress: ({ stage }) => stages.at(-1) !== stage && stages.push(stage),
     });
     const d = result.latents.shape[2];
-    const probe = { data: result.latents.data.subarray(0, PROBE_ROWS * d), rows: PROBE_ROWS, cols: d };
+    const probe = { data: result.latents.data.subarray(0, PROBE_ROWS * d), shape: [PROBE_ROWS, d] };
     return {
       stages,
       device: result.device.device,
