@@ -30,6 +30,10 @@ import { cliqueRule, pairWeight, unionRule } from '../src/structure/rules.ts';
 import { linearColliderWorld, nonlinearWorld, type StructureWorld } from '../src/synthetic/structure-worlds.ts';
 import { WorkerPool } from '../src/worker/pool.ts';
 import { machine, time, writeResult } from './util.ts';
+import { useNodeServices } from '../src/node/services.ts';
+
+// Benchmarks import src/ directly: Node's services (worker threads, onnxruntime-node) as the Node entry gives them.
+useNodeServices();
 
 const parts = new Set((process.env.BENCH_PARTS ?? 'a,b,c,d').split(',').map((p) => p.trim()));
 const seeds = Number(process.env.BENCH_SEEDS ?? 10);
