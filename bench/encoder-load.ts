@@ -22,7 +22,7 @@ import { serveRepository } from '../e2e/server.ts';
 useNodeServices();
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const WIDTHS = [64, 4096, 4096, 64]; // 2 x 4096 x 4096 float32 weights: 64 MiB
-const EPISODES = 50;
+const EPISODES = 200; // Layer 1 needs n > 2 x (64 + 1) for its Fisher z tests on 64-dim latents
 const STEPS = 2;
 const ORT_URL = '/node_modules/onnxruntime-web/dist/ort.bundle.min.mjs';
 
@@ -44,9 +44,13 @@ async function longestBlock(fn: () => Promise<unknown>): Promise<{ longestBlockM
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-async function measure(label: string, fn: () => Promise<unknown>) {
+/** `prepare` (untimed) makes each run's arguments: copies to hand over, fresh inputs. */
+async function measure<T>(label: string, fn: (arg: T) => Promise<unknown>, prepare: () => T = () => undefined as T) {
   const samples = [];
-  for (let i = 0; i < runs; i++) samples.push(await longestBlock(fn));
+  for (let i = 0; i < runs; i++) {
+    const arg = prepare();
+    samples.push(await longestBlock(() => fn(arg)));
+  }
   const row = { label, longestBlockMs: median(samples.map((s) => s.longestBlockMs)), totalMs: median(samples.map((s) => s.totalMs)), samples };
   console.log(`${label.padEnd(58)} longest block ${String(row.longestBlockMs).padStart(5)} ms, total ${row.totalMs} ms`);
   return row;
@@ -61,6 +65,9 @@ const OPTIONS = { structure: { segmentLength: 2 }, specialists: { epochs: 1 }, g
 console.log(`encoder: ${(model.length / 2 ** 20).toFixed(1)} MiB; machine load ${machine().loadAverage1m.toFixed(1)}`);
 
 const node = [
+  // The floor: what the busy machine alone does to the probe, and what one copy of the bytes costs here.
+  await measure('Node: idle 1 s (noise floor)', () => new Promise((resolve) => setTimeout(resolve, 1000))),
+  await measure('Node: one copy of the 64 MiB (calibration)', async () => model.slice()),
   await measure('Node: SHA-256, TypeScript, synchronous (before)', async () => sha256Hex(model)),
   await measure('Node: SHA-256, Web Crypto (now)', () => sha256HexAsync(model)),
   await measure('Node: Generalist.load, onnxruntime-web wasm, main thread', () => Generalist.load(model, { device: 'wasm' })),
@@ -68,10 +75,18 @@ const node = [
 ];
 const pool = await WorkerPool.create({ size: 1 });
 try {
-  node.push(await measure('Node: pipeline in a worker, bytes copied', () => runPipelineInWorker(pool, { encoder: model, observations: observations(), tasks: tasks() }, OPTIONS)));
   node.push(
-    await measure('Node: pipeline in a worker, bytes transferred', () =>
-      runPipelineInWorker(pool, { encoder: model.slice(), observations: observations(), tasks: tasks() }, OPTIONS, { transfer: true }),
+    await measure(
+      'Node: pipeline in a worker, bytes copied',
+      (input) => runPipelineInWorker(pool, input, OPTIONS),
+      () => ({ encoder: model, observations: observations(), tasks: tasks() }),
+    ),
+  );
+  node.push(
+    await measure(
+      'Node: pipeline in a worker, bytes transferred',
+      (input) => runPipelineInWorker(pool, input, OPTIONS, { transfer: true }),
+      () => ({ encoder: model.slice(), observations: observations(), tasks: tasks() }),
     ),
   );
 } finally {
@@ -110,18 +125,23 @@ try {
       };
       const randn = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
       const rows: { label: string; samples: unknown[] }[] = [];
-      const add = async (label: string, fn: () => Promise<unknown>) => {
+      const add = async (label: string, fn: (arg: any) => Promise<unknown>, prepare: () => unknown = () => undefined) => {
         const samples = [];
-        for (let i = 0; i < runs; i++) samples.push(await probe(fn));
+        for (let i = 0; i < runs; i++) {
+          const arg = prepare();
+          samples.push(await probe(() => fn(arg)));
+        }
         rows.push({ label, samples });
       };
+      await add('Chromium: idle 1 s (noise floor)', () => new Promise((resolve) => setTimeout(resolve, 1000)));
+      await add('Chromium: one copy of the 64 MiB (calibration)', async () => bytes.slice());
       await add('Chromium: SHA-256, Web Crypto', () => crypto.subtle.digest('SHA-256', bytes));
       await add('Chromium: Generalist.load, wasm EP, main thread', () => sdk.Generalist.load(bytes, { device: 'wasm' }));
       const pool = await sdk.WorkerPool.create({ size: 1 });
       try {
         const input = () => ({ encoder: bytes.slice(), observations: { data: randn(episodes * steps * d), shape: [episodes, steps, d] }, tasks: { data: randn(episodes * 2), shape: [episodes, 2] } });
-        await add('Chromium: pipeline in a worker, bytes copied', () => sdk.runPipelineInWorker(pool, input(), options));
-        await add('Chromium: pipeline in a worker, bytes transferred', () => sdk.runPipelineInWorker(pool, input(), options, { transfer: true }));
+        await add('Chromium: pipeline in a worker, bytes copied', (x) => sdk.runPipelineInWorker(pool, x, options), input);
+        await add('Chromium: pipeline in a worker, bytes transferred', (x) => sdk.runPipelineInWorker(pool, x, options, { transfer: true }), input);
       } finally {
         await pool.close();
       }
