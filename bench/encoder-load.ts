@@ -107,6 +107,7 @@ try {
       const bytes = new Uint8Array(await (await fetch('/encoder-64mb.onnx')).arrayBuffer());
       const longTasks: number[] = [];
       new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(Math.round(e.duration)))).observe({ type: 'longtask' });
+      // longestBlock() again, plus long tasks: page code cannot import from this file.
       const probe = async (fn: () => Promise<unknown>) => {
         longTasks.length = 0;
         let last = performance.now();
