@@ -63,6 +63,12 @@ it('the browser entries reach no Node built-in, no onnxruntime-node import and n
   for (const entry of ['node.js', 'cli.js', 'deploy.node.js', 'worker.node.js']) assert.match(code(entry), /from ['"]node:worker_threads['"]/, entry);
 });
 
+it('the browser build run in Node says which entry to use instead of failing obscurely', () => {
+  const script = "const { WorkerPool } = await import('./dist/browser.js'); await WorkerPool.create().catch((e) => console.log(e.code, e.message));";
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.match(out, /^UNSUPPORTED_BUILD A worker pool needs Node's services: import 'specialist-sdk' \(its node entry\)/);
+});
+
 it('specialist-sdk/deploy loads no training code', () => {
   const text = code('deploy.js');
   for (const marker of ['class Trainer', 'class ResidentDense', 'fitSpecialists', 'adamStep', 'discoverTaskStructure']) {

@@ -8,6 +8,9 @@ import { spawnNodeWorker } from './worker-thread.ts';
 
 let nativeOrt: Promise<typeof Ort | undefined> | undefined;
 
+/** onnxruntime-node is CommonJS: its API is the namespace's default export. */
+const ortModule = (m: object) => ((m as { default?: typeof Ort }).default ?? m) as typeof Ort;
+
 /** Installs Node's services for the shared code; repeated calls change nothing. */
 export function useNodeServices(): void {
   installNodeServices({
@@ -17,10 +20,6 @@ export function useNodeServices(): void {
       return new Uint8Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
     },
     // Optional: 2-3x faster than onnxruntime-web's wasm in Node; its absence is not an error.
-    loadNativeOrt: () =>
-      (nativeOrt ??= import('onnxruntime-node').then(
-        (m) => ((m as { default?: typeof Ort }).default?.InferenceSession ? (m as { default: typeof Ort }).default : (m as unknown as typeof Ort)),
-        () => undefined,
-      )),
+    loadNativeOrt: () => (nativeOrt ??= import('onnxruntime-node').then(ortModule, () => undefined)),
   });
 }
