@@ -3,6 +3,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createContext } from '../test/reliability/context.ts';
 import { renderTable, runCases, withTable } from '../test/reliability/table.ts';
+import { useNodeServices } from '../src/node/services.ts';
+
+// Runs src/ directly: Node's services (worker threads, files, onnxruntime-node) as the Node entry gives them.
+useNodeServices();
 
 const outcomes = await runCases(await createContext());
 const unexpected = outcomes.filter((o) => o.got !== o.case.expect);
