@@ -1,5 +1,5 @@
 // Brings a fresh clone to a runnable state, doing only what is stale: npm ci, the wasm kernels,
-// the rollup bundle, and (with --browser) Debian's Chromium for the e2e tests.
+// the glyph outlines of the glyph world, the rollup bundle, and (with --browser) Debian's Chromium for the e2e tests.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +28,11 @@ const wasmOut = ['build/kernels.simd.wasm', 'build/kernels.scalar.wasm', 'build/
 if (stale(wasmOut, ['assembly', 'scripts/build-wasm.mjs', 'scripts/kernel-exports.mjs', 'package-lock.json'])) {
   say('building wasm kernels');
   run('npm', ['run', '--silent', 'build:wasm']);
+}
+const glyphsOut = ['src/synthetic/glyphs/fonts.generated.ts'];
+if (stale(glyphsOut, ['scripts/build-glyphs.ts', 'src/synthetic/glyphs/font-sources.ts', 'src/synthetic/glyphs/sfnt.ts', 'package-lock.json'])) {
+  say('extracting glyph outlines from the font packages');
+  run('npm', ['run', '--silent', 'build:glyphs']);
 }
 if (stale(['dist/node.js', 'dist/browser.js', 'dist/worker.js', 'dist/cli.js', 'dist/types/node.d.ts'], ['src', 'rollup.config.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package.json'])) {
   say('bundling (rollup) and emitting types');

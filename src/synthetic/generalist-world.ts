@@ -132,7 +132,8 @@ function encoderStages(f: InvertibleMap, phi: InvertibleMap): NetworkStage[] {
   ];
 }
 
-function drawRelation(rng: Rng, N: number, M: number): Uint8Array {
+/** N x M relation (row-major): every task serves at least two segments, and at least one segment serves none (when N > M). */
+export function drawRelation(rng: Rng, N: number, M: number): Uint8Array {
   // Each task serves at least two segments (so the pairwise method can see it); tasks interleave.
   for (;;) {
     const relation = new Uint8Array(N * M);
