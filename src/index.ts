@@ -55,6 +55,10 @@ export type { Activation, DenseLayer } from './kernels/mlp/layer.ts';
 export { linearColliderWorld, nonlinearWorld, type StructureWorld, type StructureWorldOptions } from './synthetic/structure-worlds.ts';
 export { generalistWorld, type GeneralistWorld, type GeneralistWorldOptions } from './synthetic/generalist-world.ts';
 export { blocksWorld, type BlocksWorld, type BlocksWorldOptions } from './synthetic/blocks-world.ts';
+export { glyphWorld, type GlyphWorld, type GlyphWorldOptions } from './synthetic/glyph-world.ts';
+export { glyphFonts, type TextStyle } from './synthetic/glyphs/render.ts';
+export { loadOcrModel, OCR_GENERALIST_OPTIONS, OCR_LAYER, OCR_MODEL_FILE, OCR_MODEL_PATH } from './synthetic/ocr-generalist.ts';
+export { blockScores, gatherSteps, readAccuracy, servedSteps, type BlockScores, type StepRows } from './metrics/glyph-scores.ts';
 export { structureMetrics, type StructureMetrics } from './metrics/structure.ts';
 export { kernelRidgeR2, meanCorrelation, type KernelRidgeOptions } from './metrics/identifiability.ts';
 

@@ -72,6 +72,8 @@ export interface GlyphWorld {
     font: Int32Array;
     /** The slot each task reads. */
     taskSlots: number[];
+    /** E_i: per task, the dg-vector each character of its slot contributes to g_i when read. */
+    embeddings: number[][][];
   };
   shapes: { tasks: [number, number, number]; relation: [number, number]; image: [number, number, number] };
   params: Required<Omit<GlyphWorldOptions, 'fonts'>> & { fonts: number[]; segments: number };
@@ -198,7 +200,7 @@ export function glyphWorld(options: GlyphWorldOptions = {}): GlyphWorld {
     texts,
     tasks,
     contributions,
-    truth: { relation, content, style, styleNames: [...STYLE_VARIABLES, 'darkInk'], font, taskSlots },
+    truth: { relation, content, style, styleNames: [...STYLE_VARIABLES, 'darkInk'], font, taskSlots, embeddings: embeddings.map((e) => e.map((v) => Array.from(v))) },
     shapes: { tasks: [n, M, dg], relation: [N, M], image: [height, width, 3] },
     params,
     render,
