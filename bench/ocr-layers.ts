@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Generalist } from '../src/generalist/generalist.ts';
 import { kernelRidgeR2 } from '../src/metrics/identifiability.ts';
 import { glyphWorld } from '../src/synthetic/glyph-world.ts';
-import { OCR_MODEL_PATH } from '../src/synthetic/ocr-generalist.ts';
+import { OCR_MODEL_PATH } from '../src/generalist/pp-ocr.ts';
 import { machine, writeResult } from './util.ts';
 
 /** Candidates in graph order: tensor name and the axes averaged away. */
@@ -119,7 +119,7 @@ const style = Float64Array.from(world.truth.style);
 const oneHot = (labels: Int32Array, k: number) => {
   const data = new Float32Array(labels.length * k);
   labels.forEach((v, r) => (data[r * k + v] = 1));
-  return { data, rows: labels.length, cols: k };
+  return { data, shape: [labels.length, k] };
 };
 const results = [];
 for (const [layer, poolAxes] of LAYERS) {
@@ -129,7 +129,7 @@ for (const [layer, poolAxes] of LAYERS) {
   const msPerPicture = (performance.now() - t0) / rows;
   await encoder.dispose();
   const d = z.shape[1];
-  const x = { data: z.data, rows, cols: d };
+  const x = { data: z.data, shape: [rows, d] };
   const styleR2 = Array.from({ length: S }, (_, c) => linearR2(z.data, d, Float64Array.from({ length: rows }, (_, r) => style[r * S + c]), 1));
   const result = {
     layer,
@@ -140,7 +140,7 @@ for (const [layer, poolAxes] of LAYERS) {
     linearStyleR2: styleR2.reduce((a, b) => a + b, 0) / S,
     linearStyleR2PerVariable: Object.fromEntries(world.truth.styleNames.map((name, c) => [name, Math.round(styleR2[c] * 100) / 100])),
     kernelContentR2: [0, 1].map((p) => kernelRidgeR2(x, oneHot(slotLabels(p), 10), { trainRows: 1000, testRows: 500 }).mean),
-    kernelStyleR2: kernelRidgeR2(x, { data: world.truth.style, rows, cols: S }, { trainRows: 1000, testRows: 500 }).mean,
+    kernelStyleR2: kernelRidgeR2(x, { data: world.truth.style, shape: [rows, S] }, { trainRows: 1000, testRows: 500 }).mean,
   };
   console.log(JSON.stringify(result));
   results.push(result);

@@ -5,12 +5,13 @@ import { readFileSync } from 'node:fs';
 import { Generalist } from '../src/generalist/generalist.ts';
 import { blockScores, gatherSteps, readAccuracy, servedSteps, type BlockScores, type StepRows } from '../src/metrics/glyph-scores.ts';
 import { structureMetrics } from '../src/metrics/structure.ts';
-import { SpecialistRuntime } from '../src/runtime/specialist-runtime.ts';
+import { SpecialistRuntime } from '../src/deploy/specialist-runtime.ts';
+import { runPipelineInWorker } from '../src/pipeline/job.ts';
 import { exportSpecialistOnnx } from '../src/specialist/export-onnx.ts';
 import { fitSpecialists } from '../src/specialist/fit.ts';
 import { discoverTaskStructure, type StructureOptions } from '../src/structure/discover.ts';
 import { glyphWorld, type GlyphWorld } from '../src/synthetic/glyph-world.ts';
-import { OCR_GENERALIST_OPTIONS, OCR_MODEL_PATH } from '../src/synthetic/ocr-generalist.ts';
+import { OCR_GENERALIST_OPTIONS, OCR_MODEL_PATH } from '../src/generalist/pp-ocr.ts';
 import { WorkerPool } from '../src/worker/pool.ts';
 import { time } from './util.ts';
 
@@ -86,7 +87,8 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
   const pool = await WorkerPool.create({ size: 1 });
   let result;
   try {
-    result = await pool.runPipeline(
+    result = await runPipelineInWorker(
+      pool,
       { encoder, observations: world.observations(0, n), tasks, stepTargets: episodesOf(world.contributions, [n + holdout, T, M, dg], 0, n) },
       { generalist, structure: { segmentLength: L, ...testOptions(s.tests[0]) }, specialists: { seed, epochs: s.epochs }, seed },
       { onProgress: (p) => p.done === p.total && s.log(`  ${p.stage} done`) },
@@ -131,7 +133,7 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
     member[r * fitted.length + j] = result.structure.stepTasks[st][i];
     y.set(world.contributions.subarray(((e * T + st) * M + i) * dg, ((e * T + st) * M + i + 1) * dg), (r * fitted.length + j) * dg);
   }));
-  const dense = await fitSpecialists(gatherSteps(result.latents, rows), { data: y, shape: [rows.length, fitted.length, dg] }, { penalty: 'none', seed, epochs: s.epochs }, { membership: { data: member, rows: rows.length, cols: fitted.length } });
+  const dense = await fitSpecialists(gatherSteps(result.latents, rows), { data: y, shape: [rows.length, fitted.length, dg] }, { penalty: 'none', seed, epochs: s.epochs }, { membership: { data: member, shape: [rows.length, fitted.length] } });
   const referenceMs = performance.now() - t0;
 
   const heads: HeadRun[] = [];
@@ -157,7 +159,7 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
 
   const one = { data: heldOut.data.subarray(0, heldOut.data.length / (holdout * T)), shape: heldOut.shape.slice(2) };
   const endToEnd = await time(() => runtime.run(one, 0), 9, 2);
-  const oneLatent = { data: heldLatents.data.subarray(0, d), rows: 1, cols: d };
+  const oneLatent = { data: heldLatents.data.subarray(0, d), shape: [1, d] };
   const headOnly = await time(() => model.predict(oneLatent, 0), 51, 5);
   await runtime.dispose();
   return {

@@ -5,7 +5,7 @@
 //   npm run real-model -- [--seeds 1,2,3] [--episodes 1000] [--holdout 200] [--steps 8]
 //                         [--layer swish_12.tmp_0] [--tests fisherz,cmiknn] [--epochs E]
 import { parseArgs } from '../src/cli/args.ts';
-import { OCR_LAYER } from '../src/synthetic/ocr-generalist.ts';
+import { OCR_LAYER } from '../src/generalist/pp-ocr.ts';
 import { runSeed, type SeedRun } from './real-model-run.ts';
 import { machine, writeResult } from './util.ts';
 

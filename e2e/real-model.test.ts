@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { runPipelineHere, type PipelineResult } from '../src/pipeline/pipeline.ts';
+import { runPipeline, type PipelineResult } from '../src/pipeline/pipeline.ts';
 import { glyphWorld } from '../src/synthetic/glyph-world.ts';
-import { OCR_MODEL_PATH } from '../src/synthetic/ocr-generalist.ts';
+import { OCR_MODEL_PATH } from '../src/generalist/pp-ocr.ts';
 import { launchChromium, openPage } from './browser.ts';
 import { serveRepository, type StaticServer } from './server.ts';
 
@@ -39,7 +39,7 @@ describe('the glyph world and the pipeline on PP-OCRv4 in Chromium equal the Nod
   let page: Page;
 
   before(async () => {
-    node = await runPipelineHere(
+    node = await runPipeline(
       {
         encoder: new Uint8Array(readFileSync(OCR_MODEL_PATH)),
         observations: world.observations(),
@@ -67,7 +67,8 @@ describe('the glyph world and the pipeline on PP-OCRv4 in Chromium equal the Nod
         const pool = await sdk.WorkerPool.create({ size: 1 });
         let r;
         try {
-          r = await pool.runPipeline(
+          r = await sdk.runPipelineInWorker(
+            pool,
             { encoder, observations: w.observations(), tasks: { data: w.tasks, shape: w.shapes.tasks }, stepTargets: { data: w.contributions, shape: [n, T, M, dg] } },
             { ...options, generalist: { ...generalist, onnxruntime: ortUrl } },
           );

@@ -57,7 +57,7 @@ export { generalistWorld, type GeneralistWorld, type GeneralistWorldOptions } fr
 export { blocksWorld, type BlocksWorld, type BlocksWorldOptions } from './synthetic/blocks-world.ts';
 export { glyphWorld, type GlyphWorld, type GlyphWorldOptions } from './synthetic/glyph-world.ts';
 export { glyphFonts, type TextStyle } from './synthetic/glyphs/render.ts';
-export { loadOcrModel, OCR_GENERALIST_OPTIONS, OCR_LAYER, OCR_MODEL_FILE, OCR_MODEL_PATH } from './synthetic/ocr-generalist.ts';
+export { loadOcrModel, OCR_GENERALIST_OPTIONS, OCR_LAYER, OCR_MODEL_FILE, OCR_MODEL_PATH } from './generalist/pp-ocr.ts';
 export { blockScores, gatherSteps, readAccuracy, servedSteps, type BlockScores, type StepRows } from './metrics/glyph-scores.ts';
 export { structureMetrics, type StructureMetrics } from './metrics/structure.ts';
 export { kernelRidgeR2, meanCorrelation, type KernelRidgeOptions } from './metrics/identifiability.ts';

@@ -1,9 +1,22 @@
 // Scores of a pipeline run on the glyph world against the world's truth: what each specialist
 // block (or the generalist's latents as a whole) says about the content a task reads, the content
 // it does not read, and the nuisance style; and how well a head's prediction names the character.
-import type { Matrix } from '../kernels/matrix.ts';
-import type { GlyphWorld } from '../synthetic/glyph-world.ts';
+import type { Tensor } from '../core/tensor.ts';
 import { kernelRidgeR2 } from './identifiability.ts';
+
+/** What these scores read of a glyph world (synthetic/glyph-world.ts's GlyphTruth has it all). */
+export interface GlyphTruth {
+  params: { steps: number; segmentLength: number; tasks: number; slots: readonly string[]; fonts: readonly number[] };
+  truth: {
+    relation: ArrayLike<number>;
+    content: ArrayLike<number>;
+    style: Float32Array;
+    styleNames: readonly string[];
+    font: ArrayLike<number>;
+    taskSlots: readonly number[];
+    embeddings: readonly (readonly (readonly number[])[])[];
+  };
+}
 
 /** (episode, step) pairs, as rows of a latent matrix. */
 export type StepRows = readonly (readonly [number, number])[];
@@ -20,36 +33,36 @@ export interface BlockScores {
 }
 
 /** Rows of `steps` picked out of latents [n, T, d] into a matrix [rows, d]. */
-export function gatherSteps(latents: { data: Float32Array; shape: readonly number[] }, steps: StepRows): Matrix {
+export function gatherSteps(latents: Tensor<Float32Array>, steps: StepRows): Tensor<Float32Array> {
   const [, T, d] = latents.shape;
   const out = new Float32Array(steps.length * d);
   steps.forEach(([e, t], r) => out.set(latents.data.subarray((e * T + t) * d, (e * T + t + 1) * d), r * d));
-  return { data: out, rows: steps.length, cols: d };
+  return { data: out, shape: [steps.length, d] };
 }
 
-function oneHot(values: ArrayLike<number>, classes: number): Matrix {
+function oneHot(values: ArrayLike<number>, classes: number): Tensor<Float32Array> {
   const data = new Float32Array(values.length * classes);
   for (let r = 0; r < values.length; r++) data[r * classes + values[r]] = 1;
-  return { data, rows: values.length, cols: classes };
+  return { data, shape: [values.length, classes] };
 }
 
 /**
  * R^2 (kernel ridge, held-out rows) of `representation` (one row per entry of `steps`) to the
  * content of `slot` and of the other slots, to the style and to the font.
  */
-export function blockScores(world: GlyphWorld, representation: Matrix, steps: StepRows, slot: number, seed = 0): BlockScores {
+export function blockScores(world: GlyphTruth, representation: Tensor<Float32Array>, steps: StepRows, slot: number, seed = 0): BlockScores {
   const { steps: T, slots } = world.params;
   const S = world.truth.styleNames.length;
   const rowOf = (e: number, t: number) => e * T + t;
   const slotValues = (p: number) => steps.map(([e, t]) => world.truth.content[rowOf(e, t) * slots.length + p]);
-  const r2 = (target: Matrix) => (representation.cols === 0 ? 0 : kernelRidgeR2(representation, target, { seed }).mean);
+  const r2 = (target: Tensor) => (representation.shape[1] === 0 ? 0 : kernelRidgeR2(representation, target, { seed }).mean);
   const others = slots.map((_, p) => p).filter((p) => p !== slot);
   const style = new Float32Array(steps.length * S);
   steps.forEach(([e, t], r) => style.set(world.truth.style.subarray(rowOf(e, t) * S, (rowOf(e, t) + 1) * S), r * S));
   return {
     content: r2(oneHot(slotValues(slot), [...slots[slot]].length)),
     otherContent: others.length === 0 ? null : others.reduce((a, p) => a + r2(oneHot(slotValues(p), [...slots[p]].length)), 0) / others.length,
-    style: r2({ data: style, rows: steps.length, cols: S }),
+    style: r2({ data: style, shape: [steps.length, S] }),
     font: r2(oneHot(steps.map(([e, t]) => world.truth.font[rowOf(e, t)]), world.params.fonts.length === 0 ? 1 : Math.max(...world.params.fonts) + 1)),
   };
 }
@@ -58,17 +71,18 @@ export function blockScores(world: GlyphWorld, representation: Matrix, steps: St
  * Share of `steps` where a head's prediction of task `task`'s contribution [rows, dg] lies nearest
  * to the embedding of the character actually shown in the task's slot.
  */
-export function readAccuracy(world: GlyphWorld, prediction: Matrix, steps: StepRows, task: number): number {
+export function readAccuracy(world: GlyphTruth, prediction: Tensor<Float32Array>, steps: StepRows, task: number): number {
   const { steps: T, slots } = world.params;
   const slot = world.truth.taskSlots[task];
   const embedding = world.truth.embeddings[task];
+  const cols = prediction.shape[1];
   let right = 0;
   steps.forEach(([e, t], r) => {
     let best = 0;
     let bestDistance = Infinity;
     embedding.forEach((v, k) => {
       let s = 0;
-      for (let q = 0; q < v.length; q++) s += (prediction.data[r * prediction.cols + q] - v[q]) ** 2;
+      for (let q = 0; q < v.length; q++) s += (prediction.data[r * cols + q] - v[q]) ** 2;
       if (s < bestDistance) [best, bestDistance] = [k, s];
     });
     if (best === world.truth.content[(e * T + t) * slots.length + slot]) right++;
@@ -77,7 +91,7 @@ export function readAccuracy(world: GlyphWorld, prediction: Matrix, steps: StepR
 }
 
 /** Every (episode, step) of episodes [from, to) at the steps that serve `task` in the true relation. */
-export function servedSteps(world: GlyphWorld, task: number, from: number, to: number): [number, number][] {
+export function servedSteps(world: GlyphTruth, task: number, from: number, to: number): [number, number][] {
   const { steps: T, segmentLength: L, tasks: M } = world.params;
   const steps = Array.from({ length: T }, (_, t) => t).filter((t) => world.truth.relation[Math.floor(t / L) * M + task] === 1);
   const out: [number, number][] = [];

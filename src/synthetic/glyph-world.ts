@@ -12,8 +12,8 @@
 // random embedding E_i: g_i is a collider of its steps' actions, as Theorem 1 needs. The relation
 // "segment k serves task i" is drawn once per world; tasks interleave. Seeded, and built from
 // rational arithmetic only, so Node and browsers produce the same pixels.
-import { SpecialistError } from '../errors.ts';
-import { createRng, type Rng } from '../random.ts';
+import { SpecialistError } from '../core/errors.ts';
+import { createRng, type Rng } from '../core/random.ts';
 import { drawRelation } from './generalist-world.ts';
 import { glyphFonts, drawText } from './glyphs/render.ts';
 import { initialStyle, nextStyle, STYLE_VARIABLES, styleValues, textStyle, unitNoise, type StyleState } from './glyphs/style-state.ts';

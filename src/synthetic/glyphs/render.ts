@@ -1,8 +1,8 @@
 // Draws a short string into an RGB image with a given style: the observation map of the glyph
 // world. Pure arithmetic on the generated outlines (see rasterise.ts), so it is bit-identical in
 // every JavaScript engine.
-import { SpecialistError } from '../../errors.ts';
-import type { Rng } from '../../random.ts';
+import { SpecialistError } from '../../core/errors.ts';
+import type { Rng } from '../../core/random.ts';
 import type { FontData } from './font-sources.ts';
 import { FONTS } from './fonts.generated.ts';
 import { appendContours, rasterise, type Affine } from './rasterise.ts';

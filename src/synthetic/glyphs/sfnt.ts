@@ -1,7 +1,7 @@
 // A small reader of TrueType outlines (the glyf flavour of SFNT), enough to take the glyphs of a
 // few characters out of a font file: WOFF 1.0 or plain TTF in, contours of on- and off-curve
 // points in font units out. CFF (PostScript) outlines are refused: the fonts used here are glyf.
-import { SpecialistError } from '../../errors.ts';
+import { SpecialistError } from '../../core/errors.ts';
 
 /** One glyph in font units (y up): closed contours of quadratic B-spline points. */
 export interface GlyphOutline {

@@ -3,7 +3,7 @@
 // squashed into their ranges by u / (1 + |u|); the font and the polarity (dark ink on light paper or
 // the reverse) are discrete and switch now and then. Only rational arithmetic, so every engine
 // draws the same episodes.
-import type { Rng } from '../../random.ts';
+import type { Rng } from '../../core/random.ts';
 import type { TextStyle } from './render.ts';
 
 /** Names of the continuous style variables, in the order of `StyleState.latent`. */

