@@ -1,4 +1,6 @@
-// Launches Debian's Chromium through playwright-core (Playwright cannot download browsers here).
+// Launches Debian's Chromium through playwright-core (Playwright cannot download browsers here), and
+// compares what the page computed with the Node run.
+import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -21,4 +23,12 @@ export async function openPage(browser: Browser, url: string): Promise<Page> {
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(url);
   return page;
+}
+
+/** Largest |a - b| / max(1, |b|): how far a browser result strays from the Node one. */
+export function maxScaledDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'lengths differ');
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  return m;
 }

@@ -8,20 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { runPipeline, type PipelineResult } from '../src/pipeline/pipeline.ts';
 import { generalistWorld } from '../src/synthetic/generalist-world.ts';
-import { launchChromium, openPage } from './browser.ts';
+import { launchChromium, maxScaledDiff, openPage } from './browser.ts';
 import { serveRepository, type StaticServer } from './server.ts';
 
 const WORLD = { episodes: 300, steps: 8, seed: 5 } as const;
 const OPTIONS = { structure: { segmentLength: 2 }, specialists: { epochs: 4, seed: 1 } };
 const ORT_URL = '/node_modules/onnxruntime-web/dist/ort.bundle.min.mjs';
 const TOL = 1e-4;
-
-function maxScaledDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'lengths differ');
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return m;
-}
 
 describe('the pipeline in a Chromium worker equals the Node run', () => {
   const world = generalistWorld(WORLD);

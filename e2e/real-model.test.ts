@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { runPipeline, type PipelineResult } from '../src/pipeline/pipeline.ts';
 import { glyphWorld } from '../src/synthetic/glyph-world.ts';
 import { OCR_MODEL_PATH } from '../src/generalist/pp-ocr.ts';
-import { launchChromium, openPage } from './browser.ts';
+import { launchChromium, maxScaledDiff, openPage } from './browser.ts';
 import { serveRepository, type StaticServer } from './server.ts';
 
 // 200 episodes x 4 steps: 800 pictures. The 60-wide layer and no diagnostic keep Fisher z's need
@@ -21,13 +21,6 @@ const GENERALIST = { output: 'swish_16.tmp_0', poolAxes: [2, 3], device: 'wasm' 
 const OPTIONS = { structure: { segmentLength: 2, diagnostic: false }, specialists: { epochs: 3, seed: 1 } };
 const ORT_URL = '/node_modules/onnxruntime-web/dist/ort.bundle.min.mjs';
 const TOL = 1e-4;
-
-function maxScaledDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'lengths differ');
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return m;
-}
 
 describe('the glyph world and the pipeline on PP-OCRv4 in Chromium equal the Node run', () => {
   const world = glyphWorld(WORLD);
