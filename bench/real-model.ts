@@ -4,16 +4,17 @@
 //
 //   npm run real-model -- [--seeds 1,2,3] [--episodes 800] [--holdout 100] [--steps 8]
 //                         [--layer swish_12.tmp_0] [--tests fisherz,cmiknn (all built-in)] [--epochs E]
-import { parseArgs } from '../src/cli/args.ts';
+import { parseArgs } from 'node:util';
 import { OCR_LAYER } from '../src/generalist/pp-ocr.ts';
 import { CI_TEST_NAMES } from '../src/structure/ci/builtins.ts';
 import { runSeed, type SeedRun } from './real-model-run.ts';
 import { machine, writeResult } from './util.ts';
 
-const { options } = parseArgs(process.argv.slice(2));
-const text = (name: string, fallback: string) => String(options.get(name) ?? fallback);
-const int = (name: string, fallback: number) => {
-  const v = Number(options.get(name) ?? fallback);
+const flags = ['seeds', 'episodes', 'holdout', 'steps', 'layer', 'tests', 'epochs'] as const;
+const { values: options } = parseArgs({ args: process.argv.slice(2), options: Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])), strict: true });
+const text = (name: (typeof flags)[number], fallback: string) => String(options[name] ?? fallback);
+const int = (name: (typeof flags)[number], fallback: number) => {
+  const v = Number(options[name] ?? fallback);
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
   return v;
 };
@@ -25,7 +26,7 @@ const settings = {
   layer: text('layer', OCR_LAYER),
   // Every built-in CI test by default; the first is the one the pipeline itself runs.
   tests: text('tests', CI_TEST_NAMES.join(',')).split(','),
-  epochs: options.has('epochs') ? int('epochs', 120) : undefined,
+  epochs: options.epochs !== undefined ? int('epochs', 120) : undefined,
 };
 
 const started = performance.now();

@@ -68,7 +68,8 @@ export async function probeOutputLayout(run: Run, output: string, probe: Float32
   const forward = checkBatchOutput(await run(probe, rows), output, rows, undefined, 0).slice();
   const width = forward.length / rows;
   const backward = checkBatchOutput(await run(reversed, rows), output, rows, width, 0);
-  const scale = Math.max(1, ...forward.map(Math.abs));
+  let scale = 1;
+  for (const v of forward) scale = Math.max(scale, Math.abs(v));
   const mixed = (a: Float32Array, ra: number, b: Float32Array, rb: number) => {
     for (let j = 0; j < width; j++) if (Math.abs(a[ra * width + j] - b[rb * width + j]) > 1e-3 * scale) return true;
     return false;
