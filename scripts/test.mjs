@@ -1,13 +1,14 @@
-// Runs every unit test (test/) and browser test (e2e/) under node's test runner, then prints one
-// summary line "N passed, N failed". A run that executes no test fails.
-// `--consumers`: only test/consumers/ (the packed tarball in fresh Vite, webpack, esbuild and rollup
-// projects: minutes of installs and builds). `--all`: both, one after the other, one summary (CI).
+// Runs every test under node's test runner, then prints one summary line "N passed, N failed"; a run
+// that executes no test fails. Two phases, one after the other: the suite (unit tests in test/ and
+// browser tests in e2e/) and the consumer projects (test/consumers/: the packed tarball in fresh
+// Vite, webpack, esbuild and rollup projects, minutes of installs and builds). `--suite` or
+// `--consumers` runs one phase; words filter the files of either (`node scripts/test.mjs kernels`).
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
 const flags = new Set(process.argv.slice(2).filter((word) => word.startsWith('--')));
 const filter = process.argv.slice(2).filter((word) => !word.startsWith('--'));
-const phases = flags.has('--all') ? ['suite', 'consumers'] : flags.has('--consumers') ? ['consumers'] : ['suite'];
+const phases = flags.has('--suite') ? ['suite'] : flags.has('--consumers') ? ['consumers'] : ['suite', 'consumers'];
 
 // test/ mirrors src/ in folders; e2e/ is flat.
 function filesOf(phase) {
