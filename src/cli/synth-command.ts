@@ -54,12 +54,23 @@ async function generalist(options: Options, dir: string): Promise<Record<string,
     seed: options.number('seed', 0, SEED),
   });
   options.rejectUnknown();
-  const files = { observations: join(dir, 'observations.npy'), tasks: join(dir, 'tasks.npy'), states: join(dir, 'states.npy'), encoder: join(dir, 'encoder.onnx'), truth: join(dir, 'truth.json') };
+  const files = {
+    observations: join(dir, 'observations.npy'),
+    tasks: join(dir, 'tasks.npy'),
+    contributions: join(dir, 'contributions.npy'),
+    states: join(dir, 'states.npy'),
+    encoder: join(dir, 'encoder.onnx'),
+    truth: join(dir, 'truth.json'),
+  };
+  const [n, T] = world.shapes.observations;
+  const [, M, dg] = world.shapes.tasks;
+  const N = world.shapes.relation[0];
   await writeNpyFile(files.observations, { shape: world.shapes.observations, data: world.observations });
   await writeNpyFile(files.states, { shape: world.shapes.observations, data: world.states });
   await writeNpyFile(files.tasks, { shape: world.shapes.tasks, data: world.tasks });
+  // Each step's own contribution to each task variable: per-step targets for the heads.
+  await writeNpyFile(files.contributions, { shape: [n, T, M, dg], data: world.contributions });
   await writeFileAtomic(files.encoder, world.encoderOnnx);
-  const [N, M] = world.shapes.relation;
   const relation = Array.from({ length: N }, (_, k) => Array.from(world.truth.relation.subarray(k * M, k * M + M)));
   return { world: 'generalist', relation, blocks: world.truth.blocks, irrelevant: world.truth.irrelevant, shapes: world.shapes, params: world.params, files };
 }

@@ -72,5 +72,18 @@ it('synth generalist writes the encoder and its world', () => {
   const truth = JSON.parse(r.stdout);
   assert.deepEqual(truth.blocks, [[0, 1], [2, 3, 4], [5, 6]]);
   assert.deepEqual(parseNpy(readFileSync(join(out, 'observations.npy'))).shape, [30, 12, 9]);
+  // Per-step targets: nonzero exactly where the step's segment (2 steps) serves the task.
+  const contributions = parseNpy(readFileSync(join(out, 'contributions.npy')));
+  const dg = truth.params.taskDim;
+  assert.deepEqual(contributions.shape, [30, 12, 3, dg]);
+  for (let e = 0; e < 30; e++) {
+    for (let t = 0; t < 12; t++) {
+      for (let i = 0; i < 3; i++) {
+        const at = ((e * 12 + t) * 3 + i) * dg;
+        const acts = contributions.data.subarray(at, at + dg).some((v) => v !== 0);
+        assert.equal(acts, truth.relation[t >> 1][i] === 1, `episode ${e}, step ${t}, task ${i}`);
+      }
+    }
+  }
   assert.ok(readFileSync(join(out, 'encoder.onnx')).length > 500);
 });
