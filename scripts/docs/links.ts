@@ -5,13 +5,17 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { anchors, links } from './markdown.ts';
 
-/** README.md and every Markdown page under docs/, relative to root. */
+/** README.md and every Markdown page under docs/ and examples/ (not in node_modules), relative to root. */
 export function markdownFiles(root: string): string[] {
-  const docs = readdirSync(join(root, 'docs'), { recursive: true })
-    .map(String)
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => join('docs', f));
-  return ['README.md', ...docs.sort()].filter((f) => existsSync(join(root, f)));
+  const pages = (dir: string) =>
+    existsSync(join(root, dir))
+      ? readdirSync(join(root, dir), { recursive: true })
+          .map(String)
+          .filter((f) => f.endsWith('.md') && !f.split(sep).includes('node_modules'))
+          .map((f) => join(dir, f))
+          .sort()
+      : [];
+  return ['README.md', ...pages('docs'), ...pages('examples')].filter((f) => existsSync(join(root, f)));
 }
 
 /** One line per broken link: 'file:line: target: why'. */

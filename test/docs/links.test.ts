@@ -44,8 +44,8 @@ it('the checker reports missing files, missing anchors and links out of the repo
   }
 });
 
-it('README.md and docs/**/*.md have no broken relative link or anchor', () => {
+it('README.md, docs/**/*.md and examples/**/*.md have no broken relative link or anchor', () => {
   const files = markdownFiles('.');
-  assert.ok(files.includes('README.md') && files.includes('docs/guide.md') && files.includes('docs/api/README.md'), files.join(', '));
+  for (const page of ['README.md', 'docs/guide.md', 'docs/api/README.md', 'examples/README.md', 'examples/edge/README.md']) assert.ok(files.includes(page), `${page} is not checked: ${files.join(', ')}`);
   assert.deepEqual(brokenLinks('.', files), []);
 });

@@ -1,0 +1,32 @@
+// The README's quick start runs as a user would run it: saved as an .mjs file inside the package
+// (test-results/readme/, so that its imports of the package by name resolve to the built dist/)
+// and run with node. It must print the world's true relation, a support per task and the shapes of
+// one deployed block and prediction.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { generalistWorld } from '../../src/synthetic/generalist-world.ts';
+
+it('the README quick start runs, finds the true relation and deploys a head', () => {
+  const snippets = [...readFileSync('README.md', 'utf8').matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  assert.equal(snippets.length, 1, 'one js block: the quick start');
+  const code = snippets[0];
+  assert.ok(code.split('\n').length <= 30, 'about 20 lines');
+  const dir = join('test-results', 'readme');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'quick.mjs'), code);
+  const r = spawnSync(process.execPath, [join(dir, 'quick.mjs')], { encoding: 'utf8', timeout: 180_000 });
+  assert.equal(r.status, 0, `exit ${r.status} ${r.signal ?? ''}\n${r.stderr}`);
+  // console.log of [relation, supports] then [block shape] [prediction shape], as Node prints arrays.
+  const world = generalistWorld({ episodes: 2, steps: 8, seed: 1 }); // the relation depends on seed and steps only
+  const [N, M] = world.shapes.relation;
+  const printed = JSON.parse(`[${r.stdout.replace(/\]\s*\[/g, '],[').replace(/\s+/g, '')}]`) as number[][][];
+  const truth = Array.from({ length: N }, (_, k) => Array.from(world.truth.relation.subarray(k * M, (k + 1) * M)));
+  assert.deepEqual(printed[0], truth);
+  assert.equal(printed[1].length, M);
+  assert.ok(printed[1].every((support) => support.length >= 1));
+  assert.deepEqual(printed[3], [1, world.params.taskDim], 'one prediction of the task dimension');
+  assert.deepEqual(printed[2], [1, printed[1][0].length], 'one block as wide as task 0 support');
+});
