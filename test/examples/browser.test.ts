@@ -57,6 +57,13 @@ describe('examples/browser in Chromium', () => {
     assert.equal(await page.isDisabled('#download'), true);
   });
 
+  it('settings the world refuses end in a typed message, not a stuck page', async () => {
+    await settings(page, { episodes: '300', steps: '7', epochs: '4', seed: '5' });
+    await page.click('#run');
+    await idle(page, 30_000);
+    assert.match((await page.textContent('#status'))!, /^Failed: \[INVALID_ARGUMENT\] .*segment/);
+  });
+
   it('a small run: progress through every stage, the relation and supports drawn, heads and encoder downloaded', async () => {
     const world = generalistWorld({ episodes: 300, steps: 8, seed: 5 });
     await settings(page, { episodes: '300', steps: '8', epochs: '4', seed: '5' });
@@ -69,7 +76,7 @@ describe('examples/browser in Chromium', () => {
     await idle(page, 180_000);
     assert.match((await page.textContent('#status'))!, /^Done in [\d.]+ s\. Encoder on wasm/);
     const seen = await page.evaluate(() => (globalThis as { seenStages?: string[] }).seenStages!);
-    assert.deepEqual([...new Set(seen.map((s) => s.split(':')[0]))], ['', 'encode', 'structure', 'specialists', 'done']);
+    assert.deepEqual([...new Set(seen.filter(Boolean).map((s) => s.split(':')[0]))], ['encode', 'structure', 'specialists', 'done']);
     assert.equal(Number(await page.getAttribute('#progress', 'value')), 1);
 
     // The relation drawn is the world's truth (Layer 1 finds it at this size), cell by cell.

@@ -41,10 +41,16 @@ let worker = null;
 async function runInWorker() {
   say('status', 'Fetching the assets and starting the Web Worker...');
   if (!worker) {
-    worker = new Worker('worker.js', { type: 'module' });
-    const entries = await Promise.all(Object.entries(ASSETS).map(async ([name, url]) => [name, await (await fetch(url)).arrayBuffer()]));
-    const assets = Object.fromEntries(entries);
-    await ask(worker, { type: 'load', assets }, Object.values(assets));
+    const started = new Worker('worker.js', { type: 'module' });
+    try {
+      const entries = await Promise.all(Object.entries(ASSETS).map(async ([name, url]) => [name, await (await fetch(url)).arrayBuffer()]));
+      const assets = Object.fromEntries(entries);
+      await ask(started, { type: 'load', assets }, Object.values(assets));
+    } catch (error) {
+      started.terminate();
+      throw error;
+    }
+    worker = started;
   }
   return (await ask(worker, { type: 'run' })).result;
 }

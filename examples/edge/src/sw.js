@@ -3,6 +3,7 @@
 // bytes it stored, with or without a network.
 import { loadRuntime, runHeads } from './run-heads.js';
 
+// A new name for new files: the old cache then goes with the old Service Worker.
 const CACHE = 'specialist-edge-v1';
 const SHELL = ['./', './index.html', './main.js', './worker.js'];
 const ASSETS = {
@@ -15,7 +16,10 @@ const ASSETS = {
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll([...SHELL, ...Object.values(ASSETS)])).then(() => self.skipWaiting()));
 });
-self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener('activate', (event) => {
+  const stale = caches.keys().then((names) => Promise.all(names.filter((name) => name !== CACHE).map((name) => caches.delete(name))));
+  event.waitUntil(stale.then(() => self.clients.claim()));
+});
 
 // Cache first: what was stored at install answers, the network only for anything else.
 self.addEventListener('fetch', (event) => {
