@@ -1,8 +1,9 @@
 // A static file server for the example pages, with no dependency:
 //   node ../serve.mjs [--port 8080] [--root .]
 // serves the folder `root` (default: the current one) on http://127.0.0.1:PORT/ (port 0: any free
-// port; the first line printed is the URL). It sends the COOP/COEP headers that make a page cross-origin isolated, so
-// onnxruntime-web may use wasm threads (SharedArrayBuffer); any server that sends them will do.
+// port; the first line printed is the URL). It sends the COOP/COEP headers that make a page
+// cross-origin isolated, so onnxruntime-web may use wasm threads (SharedArrayBuffer); any server
+// that sends them will do.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';

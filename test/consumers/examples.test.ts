@@ -55,7 +55,7 @@ describe('examples that need a bundler, from the packed tarball', { timeout: 15 
     rmSync(work, { recursive: true, force: true });
   });
 
-  // examples/vite/src/main.js: 600 episodes x 8 steps, seed 1.
+  // examples/vite/src/main.js: 600 episodes x 8 steps, seed 1 (the relation depends on the seed and the steps only).
   const truth = Array.from(generalistWorld({ episodes: 2, steps: 8, seed: 1 }).truth.relation);
 
   async function runViteApp(url: string, label: string): Promise<void> {

@@ -15,7 +15,8 @@ function showRelation(found, truth) {
     return `<td class="${kind}" title="${kind || 'not served'}">${f}</td>`;
   };
   const header = `<tr><th></th>${found[0].map((_, i) => `<th>task ${i}</th>`).join('')}</tr>`;
-  $('relation').innerHTML = header + found.map((row, k) => `<tr><th>segment ${k}</th>${row.map((_, i) => cell(k, i)).join('')}</tr>`).join('');
+  const caption = '<caption>Layer 1: blue, the segment serves the task; red outline, not what the world says</caption>';
+  $('relation').innerHTML = caption + header + found.map((row, k) => `<tr><th>segment ${k}</th>${row.map((_, i) => cell(k, i)).join('')}</tr>`).join('');
   $('relation').hidden = false;
 }
 
@@ -46,6 +47,7 @@ async function run(pool) {
       },
     );
     $('progress').value = 1;
+    $('stage').textContent = 'done';
     const truth = Array.from({ length: N }, (_, k) => Array.from(world.truth.relation.subarray(k * M, k * M + M)));
     showRelation(result.structure.relation, truth);
     $('supports').innerHTML = (result.specialists?.supports ?? []).map((s, j) => `<li>task ${result.fittedTasks[j]} reads latent coordinates ${s.join(', ')}</li>`).join('');
