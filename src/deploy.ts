@@ -4,5 +4,7 @@ export { SpecialistError, isSpecialistError, type ErrorCode } from './core/error
 export { Generalist, type DeviceChoice, type GeneralistOptions } from './generalist/generalist.ts';
 export { configureOnnxRuntime, onnxRuntimeSettings, type OnnxRuntimeSettings } from './core/onnxruntime-settings.ts';
 export { Specialists, type DeserialiseOptions } from './specialist/model.ts';
-export { SpecialistRuntime, type RunOutput, type SpecialistRuntimeOptions } from './deploy/specialist-runtime.ts';
+export { SpecialistRuntime, type ModelSource, type RunOutput, type SpecialistRuntimeOptions } from './deploy/specialist-runtime.ts';
+export { WorkerSpecialistRuntime, type WorkerRunOptions, type WorkerRuntimeCallOptions } from './deploy/worker-runtime.ts';
+export { WorkerPool, type PinnedRunner, type PoolOptions, type PoolStats } from './worker/pool.ts';
 export { VERSION } from './core/version.ts';

@@ -36,10 +36,11 @@ export { runPipeline, PIPELINE_STAGES, type PipelineCallOptions, type PipelineIn
 export { runPipelineInWorker, type PipelineInWorkerOptions } from './pipeline/job.ts';
 
 // Deployment: encoder + heads on-device (also the lighter entry `deploy`).
-export { SpecialistRuntime, type RunOutput, type SpecialistRuntimeOptions } from './deploy/specialist-runtime.ts';
+export { SpecialistRuntime, type ModelSource, type RunOutput, type SpecialistRuntimeOptions } from './deploy/specialist-runtime.ts';
+export { WorkerSpecialistRuntime, type WorkerRunOptions, type WorkerRuntimeCallOptions } from './deploy/worker-runtime.ts';
 
 // Workers and kernels.
-export { WorkerPool, type PoolOptions, type PoolStats } from './worker/pool.ts';
+export { WorkerPool, type PinnedRunner, type PoolOptions, type PoolStats } from './worker/pool.ts';
 export type { JobProgress, JobRunner, JobRunOptions } from './worker/job.ts';
 export { runKernelInWorker } from './worker/kernel-job.ts';
 export { KernelRuntime, type KernelCallOptions, type KernelOptions } from './kernels/runtime.ts';

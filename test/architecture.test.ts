@@ -20,7 +20,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   generalist: ['core', 'io', 'onnx'],
   synthetic: ['core', 'onnx'],
   pipeline: ['core', 'kernels', 'worker', 'structure', 'specialist', 'generalist'],
-  deploy: ['core', 'generalist', 'specialist'],
+  deploy: ['core', 'generalist', 'specialist', 'worker'],
   report: ['core'],
   cli: ['core', 'kernels', 'stats', 'io', 'onnx', 'metrics', 'worker', 'structure', 'specialist', 'generalist', 'synthetic', 'pipeline', 'deploy', 'report'],
   node: ['core'],

@@ -19,9 +19,10 @@ export interface RunOutput {
   prediction: Tensor<Float32Array>;
 }
 
-type Source = Uint8Array | ArrayBuffer | URL | string;
+/** Model bytes, or a URL (string or URL; in Node a file: URL) to read them from. */
+export type ModelSource = Uint8Array | ArrayBuffer | URL | string;
 
-async function bytesOf(source: Source, what: string): Promise<Uint8Array> {
+async function bytesOf(source: ModelSource, what: string): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   return readBytes(source, what, 'INVALID_FILE');
@@ -34,7 +35,7 @@ export class SpecialistRuntime {
   ) {}
 
   /** Loads the encoder and the heads; heads fitted on another encoder are refused (ENCODER_MISMATCH). */
-  static async load(encoder: Source, heads: Source, options: SpecialistRuntimeOptions = {}): Promise<SpecialistRuntime> {
+  static async load(encoder: ModelSource, heads: ModelSource, options: SpecialistRuntimeOptions = {}): Promise<SpecialistRuntime> {
     const generalist = await Generalist.load(encoder, options.generalist);
     try {
       const model = Specialists.deserialise(await bytesOf(heads, 'specialist file'), {

@@ -1,6 +1,6 @@
 import type * as Ort from 'onnxruntime-web';
 import { SpecialistError, throwIfAborted } from '../core/errors.ts';
-import { callBack, type CallOptions } from '../core/call-options.ts';
+import { callBack, makeYielder, type CallOptions } from '../core/call-options.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { readBytes } from '../core/read-bytes.ts';
 import { sha256HexAsync } from '../io/sha256.ts';
@@ -168,7 +168,11 @@ export class Generalist {
     const run = (batch: Float32Array, count: number) => this.runBatch(batch, count, obsShape);
     let out: Float32Array | undefined;
     let width: number | undefined;
+    // onnxruntime-web's wasm runs resolve without a macrotask turn: without this, an abort message
+    // (a worker's job port) could not arrive before the last batch. At most one yield per 50 ms.
+    const yieldNow = options.signal ? makeYielder(50) : undefined;
     for (let start = 0; start < rows; start += this.batchSize) {
+      await yieldNow?.();
       throwIfAborted(options.signal);
       const end = Math.min(rows, start + this.batchSize);
       const count = this.fixedBatch ? this.batchSize : end - start;

@@ -12,6 +12,11 @@ export interface JobContext {
   /** The kernel runtime of this worker (one per worker, reused by every job it runs). */
   kernels: KernelRuntime;
   onProgress?: JobProgress;
+  /**
+   * Aborted when the caller aborts a pinned job (WorkerPool.pin), whose worker keeps its state and
+   * is not ended: a handler that holds state stops at its next check. Other jobs' workers are ended.
+   */
+  signal: AbortSignal;
 }
 
 /** A job kind and the function that runs it. Its result is transferred back (typed arrays are moved, not copied). */

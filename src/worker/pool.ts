@@ -5,7 +5,7 @@ import { checkKeys } from '../core/validate.ts';
 import type { KernelOptions } from '../kernels/runtime.ts';
 import { spawnWorker, type WorkerHandle } from './endpoint.ts';
 import type { JobRunner, JobRunOptions } from './job.ts';
-import type { ProgressMessage, WorkerApi, WorkerInfo, WorkerInit } from './protocol.ts';
+import { ABORT_MESSAGE, type ProgressMessage, type WorkerApi, type WorkerInfo, type WorkerInit } from './protocol.ts';
 import { withTransfer } from './transfer.ts';
 import { onnxRuntimeSettings } from '../core/onnxruntime-settings.ts';
 
@@ -40,6 +40,28 @@ export interface PoolStats {
   restarts: number;
 }
 
+/**
+ * Jobs bound to one worker of a pool, for work that keeps state in that worker between jobs (a
+ * loaded runtime: deploy/worker-runtime.ts). Made by WorkerPool.pin().
+ */
+export interface PinnedRunner extends JobRunner {
+  /**
+   * Resolves (never rejects) with the error that ended the pin: its worker died (WORKER_FAILED),
+   * was ended because another job on it was aborted (WORKER_FAILED, reason 'aborted'), the pool
+   * closed (ABORTED, reason 'closed') or release() was called (ABORTED, reason 'released'). Jobs
+   * run afterwards reject with that error: the worker's state is gone.
+   */
+  readonly ended: Promise<SpecialistError>;
+  /** Ends the pin: its queued jobs reject with ABORTED; a running one finishes; the worker stays in the pool. */
+  release(): void;
+}
+
+interface Pin {
+  slot?: Slot;
+  error?: SpecialistError;
+  end(error: SpecialistError): void;
+}
+
 interface Task {
   kind: string;
   payload: unknown;
@@ -48,7 +70,9 @@ interface Task {
   reject(error: unknown): void;
   settled: boolean;
   slot?: Slot;
-  progressPort?: MessagePort;
+  /** Progress in, ABORT_MESSAGE out (pinned jobs always have one). */
+  port?: MessagePort;
+  pin?: Pin;
 }
 
 interface Slot {
@@ -56,6 +80,7 @@ interface Slot {
   api: Remote<WorkerApi>;
   info: WorkerInfo;
   task?: Task;
+  pins: Set<Pin>;
 }
 
 function toInit(kernels: KernelOptions = {}): Omit<WorkerInit, 'onnxruntime'> {
@@ -72,8 +97,8 @@ function toInit(kernels: KernelOptions = {}): Omit<WorkerInit, 'onnxruntime'> {
 /**
  * Runs jobs on a pool of workers (browser module Workers or Node worker_threads).
  * Aborting a running job terminates its worker, which frees all of that worker's memory at once,
- * and a fresh worker takes its place on demand. In Node an idle pool does not keep the process
- * alive; call close() to end the workers explicitly.
+ * and a fresh worker takes its place on demand (pinned jobs are the exception: see pin()). In Node
+ * an idle pool does not keep the process alive; call close() to end the workers explicitly.
  */
 export class WorkerPool implements JobRunner {
   readonly size: number;
@@ -81,6 +106,7 @@ export class WorkerPool implements JobRunner {
   private readonly workerUrl?: URL;
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
+  private readonly pins = new Set<Pin>();
   private starting = 0;
   private restarts = 0;
   private closed = false;
@@ -133,22 +159,60 @@ export class WorkerPool implements JobRunner {
   /**
    * Runs one job in a worker: `kind` names a handler the worker entry registered, `payload` is
    * cloned (or transferred with `transfer: true`). Prefer the typed client of each job (e.g.
-   * runKernelInWorker, fitSpecialistsInWorker, runPipelineInWorker).
+   * runKernelInWorker, runPipelineInWorker, WorkerSpecialistRuntime).
    */
   run<R>(kind: string, payload: unknown, options: JobRunOptions = {}): Promise<R> {
-    if (!this.jobs.includes(kind)) {
-      return Promise.reject(new SpecialistError('INVALID_ARGUMENT', `Unknown job kind "${kind}"; the workers run ${this.jobs.join(', ')}`, { argument: 'kind', kind }));
-    }
     return this.submit(kind, payload, options) as Promise<R>;
+  }
+
+  /**
+   * A runner whose jobs all go to one worker of this pool, so that a job can leave state there for
+   * the next ones. The first job picks the worker (an idle one without pins, else a new one while
+   * the pool is below its size, else the least pinned); the worker keeps serving other jobs too.
+   * Aborting a pinned job rejects it at once with ABORTED and, instead of ending the worker, aborts
+   * the `signal` its handler got (JobContext): the worker and its state live on, and stay busy until
+   * the handler returns. The pin ends when its worker does (see PinnedRunner.ended): note that
+   * aborting an unpinned job on the same worker ends that worker, so give stateful work a pool of
+   * its own when other jobs on it may be aborted.
+   */
+  pin(): PinnedRunner {
+    let resolveEnded!: (error: SpecialistError) => void;
+    const ended = new Promise<SpecialistError>((resolve) => (resolveEnded = resolve));
+    const pin: Pin = {
+      end: (error) => {
+        if (pin.error) return;
+        pin.error = error;
+        this.pins.delete(pin);
+        pin.slot?.pins.delete(pin);
+        for (const task of this.queue.filter((t) => t.pin === pin)) {
+          this.queue.splice(this.queue.indexOf(task), 1);
+          this.settle(task, error);
+        }
+        resolveEnded(error);
+        this.pump();
+      },
+    };
+    this.pins.add(pin);
+    if (this.closed) pin.end(poolClosed());
+    return {
+      size: 1,
+      ended,
+      run: <R>(kind: string, payload: unknown, options: JobRunOptions = {}) => (pin.error ? Promise.reject(pin.error) : (this.submit(kind, payload, options, pin) as Promise<R>)),
+      release: () => pin.end(new SpecialistError('ABORTED', 'The pinned worker was released', { reason: 'released' })),
+    };
   }
 
   /** Ends every worker; queued and running jobs reject with ABORTED. */
   async close(): Promise<void> {
     this.closed = true;
-    const error = new SpecialistError('ABORTED', 'Worker pool closed', { reason: 'closed' });
+    const error = poolClosed();
     for (const task of this.queue.splice(0)) this.settle(task, error);
+    for (const pin of [...this.pins]) pin.end(error);
     const slots = this.slots.splice(0);
-    for (const slot of slots) if (slot.task) this.settle(slot.task, error);
+    for (const slot of slots) {
+      if (slot.task) this.settle(slot.task, error);
+      slot.task?.port?.close();
+    }
     await Promise.all(slots.map((slot) => slot.handle.terminate()));
   }
 
@@ -157,12 +221,15 @@ export class WorkerPool implements JobRunner {
     await this.close();
   }
 
-  private submit(kind: string, payload: unknown, options: JobRunOptions): Promise<unknown> {
-    if (this.closed) return Promise.reject(new SpecialistError('ABORTED', 'Worker pool closed', { reason: 'closed' }));
+  private submit(kind: string, payload: unknown, options: JobRunOptions, pin?: Pin): Promise<unknown> {
+    if (this.closed) return Promise.reject(poolClosed());
+    if (!this.jobs.includes(kind)) {
+      return Promise.reject(new SpecialistError('INVALID_ARGUMENT', `Unknown job kind "${kind}"; the workers run ${this.jobs.join(', ')}`, { argument: 'kind', kind }));
+    }
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
     return new Promise((resolve, reject) => {
-      const task: Task = { kind, payload, options, resolve, reject, settled: false };
-      options.signal?.addEventListener('abort', () => this.abort(task), { once: true });
+      const task: Task = { kind, payload, options, resolve, reject, settled: false, pin };
+      options.signal?.addEventListener('abort', () => this.stop(task, abortError(task.options.signal)), { once: true });
       this.queue.push(task);
       this.pump();
     });
@@ -171,39 +238,65 @@ export class WorkerPool implements JobRunner {
   private settle(task: Task, error: unknown, value?: unknown): void {
     if (task.settled) return;
     task.settled = true;
-    task.progressPort?.close();
     if (error) task.reject(error);
     else task.resolve(value);
   }
 
-  private abort(task: Task): void {
+  /**
+   * Ends a job early for its caller (an abort, a failing callback). A queued job just leaves the
+   * queue. A running pinned job is told to stop (its worker holds state); any other running job's
+   * worker is ended.
+   */
+  private stop(task: Task, error: SpecialistError): void {
     if (task.settled) return;
     const queued = this.queue.indexOf(task);
     if (queued >= 0) this.queue.splice(queued, 1);
+    this.settle(task, error);
     const slot = task.slot;
-    this.settle(task, abortError(task.options.signal));
-    if (slot) this.retire(slot);
+    if (!slot || slot.task !== task) return;
+    if (task.pin) task.port?.postMessage(ABORT_MESSAGE);
+    else this.retire(slot, new SpecialistError('WORKER_FAILED', `The pinned worker was ended: a ${task.kind} job on it was stopped (${error.code})`, { reason: 'aborted', kind: task.kind }));
   }
 
-  /** Removes a worker that was aborted mid-job or died; the next job starts a new one. */
-  private retire(slot: Slot): void {
+  /** Removes a worker that was aborted mid-job or died, ending its pins with `why`; the next job starts a new one. */
+  private retire(slot: Slot, why: SpecialistError): void {
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
     this.slots.splice(index, 1);
     this.restarts++;
+    slot.task?.port?.close();
+    for (const pin of [...slot.pins]) pin.end(why);
     void slot.handle.terminate();
     this.pump();
   }
 
   private pump(): void {
-    while (this.queue.length > 0 && !this.closed) {
-      const idle = this.slots.find((s) => !s.task);
-      if (!idle) {
-        if (this.slots.length + this.starting < this.size) this.grow();
-        return;
-      }
-      this.execute(idle, this.queue.shift()!);
+    if (this.closed) return;
+    for (const task of [...this.queue]) {
+      const slot = this.slotFor(task);
+      if (!slot) continue;
+      this.queue.splice(this.queue.indexOf(task), 1);
+      this.execute(slot, task);
     }
+  }
+
+  /**
+   * Where a queued job runs now, if anywhere: a pinned job on its pin's worker; any other job on
+   * the idle worker with the fewest pins, unless that one has pins and the pool can still grow (so
+   * that stateful workers are shared only when the pool is full).
+   */
+  private slotFor(task: Task): Slot | undefined {
+    const bound = task.pin?.slot;
+    if (bound) return bound.task ? undefined : bound;
+    const idle = this.slots.filter((s) => !s.task).sort((a, b) => a.pins.size - b.pins.size)[0];
+    const canGrow = this.slots.length + this.starting < this.size;
+    if ((!idle || idle.pins.size > 0) && canGrow && this.starting < this.queue.length) this.grow();
+    if (!idle || (idle.pins.size > 0 && canGrow)) return undefined;
+    if (task.pin) {
+      task.pin.slot = idle;
+      idle.pins.add(task.pin);
+    }
+    return idle;
   }
 
   private grow(): void {
@@ -235,10 +328,10 @@ export class WorkerPool implements JobRunner {
         throw error;
       }
       this.firstInfo ??= info;
-      const slot: Slot = { handle, api, info };
+      const slot: Slot = { handle, api, info, pins: new Set() };
       handle.onFailure((error) => {
         if (slot.task) this.settle(slot.task, error);
-        this.retire(slot);
+        this.retire(slot, error);
       });
       return slot;
     } finally {
@@ -252,19 +345,18 @@ export class WorkerPool implements JobRunner {
     slot.handle.ref();
     let port: MessagePort | undefined;
     const onProgress = task.options.onProgress;
-    if (onProgress) {
+    if (onProgress || task.pin) {
       const channel = new MessageChannel();
       channel.port1.onmessage = (event: MessageEvent<ProgressMessage>) => {
-        if (task.settled) return;
+        if (task.settled || !onProgress) return;
         try {
           onProgress(event.data[0], event.data[1], event.data[2]);
         } catch (error) {
-          // The caller's callback failed: stop its job (ending the worker) and reject its call only.
-          this.settle(task, callbackFailed(error));
-          this.retire(slot);
+          // The caller's callback failed: stop its job and reject its call only.
+          this.stop(task, callbackFailed(error));
         }
       };
-      task.progressPort = channel.port1;
+      task.port = channel.port1;
       port = transfer(channel.port2, [channel.port2]);
     }
     const payload = task.options.transfer ? withTransfer(task.payload) : task.payload;
@@ -282,11 +374,16 @@ export class WorkerPool implements JobRunner {
 
   private finish(slot: Slot, task: Task, error: unknown, value?: unknown): void {
     this.settle(task, error, value);
+    task.port?.close();
     if (slot.task !== task) return;
     slot.task = undefined;
     slot.handle.unref();
     this.pump();
   }
+}
+
+function poolClosed(): SpecialistError {
+  return new SpecialistError('ABORTED', 'Worker pool closed', { reason: 'closed' });
 }
 
 function callbackFailed(error: unknown): SpecialistError {

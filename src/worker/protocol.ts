@@ -24,14 +24,18 @@ export interface WorkerInfo {
 export interface WorkerApi {
   init(init: WorkerInit): Promise<WorkerInfo>;
   /**
-   * Runs a job. Progress goes out on `progress` as ProgressMessage; the worker closes the port when
-   * the job ends. (A plain port rather than a comlink proxy: the caller can close it itself when
-   * it terminates a worker mid-job, and an orphaned port would keep a Node process alive.)
+   * Runs a job. Its port carries ProgressMessage out and ABORT_MESSAGE in (sent for pinned jobs,
+   * whose worker is not ended on abort); the worker closes the port when the job ends. (A plain
+   * port rather than a comlink proxy: the caller can close it itself when it terminates a worker
+   * mid-job, and an orphaned port would keep a Node process alive.)
    */
-  run(kind: string, payload: unknown, progress?: MessagePortLike): Promise<unknown>;
+  run(kind: string, payload: unknown, port?: MessagePortLike): Promise<unknown>;
   /** Kernel memory in use right now (0 between jobs). */
   memoryInUse(): number;
 }
 
-/** Posted on a job's progress port. */
+/** Posted by the worker on a job's port. */
 export type ProgressMessage = [done: number, total: number] | [done: number, total: number, detail: unknown];
+
+/** Posted by the caller on a job's port: stop (the handler's JobContext.signal aborts). */
+export const ABORT_MESSAGE = 'abort';

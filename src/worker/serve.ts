@@ -4,7 +4,7 @@ import { SpecialistError } from '../core/errors.ts';
 import { configureOnnxRuntime } from '../core/onnxruntime-settings.ts';
 import { KernelRuntime } from '../kernels/runtime.ts';
 import type { JobHandler } from './job.ts';
-import type { ProgressMessage, WorkerApi, WorkerInit } from './protocol.ts';
+import { ABORT_MESSAGE, type ProgressMessage, type WorkerApi, type WorkerInit } from './protocol.ts';
 import { withTransfer } from './transfer.ts';
 
 /**
@@ -22,18 +22,20 @@ export function serveJobs(handlers: readonly JobHandler<never, unknown>[], endpo
       return { build: kernels.build, memoryMaximumBytes: kernels.memory.maximumBytes, jobs: [...byKind.keys()] };
     },
 
-    async run(kind: string, payload: unknown, progress?: MessagePort) {
+    async run(kind: string, payload: unknown, port?: MessagePort) {
+      const stop = new AbortController();
+      if (port) port.onmessage = (event: MessageEvent) => event.data === ABORT_MESSAGE && stop.abort('aborted by the caller');
       try {
         const handler = byKind.get(kind);
         if (!handler) throw new SpecialistError('INVALID_ARGUMENT', `Unknown job kind "${kind}"; this worker runs ${[...byKind.keys()].join(', ')}`, { kind });
         if (!kernels) throw new SpecialistError('WORKER_FAILED', 'Worker used before init()');
-        const onProgress = progress
+        const onProgress = port
           ? (done: number, total: number, detail?: unknown) =>
-              progress.postMessage((detail === undefined ? [done, total] : [done, total, detail]) satisfies ProgressMessage)
+              port.postMessage((detail === undefined ? [done, total] : [done, total, detail]) satisfies ProgressMessage)
           : undefined;
-        return withTransfer(await handler.run(payload as never, { kernels, onProgress }));
+        return withTransfer(await handler.run(payload as never, { kernels, onProgress, signal: stop.signal }));
       } finally {
-        progress?.close();
+        port?.close();
       }
     },
 

@@ -58,7 +58,7 @@ describe('worker pool', () => {
   });
 
   it('runs jobs by kind from the worker entry\'s list; an unknown kind or an uncloneable payload is a typed error', async () => {
-    assert.deepEqual([...pool.jobs].sort(), ['ciBatch', 'fitSpecialists', 'kernel', 'pipeline']);
+    assert.deepEqual([...pool.jobs].sort(), ['ciBatch', 'deploy.dispose', 'deploy.load', 'deploy.run', 'fitSpecialists', 'kernel', 'pipeline']);
     const x = { data: new Float32Array([1, 2, 3, 4]), rows: 2, cols: 2 };
     assert.deepEqual(Array.from(await pool.run<Float32Array>('kernel', { name: 'columnMeans', input: { x } })), [2, 3]);
     await expectCode(() => pool.run('train-a-dragon', {}), 'INVALID_ARGUMENT', 'Unknown job kind');
@@ -148,6 +148,38 @@ describe('worker pool lifecycle', () => {
       assert.equal((outcome as PromiseRejectedResult).reason.code, 'ABORTED');
     }
     await expectCode(() => runKernelInWorker(pool, 'columnMeans', { x: big }), 'ABORTED', 'closed');
+  });
+
+  it('pinned jobs: an abort or a failing callback rejects at once without ending the worker; release() and close() end the pin', async () => {
+    const pool = await WorkerPool.create({ size: 1 });
+    const pin = pool.pin();
+    const big = randomMatrix(createRng(29), 3000, 16);
+    const controller = new AbortController();
+    const aborted = runKernelInWorker(pin, 'knnDistance', { points: big, k: 5 }, { signal: controller.signal });
+    controller.abort('enough');
+    await expectCode(() => aborted, 'ABORTED', 'enough');
+    const failing = runKernelInWorker(pin, 'knnDistance', { points: big, k: 5 }, {
+      onProgress: () => {
+        throw new Error('bar broke');
+      },
+    });
+    await expectCode(() => failing, 'CALLBACK_FAILED', 'bar broke');
+    const x = { data: new Float32Array([1, 2, 3, 4]), rows: 2, cols: 2 };
+    assert.deepEqual(Array.from(await runKernelInWorker(pin, 'columnMeans', { x })), [2, 3]);
+    assert.equal(pool.stats().restarts, 0, 'the pinned worker was never ended');
+
+    const running = runKernelInWorker(pin, 'knnDistance', { points: big, k: 5 });
+    const queued = runKernelInWorker(pin, 'columnMeans', { x });
+    pin.release();
+    await expectCode(() => queued, 'ABORTED', 'released');
+    assert.equal((await running).length, 3000, 'the running job finishes');
+    assert.equal((await pin.ended).details.reason, 'released');
+    await expectCode(() => runKernelInWorker(pin, 'columnMeans', { x }), 'ABORTED', 'released');
+
+    const other = pool.pin();
+    await pool.close();
+    assert.equal((await other.ended).details.reason, 'closed');
+    assert.equal((await pool.pin().ended).details.reason, 'closed', 'a pin of a closed pool is over at once');
   });
 
   it('a worker script that cannot start is WORKER_FAILED', async () => {
