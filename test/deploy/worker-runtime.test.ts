@@ -8,39 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { SpecialistRuntime } from '../../src/deploy/specialist-runtime.ts';
 import { WorkerSpecialistRuntime } from '../../src/deploy/worker-runtime.ts';
-import { Generalist } from '../../src/generalist/generalist.ts';
-import { fitSpecialists } from '../../src/specialist/fit.ts';
 import { generalistWorld } from '../../src/synthetic/generalist-world.ts';
 import { WorkerPool } from '../../src/worker/pool.ts';
 import { runKernelInWorker } from '../../src/worker/kernel-job.ts';
 import { assertClose, createRng, expectCode, randomMatrix } from '../helpers.ts';
+import { headsFixture as fixture, type HeadsFixture as Fixture } from './heads-fixture.ts';
 
 // Same onnxruntime in both threads (onnxruntime-node here), same bytes: equal up to float noise.
 const TOL = { abs: 1e-6, rel: 1e-6 };
-
-interface Fixture {
-  encoder: Uint8Array;
-  heads: Uint8Array;
-  observations: { data: Float32Array; shape: number[] };
-  inThread: SpecialistRuntime;
-}
-
-/** The default world's encoder and two heads fitted on its latents (task 0 reads columns 0-1, task 1 column 2). */
-async function fixture(): Promise<Fixture> {
-  const world = generalistWorld({ episodes: 60, steps: 4, seed: 5 });
-  const D = world.params.latentDims;
-  const generalist = await Generalist.load(world.encoderOnnx);
-  const z = await generalist.encode({ data: world.observations, shape: [world.observations.length / D, D] });
-  await generalist.dispose();
-  const rows = z.shape[0];
-  const y = Float32Array.from({ length: rows * 2 }, (_, i) => (i % 2 === 0 ? z.data[(i >> 1) * D] - z.data[(i >> 1) * D + 1] : z.data[(i >> 1) * D + 2] ** 2));
-  const fitted = await fitSpecialists(z, { data: y, shape: [rows, 2] }, { epochs: 4, encoderWidths: [8], headWidth: 8, seed: 1 });
-  const heads = fitted.withEncoder(generalist.modelSha256).serialise();
-  const observations = { data: world.observations.slice(0, 50 * D), shape: [50, D] };
-  return { encoder: world.encoderOnnx, heads, observations, inThread: await SpecialistRuntime.load(world.encoderOnnx, heads) };
-}
 
 const copyOf = (t: { data: Float32Array; shape: number[] }) => ({ data: t.data.slice(), shape: [...t.shape] });
 
@@ -247,7 +223,7 @@ describe('WorkerSpecialistRuntime: abort, dispose, a dying worker', () => {
       const controller = new AbortController();
       const points = randomMatrix(createRng(3), 4000, 16);
       const job = runKernelInWorker(pool, 'knnDistance', { points, k: 5 }, { signal: controller.signal });
-      setTimeout(() => controller.abort(), 5);
+      controller.abort(); // the job went to an idle worker synchronously: this ends it mid-job
       await expectCode(() => job, 'ABORTED');
       const outcomes = await Promise.allSettled([a.run(f.observations, 0), b.run(f.observations, 0)]);
       const failed = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[];
