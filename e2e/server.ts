@@ -19,11 +19,18 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveRepository(root = resolve('.')): Promise<StaticServer> {
+/**
+ * `mounts` serves other folders (a temporary one with test models) under URL prefixes, e.g.
+ * { '/models/': dir }: large files then travel over HTTP rather than through the browser's
+ * request interception (which takes seconds for 64 MB).
+ */
+export async function serveRepository(root = resolve('.'), mounts: Record<string, string> = {}): Promise<StaticServer> {
   const server: Server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    const file = join(root, path);
-    if (!file.startsWith(root)) {
+    const mount = Object.keys(mounts).find((prefix) => path.startsWith(prefix));
+    const base = mount ? resolve(mounts[mount]) : root;
+    const file = join(base, mount ? path.slice(mount.length) : path);
+    if (!file.startsWith(base)) {
       res.writeHead(403).end();
       return;
     }

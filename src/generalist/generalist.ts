@@ -203,7 +203,10 @@ export class Generalist {
     const dims = [count, ...obsShape];
     let result: Ort.InferenceSession.OnnxValueMapType;
     try {
-      result = await this.session.run({ ...this.fixed, [this.inputName]: new this.ort.Tensor('float32', batch, dims) }, [this.outputName]);
+      // onnxruntime-web's proxy mode (env.wasm.proxy, set by the app) transfers input buffers to its
+      // worker, detaching them; the layout probe reuses its batch, so hand it a copy then.
+      const input = this.ort.env.wasm?.proxy ? batch.slice() : batch;
+      result = await this.session.run({ ...this.fixed, [this.inputName]: new this.ort.Tensor('float32', input, dims) }, [this.outputName]);
     } catch (error) {
       throw new SpecialistError('INVALID_ARGUMENT', `onnxruntime could not run the encoder on a batch of shape [${dims.join(', ')}]: ${(error as Error)?.message ?? error}`, {
         dims,
