@@ -155,6 +155,32 @@ describe('the generalist encoder in Chromium (wasm, webgpu, auto)', () => {
     assert.ok(dGpu <= WEBGPU_REL_TOL, `webgpu max relative difference ${dGpu}`);
   });
 
+  it('works under onnxruntime-web\'s proxy mode (env.wasm.proxy, set by the app), which detaches the bytes it is given', async () => {
+    const other = await openPage(browser, `${server.origin}/e2e/pages/ort.html`);
+    try {
+      const run = await other.evaluate(
+        async ({ model, observations, shape }) => {
+          const ort = await import('onnxruntime-web' as string);
+          ort.env.wasm.proxy = true; // before onnxruntime-web first starts: fixed from then on, for the page
+          const sdk = await import('/dist/browser.js' as string);
+          const g = await sdk.Generalist.load(model, { device: 'wasm' });
+          try {
+            const z = await g.encode({ data: observations, shape });
+            return { data: z.data, shape: z.shape, givenBytes: model.byteLength };
+          } finally {
+            await g.dispose();
+          }
+        },
+        { model: world.encoderOnnx, observations: world.observations, shape: world.shapes.observations },
+      );
+      assert.equal(run.givenBytes, 0, 'onnxruntime-web transferred the model bytes to its worker');
+      assert.deepEqual(run.shape, expected.shape);
+      assert.ok(maxDiff(run.data, expected.data, 'abs') <= WASM_TOL * (1 + Math.max(...expected.data.map(Math.abs))));
+    } finally {
+      await other.close();
+    }
+  });
+
   it('auto falls back to wasm, saying why, in a browser without a WebGPU adapter', async (t) => {
     const plain = await launchChromium();
     try {

@@ -1,7 +1,8 @@
 // Bad inputs to the computing calls: Layer 2 (fit, transform), Layer 1, the pipeline, the pool,
-// the deployment runtime, kernels, and sizes no array can hold.
+// the deployment runtimes (in-thread and in a worker), kernels, and sizes no array can hold.
 import { join } from 'node:path';
 import { SpecialistRuntime } from '../../src/deploy/specialist-runtime.ts';
+import { WorkerSpecialistRuntime } from '../../src/deploy/worker-runtime.ts';
 import { KernelRuntime } from '../../src/kernels/runtime.ts';
 import { runKernel } from '../../src/kernels/registry.ts';
 import { runPipeline } from '../../src/pipeline/pipeline.ts';
@@ -89,6 +90,8 @@ export const callCases: Case[] = [
   { area: RUN, input: 'a payload that cannot be cloned (a function)', entry: 'WorkerPool.run', expect: 'INVALID_ARGUMENT', run: () => withPool((pool) => pool.run('kernel', { f: () => 1 })) },
   { area: RUN, input: 'pool size 1e9', entry: 'WorkerPool.create', expect: 'INVALID_ARGUMENT', run: () => WorkerPool.create({ size: 1e9 }) },
   { area: RUN, input: 'observations null', entry: 'SpecialistRuntime.run', expect: 'INVALID_ARGUMENT', run: async (c) => { const rt = await SpecialistRuntime.load(c.encoder, c.modelBytes); try { return await rt.run(null as never, 0); } finally { await rt.dispose(); } } },
+  { area: RUN, input: 'observations of another width', entry: 'WorkerSpecialistRuntime.run', expect: 'SHAPE_MISMATCH', run: async (c) => { const rt = await WorkerSpecialistRuntime.load(c.encoder, c.modelBytes); try { return await rt.run({ data: new Float32Array(3 * (c.observationDims + 1)), shape: [3, c.observationDims + 1] }, 0); } finally { await rt.dispose(); } } },
+  { area: RUN, input: 'a run after dispose()', entry: 'WorkerSpecialistRuntime.run', expect: 'ABORTED', run: async (c) => { const rt = await WorkerSpecialistRuntime.load(c.encoder, c.modelBytes); await rt.dispose(); return rt.run({ data: new Float32Array(c.observationDims), shape: [c.observationDims] }, 0); } },
   { area: RUN, input: 'task index out of range', entry: 'CLI run --task', expect: 'INVALID_ARGUMENT', run: (c) => c.cli('run', '--encoder', c.files.encoder, '--head', c.files.model, '--input', c.files.observations, '--task', '5', '--out', join(c.dir, 'y.npy')) },
   { area: SIZE, input: '1e7 episodes', entry: 'CLI synth structure --episodes', expect: 'INVALID_ARGUMENT', run: (c) => c.cli('synth', 'structure', '--episodes', '10000000', '--out-dir', join(c.dir, 'w')) },
   { area: SIZE, input: 'a world larger than one array can hold', entry: 'linearColliderWorld', expect: 'OUT_OF_MEMORY', run: async () => linearColliderWorld({ episodes: 10_000_000, steps: 100, tasks: 2 }) },

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpecialistRuntime } from '../../src/deploy/specialist-runtime.ts';
+import { WorkerSpecialistRuntime } from '../../src/deploy/worker-runtime.ts';
 import { Specialists } from '../../src/specialist/model.ts';
 import { loadSpecialists } from '../../src/specialist/node.ts';
 import { editInPlace as edited, rewrite as rewritten, versionTwo } from '../specialist/file-edits.ts';
@@ -26,6 +27,7 @@ export const headsCases: Case[] = [
     },
   },
   { area: HEADS, input: 'heads fitted on another encoder', entry: 'SpecialistRuntime.load', expect: 'ENCODER_MISMATCH', run: (c) => SpecialistRuntime.load(c.encoder, c.model.withEncoder('e'.repeat(64)).serialise()) },
+  { area: HEADS, input: 'heads fitted on another encoder, loaded in a worker', entry: 'WorkerSpecialistRuntime.load', expect: 'ENCODER_MISMATCH', run: (c) => WorkerSpecialistRuntime.load(c.encoder, c.model.withEncoder('e'.repeat(64)).serialise()) },
   { area: HEADS, input: 'support edited and checksum recomputed', entry: 'Specialists.deserialise', expect: 'INVALID_FILE', run: load((c) => rewritten(c.modelBytes, (f) => { f.meta.supports[0] = [5]; f.metadata.supports = JSON.stringify(f.meta.supports); })) },
   { area: HEADS, input: 'support unsorted, checksum recomputed', entry: 'Specialists.deserialise', expect: 'INVALID_FILE', run: load((c) => rewritten(c.modelBytes, (f) => (f.meta.supports[0] = [3, 1]))) },
   { area: HEADS, input: 'zero standardisation scale, checksum recomputed', entry: 'Specialists.deserialise', expect: 'INVALID_FILE', run: load((c) => rewritten(c.modelBytes, (f) => (f.tensors.zStd.data[0] = 0))) },
