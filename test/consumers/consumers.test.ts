@@ -1,7 +1,8 @@
 // Consumer projects made as a new user makes them: the packed tarball (`npm pack`) installed by
 // name into a fresh project per bundler (Vite dev server and production build, webpack, esbuild,
 // rollup), built with the bundler's defaults plus the one line of config each project states, and
-// the pipeline run in the SDK's module Worker in Chromium. The result must equal the same scenario
+// the pipeline run in the SDK's module Worker in Chromium, then the heads deployed with the encoder
+// in a worker (WorkerSpecialistRuntime from specialist-sdk/deploy). The result must equal the same scenario
 // run in Node from the same tarball: relation and supports equal; latents, p-values and the heads'
 // outputs within 1e-4 relative to max(1, |value|) (the same kernels and wasm EP in both).
 // Run by `npm run test:consumers` (and CI), not by `npm test`: installs and builds take minutes.
@@ -29,6 +30,8 @@ interface Summary {
   supports: number[][];
   block: number[];
   prediction: number[];
+  /** The encoder and task 0's head run by WorkerSpecialistRuntime on the first observations. */
+  deployed: number[];
 }
 
 function maxScaledDiff(a: number[], b: number[]): number {
@@ -44,7 +47,9 @@ function assertSameAsNode(got: Summary, node: Summary, label: string): void {
   assert.equal(got.device, 'wasm');
   assert.deepEqual(got.relation, node.relation);
   assert.deepEqual(got.supports, node.supports);
-  const diffs = Object.fromEntries((['latents', 'directPValues', 'block', 'prediction'] as const).map((k) => [k, maxScaledDiff(got[k], node[k])]));
+  // The deployed runtime encodes the same observations the pipeline did: its prediction is the heads'.
+  assert.ok(maxScaledDiff(got.deployed, got.prediction) <= TOL, `${label}: deployed runtime vs the pipeline's heads: ${maxScaledDiff(got.deployed, got.prediction)}`);
+  const diffs = Object.fromEntries((['latents', 'directPValues', 'block', 'prediction', 'deployed'] as const).map((k) => [k, maxScaledDiff(got[k], node[k])]));
   console.log(`${label}: max scaled differences from Node ${JSON.stringify(diffs)}`);
   for (const [what, diff] of Object.entries(diffs)) assert.ok(diff <= TOL, `${label} ${what}: ${diff}`);
 }

@@ -2,9 +2,10 @@
 // summary (or the error) lands in window.__result for the test to read.
 import './configure.js';
 import { WorkerPool, generalistWorld, runPipelineInWorker } from 'specialist-sdk';
+import { WorkerSpecialistRuntime } from 'specialist-sdk/deploy';
 import { runScenario } from './scenario.js';
 
-runScenario({ WorkerPool, runPipelineInWorker, generalistWorld }).then(
+runScenario({ WorkerPool, runPipelineInWorker, generalistWorld, WorkerSpecialistRuntime }).then(
   (summary) => (window.__result = summary),
   (error) => (window.__result = { error: `${error?.code ?? error?.name}: ${error?.message}` }),
 );
