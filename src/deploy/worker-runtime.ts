@@ -1,8 +1,8 @@
 // SpecialistRuntime in a worker: the encoder's onnxruntime session and the heads are created and
 // kept in one worker for the runtime's lifetime, so neither loading nor running holds the calling
-// thread. onnxruntime creates a session synchronously on the thread that loads it: 0.9-1.6 s for a
-// 64 MB encoder on a page's main thread, against ~50-90 ms here with the bytes transferred
-// (npm run bench:load).
+// thread. onnxruntime creates a session synchronously on the thread that loads it: for a 64 MB
+// encoder the main thread was held 260-540 ms at a time that way, against 23-41 ms here with a URL
+// or transferred bytes (medians, npm run bench:load on a busy 2-core machine).
 import { SpecialistError } from '../core/errors.ts';
 import { isNode } from '../core/platform.ts';
 import type { Tensor } from '../core/tensor.ts';
@@ -22,8 +22,8 @@ export interface WorkerRuntimeCallOptions {
    * Hand the encoder and heads bytes to the worker instead of copying them: the main thread then
    * copies nothing, but the ArrayBuffers under your Uint8Arrays are detached (length 0) afterwards,
    * whole buffers even when you passed a view of part of one. Default false: one structured-clone
-   * copy on the calling thread (~20-40 ms for 64 MB on a quiet machine). URLs cost neither: the
-   * worker reads them itself.
+   * copy on the calling thread (94-121 ms for 64 MB on a busy 2-core machine, about one copy of
+   * the bytes). URLs cost neither: the worker reads them itself.
    */
   transfer?: boolean;
   /** Aborting rejects with ABORTED; the worker drops the runtime once its session exists. */
@@ -105,6 +105,7 @@ export class WorkerSpecialistRuntime {
     }
   }
 
+  /** How many tasks (heads) the runtime holds. */
   get tasks(): number {
     return this.info.tasks;
   }
