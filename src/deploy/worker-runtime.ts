@@ -135,13 +135,15 @@ export class WorkerSpecialistRuntime {
    * head, in the worker: its specialist block and its prediction. Runs queue in call order. If
    * the worker died, rejects with WORKER_FAILED: the runtime is gone, load it again.
    */
-  run(observations: Tensor<Float32Array>, task: number, options: WorkerRunOptions = {}): Promise<RunOutput> {
-    if (this.disposal.signal.aborted) return Promise.reject(new SpecialistError('ABORTED', 'This runtime was disposed', { reason: 'runtime disposed' }));
+  async run(observations: Tensor<Float32Array>, task: number, options: WorkerRunOptions = {}): Promise<RunOutput> {
+    if (this.disposal.signal.aborted) throw new SpecialistError('ABORTED', 'This runtime was disposed', { reason: 'runtime disposed' });
+    if (!options || typeof options !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'run options must be an object', { argument: 'options' });
+    checkKeys('WorkerRunOptions', options, { signal: true, transfer: true } satisfies Record<keyof WorkerRunOptions, true>);
     if (!observations || !(observations.data instanceof Float32Array) || !Array.isArray(observations.shape)) {
-      return Promise.reject(new SpecialistError('INVALID_ARGUMENT', 'observations must be { data: Float32Array, shape }', { argument: 'observations' }));
+      throw new SpecialistError('INVALID_ARGUMENT', 'observations must be { data: Float32Array, shape }', { argument: 'observations' });
     }
     if (!Number.isInteger(task) || task < 0 || task >= this.tasks) {
-      return Promise.reject(new SpecialistError('INVALID_ARGUMENT', `task must be an integer in [0, ${this.tasks - 1}], got ${task}`, { task }));
+      throw new SpecialistError('INVALID_ARGUMENT', `task must be an integer in [0, ${this.tasks - 1}], got ${task}`, { task });
     }
     const signal = options.signal ? AbortSignal.any([options.signal, this.disposal.signal]) : this.disposal.signal;
     return runInWorker(this.runner, { handle: this.info.handle, observations, task }, { signal, transfer: options.transfer });

@@ -108,6 +108,8 @@ export class WorkerPool implements JobRunner {
   private readonly queue: Task[] = [];
   private readonly pins = new Set<Pin>();
   private starting = 0;
+  /** A worker failed to start: the pool stops growing (and stops waiting for growth). */
+  private growthFailed = false;
   private restarts = 0;
   private closed = false;
   private firstInfo?: WorkerInfo;
@@ -289,7 +291,7 @@ export class WorkerPool implements JobRunner {
     const bound = task.pin?.slot;
     if (bound) return bound.task ? undefined : bound;
     const idle = this.slots.filter((s) => !s.task).sort((a, b) => a.pins.size - b.pins.size)[0];
-    const canGrow = this.slots.length + this.starting < this.size;
+    const canGrow = !this.growthFailed && this.slots.length + this.starting < this.size;
     if ((!idle || idle.pins.size > 0) && canGrow && this.starting < this.queue.length) this.grow();
     if (!idle || (idle.pins.size > 0 && canGrow)) return undefined;
     if (task.pin) {
@@ -308,8 +310,10 @@ export class WorkerPool implements JobRunner {
         this.pump();
       },
       (error) => {
-        // No worker can start: fail what waits rather than hang.
+        // No worker can start: fail what waits rather than hang, or make do with the workers there are.
         if (this.slots.length === 0) for (const task of this.queue.splice(0)) this.settle(task, error);
+        this.growthFailed = true;
+        this.pump();
       },
     );
   }

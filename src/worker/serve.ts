@@ -24,7 +24,11 @@ export function serveJobs(handlers: readonly JobHandler<never, unknown>[], endpo
 
     async run(kind: string, payload: unknown, port?: MessagePort) {
       const stop = new AbortController();
-      if (port) port.onmessage = (event: MessageEvent) => event.data === ABORT_MESSAGE && stop.abort('aborted by the caller');
+      if (port) {
+        port.onmessage = (event: MessageEvent) => {
+          if (event.data === ABORT_MESSAGE) stop.abort('aborted by the caller');
+        };
+      }
       try {
         const handler = byKind.get(kind);
         if (!handler) throw new SpecialistError('INVALID_ARGUMENT', `Unknown job kind "${kind}"; this worker runs ${[...byKind.keys()].join(', ')}`, { kind });

@@ -100,6 +100,8 @@ describe('WorkerSpecialistRuntime', () => {
     nan.data[7] = NaN;
     await expectCode(() => runtime.run(nan, 0), 'NON_FINITE');
     await expectCode(() => runtime.run(f.observations, 0, { signal: AbortSignal.abort('late') }), 'ABORTED', 'late');
+    await expectCode(() => runtime.run(f.observations, 0, null as never), 'INVALID_ARGUMENT', 'run options');
+    await expectCode(() => runtime.run(f.observations, 0, { signl: 1 } as never), 'INVALID_ARGUMENT', 'signl');
 
     await expectCode(() => WorkerSpecialistRuntime.load(42 as never, f.heads), 'INVALID_ARGUMENT', 'The encoder must be');
     await expectCode(() => WorkerSpecialistRuntime.load(f.encoder, f.heads, { generalst: {} } as never), 'INVALID_ARGUMENT', 'generalst');
