@@ -42,19 +42,19 @@ describe('types in consumer projects (no skipLibCheck)', () => {
       return (error as { stdout: string }).stdout;
     }
   };
-  const API = "export const used = [WorkerPool, discoverTaskStructure, SpecialistRuntime, runPipeline];\n";
+  const API = "export const used = [WorkerPool, discoverTaskStructure, SpecialistRuntime, WorkerSpecialistRuntime, runPipeline];\n";
 
   it('Node (node16 resolution, lib ES2022 and @types/node, no DOM): the node entry and its types', () => {
     const errors = typecheck(
       'node.mts',
-      "import { WorkerPool, discoverTaskStructure, runPipeline, readNpyFile } from 'specialist-sdk';\nimport { SpecialistRuntime } from 'specialist-sdk/deploy';\n" + API + 'export const file = readNpyFile;\n',
+      "import { WorkerPool, discoverTaskStructure, runPipeline, readNpyFile } from 'specialist-sdk';\nimport { SpecialistRuntime, WorkerSpecialistRuntime } from 'specialist-sdk/deploy';\n" + API + 'export const file = readNpyFile;\n',
       { module: 'node16', moduleResolution: 'node16', lib: ['ES2022'], types: ['node'] },
     );
     assert.equal(errors, '');
   });
 
   it('a browser bundle (bundler resolution, browser condition, lib ES2022 + DOM, no esnext.disposable): the browser types, without Node-only exports', () => {
-    const imports = "import { WorkerPool, discoverTaskStructure, runPipeline } from 'specialist-sdk';\nimport { SpecialistRuntime } from 'specialist-sdk/deploy';\n";
+    const imports = "import { WorkerPool, discoverTaskStructure, runPipeline } from 'specialist-sdk';\nimport { SpecialistRuntime, WorkerSpecialistRuntime } from 'specialist-sdk/deploy';\n";
     const options = { module: 'ESNext', moduleResolution: 'bundler', customConditions: ['browser'], lib: ['ES2022', 'DOM'], types: [] };
     assert.equal(typecheck('browser.ts', imports + API, options), '');
     const nodeOnly = typecheck('browser-fs.ts', "import { readNpyFile } from 'specialist-sdk';\nexport const f = readNpyFile;\n", options);

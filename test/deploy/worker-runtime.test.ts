@@ -3,7 +3,7 @@
 // a dying worker end in typed errors and leave nothing behind; bad input is refused with its code.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -85,6 +85,7 @@ describe('WorkerSpecialistRuntime', () => {
       assertClose((await fromFiles.run(f.observations, 0)).prediction.data, want.prediction.data, TOL, 'loaded from files');
     } finally {
       await fromFiles.dispose();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -257,7 +258,12 @@ describe('WorkerSpecialistRuntime: abort, dispose, a dying worker', () => {
       const runtime = await WorkerSpecialistRuntime.load(pathToFileURL(dir + '/encoder.onnx'), pathToFileURL(dir + '/model.specialist'));
       const r = await runtime.run({ data: new Float32Array(${f.observations.shape[1]}), shape: [${f.observations.shape[1]}] }, 0);
       console.log(r.block.shape.join('x'));`;
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30000 });
+    let out: string;
+    try {
+      out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30000 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     assert.equal(out.trim(), `1x${f.inThread.heads.supports[0].length}`);
   });
 });
