@@ -1,6 +1,7 @@
-// Deployment: SpecialistRuntime (from 'specialist-sdk/deploy', no training code) loads an encoder
-// and its heads, then runs each incoming observation through the encoder and every head.
-import { SpecialistRuntime, configureOnnxRuntime } from 'specialist-sdk/deploy';
+// Deployment: WorkerSpecialistRuntime (from 'specialist-sdk/deploy', no training code) loads an
+// encoder and its heads in a worker, so the page never stalls while a large encoder loads, then runs
+// each incoming observation through the encoder and every head.
+import { WorkerSpecialistRuntime, configureOnnxRuntime } from 'specialist-sdk/deploy';
 // Only for the stand-in stream: observations of the synthetic world the heads were fitted on.
 import { generalistWorld } from 'specialist-sdk';
 import { scatterSvg } from './scatter.js';
@@ -44,15 +45,16 @@ async function start() {
   $('start').disabled = true;
   try {
     say('Loading the encoder and the heads...');
-    runtime = await SpecialistRuntime.load(await bytesOf($('encoder')), await bytesOf($('heads')));
+    // The bytes are handed to the worker, not copied (the page does not need them afterwards).
+    runtime = await WorkerSpecialistRuntime.load(await bytesOf($('encoder')), await bytesOf($('heads')), {}, { transfer: true });
     const world = generalistWorld({ episodes: STREAM_FROM + STREAM_EPISODES, steps, seed });
     // A stream from another world would give the heads latents they were not fitted on.
-    if (hex(await crypto.subtle.digest('SHA-256', world.encoderOnnx)) !== runtime.generalist.modelSha256) {
+    if (hex(await crypto.subtle.digest('SHA-256', world.encoderOnnx)) !== runtime.encoderSha256) {
       throw Object.assign(new Error(`the synthetic world of seed ${seed} and ${steps} steps has another encoder than the one loaded: give the seed and steps the heads were fitted with`), { code: 'STREAM_MISMATCH' });
     }
     stream(world);
     $('stop').disabled = false;
-    say(`Running ${runtime.tasks} heads on the encoder (${runtime.generalist.device.device}: ${runtime.generalist.device.reason}).`);
+    say(`Running ${runtime.tasks} heads on the encoder (${runtime.device.device}: ${runtime.device.reason}).`);
   } catch (error) {
     await fail(error);
   }
