@@ -19,7 +19,9 @@ function filesOf(phase) {
     .sort();
 }
 
-function run(files) {
+const PHASE_LIMIT_MIN = 25;
+
+function run(phase, files) {
   const args = [
     // Node 20 validates relaxed SIMD only behind this flag: with it, all three kernel builds are tested here too.
     '--experimental-wasm-relaxed-simd',
@@ -28,19 +30,37 @@ function run(files) {
     // onnxruntime-node) as the package's Node entries do.
     '--import', './test/node-services.ts',
     '--test', '--test-reporter=spec', '--test-concurrency=2',
+    // A test file whose tests are done exits even if something it started (a server, a child
+    // process) still holds its event loop: a leak fails loudly in its test, it never hangs CI.
+    '--test-force-exit',
     ...files,
   ];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    // Last line of defence: a phase that outlives its limit is killed with everything it started
+    // and counts as failed, so CI always ends with a summary (the suite takes ~3 min, the consumer
+    // projects ~8 min on 2 cores).
+    let timedOut = false;
+    const watchdog = setTimeout(() => {
+      timedOut = true;
+      console.error(`\nThe ${phase} phase ran past ${PHASE_LIMIT_MIN} minutes: stopped.`);
+      process.kill(-child.pid, 'SIGKILL');
+    }, PHASE_LIMIT_MIN * 60_000);
+    // The phase runs in its own process group (so the watchdog reaches its grandchildren): pass on
+    // an interrupt by hand.
+    const stop = () => process.kill(-child.pid, 'SIGTERM');
+    process.once('SIGINT', stop).once('SIGTERM', stop);
     let tail = '';
     child.stdout.on('data', (chunk) => {
       process.stdout.write(chunk);
       tail = (tail + chunk.toString()).slice(-4000);
     });
     child.on('close', (code) => {
+      clearTimeout(watchdog);
+      process.off('SIGINT', stop).off('SIGTERM', stop);
       const count = (name) => Number(tail.match(new RegExp(`^\\S*\\s*${name} (\\d+)$`, 'm'))?.[1] ?? 0);
       // A failing hook or suite fails the run without failing a test: count it too.
-      const failed = count('fail') + count('cancelled') || (code === 0 ? 0 : 1);
+      const failed = count('fail') + count('cancelled') + (timedOut ? 1 : 0) || (code === 0 ? 0 : 1);
       resolve({ passed: count('pass'), failed, skipped: count('skipped'), ok: code === 0 && failed === 0 });
     });
   });
@@ -50,7 +70,7 @@ const total = { passed: 0, failed: 0, skipped: 0, ok: true };
 for (const phase of phases) {
   const files = filesOf(phase);
   if (files.length === 0) continue;
-  const result = await run(files);
+  const result = await run(phase, files);
   for (const key of ['passed', 'failed', 'skipped']) total[key] += result[key];
   total.ok &&= result.ok;
 }
