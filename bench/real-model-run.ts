@@ -13,6 +13,8 @@ import { discoverTaskStructure, type StructureOptions } from '../src/structure/d
 import { glyphWorld, type GlyphWorld } from '../src/synthetic/glyph-world.ts';
 import { OCR_GENERALIST_OPTIONS, OCR_MODEL_PATH } from '../src/generalist/pp-ocr.ts';
 import { WorkerPool } from '../src/worker/pool.ts';
+import { cachePath, identityEncoder, readCache, writeCache } from './real-model-cache.ts';
+import { sha256Hex } from '../src/io/sha256.ts';
 import { time } from './util.ts';
 
 export interface RunSettings {
@@ -24,6 +26,8 @@ export interface RunSettings {
   /** Layer 1 tests to run on the latents; the first is the one the pipeline itself runs. */
   tests: string[];
   epochs?: number;
+  /** Folder of the latents cache (see real-model-cache.ts); none: encode every time. */
+  latentsCache?: string;
   log: (line: string) => void;
 }
 
@@ -56,6 +60,7 @@ export interface SeedRun {
   heads: HeadRun[];
   headsFileBytes: number;
   latencyMs: { encoderAndHead: number; headOnly: number };
+  latentsCached: boolean;
   timingsSeconds: { encode: number; structure: number; specialists: number; reference: number };
   warnings: string[];
 }
@@ -82,15 +87,22 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
   const encoder = new Uint8Array(readFileSync(OCR_MODEL_PATH));
   const generalist = { ...OCR_GENERALIST_OPTIONS, output: s.layer };
   const tasks = episodesOf(world.tasks, world.shapes.tasks, 0, n);
+  const cacheFile = s.latentsCache && cachePath(s.latentsCache, { seed, layer: s.layer, episodes: n, holdout, steps: T });
+  const cached = cacheFile ? readCache(cacheFile) : undefined;
 
-  s.log(`seed ${seed}: ${n} episodes x ${T} steps (+${holdout} held out), relation ${JSON.stringify(truth)}`);
+  s.log(`seed ${seed}: ${n} episodes x ${T} steps (+${holdout} held out), relation ${JSON.stringify(truth)}${cached ? ` (latents from ${cacheFile})` : ''}`);
   const pool = await WorkerPool.create({ size: 1 });
   let result;
   try {
     result = await runPipelineInWorker(
       pool,
-      { encoder, observations: world.observations(0, n), tasks, stepTargets: episodesOf(world.contributions, [n + holdout, T, M, dg], 0, n) },
-      { generalist, structure: { segmentLength: L, ...testOptions(s.tests[0]) }, specialists: { seed, epochs: s.epochs }, seed },
+      {
+        encoder: cached ? identityEncoder(cached.latents.shape[2]) : encoder,
+        observations: cached ? cached.latents : world.observations(0, n),
+        tasks,
+        stepTargets: episodesOf(world.contributions, [n + holdout, T, M, dg], 0, n),
+      },
+      { generalist: cached ? {} : generalist, structure: { segmentLength: L, ...testOptions(s.tests[0]) }, specialists: { seed, epochs: s.epochs }, seed },
       { onProgress: (p) => p.done === p.total && s.log(`  ${p.stage} done`) },
     );
   } finally {
@@ -113,12 +125,16 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
   });
 
   // Held-out episodes through the deployed runtime (encoder + heads, no training code).
-  const model = result.specialists!;
+  const model = cached ? result.specialists!.withEncoder(sha256Hex(encoder)) : result.specialists!;
   const runtime = await SpecialistRuntime.load(encoder, model.serialise(), { generalist });
   const heldOut = world.observations(n, holdout);
-  const reader = await Generalist.load(encoder, generalist);
-  const heldLatents = await reader.encode(heldOut);
-  await reader.dispose();
+  let heldLatents = cached?.heldLatents;
+  if (!heldLatents) {
+    const reader = await Generalist.load(encoder, generalist);
+    heldLatents = await reader.encode(heldOut);
+    await reader.dispose();
+  }
+  if (cacheFile && !cached) await writeCache(cacheFile, { latents: result.latents, heldLatents });
   const local = (rows: StepRows) => rows.map(([e, t]) => [e - n, t] as const);
 
   // Reference: heads on all latents (no sparsity), fitted on the same rows Layer 1 assigned.
@@ -150,7 +166,7 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
       block: blockScores(world, block, trainRows, slot, seed),
       accuracy: readAccuracy(world, model.predict(z, j), testRows, task),
       accuracyAllLatents: readAccuracy(world, dense.predict(z, j), testRows, task),
-      onnxBytes: exportSpecialistOnnx(model, j, { encoderSha256: result.encoderSha256 }).length,
+      onnxBytes: exportSpecialistOnnx(model, j, { encoderSha256: model.encoderSha256 }).length,
     });
   }
   for (const h of heads) {
@@ -172,6 +188,8 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
     heads,
     headsFileBytes: model.serialise().length,
     latencyMs: { encoderAndHead: endToEnd.medianMs, headOnly: headOnly.medianMs },
+    // With cached latents the encode time is the identity encoder's, not the recogniser's.
+    latentsCached: Boolean(cached),
     timingsSeconds: { encode: seconds(t.encodeMs), structure: seconds(t.structureMs), specialists: seconds(t.specialistsMs), reference: seconds(referenceMs) },
     warnings: result.warnings,
   };

@@ -4,13 +4,14 @@
 //
 //   npm run real-model -- [--seeds 1,2,3] [--episodes 800] [--holdout 100] [--steps 8]
 //                         [--layer swish_12.tmp_0] [--tests fisherz,cmiknn (all built-in)] [--epochs E]
+//                         [--latents-cache DIR (encode each seed once; see real-model-cache.ts)]
 import { parseArgs } from 'node:util';
 import { OCR_LAYER } from '../src/generalist/pp-ocr.ts';
 import { CI_TEST_NAMES } from '../src/structure/ci/builtins.ts';
 import { runSeed, type SeedRun } from './real-model-run.ts';
 import { machine, writeResult } from './util.ts';
 
-const flags = ['seeds', 'episodes', 'holdout', 'steps', 'layer', 'tests', 'epochs'] as const;
+const flags = ['seeds', 'episodes', 'holdout', 'steps', 'layer', 'tests', 'epochs', 'latents-cache'] as const;
 const { values: options } = parseArgs({ args: process.argv.slice(2), options: Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])), strict: true });
 const text = (name: (typeof flags)[number], fallback: string) => String(options[name] ?? fallback);
 const int = (name: (typeof flags)[number], fallback: number) => {
@@ -27,6 +28,7 @@ const settings = {
   // Every built-in CI test by default; the first is the one the pipeline itself runs.
   tests: text('tests', CI_TEST_NAMES.join(',')).split(','),
   epochs: options.epochs !== undefined ? int('epochs', 120) : undefined,
+  latentsCache: options['latents-cache'] as string | undefined,
 };
 
 const started = performance.now();
