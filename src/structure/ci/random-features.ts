@@ -1,0 +1,88 @@
+// Random Fourier features of the Gaussian kernel (Rahimi and Recht 2007): for a block of b columns,
+// phi_j(u) = sqrt(2) cos(w_j . u + c_j) with w_j ~ N(0, I / sigma^2) and c_j ~ U[0, 2 pi), so that
+// phi(u) . phi(v) / m estimates exp(-|u - v|^2 / (2 sigma^2)). sigma is the median distance between
+// rows (the median heuristic), taken on an evenly spaced subsample of the rows.
+
+import type { Rng } from '../../random.ts';
+
+/** Rows used for the median distance: 500 rows give 124,750 pairs, a median within ~1%. */
+export const BANDWIDTH_ROWS = 500;
+
+/**
+ * Median Euclidean distance between the rows of the given column-major columns (each of length
+ * n), over at most BANDWIDTH_ROWS evenly spaced rows. 0 when more than half of the pairs coincide.
+ */
+export function medianDistance(columns: readonly Float64Array[], n: number): number {
+  const m = Math.min(n, BANDWIDTH_ROWS);
+  const rows = Array.from({ length: m }, (_, i) => Math.floor((i * n) / m));
+  const distances = new Float64Array((m * (m - 1)) / 2);
+  let q = 0;
+  for (let i = 0; i < m; i++) {
+    for (let j = i + 1; j < m; j++) {
+      let s = 0;
+      for (const c of columns) {
+        const d = c[rows[i]] - c[rows[j]];
+        s += d * d;
+      }
+      distances[q++] = s;
+    }
+  }
+  return distances.length === 0 ? 0 : Math.sqrt(select(distances, Math.floor((distances.length - 1) / 2)));
+}
+
+/** The k-th smallest value (0-based) of `a`, reordering it (quickselect, middle pivot). */
+function select(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i++] = a[j];
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+/**
+ * Writes `count` random Fourier features of the columns (bandwidth `sigma`) into `out`, a row-major
+ * [n, stride] float32 matrix, at column `offset`. The weights come from `rng` in a fixed order.
+ */
+export function writeFourierFeatures(
+  rng: Rng,
+  columns: readonly Float64Array[],
+  n: number,
+  sigma: number,
+  count: number,
+  out: Float32Array,
+  stride: number,
+  offset: number,
+): void {
+  const b = columns.length;
+  const w = new Float64Array(count * b);
+  const phase = new Float64Array(count);
+  for (let j = 0; j < count; j++) {
+    for (let c = 0; c < b; c++) w[j * b + c] = rng.normal() / sigma;
+    phase[j] = 2 * Math.PI * rng.next();
+  }
+  const row = new Float64Array(b);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < b; c++) row[c] = columns[c][i];
+    const base = i * stride + offset;
+    for (let j = 0; j < count; j++) {
+      let s = phase[j];
+      for (let c = 0; c < b; c++) s += w[j * b + c] * row[c];
+      out[base + j] = Math.SQRT2 * Math.cos(s);
+    }
+  }
+}
