@@ -10,7 +10,7 @@
 //   Q; needs only sum w, sum w^2, sum w^3.
 // - 'gamma': Satterthwaite-Welch, a scaled chi-square with the first two cumulants.
 
-import { SpecialistError } from '../errors.ts';
+import { SpecialistError } from '../core/errors.ts';
 import { chiSquareSf, normalSf } from './distributions.ts';
 
 export type WeightedChiSquareMethod = 'saddlepoint' | 'hbe' | 'gamma';

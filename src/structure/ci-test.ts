@@ -40,5 +40,10 @@ export interface PreparedCiTest {
 /** A conditional-independence test. Built-ins: fisherZ, cmiKnn; users may pass their own. */
 export interface CiTest {
   readonly name: string;
+  /**
+   * Optional: the fewest rows (samples) a query with blocks of these sizes needs for a meaningful
+   * p-value. discoverTaskStructure refuses data with fewer episodes before running any test.
+   */
+  minimumRows?(dims: { x: number; y: number; z: number }): number;
   prepare(data: Matrix, context: CiPrepareContext): PreparedCiTest;
 }

@@ -3,6 +3,7 @@
 // over rejected pairs), per-step labels, and the diagnostic's dependent pairs.
 import { adjustPValues, type Correction } from '../stats/multiple-testing.ts';
 import { representative } from './band.ts';
+import type { TestChoice } from './choose-test.ts';
 import type { CiResult } from './ci-test.ts';
 import type { Layout } from './input.ts';
 import type { DirectConditioning, ResolvedStructureOptions, StructureMethod, StructureRule } from './options.ts';
@@ -51,6 +52,8 @@ export interface StructureResult {
    * over its own N(N-1)/2 tests. Null when turned off.
    */
   diagnostic: { pValues: Grid; statistics: Grid; dependentPairs: [number, number][] } | null;
+  /** With test: 'auto', which test ran and why (null otherwise). */
+  testChoice: TestChoice | null;
   /** CI tests run (main + diagnostic). */
   tests: number;
   timings: { validateMs: number; prepareMs: number; testsMs: number; diagnosticMs: number; decideMs: number };
@@ -65,7 +68,7 @@ function nullGrid(rows: number, cols: number): Grid {
   return Array.from({ length: rows }, () => new Array<number | null>(cols).fill(null));
 }
 
-export type Decided = Omit<StructureResult, 'tests' | 'timings' | 'elapsedMs'>;
+export type Decided = Omit<StructureResult, 'testChoice' | 'tests' | 'timings' | 'elapsedMs'>;
 
 export function decide(
   layout: Layout,

@@ -7,7 +7,8 @@ import { kernelsFor } from '../kernels/runtime.ts';
 import { decide, type StructureResult } from './decide.ts';
 import { inThread, onWorkers, type Executor } from './execute.ts';
 import { assemble, planLayout } from './input.ts';
-import { resolveStructureOptions, type StructureCallOptions, type StructureOptions } from './options.ts';
+import { chooseTest, type TestChoice } from './choose-test.ts';
+import { poolFor, resolveStructureOptions, resolveTest, type StructureCallOptions, type StructureOptions } from './options.ts';
 import { checkEpisodes, defaultConditioning, plan } from './plan.ts';
 
 export type { StructureResult } from './decide.ts';
@@ -20,13 +21,21 @@ export type { DirectConditioning, StructureCallOptions, StructureMethod, Structu
 export async function discoverTaskStructure(states: Tensor, tasks: Tensor, options: StructureOptions, call: StructureCallOptions = {}): Promise<StructureResult> {
   const started = performance.now();
   throwIfAborted(call.signal);
-  const opts = resolveStructureOptions(options, call);
+  let opts = resolveStructureOptions(options, call);
   const layout = planLayout(states, tasks, { segmentLength: opts.segmentLength, dropTail: opts.dropTail, minSegments: opts.method === 'pairwise' ? 2 : 1 });
+  const data = assemble(states, tasks, layout);
+  let testChoice: TestChoice | null = null;
+  if (opts.auto) {
+    // Decided on the neighbours' sets: the smallest valid ones, where each test's query lives.
+    const kernels = await kernelsFor(call);
+    testChoice = await kernels.exclusive(async () => chooseTest(data, plan(layout, opts.method, 'neighbours').main.map((p) => p.query), kernels, opts.seed));
+    const { test, spec } = resolveTest(testChoice.test, undefined, opts.alpha);
+    opts = { ...opts, test, pool: poolFor(call.pool, spec) };
+  }
   const conditioning = opts.conditioning ?? defaultConditioning(layout, opts.test);
   const { main, diagnostic } = plan(layout, opts.method, conditioning);
   const diagnosticPlan = opts.diagnostic ? diagnostic : [];
-  checkEpisodes(layout, [...main, ...diagnosticPlan]);
-  const data = assemble(states, tasks, layout);
+  checkEpisodes(layout, [...main, ...diagnosticPlan], opts.test);
   const validateMs = performance.now() - started;
 
   const progress = { done: 0, total: main.length + diagnosticPlan.length };
@@ -42,6 +51,7 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
     const t4 = performance.now();
     return {
       ...result,
+      testChoice,
       tests: main.length + diagnosticPlan.length,
       timings: { validateMs, prepareMs, testsMs: t2 - t1, diagnosticMs: t3 - t2, decideMs: t4 - t3 },
       elapsedMs: t4 - started,
@@ -55,7 +65,7 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
     const t0 = performance.now();
     const prepared = opts.test.prepare(data, { kernels, seed: opts.seed, signal: call.signal });
     try {
-      return await finish(performance.now() - t0, inThread(prepared, call, progress));
+      return await finish(performance.now() - t0, inThread(prepared, opts.test.name, call, progress));
     } finally {
       prepared.dispose?.();
     }

@@ -2,12 +2,12 @@
 // abort get in), or spread over a JobRunner's workers (built-in tests only). Progress counts tests
 // over the whole run (main + diagnostic).
 import { callBack, checkpoint, makeYielder, type CallOptions } from '../core/call-options.ts';
-import { throwIfAborted } from '../core/errors.ts';
+import { SpecialistError, throwIfAborted } from '../core/errors.ts';
 import type { Matrix } from '../core/tensor.ts';
 import type { JobRunner } from '../worker/job.ts';
 import type { CiTestSpec } from './ci/builtins.ts';
 import { runCiBatches } from './ci-batch-job.ts';
-import type { CiResult, PreparedCiTest } from './ci-test.ts';
+import type { CiQuery, CiResult, PreparedCiTest } from './ci-test.ts';
 import type { Planned } from './plan.ts';
 
 /** Runs one list of planned tests; `family` is the number of tests the correction spans. */
@@ -18,13 +18,36 @@ export interface RunProgress {
   total: number;
 }
 
+/**
+ * A test's answer as the decisions need it: a p-value in [0, 1] and a statistic that is a number.
+ * Anything else (a user's test returning NaN, p = -5, a string) stops the run with a typed error
+ * naming the test and the query, instead of silently marking every cell or none.
+ */
+export function checkCiResult(result: unknown, test: string, query: CiQuery): CiResult {
+  const r = result as Partial<CiResult> | null;
+  const p = r?.pValue;
+  const statistic = r?.statistic;
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1) || typeof statistic !== 'number' || Number.isNaN(statistic)) {
+    throw new SpecialistError(
+      'INVALID_ARGUMENT',
+      `CI test "${test}" returned ${describe(p)} as the p-value and ${describe(statistic)} as the statistic for x [${query.x.join(', ')}], y [${query.y.join(', ')}] given z [${query.z.join(', ')}]; a test must return a p-value in [0, 1] and a numeric statistic`,
+      { reason: 'invalid-ci-result', test, query: { x: [...query.x], y: [...query.y], z: [...query.z] }, pValue: describe(p), statistic: describe(statistic) },
+    );
+  }
+  return r as CiResult;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'number' ? String(value) : value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
+}
+
 /** Tests in this thread, one after another on the prepared test. */
-export function inThread(prepared: PreparedCiTest, call: CallOptions, progress: RunProgress): Executor {
+export function inThread(prepared: PreparedCiTest, testName: string, call: CallOptions, progress: RunProgress): Executor {
   const yieldNow = makeYielder();
   return async (planned, family) => {
     const results: CiResult[] = [];
     for (const p of planned) {
-      results.push(prepared.test(p.query, { signal: call.signal, family }));
+      results.push(checkCiResult(prepared.test(p.query, { signal: call.signal, family }), testName, p.query));
       progress.done++;
       checkpoint(call, progress.done, progress.total);
       const pause = yieldNow();

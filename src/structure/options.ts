@@ -19,11 +19,13 @@ export interface StructureOptions {
   /** Default 'direct' (see docs/structure.md for the measurements behind it). */
   method?: StructureMethod;
   /**
-   * The CI test: a built-in by name ('fisherz', the default; 'cmiknn'), or by name with its options
-   * (e.g. `{ name: 'cmiknn', options: { permutations: 500 } }`). Your own CiTest object goes in the
-   * call options (`ciTest`).
+   * The CI test: a built-in by name ('fisherz', the default; 'cmiknn'; 'rcot'), or by name with its
+   * options (e.g. `{ name: 'cmiknn', options: { permutations: 500 } }`), or 'auto': Fisher z when
+   * the data are close enough to linear for its level to hold, else RCoT (docs/structure.md; the
+   * result's `testChoice` says which ran and why). Your own CiTest object goes in the call options
+   * (`ciTest`).
    */
-  test?: CiTestName | CiTestSpec;
+  test?: CiTestName | CiTestSpec | 'auto';
   /** Level of each decision after the correction. Default 0.05. */
   alpha?: number;
   /** Multiple-testing correction over all tests of the run. Default 'bh'. */
@@ -65,7 +67,10 @@ export interface StructureCallOptions extends KernelCallOptions {
 
 export interface ResolvedStructureOptions {
   method: StructureMethod;
+  /** The test; with `auto`, a placeholder until chooseTest has seen the data. */
   test: CiTest;
+  /** test: 'auto' was asked for. */
+  auto: boolean;
   /** Where the tests run when not in this thread. */
   pool: { runner: JobRunner; spec: CiTestSpec } | undefined;
   alpha: number;
@@ -99,7 +104,7 @@ function isCiTest(value: unknown): value is CiTest {
  * The test of the run, and its plain spec when it is a built-in that workers can rebuild. A kNN-CMI
  * spec without its own `alpha` gets the run's: it sizes the permutation budget and early stop.
  */
-function resolveTest(test: StructureOptions['test'], custom: CiTest | undefined, alpha: number): { test: CiTest; spec?: CiTestSpec } {
+export function resolveTest(test: StructureOptions['test'], custom: CiTest | undefined, alpha: number): { test: CiTest; spec?: CiTestSpec } {
   if (custom !== undefined) {
     if (!isCiTest(custom)) throw new SpecialistError('INVALID_ARGUMENT', 'ciTest must be a CiTest object { name, prepare }', { argument: 'ciTest' });
     if (test !== undefined) throw new SpecialistError('INVALID_ARGUMENT', 'give either options.test or call options ciTest, not both', { argument: 'test' });
@@ -109,12 +114,21 @@ function resolveTest(test: StructureOptions['test'], custom: CiTest | undefined,
   if (isCiTest(given)) {
     throw new SpecialistError('INVALID_ARGUMENT', 'a CiTest object goes in the call options (ciTest), options.test takes a built-in name or { name, options }', { argument: 'test' });
   }
-  const spec: CiTestSpec = typeof given === 'string' ? ({ name: given } as CiTestSpec) : given;
+  const spec: CiTestSpec = typeof given === 'string' ? ({ name: given === 'auto' ? 'fisherz' : given } as CiTestSpec) : given;
   if (!spec || !CI_TEST_NAMES.includes(spec.name)) {
-    throw new SpecialistError('INVALID_ARGUMENT', `test must be one of ${CI_TEST_NAMES.join(', ')} (or { name, options }), got ${String((spec as { name?: unknown })?.name ?? given)}`, { argument: 'test' });
+    throw new SpecialistError('INVALID_ARGUMENT', `test must be 'auto' or one of ${CI_TEST_NAMES.join(', ')} (or { name, options }), got ${String((spec as { name?: unknown })?.name ?? given)}`, { argument: 'test' });
   }
   const withAlpha: CiTestSpec = spec.name === 'cmiknn' ? { name: 'cmiknn', options: { alpha, ...spec.options } } : spec;
   return { test: ciTestFromSpec(withAlpha), spec: withAlpha };
+}
+
+/**
+ * Where the tests run: kNN-CMI and RCoT go to the workers when a pool is given; Fisher z stays here
+ * (a small solve on a covariance built once, ~5 ms for a whole run, less than shipping the data),
+ * and user tests cannot cross threads.
+ */
+export function poolFor(pool: JobRunner | undefined, spec: CiTestSpec | undefined): ResolvedStructureOptions['pool'] {
+  return pool && spec && spec.name !== 'fisherz' ? { runner: pool, spec } : undefined;
 }
 
 export function resolveStructureOptions(options: StructureOptions, call: StructureCallOptions): ResolvedStructureOptions {
@@ -137,9 +151,8 @@ export function resolveStructureOptions(options: StructureOptions, call: Structu
   return {
     method: oneOf('method', options.method, METHODS, 'direct'),
     test,
-    // Only kNN-CMI goes to the workers: a Fisher z test is a small solve on a covariance built
-    // once (~5 ms for a whole run), less than shipping the data; user tests cannot cross threads.
-    pool: pool && spec?.name === 'cmiknn' ? { runner: pool, spec } : undefined,
+    auto: options.test === 'auto' && call.ciTest === undefined,
+    pool: poolFor(pool, spec),
     alpha,
     correction: oneOf('correction', options.correction, CORRECTIONS, 'bh'),
     rule: oneOf('rule', options.rule, RULES, 'clique'),

@@ -49,12 +49,21 @@ export function plan(layout: Layout, method: StructureMethod, conditioning: Dire
   return { main, diagnostic };
 }
 
-/** Fewest episodes for the largest test of the plan: the columns involved plus three. */
-export function checkEpisodes(layout: Layout, planned: Planned[]): void {
-  const largest = planned.reduce((m, p) => Math.max(m, p.query.x.length + p.query.y.length + p.query.z.length), 0);
-  const needed = largest + 3;
+/**
+ * Fewest episodes for every test of the plan: the test's own minimum (CiTest.minimumRows) or, for
+ * a test that states none, the columns involved plus three.
+ */
+export function checkEpisodes(layout: Layout, planned: Planned[], test: CiTest): void {
+  let needed = 0;
+  let largest = 0;
+  for (const { query } of planned) {
+    const dims = { x: query.x.length, y: query.y.length, z: query.z.length };
+    const columns = dims.x + dims.y + dims.z;
+    needed = Math.max(needed, test.minimumRows?.(dims) ?? columns + 3);
+    largest = Math.max(largest, columns);
+  }
   if (layout.episodes < needed) {
-    throw new SpecialistError('INVALID_ARGUMENT', `${layout.episodes} episodes are too few: the largest test involves ${largest} columns and needs at least ${needed} episodes`, {
+    throw new SpecialistError('INVALID_ARGUMENT', `${layout.episodes} episodes are too few: the largest ${test.name} test of this run involves ${largest} columns and needs at least ${needed} episodes`, {
       argument: 'states',
       reason: 'too-few-episodes',
       episodes: layout.episodes,

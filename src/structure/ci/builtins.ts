@@ -5,10 +5,11 @@ import { SpecialistError } from '../../core/errors.ts';
 import type { CiTest } from '../ci-test.ts';
 import { cmiKnn, type CmiKnnOptions } from './cmi-knn/index.ts';
 import { fisherZ } from './fisher-z.ts';
+import { rcot, type RcotOptions } from './rcot.ts';
 
-export type CiTestSpec = { name: 'cmiknn'; options?: CmiKnnOptions } | { name: 'fisherz' };
+export type CiTestSpec = { name: 'cmiknn'; options?: CmiKnnOptions } | { name: 'fisherz' } | { name: 'rcot'; options?: RcotOptions };
 export type CiTestName = CiTestSpec['name'];
-export const CI_TEST_NAMES: readonly CiTestName[] = ['fisherz', 'cmiknn'];
+export const CI_TEST_NAMES: readonly CiTestName[] = ['fisherz', 'cmiknn', 'rcot'];
 
 export function ciTestFromSpec(spec: CiTestSpec): CiTest {
   switch (spec?.name) {
@@ -16,6 +17,8 @@ export function ciTestFromSpec(spec: CiTestSpec): CiTest {
       return cmiKnn(spec.options ?? {});
     case 'fisherz':
       return fisherZ();
+    case 'rcot':
+      return rcot(spec.options ?? {});
     default:
       throw new SpecialistError('INVALID_ARGUMENT', `Unknown CI test "${String((spec as { name?: unknown })?.name)}"; expected ${CI_TEST_NAMES.join(' or ')}`, {
         argument: 'test',

@@ -3,7 +3,7 @@
 // normal quantile, which makes a test invariant to monotone maps of each column and tames heavy
 // tails).
 
-import type { Matrix } from '../../kernels/matrix.ts';
+import type { Matrix } from '../../core/tensor.ts';
 
 export type ColumnTransform = 'standardize' | 'normal-scores';
 

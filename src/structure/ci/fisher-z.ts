@@ -29,6 +29,7 @@ const MAX_R = 1 - 1e-15;
 export function fisherZ(): CiTest {
   return {
     name: 'fisherz',
+    minimumRows: ({ x, y, z }) => (x === 1 && y === 1 ? z + 4 : Math.floor(z + 1 + (x + y + 1) / 2) + 1),
     prepare(data: Matrix, context: CiPrepareContext): PreparedCiTest {
       if (data.rows < 4) {
         throw new SpecialistError('INVALID_ARGUMENT', `Fisher z needs at least 4 samples, got ${data.rows}`, { argument: 'data', rows: data.rows, reason: 'too-few-samples' });

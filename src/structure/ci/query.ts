@@ -1,7 +1,7 @@
 // Checks one CI query against the width of the prepared data: x and y non-empty, every entry a
 // column index, no column twice. Shared by the built-in tests.
 
-import { SpecialistError } from '../../errors.ts';
+import { SpecialistError } from '../../core/errors.ts';
 import type { CiQuery } from '../ci-test.ts';
 
 /** The query's blocks, each sorted, or a typed error naming the block at fault. */

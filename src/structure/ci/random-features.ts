@@ -3,7 +3,7 @@
 // phi(u) . phi(v) / m estimates exp(-|u - v|^2 / (2 sigma^2)). sigma is the median distance between
 // rows (the median heuristic), taken on an evenly spaced subsample of the rows.
 
-import type { Rng } from '../../random.ts';
+import type { Rng } from '../../core/random.ts';
 
 /** Rows used for the median distance: 500 rows give 124,750 pairs, a median within ~1%. */
 export const BANDWIDTH_ROWS = 500;
@@ -85,4 +85,52 @@ export function writeFourierFeatures(
       out[base + j] = Math.SQRT2 * Math.cos(s);
     }
   }
+}
+
+/** What a block's features are: random features at each scale (split evenly), plus the columns themselves when `linear`. */
+export interface BlockFeatures {
+  count: number;
+  scales: readonly number[];
+  linear: boolean;
+}
+
+/** Feature columns a block of `columns` columns gets (0 for an empty block). */
+export function featureWidth(columns: number, spec: BlockFeatures): number {
+  return columns === 0 ? 0 : spec.count + (spec.linear ? columns : 0);
+}
+
+/** Median distances of blocks of columns, computed once per block. */
+export class Bandwidths {
+  private readonly known = new Map<string, number>();
+  constructor(
+    private readonly columns: readonly Float64Array[],
+    private readonly n: number,
+  ) {}
+
+  of(block: readonly number[]): number {
+    const key = block.join(',');
+    let sigma = this.known.get(key);
+    if (sigma === undefined) {
+      // Coinciding rows for more than half of the pairs leave no scale: fall back to the expected
+      // distance of standardised columns, sqrt(2 b).
+      sigma = medianDistance(block.map((c) => this.columns[c]), this.n) || Math.sqrt(2 * block.length);
+      this.known.set(key, sigma);
+    }
+    return sigma;
+  }
+}
+
+/**
+ * Writes a block's features (see BlockFeatures) into the row-major [n, stride] `out` at column
+ * `offset`: bandwidth scale * sigma for each scale, sigma the block's median distance.
+ */
+export function writeBlockFeatures(rng: Rng, columns: readonly Float64Array[], n: number, sigma: number, spec: BlockFeatures, out: Float32Array, stride: number, offset: number): void {
+  if (columns.length === 0) return;
+  let done = 0;
+  spec.scales.forEach((scale, j) => {
+    const count = Math.round(((j + 1) * spec.count) / spec.scales.length) - done;
+    writeFourierFeatures(rng, columns, n, scale * sigma, count, out, stride, offset + done);
+    done += count;
+  });
+  if (spec.linear) columns.forEach((c, j) => { for (let i = 0; i < n; i++) out[i * stride + offset + spec.count + j] = c[i]; });
 }

@@ -10,19 +10,19 @@
 // Everything heavy is one covariance of the [n, fz + fx + fy] feature matrix and one of the
 // [n, fx fy] products, both on the wasm `covariance` kernel (float64 accumulation).
 
-import { SpecialistError, throwIfAborted } from '../../errors.ts';
-import type { CallOptions } from '../../kernels/context.ts';
-import { checkMatrix, type Matrix } from '../../kernels/matrix.ts';
+import { SpecialistError, throwIfAborted } from '../../core/errors.ts';
+import type { CallOptions } from '../../core/call-options.ts';
+import { checkMatrix, type Matrix } from '../../core/tensor.ts';
 import { runKernel } from '../../kernels/registry.ts';
 import type { KernelRuntime } from '../../kernels/runtime.ts';
-import { createRng } from '../../random.ts';
-import { symmetricEigenvalues } from '../../stats/dense.ts';
+import { createRng } from '../../core/random.ts';
+import { symmetricEigenvalues } from '../../stats/symmetric-eigen.ts';
 import { WEIGHTED_CHI_SQUARE_METHODS, weightedChiSquareSf, type WeightedChiSquareMethod } from '../../stats/weighted-chi-square.ts';
 import type { CiPrepareContext, CiQuery, CiResult, CiTest, PreparedCiTest } from '../ci-test.ts';
-import { querySeed } from '../cmi-knn.ts';
+import { querySeed } from './cmi-knn/options.ts';
 import { transformColumns, type ColumnTransform } from './columns.ts';
 import { checkQueryColumns } from './query.ts';
-import { medianDistance, writeFourierFeatures } from './random-features.ts';
+import { Bandwidths, featureWidth, writeBlockFeatures, type BlockFeatures } from './random-features.ts';
 import { ridgeByGcv } from './ridge.ts';
 
 export interface RcotOptions {
@@ -38,6 +38,8 @@ export interface RcotOptions {
   transform?: ColumnTransform;
   /** Tail of the weighted chi-square null. Default 'saddlepoint'. */
   approximation?: WeightedChiSquareMethod;
+  /** Bandwidth of the x and y features relative to the median distance. Default 1. */
+  scaleXY?: number;
   /** Bandwidths of the z features relative to the median distance, the features split evenly among them. Default [1]. */
   scalesZ?: number[];
   /** Ridge of the regression on phi_z, relative to the mean variance of the z features. Default 1e-6. */
@@ -53,6 +55,7 @@ interface Resolved {
   approximation: WeightedChiSquareMethod;
   ridge: number;
   scalesZ: number[];
+  scaleXY: number;
 }
 
 /** Features per block stay below this: a covariance of (3 x 1000)^2 per test is already slow. */
@@ -73,6 +76,7 @@ function resolveOptions(options: RcotOptions): Resolved {
     approximation: options.approximation ?? 'saddlepoint',
     ridge: options.ridge ?? 1e-6,
     scalesZ: options.scalesZ ?? [1],
+    scaleXY: options.scaleXY ?? 1,
   };
   for (const name of ['featuresX', 'featuresY', 'featuresZ'] as const) {
     const v = o[name];
@@ -85,33 +89,6 @@ function resolveOptions(options: RcotOptions): Resolved {
   }
   if (!(Number.isFinite(o.ridge) && o.ridge > 0 && o.ridge < 1)) throw invalid('ridge', `ridge must be in (0, 1), got ${o.ridge}`, o.ridge);
   return o;
-}
-
-/** Feature columns of one block: the random features, plus the columns themselves when `linear`. */
-function blockWidth(columns: number, features: number, linear: boolean): number {
-  return columns === 0 ? 0 : features + (linear ? columns : 0);
-}
-
-/** Writes a block's features into `out` at `offset`; the bandwidth is the block's median distance. */
-function writeBlock(rng: ReturnType<typeof createRng>, prepared: Prepared, block: number[], features: number, linear: boolean, out: Float32Array, stride: number, offset: number, scales: readonly number[] = [1]): void {
-  if (block.length === 0) return;
-  const { n } = prepared;
-  const columns = block.map((c) => prepared.columns[c]);
-  const key = block.join(',');
-  let sigma = prepared.bandwidths.get(key);
-  if (sigma === undefined) {
-    // Coinciding rows for more than half of the pairs leave no scale: fall back to the expected
-    // distance of standardised columns, sqrt(2 b).
-    sigma = medianDistance(columns, n) || Math.sqrt(2 * columns.length);
-    prepared.bandwidths.set(key, sigma);
-  }
-  let done = 0;
-  scales.forEach((scale, j) => {
-    const count = Math.round(((j + 1) * features) / scales.length) - done;
-    writeFourierFeatures(rng, columns, n, scale * sigma!, count, out, stride, offset + done);
-    done += count;
-  });
-  if (linear) columns.forEach((c, j) => { for (let i = 0; i < n; i++) out[i * stride + offset + features + j] = c[i]; });
 }
 
 /**
@@ -170,8 +147,7 @@ interface Prepared {
   n: number;
   columns: Float64Array[];
   constant: boolean[];
-  /** Median distance of each block of columns met so far, by its sorted column list. */
-  bandwidths: Map<string, number>;
+  bandwidths: Bandwidths;
 }
 
 function runQuery(runtime: KernelRuntime, prepared: Prepared, options: Resolved, seed: number, query: CiQuery, call: CallOptions): CiResult {
@@ -181,15 +157,21 @@ function runQuery(runtime: KernelRuntime, prepared: Prepared, options: Resolved,
     if (prepared.constant[c]) throw new SpecialistError('INVALID_ARGUMENT', `column ${c} is constant: rcot needs variation in every column of a query`, { argument: 'query', column: c, reason: 'constant' });
   }
   throwIfAborted(call.signal);
-  const pz = blockWidth(blocks.z.length, options.featuresZ, options.linear);
-  const px = blockWidth(blocks.x.length, options.featuresX, options.linear);
-  const py = blockWidth(blocks.y.length, options.featuresY, options.linear);
+  const specX: BlockFeatures = { count: options.featuresX, scales: [options.scaleXY], linear: options.linear };
+  const specY: BlockFeatures = { count: options.featuresY, scales: [options.scaleXY], linear: options.linear };
+  const specZ: BlockFeatures = { count: options.featuresZ, scales: options.scalesZ, linear: options.linear };
+  const pz = featureWidth(blocks.z.length, specZ);
+  const px = featureWidth(blocks.x.length, specX);
+  const py = featureWidth(blocks.y.length, specY);
   const width = pz + px + py;
   const rng = createRng(querySeed(seed, query));
   const features = new Float32Array(n * width);
-  writeBlock(rng, prepared, blocks.x, options.featuresX, options.linear, features, width, pz);
-  writeBlock(rng, prepared, blocks.y, options.featuresY, options.linear, features, width, pz + px);
-  writeBlock(rng, prepared, blocks.z, options.featuresZ, options.linear, features, width, 0, options.scalesZ);
+  const write = (block: number[], spec: BlockFeatures, offset: number) => {
+    if (block.length) writeBlockFeatures(rng, block.map((c) => columns[c]), n, prepared.bandwidths.of(block), spec, features, width, offset);
+  };
+  write(blocks.x, specX, pz);
+  write(blocks.y, specY, pz + px);
+  write(blocks.z, specZ, 0);
   const { means, cov } = runKernel(runtime, 'covariance', { x: { data: features, rows: n, cols: width } }, { signal: call.signal });
   const { cxy, beta } = partialCrossCovariance(cov, width, n, pz, px, py);
   let statistic = 0;
@@ -211,12 +193,13 @@ export function rcot(options: RcotOptions = {}): CiTest {
   return {
     name: 'rcot',
     prepare(data: Matrix, context: CiPrepareContext): PreparedCiTest {
-      if (!context?.runtime) throw new SpecialistError('INVALID_ARGUMENT', 'rcot needs a kernel runtime in the prepare context', { argument: 'runtime' });
+      if (!context?.kernels) throw new SpecialistError('INVALID_ARGUMENT', 'rcot needs a kernel runtime (kernels) in the prepare context', { argument: 'kernels' });
       if (!Number.isFinite(context.seed)) throw invalid('seed', `seed must be a finite number, got ${context.seed}`, context.seed);
       checkMatrix('data', data);
       throwIfAborted(context.signal);
-      const prepared: Prepared = { n: data.rows, ...transformColumns(data, resolved.transform), bandwidths: new Map() };
-      return { test: (query, call = {}) => runQuery(context.runtime, prepared, resolved, context.seed, query, call) };
+      const transformed = transformColumns(data, resolved.transform);
+      const prepared: Prepared = { n: data.rows, ...transformed, bandwidths: new Bandwidths(transformed.columns, data.rows) };
+      return { test: (query, call = {}) => runQuery(context.kernels, prepared, resolved, context.seed, query, call) };
     },
   };
 }

@@ -4,8 +4,8 @@
 // small overfits, one too large leaves part of the dependence on z in the residuals, and either
 // breaks the level of the test.
 
-import { SpecialistError } from '../../errors.ts';
-import { choleskyInPlace, choleskySolve } from '../../stats/dense.ts';
+import { SpecialistError } from '../../core/errors.ts';
+import { choleskyInPlace, solveCholesky } from '../../stats/cholesky.ts';
 
 /** Ridge grid relative to the mean variance of the basis: 10^-6 .. 10^1 in steps of 10^0.5. */
 const GRID = Array.from({ length: 15 }, (_, k) => 10 ** (-6 + k / 2));
@@ -15,6 +15,8 @@ export interface RidgeFit {
   beta: Float64Array;
   /** The chosen ridge of each target, relative to the mean variance of the basis. */
   ridge: Float64Array;
+  /** The GCV score of each target at its ridge: an estimate of the out-of-sample residual variance. */
+  gcv: Float64Array;
 }
 
 /**
@@ -34,15 +36,18 @@ export function ridgeByGcv(cov: Float64Array, w: number, p: number, targets: rea
   const l = new Float64Array(p * p);
   const b = new Float64Array(p * m);
   const inverse = new Float64Array(p);
+  const minPivot = new Float64Array(p).fill(1e-12 * scale);
   for (const relative of GRID) {
     const lambda = relative * scale;
     for (let i = 0; i < p; i++) {
       for (let j = 0; j <= i; j++) l[i * p + j] = cov[i * w + j];
       l[i * p + i] += lambda;
-      for (let t = 0; t < m; t++) b[i * m + t] = cov[i * w + targets[t]];
     }
-    if (choleskyInPlace(l, p, 1e-12 * scale) >= 0) continue; // too ill-conditioned at this ridge
-    choleskySolve(l, p, b, m);
+    if (choleskyInPlace(l, p, minPivot) >= 0) continue; // too ill-conditioned at this ridge
+    for (let t = 0; t < m; t++) {
+      const solution = solveCholesky(l, p, Array.from({ length: p }, (_, i) => cov[i * w + targets[t]]));
+      for (let i = 0; i < p; i++) b[i * m + t] = solution[i];
+    }
     const df = p - lambda * traceOfInverse(l, p, inverse) + 1;
     if (!(df < n)) continue;
     for (let t = 0; t < m; t++) {
@@ -64,7 +69,7 @@ export function ridgeByGcv(cov: Float64Array, w: number, p: number, targets: rea
   if (best.some((g) => g === Infinity)) {
     throw new SpecialistError('INVALID_ARGUMENT', `the regression basis of ${p} features does not factor at any ridge up to 10 (n = ${n}): too few rows or degenerate columns`, { features: p, rows: n, reason: 'degenerate-basis' });
   }
-  return { beta, ridge };
+  return { beta, ridge, gcv: best };
 }
 
 /** tr((L L^T)^-1) = ||L^-1||_F^2, one column of L^-1 at a time. */

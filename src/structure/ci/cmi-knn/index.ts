@@ -11,7 +11,7 @@
 import { SpecialistError, throwIfAborted } from '../../../core/errors.ts';
 import type { Matrix } from '../../../core/tensor.ts';
 import type { CiPrepareContext, CiTest, PreparedCiTest } from '../../ci-test.ts';
-import { invalid, resolveOptions, type CmiKnnOptions } from './options.ts';
+import { invalid, minimumRows, resolveOptions, type CmiKnnOptions } from './options.ts';
 import { prepareData } from './prepare.ts';
 import { runQuery } from './query.ts';
 
@@ -27,6 +27,7 @@ export function cmiKnn(options: CmiKnnOptions = {}): CiTest {
   const resolved = resolveOptions(options);
   return {
     name: 'cmiknn',
+    minimumRows: (dims) => minimumRows(resolved, dims),
     prepare(data: Matrix, context: CiPrepareContext): PreparedCiTest {
       if (!context?.kernels) throw new SpecialistError('INVALID_ARGUMENT', 'cmiknn needs a kernel runtime (kernels) in the prepare context', { argument: 'kernels' });
       if (!Number.isFinite(context.seed)) throw invalid('seed', `seed must be a finite number, got ${context.seed}`, context.seed);

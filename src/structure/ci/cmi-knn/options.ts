@@ -62,6 +62,16 @@ export interface Resolved {
   adaptive: boolean;
 }
 
+/**
+ * Most permutations one test may draw: p-values down to 1e-5, enough for Bonferroni over 2000
+ * tests at 0.05; a test at n = 2000 takes about 5 ms per permutation, so this is already minutes.
+ */
+export const MAX_PERMUTATIONS = 100_000;
+/** Most z-space neighbours of the local permutation (the default is 5; beyond ~n / 20 the null is nearly global). */
+export const MAX_SHUFFLE_NEIGHBORS = 1000;
+/** Largest integer k (a k-th neighbour distance beyond this is a global scale, not a local one). */
+export const MAX_KNN = 100_000;
+
 export const ROUND_FIRST = 8;
 export const ROUND_MAX = 64;
 
@@ -84,9 +94,10 @@ export function resolveOptions(options: CmiKnnOptions): Resolved {
   if (!(typeof knn === 'number' && ((knn > 0 && knn < 1) || (Number.isInteger(knn) && knn >= 1)))) {
     throw invalid('knn', `knn must be an integer >= 1 or a fraction of n in (0, 1), got ${knn}`, knn);
   }
-  for (const name of ['permutations', 'maxPermutations', 'shuffleNeighbors'] as const) {
+  if (knn >= 1 && knn > MAX_KNN) throw invalid('knn', `knn must be at most ${MAX_KNN} (or a fraction of n), got ${knn}`, knn);
+  for (const [name, max] of [['permutations', MAX_PERMUTATIONS], ['maxPermutations', MAX_PERMUTATIONS], ['shuffleNeighbors', MAX_SHUFFLE_NEIGHBORS]] as const) {
     const v = o[name];
-    if (!Number.isInteger(v) || v < 1) throw invalid(name, `${name} must be an integer >= 1, got ${v}`, v);
+    if (!Number.isInteger(v) || v < 1 || v > max) throw invalid(name, `${name} must be an integer in [1, ${max}], got ${v}`, v);
   }
   if (o.transform !== 'rank' && o.transform !== 'none') throw invalid('transform', `transform must be 'rank' or 'none', got ${String(o.transform)}`, o.transform);
   if (!(Number.isFinite(o.noise) && o.noise >= 0)) throw invalid('noise', `noise must be a finite number >= 0, got ${o.noise}`, o.noise);
@@ -98,6 +109,19 @@ export function resolveOptions(options: CmiKnnOptions): Resolved {
 /** k for n points: an integer as given, or a fraction of n rounded (at least 1). */
 export function resolveK(knn: number, n: number): number {
   return knn < 1 ? Math.max(1, Math.round(knn * n)) : knn;
+}
+
+/**
+ * Fewest rows for a query with these block sizes: k + 1 for the k-th neighbour (integer k), twice
+ * the permutation neighbourhood (else the local permutation is a global one and the null loses x's
+ * dependence on z), enough orderings for the permutation budget (n! > budget, so a p-value of
+ * 1 / (budget + 1) can occur), and 5 rows per dimension of the joint space.
+ */
+export function minimumRows(options: Pick<Resolved, 'knn' | 'shuffleNeighbors' | 'permutations'>, dims: { x: number; y: number; z: number }): number {
+  let orderings = 1;
+  let n = 1;
+  while (orderings <= options.permutations) orderings *= ++n;
+  return Math.max(options.knn >= 1 ? options.knn + 1 : 2, dims.z > 0 ? 2 * options.shuffleNeighbors : 2, n, 5 * (dims.x + dims.y + dims.z));
 }
 
 /** The permutation budget of one test among `family` (see CmiKnnOptions.permutations). */

@@ -8,7 +8,7 @@ import type { KernelMemory } from '../../../kernels/memory.ts';
 import type { KernelExports, KernelRuntime } from '../../../kernels/runtime.ts';
 import { digamma } from '../../../stats/digamma.ts';
 import type { CiQuery, CiResult } from '../../ci-test.ts';
-import { invalid, permutationBudget, querySeed, ROUND_FIRST, ROUND_MAX, type Resolved } from './options.ts';
+import { invalid, minimumRows, permutationBudget, querySeed, ROUND_FIRST, ROUND_MAX, type Resolved } from './options.ts';
 import { Draws, drawLocal, shuffleRange } from './permutations.ts';
 import { checkQuery, type PreparedData } from './prepare.ts';
 
@@ -25,6 +25,15 @@ export type TestOptions = CallOptions & { family?: number };
 /** Runs one query on the kernels; every allocation is released when it returns or throws. */
 export function runQuery(runtime: KernelRuntime, prepared: PreparedData, options: Resolved, seed: number, query: CiQuery, call: TestOptions = {}): CiResult {
   const blocks = checkQuery(query, prepared);
+  const needed = minimumRows(options, { x: blocks.x.length, y: blocks.y.length, z: blocks.z.length });
+  if (prepared.n < needed) {
+    throw new SpecialistError('INVALID_ARGUMENT', `cmiknn on ${blocks.x.length} + ${blocks.y.length} columns given ${blocks.z.length} needs at least ${needed} rows, got ${prepared.n}`, {
+      argument: 'data',
+      reason: 'too-few-rows',
+      rows: prepared.n,
+      needed,
+    });
+  }
   const family = call.family ?? 1;
   if (!(Number.isInteger(family) && family >= 1)) throw invalid('family', `family must be an integer >= 1, got ${family}`, family);
   const { n, k, columns, psi } = prepared;

@@ -1,42 +1,5 @@
-// Small dense symmetric linear algebra in float64 for the CI tests (matrices up to a few hundred
-// rows): Cholesky factorisation and solves, and the eigenvalues of a symmetric matrix.
-
-/**
- * In-place lower Cholesky of the p x p row-major symmetric `a` (only the lower triangle is read;
- * the upper triangle is left as it was). Returns -1, or the index of the first pivot that is not
- * above `floor` (the matrix is then not safely positive definite).
- */
-export function choleskyInPlace(a: Float64Array, p: number, floor = 0): number {
-  for (let j = 0; j < p; j++) {
-    let d = a[j * p + j];
-    for (let k = 0; k < j; k++) d -= a[j * p + k] * a[j * p + k];
-    if (!(d > floor)) return j;
-    const ljj = Math.sqrt(d);
-    a[j * p + j] = ljj;
-    for (let i = j + 1; i < p; i++) {
-      let s = a[i * p + j];
-      for (let k = 0; k < j; k++) s -= a[i * p + k] * a[j * p + k];
-      a[i * p + j] = s / ljj;
-    }
-  }
-  return -1;
-}
-
-/** Solves L L^T X = B in place for the p x m row-major B, with L from choleskyInPlace. */
-export function choleskySolve(l: Float64Array, p: number, b: Float64Array, m: number): void {
-  for (let c = 0; c < m; c++) {
-    for (let i = 0; i < p; i++) {
-      let s = b[i * m + c];
-      for (let k = 0; k < i; k++) s -= l[i * p + k] * b[k * m + c];
-      b[i * m + c] = s / l[i * p + i];
-    }
-    for (let i = p - 1; i >= 0; i--) {
-      let s = b[i * m + c];
-      for (let k = i + 1; k < p; k++) s -= l[k * p + i] * b[k * m + c];
-      b[i * m + c] = s / l[i * p + i];
-    }
-  }
-}
+// Eigenvalues (and vectors) of small dense symmetric matrices in float64, for the null
+// distributions of the kernel CI tests.
 
 /**
  * Eigen-decomposition of the p x p row-major symmetric `a` (not modified) by cyclic Jacobi
