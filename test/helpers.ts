@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createRng, type Rng } from '../src/core/random.ts';
 import type { Matrix } from '../src/core/tensor.ts';
 import { SpecialistError, type ErrorCode } from '../src/core/errors.ts';
+import { logGamma } from '../src/stats/distributions.ts';
 
 export function randomMatrix(rng: Rng, rows: number, cols: number, kind: 'normal' | 'edge' = 'normal'): Matrix {
   const data = new Float32Array(rows * cols);
@@ -51,4 +52,17 @@ export async function expectCode(fn: () => unknown, code: ErrorCode, messagePart
     return error;
   }
   assert.fail(`expected ${code}, but nothing was thrown`);
+}
+
+/** Smallest [lo, hi] holding the binomial(trials, p) mass except at most (1 - level) / 2 in each tail. */
+export function binomialBand(trials: number, p: number, level: number): [number, number] {
+  const pmf = Array.from({ length: trials + 1 }, (_, k) =>
+    Math.exp(logGamma(trials + 1) - logGamma(k + 1) - logGamma(trials - k + 1) + k * Math.log(p) + (trials - k) * Math.log1p(-p)),
+  );
+  const tail = (1 - level) / 2;
+  let lo = 0;
+  for (let acc = pmf[0]; acc < tail; acc += pmf[++lo]);
+  let hi = trials;
+  for (let acc = pmf[trials]; acc < tail; acc += pmf[--hi]);
+  return [lo, hi];
 }

@@ -2,7 +2,7 @@
 // multiple-testing adjustments on hand-worked examples.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chiSquareCdf, chiSquareSf, erfc, gammaP, gammaQ, logGamma, normalCdf, normalSf, normalTwoSided } from '../../src/stats/distributions.ts';
+import { betaRegularized, chiSquareCdf, chiSquareSf, erfc, fSf, gammaP, gammaQ, logGamma, normalCdf, normalSf, normalTwoSided } from '../../src/stats/distributions.ts';
 import { adjustPValues } from '../../src/stats/multiple-testing.ts';
 import { assertClose, expectCode } from '../helpers.ts';
 
@@ -115,5 +115,29 @@ describe('multiple-testing adjustments', () => {
     assertClose([got[3], got[0], got[2], got[1], got[5]], [0.025, 0.025, 0.05, 0.05, 0.5], { abs: 1e-15 }, 'bh');
     // The running minimum from the top: 0.039 at rank 1 gives min(2 * 0.039, 0.04) = 0.04.
     assertClose(adjustPValues([0.04, 0.039], 'bh'), [0.04, 0.04], { abs: 1e-15 }, 'bh monotone');
+  });
+});
+
+describe('incomplete beta and the F distribution', () => {
+  it('match closed forms: I_x(a, 1) = x^a, I_x(1, b) = 1 - (1 - x)^b, I_x(1/2, 1/2) = 2 asin(sqrt x) / pi', () => {
+    for (const x of [1e-8, 0.01, 0.3, 0.77, 0.999]) {
+      for (const a of [0.5, 3, 40]) assertRel(betaRegularized(a, 1, x), x ** a, 1e-12, `I_${x}(${a}, 1)`);
+      for (const b of [0.5, 3, 40]) assertRel(betaRegularized(1, b, x), -Math.expm1(b * Math.log1p(-x)), 1e-12, `I_${x}(1, ${b})`);
+      assertRel(betaRegularized(0.5, 0.5, x), (2 / Math.PI) * Math.asin(Math.sqrt(x)), 1e-12, `I_${x}(1/2, 1/2)`);
+    }
+    assert.equal(betaRegularized(2, 3, 0), 0);
+    assert.equal(betaRegularized(2, 3, 1), 1);
+  });
+
+  it('F tails: tabulated quantiles, F(1, d2) = t^2, and the chi-square limit', () => {
+    // 0.95 and 0.99 quantiles from standard tables.
+    for (const [f, d1, d2, p] of [[3.3258, 5, 10, 0.05], [4.3512, 1, 20, 0.05], [7.5594, 2, 10, 0.01]] as const) assertRel(fSf(f, d1, d2), p, 2e-4, `F(${d1}, ${d2}) at ${f}`);
+    // F(1, d2) at t^2 is the two-sided t tail; for d2 = 1 the t is Cauchy: P(|T| > t) = 1 - 2 atan(t) / pi.
+    for (const t of [0.5, 2, 30]) assertRel(fSf(t * t, 1, 1), 1 - (2 / Math.PI) * Math.atan(t), 1e-12, `Cauchy ${t}`);
+    assertRel(fSf(30 / 5, 5, 1e9), chiSquareSf(30, 5), 1e-6, 'd2 -> infinity');
+    assert.ok(fSf(200, 3, 50) > 0 && fSf(200, 3, 50) < 1e-25, 'far tail stays positive');
+    assert.equal(fSf(0, 2, 3), 1);
+    expectCode(() => fSf(1, 0, 3), 'INVALID_ARGUMENT');
+    expectCode(() => betaRegularized(1, 1, NaN), 'NON_FINITE');
   });
 });

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { KernelRuntime } from '../../../src/kernels/runtime.ts';
 import type { Matrix } from '../../../src/core/tensor.ts';
-import { chiSquareSf, logGamma, normalTwoSided } from '../../../src/stats/distributions.ts';
+import { betaRegularized, fSf, normalTwoSided } from '../../../src/stats/distributions.ts';
 import type { CiQuery } from '../../../src/structure/ci-test.ts';
 import { fisherZ } from '../../../src/structure/ci/fisher-z.ts';
-import { createRng, expectCode } from '../../helpers.ts';
+import { binomialBand, createRng, expectCode } from '../../helpers.ts';
 import type { Rng } from '../../../src/core/random.ts';
 
 /** Columns of a row-major matrix as float64 vectors. */
@@ -84,8 +84,12 @@ function reference(m: Matrix, q: CiQuery): { statistic: number; pValue: number }
   const sub = (idx: number[]) => idx.map((i) => idx.map((j) => cov[i][j]));
   const all = Array.from({ length: dx + dy }, (_, i) => i);
   const lambda = det(cov) / (det(sub(all.slice(0, dx))) * det(sub(all.slice(dx))));
-  const stat = -(n - 1 - k - (dx + dy + 1) / 2) * Math.log(lambda);
-  return { statistic: stat, pValue: chiSquareSf(stat, dx * dy) };
+  // Rao's F, written out from its definition.
+  const t = dx * dx + dy * dy - 5 > 0 ? Math.sqrt((dx * dx * dy * dy - 4) / (dx * dx + dy * dy - 5)) : 1;
+  const df1 = dx * dy;
+  const df2 = (n - 1 - k - (dx + dy + 1) / 2) * t - (df1 - 2) / 2;
+  const stat = ((1 - lambda ** (1 / t)) / lambda ** (1 / t)) * (df2 / df1);
+  return { statistic: stat, pValue: fSf(stat, df1, df2) };
 }
 
 /** n rows: columns [x (dx), y (dy), z (dz)] with x and y both driven by z; `rho` couples y to x. */
@@ -106,19 +110,6 @@ function dataset(rng: Rng, n: number, dx: number, dy: number, dz: number, rho: n
 function query(dx: number, dy: number, dz: number): CiQuery {
   const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
   return { x: range(0, dx), y: range(dx, dy), z: range(dx + dy, dz) };
-}
-
-/** Smallest [lo, hi] holding the binomial(trials, p) mass except at most (1 - level) / 2 in each tail. */
-function binomialBand(trials: number, p: number, level: number): [number, number] {
-  const pmf = Array.from({ length: trials + 1 }, (_, k) =>
-    Math.exp(logGamma(trials + 1) - logGamma(k + 1) - logGamma(trials - k + 1) + k * Math.log(p) + (trials - k) * Math.log1p(-p)),
-  );
-  const tail = (1 - level) / 2;
-  let lo = 0;
-  for (let acc = pmf[0]; acc < tail; acc += pmf[++lo]);
-  let hi = trials;
-  for (let acc = pmf[trials]; acc < tail; acc += pmf[--hi]);
-  return [lo, hi];
 }
 
 describe('fisherZ', () => {
@@ -163,6 +154,23 @@ describe('fisherZ', () => {
       }
       assert.ok(rejected >= lo && rejected <= hi, `dx ${dx}, dy ${dy}: ${rejected} of 400 rejected, band [${lo}, ${hi}]`);
     }
+  });
+
+  it('at wide widths the p-value is exact: with a scalar y, Wilks lambda ~ Beta((n - |Z| - dx - 1) / 2, dx / 2) and p = I_lambda', () => {
+    // dx = 24, |Z| = 48 on n = 90 rows: n - |Z| = 1.75 dx, where Bartlett's chi-square rejects far
+    // too often. Rao's F with dy = 1 is the exact F test, so p equals the Beta cdf at lambda.
+    const rng = createRng(108);
+    const [dx, dz, n] = [24, 48, 90];
+    const m = dataset(rng, n, dx, 1, dz, 0);
+    const q = query(dx, 1, dz);
+    const { pValue } = prepare(m).test(q);
+    const want = reference(m, q).pValue;
+    const df2 = n - dz - dx - 1;
+    // lambda from the F value: lambda = 1 / (1 + F dx / df2); the exact p-value is I_lambda(df2 / 2, dx / 2).
+    const f = reference(m, q).statistic;
+    const lambda = 1 / (1 + (f * dx) / df2);
+    assert.ok(Math.abs(pValue - betaRegularized(df2 / 2, dx / 2, lambda)) < 1e-9, `p ${pValue} vs Beta cdf ${betaRegularized(df2 / 2, dx / 2, lambda)}`);
+    assert.ok(Math.abs(pValue - want) < 1e-9);
   });
 
   it('has power against a moderate partial dependence', () => {
