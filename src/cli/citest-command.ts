@@ -2,8 +2,7 @@
 import { SpecialistError } from '../core/errors.ts';
 import { KernelRuntime } from '../kernels/runtime.ts';
 import { matrixOf, type Matrix } from '../core/tensor.ts';
-import { cmiKnn } from '../structure/ci/cmi-knn/index.ts';
-import { fisherZ } from '../structure/ci/fisher-z.ts';
+import { ciTestFromSpec } from '../structure/ci/builtins.ts';
 import { SEED } from './args.ts';
 import type { Command } from './commands.ts';
 import { readMatrixNpy } from './files.ts';
@@ -25,15 +24,15 @@ function sideBySide(blocks: Matrix[]): { data: Matrix; columns: number[][] } {
 
 export const citestCommand: Command = {
   name: 'citest',
-  summary: 'One conditional-independence test of X and Y given Z (Fisher z or kNN-CMI)',
+  summary: 'One conditional-independence test of X and Y given Z (Fisher z, RCoT or kNN-CMI)',
   usage:
-    'specialist-sdk citest --x X.npy --y Y.npy [--z Z.npy] --test fisherz|cmiknn [--knn K] [--permutations P]\n' +
+    'specialist-sdk citest --x X.npy --y Y.npy [--z Z.npy] --test fisherz|rcot|cmiknn [--knn K] [--permutations P]\n' +
     '      [--shuffle-neighbors S] [--seed N] [--json]\n' +
     '  Arrays [n] or [n, dim], one row per sample.',
   options: { x: 'string', y: 'string', z: 'string', test: 'string', knn: 'string', permutations: 'string', 'shuffle-neighbors': 'string', seed: 'string' },
   async run(options, io) {
     const paths = { x: options.requireString('x'), y: options.requireString('y'), z: options.string('z') };
-    const test = options.choice('test', ['fisherz', 'cmiknn'] as const, 'fisherz');
+    const test = options.choice('test', ['fisherz', 'rcot', 'cmiknn'] as const, 'fisherz');
     const knn = options.optionalNumber('knn', { min: 1e-9, max: 100_000 });
     const permutations = options.optionalNumber('permutations', { integer: true, min: 1, max: 100_000 });
     const shuffleNeighbors = options.optionalNumber('shuffle-neighbors', { integer: true, min: 1, max: 10_000 });
@@ -49,7 +48,7 @@ export const citestCommand: Command = {
     const { data, columns } = sideBySide(blocks);
     const started = performance.now();
     const runtime = await KernelRuntime.create();
-    const ci = test === 'fisherz' ? fisherZ() : cmiKnn({ knn, permutations, shuffleNeighbors, adaptive: false });
+    const ci = ciTestFromSpec(test === 'cmiknn' ? { name: test, options: { knn, permutations, shuffleNeighbors, adaptive: false } } : { name: test });
     const prepared = ci.prepare(data, { kernels: runtime, seed });
     try {
       const result = prepared.test({ x: columns[0], y: columns[1], z: columns[2] ?? [] });

@@ -10,7 +10,7 @@ export const structureCommand: Command = {
   name: 'structure',
   summary: 'Layer 1: decide by conditional-independence tests which segments of steps serve which task',
   usage:
-    'specialist-sdk structure --states S.npy --tasks G.npy --segment-length L [--method direct|pairwise] [--test fisherz|cmiknn]\n' +
+    'specialist-sdk structure --states S.npy --tasks G.npy --segment-length L [--method direct|pairwise] [--test auto|fisherz|rcot|cmiknn]\n' +
     '      [--alpha 0.05] [--correction bh|bonferroni|none] [--rule clique|union] [--conditioning neighbours|all-states]\n' +
     '      [--knn K] [--permutations P] [--shuffle-neighbors S] [--drop-tail] [--seed N] [--json]\n' +
     '  S [n, T] or [n, T, d]; G [n, M] or [n, M, dg]; one row per episode.',
@@ -23,7 +23,8 @@ export const structureCommand: Command = {
     const tasksPath = options.requireString('tasks');
     const segmentLength = options.requireNumber('segment-length', { integer: true, min: 2, max: 100_000 });
     const method = options.choice('method', ['direct', 'pairwise'] as const, 'direct');
-    const test = options.choice('test', ['fisherz', 'cmiknn'] as const, 'fisherz');
+    // 'auto': Fisher z where the data are close enough to linear for its level to hold, else RCoT.
+    const test = options.choice('test', ['auto', 'fisherz', 'rcot', 'cmiknn'] as const, 'auto');
     const alpha = options.number('alpha', 0.05, { min: 1e-12, max: 1 });
     const correction = options.choice('correction', ['bh', 'bonferroni', 'none'] as const, 'bh');
     const rule = options.choice('rule', ['clique', 'union'] as const, 'clique');
@@ -37,11 +38,12 @@ export const structureCommand: Command = {
     options.rejectUnknown();
     const states = await readFloatNpy(statesPath);
     const tasks = await readFloatNpy(tasksPath);
-    // kNN-CMI tests are independent and slow: spread them over the cores.
-    const pool = test === 'cmiknn' ? await WorkerPool.create() : undefined;
+    // kNN-CMI and RCoT tests are independent and slow: spread them over the cores (Fisher z, also
+    // when 'auto' picks it, runs in this thread and ignores the pool).
+    const pool = test !== 'fisherz' ? await WorkerPool.create() : undefined;
     const bar = new ProgressBar(json ? undefined : process.stderr);
     try {
-      const spec = test === 'cmiknn' ? { name: test, options: { knn, permutations, shuffleNeighbors } } : { name: test };
+      const spec = test === 'cmiknn' ? { name: test, options: { knn, permutations, shuffleNeighbors } } : test === 'auto' ? test : { name: test };
       const result = await discoverTaskStructure(states, tasks, { segmentLength, method, test: spec, alpha, correction, rule, conditioning, dropTail, seed }, {
         pool,
         onProgress: (done, total) => bar.update('CI tests', done, total),
@@ -59,6 +61,8 @@ export const structureCommand: Command = {
           dependentWithoutTask: result.diagnostic?.dependentPairs ?? null,
           method: result.method,
           test: result.test,
+          testChoice: result.testChoice,
+          warnings: result.warnings,
           alpha: result.alpha,
           correction: result.correction,
           rule: result.rule,
@@ -68,9 +72,11 @@ export const structureCommand: Command = {
         }));
       } else {
         io.out(`${result.segments} segments of ${result.segmentLength} steps, ${result.relation[0]?.length ?? 0} tasks; ${result.tests} ${result.test} tests (${result.method}, ${result.correction}), ${result.elapsedMs.toFixed(1)} ms`);
+        if (result.testChoice) io.out(`  test auto: ${result.testChoice.reason}`);
         result.relation.forEach((row, k) => io.out(`  segment ${String(k).padStart(2)} (steps ${k * segmentLength}-${k * segmentLength + segmentLength - 1}): tasks ${row.flatMap((v, i) => (v ? [i] : [])).join(', ') || '-'}`));
         if (result.undetectable.length) io.out(`  no segment found for tasks ${result.undetectable.join(', ')}`);
         const pairs = result.diagnostic?.dependentPairs ?? [];
+        for (const warning of result.warnings) io.out(`  warning: ${warning}`);
         if (pairs.length) io.out(`  warning: ${pairs.length} segment pairs are dependent without any task variable (a violated assumption or a false positive): ${pairs.map(([a, b]) => `${a}-${b}`).join(', ')}`);
       }
       return 0;

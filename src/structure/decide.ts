@@ -54,6 +54,12 @@ export interface StructureResult {
   diagnostic: { pValues: Grid; statistics: Grid; dependentPairs: [number, number][] } | null;
   /** With test: 'auto', which test ran and why (null otherwise). */
   testChoice: TestChoice | null;
+  /**
+   * What the run found doubtful about its own answer (each a sentence): duplicated episodes, too
+   * few episodes for the width of its tests, kNN-CMI with many conditioning columns. Empty when
+   * nothing was found.
+   */
+  warnings: string[];
   /** CI tests run (main + diagnostic). */
   tests: number;
   timings: { validateMs: number; prepareMs: number; testsMs: number; diagnosticMs: number; decideMs: number };
@@ -68,7 +74,7 @@ function nullGrid(rows: number, cols: number): Grid {
   return Array.from({ length: rows }, () => new Array<number | null>(cols).fill(null));
 }
 
-export type Decided = Omit<StructureResult, 'testChoice' | 'tests' | 'timings' | 'elapsedMs'>;
+export type Decided = Omit<StructureResult, 'testChoice' | 'warnings' | 'tests' | 'timings' | 'elapsedMs'>;
 
 export function decide(
   layout: Layout,

@@ -10,6 +10,7 @@ import { assemble, planLayout } from './input.ts';
 import { chooseTest, type TestChoice } from './choose-test.ts';
 import { poolFor, resolveStructureOptions, resolveTest, type StructureCallOptions, type StructureOptions } from './options.ts';
 import { checkEpisodes, defaultConditioning, plan } from './plan.ts';
+import { runWarnings } from './warnings.ts';
 
 export type { StructureResult } from './decide.ts';
 export type { DirectConditioning, StructureCallOptions, StructureMethod, StructureOptions, StructureRule } from './options.ts';
@@ -48,10 +49,12 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
     const diagResults = await run(diagnosticPlan, family(diagnosticPlan.length));
     const t3 = performance.now();
     const result = decide(layout, { ...opts, conditioning }, main, mainResults, diagnosticPlan, diagResults);
+    const warnings = runWarnings(data, opts.test.name, [...main, ...diagnosticPlan]);
     const t4 = performance.now();
     return {
       ...result,
       testChoice,
+      warnings,
       tests: main.length + diagnosticPlan.length,
       timings: { validateMs, prepareMs, testsMs: t2 - t1, diagnosticMs: t3 - t2, decideMs: t4 - t3 },
       elapsedMs: t4 - started,

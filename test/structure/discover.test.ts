@@ -282,8 +282,9 @@ describe('discoverTaskStructure: bad input gets typed errors that name the probl
     await expectCode(() => discoverTaskStructure(one.states, one.tasks, opts()), 'INVALID_ARGUMENT', 'One episode');
     const few = arrays(8, 8, 1, 1, 1);
     const e = await expectCode(() => discoverTaskStructure(few.states, few.tasks, opts({ method: 'pairwise' })), 'INVALID_ARGUMENT', 'too few');
-    // Largest test: segments 0 and 2, x + y + band {0, 2, 4, 6} + g = 7 columns, so 10 episodes.
-    assert.equal(e.details.needed, 10);
+    // Largest test: segments 0 and 2, x + y given band {0, 2, 4, 6} + g: Fisher z on 5 conditioning
+    // columns needs n - 5 - 3 >= 1, so 9 episodes.
+    assert.equal(e.details.needed, 9);
     const { states, tasks } = arrays(40, 8, 1, 1, 1);
     await expectCode(() => discoverTaskStructure(states, tasks, opts({ segmentLength: 1 })), 'INVALID_ARGUMENT', 'segmentLength must be an integer >= 2');
     await expectCode(() => discoverTaskStructure(states, tasks, opts({ segmentLength: 8, method: 'pairwise' })), 'INVALID_ARGUMENT', 'needs at least 2');

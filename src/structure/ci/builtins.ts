@@ -5,7 +5,7 @@ import { SpecialistError } from '../../core/errors.ts';
 import type { CiTest } from '../ci-test.ts';
 import { cmiKnn, type CmiKnnOptions } from './cmi-knn/index.ts';
 import { fisherZ } from './fisher-z.ts';
-import { rcot, type RcotOptions } from './rcot.ts';
+import { rcot, type RcotOptions } from './rcot/index.ts';
 
 export type CiTestSpec = { name: 'cmiknn'; options?: CmiKnnOptions } | { name: 'fisherz' } | { name: 'rcot'; options?: RcotOptions };
 export type CiTestName = CiTestSpec['name'];

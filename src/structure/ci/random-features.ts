@@ -87,16 +87,25 @@ export function writeFourierFeatures(
   }
 }
 
-/** What a block's features are: random features at each scale (split evenly), plus the columns themselves when `linear`. */
+/**
+ * What a block's features are: random features at each scale (split evenly), plus linear ones
+ * when `linear`: the columns themselves, or, for a block wider than `maxLinear`, that many random
+ * unit projections of them.
+ */
 export interface BlockFeatures {
   count: number;
   scales: readonly number[];
   linear: boolean;
+  maxLinear?: number;
+}
+
+function linearWidth(columns: number, spec: BlockFeatures): number {
+  return spec.linear ? Math.min(columns, spec.maxLinear ?? Infinity) : 0;
 }
 
 /** Feature columns a block of `columns` columns gets (0 for an empty block). */
 export function featureWidth(columns: number, spec: BlockFeatures): number {
-  return columns === 0 ? 0 : spec.count + (spec.linear ? columns : 0);
+  return columns === 0 ? 0 : spec.count + linearWidth(columns, spec);
 }
 
 /** Median distances of blocks of columns, computed once per block. */
@@ -132,5 +141,18 @@ export function writeBlockFeatures(rng: Rng, columns: readonly Float64Array[], n
     writeFourierFeatures(rng, columns, n, scale * sigma, count, out, stride, offset + done);
     done += count;
   });
-  if (spec.linear) columns.forEach((c, j) => { for (let i = 0; i < n; i++) out[i * stride + offset + spec.count + j] = c[i]; });
+  const linear = linearWidth(columns.length, spec);
+  if (linear === columns.length) {
+    columns.forEach((c, j) => { for (let i = 0; i < n; i++) out[i * stride + offset + spec.count + j] = c[i]; });
+  } else if (linear > 0) {
+    const b = columns.length;
+    const w = Float64Array.from({ length: linear * b }, () => rng.normal() / Math.sqrt(b));
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < linear; j++) {
+        let s = 0;
+        for (let c = 0; c < b; c++) s += w[j * b + c] * columns[c][i];
+        out[i * stride + offset + spec.count + j] = s;
+      }
+    }
+  }
 }

@@ -6,6 +6,7 @@ import { describe, it, before } from 'node:test';
 import { KernelRuntime } from '../../../src/kernels/runtime.ts';
 import type { Matrix } from '../../../src/core/tensor.ts';
 import { cmiKnn, permutationBudget, querySeed, type CmiKnnOptions } from '../../../src/structure/ci/cmi-knn/index.ts';
+import { minimumRows } from '../../../src/structure/ci/cmi-knn/options.ts';
 import type { CiQuery } from '../../../src/structure/ci-test.ts';
 import { digamma } from '../../../src/stats/digamma.ts';
 import { createRng, expectCode } from '../../helpers.ts';
@@ -69,7 +70,8 @@ describe('cmiKnn', () => {
 
   it('equals a brute-force estimator, with and without z, multi-column blocks, several k', () => {
     const rng = createRng(41);
-    for (const n of [7, 40, 123]) {
+    // n = 30: the smallest the test accepts for its widest query here (6 columns, 5 rows each).
+    for (const n of [30, 40, 123]) {
       const m = sample(rng, n, (r) => {
         const z = [r.normal(), r.normal()];
         return [z[0] + r.normal(), r.normal() - z[1], z[0] * z[1] + r.normal(), z[0], z[1], r.normal()];
@@ -252,9 +254,46 @@ describe('cmiKnn', () => {
     const small = await KernelRuntime.create({ build: 'simd', memory: { maximumBytes: 1 << 20 } });
     const big = sample(rng, 400, (r) => [r.normal(), r.normal(), r.normal()]);
     await expectCode(() => cmiKnn().prepare(big, { kernels: small, seed: 0 }).test(XYZ), 'OUT_OF_MEMORY', 'n = 400');
-    for (const bad of [{ knn: 0 }, { knn: 1.5 }, { permutations: 0 }, { shuffleNeighbors: 2.5 }, { noise: -1 }, { alpha: 1 }, { transform: 'log' as 'rank' }]) {
+    const bounds = [{ permutations: 1e9 }, { maxPermutations: 100_001 }, { shuffleNeighbors: 1001 }, { knn: 1e6 }];
+    for (const bad of [{ knn: 0 }, { knn: 1.5 }, { permutations: 0 }, { shuffleNeighbors: 2.5 }, { noise: -1 }, { alpha: 1 }, { transform: 'log' as 'rank' }, ...bounds]) {
       await expectCode(() => cmiKnn(bad), 'INVALID_ARGUMENT');
     }
     assert.equal(runtime.memory.bytesInUse, 0);
+  });
+
+  it('refuses too few rows for the query: k + 1, twice the neighbourhood, n! > permutations, 5 rows per dimension', async () => {
+    const rng = createRng(50);
+    const three = sample(rng, 3, (r) => [r.normal(), r.normal()]);
+    const e = await expectCode(() => prepare(three).test({ x: [0], y: [1], z: [] }), 'INVALID_ARGUMENT', 'needs at least 10 rows');
+    assert.equal(e.details.reason, 'too-few-rows');
+    assert.equal(minimumRows({ knn: 0.1, shuffleNeighbors: 5, permutations: 100 }, { x: 1, y: 1, z: 0 }), 10);
+    assert.equal(minimumRows({ knn: 0.1, shuffleNeighbors: 5, permutations: 100 }, { x: 2, y: 1, z: 4 }), 35);
+    assert.equal(minimumRows({ knn: 0.1, shuffleNeighbors: 40, permutations: 100 }, { x: 1, y: 1, z: 1 }), 80);
+    assert.equal(minimumRows({ knn: 60, shuffleNeighbors: 5, permutations: 100 }, { x: 1, y: 1, z: 1 }), 61);
+    // 7! = 5040 orderings: fewer than 9999 permutations could ever differ.
+    assert.equal(minimumRows({ knn: 0.1, shuffleNeighbors: 1, permutations: 9999 }, { x: 1, y: 1, z: 0 }), 10);
+    assert.equal(minimumRows({ knn: 0.1, shuffleNeighbors: 1, permutations: 9999 }, { x: 1, y: 0, z: 0 }), 8);
+  });
+
+  it('refuses duplicated rows (over 1% of them), which break its permutation null; ties within a column are fine', async () => {
+    const rng = createRng(51);
+    const rows = Array.from({ length: 200 }, () => {
+      const z = rng.normal();
+      return [z + rng.normal(), z + rng.normal(), z];
+    });
+    const withCopies = (count: number) => {
+      const all = [...rows, ...rows.slice(0, count)];
+      return { data: Float32Array.from(all.flat()), rows: all.length, cols: 3 };
+    };
+    const e = await expectCode(() => prepare(withCopies(10)).test(XYZ), 'INVALID_ARGUMENT', 'repeat another row');
+    assert.equal(e.details.reason, 'duplicate-rows');
+    assert.equal(e.details.duplicates, 10);
+    assert.ok(prepare(withCopies(2)).test(XYZ).pValue > 0, '1% of duplicates pass');
+    // A binary y has ties in its own column only: the rows stay distinct.
+    const binary = sample(rng, 200, (r) => {
+      const z = r.normal();
+      return [z + r.normal(), z + r.normal() > 0 ? 1 : 0, z];
+    });
+    assert.ok(prepare(binary).test(XYZ).pValue > 0);
   });
 });

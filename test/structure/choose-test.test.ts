@@ -1,0 +1,64 @@
+// test: 'auto': Fisher z on linear worlds (the same answer as asking for it), RCoT on nonlinear
+// ones, and the bound it decides by on single queries with known conditional means.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { KernelRuntime } from '../../src/kernels/runtime.ts';
+import { AUTO_MAX_SHIFT, chooseTest } from '../../src/structure/choose-test.ts';
+import { discoverTaskStructure } from '../../src/structure/discover.ts';
+import { linearColliderWorld, nonlinearWorld } from '../../src/synthetic/structure-worlds.ts';
+import { createRng } from '../helpers.ts';
+
+describe("test: 'auto'", () => {
+  let kernels: KernelRuntime;
+  before(async () => {
+    kernels = await KernelRuntime.create();
+  });
+
+  it('bounds the shift of a Fisher z statistic: near 0 for linear conditional means, large for nonlinear ones', () => {
+    const rng = createRng(31);
+    const n = 1500;
+    const data = new Float32Array(n * 5);
+    for (let r = 0; r < n; r++) {
+      const z = rng.normal();
+      // columns: linear x, linear y, nonlinear x, nonlinear y, z
+      data.set([z + rng.normal(), 0.5 * z + rng.normal(), Math.sin(2 * z) + 0.3 * rng.normal(), Math.cos(2 * z) + 0.3 * rng.normal(), z], r * 5);
+    }
+    const m = { data, rows: n, cols: 5 };
+    const linear = chooseTest(m, [{ x: [0], y: [1], z: [4] }], kernels, 1);
+    assert.equal(linear.test, 'fisherz');
+    assert.ok(linear.shift < AUTO_MAX_SHIFT, `linear shift ${linear.shift}`);
+    const nonlinear = chooseTest(m, [{ x: [0], y: [1], z: [4] }, { x: [2], y: [3], z: [4] }], kernels, 1);
+    assert.equal(nonlinear.test, 'rcot');
+    assert.ok(nonlinear.shift > 10, `nonlinear shift ${nonlinear.shift}`);
+    assert.deepEqual(nonlinear.query, { x: [2], y: [3], z: [4] });
+    assert.match(nonlinear.reason, /rcot ran/);
+    // One nonlinear side alone cannot bias a partial correlation: the bound is a product.
+    assert.equal(chooseTest(m, [{ x: [2], y: [1], z: [4] }], kernels, 1).test, 'fisherz');
+  });
+
+  it('picks Fisher z on linear worlds and gives the same relation as asking for it', async () => {
+    for (const seed of [1, 2]) {
+      const w = linearColliderWorld({ episodes: 2000, steps: 8, tasks: 2, seed });
+      const states = { data: w.states, shape: w.shapes.states };
+      const tasks = { data: w.tasks, shape: w.shapes.tasks };
+      const auto = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'auto' }, { kernels });
+      const fisher = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'fisherz' }, { kernels });
+      assert.equal(auto.test, 'fisherz');
+      assert.equal(auto.testChoice?.test, 'fisherz');
+      assert.deepEqual(auto.relation, fisher.relation);
+      assert.equal(auto.conditioning, fisher.conditioning);
+      assert.equal(fisher.testChoice, null);
+    }
+  });
+
+  it('picks RCoT on a nonlinear world and gives the same relation as asking for it', async () => {
+    const w = nonlinearWorld({ episodes: 1000, steps: 6, tasks: 2, seed: 3 });
+    const states = { data: w.states, shape: w.shapes.states };
+    const tasks = { data: w.tasks, shape: w.shapes.tasks };
+    const auto = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'auto', diagnostic: false }, { kernels });
+    const explicit = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'rcot', diagnostic: false }, { kernels });
+    assert.equal(auto.test, 'rcot');
+    assert.ok(auto.testChoice!.shift > AUTO_MAX_SHIFT);
+    assert.deepEqual(auto.directPValues, explicit.directPValues);
+  });
+});
