@@ -13,8 +13,10 @@ export { VERSION } from './core/version.ts';
 export { discoverTaskStructure, type DirectConditioning, type StructureCallOptions, type StructureMethod, type StructureOptions, type StructureResult, type StructureRule } from './structure/discover.ts';
 export type { CiPrepareContext, CiQuery, CiResult, CiTest, PreparedCiTest } from './structure/ci-test.ts';
 export type { CiTestName, CiTestSpec } from './structure/ci/builtins.ts';
+export type { TestChoice } from './structure/choose-test.ts';
 export { fisherZ } from './structure/ci/fisher-z.ts';
 export { cmiKnn, type CmiKnnOptions } from './structure/ci/cmi-knn/index.ts';
+export { rcot, type RcotOptions } from './structure/ci/rcot/index.ts';
 export { runCiBatches, type CiBatchOptions } from './structure/ci-batch-job.ts';
 
 // Layer 2, specialist representations (Theorem 2).
@@ -60,6 +62,7 @@ export { glyphWorld, type GlyphWorld, type GlyphWorldOptions } from './synthetic
 export { glyphFonts, type TextStyle } from './synthetic/glyphs/render.ts';
 export { loadOcrModel, OCR_GENERALIST_OPTIONS, OCR_LAYER, OCR_MODEL_FILE, OCR_MODEL_PATH } from './generalist/pp-ocr.ts';
 export { blockScores, gatherSteps, readAccuracy, servedSteps, type BlockScores, type StepRows } from './metrics/glyph-scores.ts';
+export { ciWorld, type CiWorld, type CiWorldOptions } from './synthetic/ci-worlds.ts';
 export { structureMetrics, type StructureMetrics } from './metrics/structure.ts';
 export { kernelRidgeR2, meanCorrelation, type KernelRidgeOptions } from './metrics/identifiability.ts';
 

@@ -38,12 +38,16 @@ export function plan(layout: Layout, method: StructureMethod, conditioning: Dire
   for (let k = 0; k < N; k++) {
     for (let v = k + 1; v < N; v++) diagnostic.push({ query: { x: rep(k), y: rep(v), z: steps(bandSteps(k, v, T, L)) }, task: -1, k, v });
   }
-  for (let i = 0; i < M; i++) {
-    if (method === 'pairwise') {
+  if (method === 'pairwise') {
+    for (let i = 0; i < M; i++) {
       for (const d of diagnostic) main.push({ query: { ...d.query, z: [...d.query.z, ...taskColumns(layout, i)] }, task: i, k: d.k, v: d.v });
-    } else {
-      const given = conditioning === 'all-states' ? wideSteps : directSteps;
-      for (let k = 0; k < N; k++) main.push({ query: { x: rep(k), y: taskColumns(layout, i), z: steps(given(k, T, L)) }, task: i, k, v: -1 });
+    }
+  } else {
+    // Segment by segment: the M tests of a segment share x and z, which a test may reuse (RCoT
+    // keeps the last z basis), and a round-robin split over workers keeps them together.
+    const given = conditioning === 'all-states' ? wideSteps : directSteps;
+    for (let k = 0; k < N; k++) {
+      for (let i = 0; i < M; i++) main.push({ query: { x: rep(k), y: taskColumns(layout, i), z: steps(given(k, T, L)) }, task: i, k, v: -1 });
     }
   }
   return { main, diagnostic };

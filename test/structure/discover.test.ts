@@ -77,8 +77,8 @@ describe('discoverTaskStructure: queries and decisions', () => {
     const test = recordingTest();
     await discoverTaskStructure(states, tasks, { segmentLength: 2, method: 'direct', diagnostic: false }, { ciTest: test, kernels: runtime });
     assert.deepEqual(test.queries, [
-      { x: [1], y: [6], z: [0, 2] }, { x: [3], y: [6], z: [2, 4] }, { x: [5], y: [6], z: [4] },
-      { x: [1], y: [7], z: [0, 2] }, { x: [3], y: [7], z: [2, 4] }, { x: [5], y: [7], z: [4] },
+      { x: [1], y: [6], z: [0, 2] }, { x: [1], y: [7], z: [0, 2] }, { x: [3], y: [6], z: [2, 4] },
+      { x: [3], y: [7], z: [2, 4] }, { x: [5], y: [6], z: [4] }, { x: [5], y: [7], z: [4] },
     ]);
   });
 

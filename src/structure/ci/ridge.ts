@@ -1,14 +1,25 @@
-// Ridge regressions of several targets on one basis, from their joint covariance alone, with the
-// ridge of each target chosen by generalised cross-validation (GCV). Used by the kernel CI tests
-// to take E[phi(x) | z] out of the features of x before their residuals are compared: a ridge too
-// small overfits, one too large leaves part of the dependence on z in the residuals, and either
-// breaks the level of the test.
+// Ridge regressions of several targets on one basis, from covariances alone, with the ridge of each
+// target chosen by generalised cross-validation (GCV). Used by the kernel CI tests to take
+// E[phi(x) | z] out of the features of x before their residuals are compared: a ridge too small
+// overfits, one too large leaves part of the dependence on z in the residuals, and either breaks
+// the level of the test. The basis is factorised once per ridge (RidgeBasis) and reused for every
+// target set regressed on it.
 
 import { SpecialistError } from '../../core/errors.ts';
 import { choleskyInPlace, solveCholesky } from '../../stats/cholesky.ts';
 
-/** Ridge grid relative to the mean variance of the basis: 10^-6 .. 10^1 in steps of 10^0.5. */
-const GRID = Array.from({ length: 15 }, (_, k) => 10 ** (-6 + k / 2));
+/** Ridge grid relative to the mean variance of the basis: 10^-6 .. 10^1, one per decade. */
+const GRID = Array.from({ length: 8 }, (_, k) => 10 ** (k - 6));
+
+/** A basis factorised at every ridge of the grid. */
+export interface RidgeBasis {
+  p: number;
+  n: number;
+  /** Mean variance of the basis columns. */
+  scale: number;
+  /** Per ridge of the grid that factors: its relative value, Cholesky factor of S + lambda I, and df. */
+  factors: { relative: number; lambda: number; l: Float64Array; df: number }[];
+}
 
 export interface RidgeFit {
   /** Coefficients [p, targets] (column t regresses target t). */
@@ -20,56 +31,74 @@ export interface RidgeFit {
 }
 
 /**
- * Regresses the target columns `targets` on the basis columns 0..p-1 of the covariance `cov`
- * (width w, from n rows). Per target, the ridge minimises GCV = RSS / (1 - df / n)^2 over GRID,
- * with df = tr(S (S + lambda I)^-1) + 1 (the intercept) and RSS = v - beta^T s - lambda |beta|^2,
- * S the basis covariance, s its covariance with the target, v the target's variance.
+ * Factorises the basis covariance `s` (p x p, row-major, from n rows) at every ridge of the grid;
+ * df = tr(S (S + lambda I)^-1) + 1 (the intercept). Ridges whose df reach n, or that do not factor,
+ * are left out.
  */
-export function ridgeByGcv(cov: Float64Array, w: number, p: number, targets: readonly number[], n: number): RidgeFit {
-  const m = targets.length;
+export function ridgeBasis(s: Float64Array, p: number, n: number): RidgeBasis {
+  let trace = 0;
+  for (let i = 0; i < p; i++) trace += s[i * p + i];
+  const scale = trace / p;
+  const minPivot = new Float64Array(p).fill(1e-12 * scale);
+  const column = new Float64Array(p);
+  const factors: RidgeBasis['factors'] = [];
+  for (const relative of GRID) {
+    const lambda = relative * scale;
+    const l = new Float64Array(p * p);
+    for (let i = 0; i < p; i++) {
+      for (let j = 0; j <= i; j++) l[i * p + j] = s[i * p + j];
+      l[i * p + i] += lambda;
+    }
+    if (choleskyInPlace(l, p, minPivot) >= 0) continue;
+    const df = p - lambda * traceOfInverse(l, p, column) + 1;
+    if (df < n) factors.push({ relative, lambda, l, df });
+  }
+  if (factors.length === 0) {
+    throw new SpecialistError('INVALID_ARGUMENT', `the regression basis of ${p} features does not factor at any ridge up to 10 (n = ${n}): too few rows or degenerate columns`, { features: p, rows: n, reason: 'degenerate-basis' });
+  }
+  return { p, n, scale, factors };
+}
+
+/**
+ * Regresses m targets on the basis: `cross` (p x m, row-major) holds each target's covariance with
+ * the basis, `variances` each target's variance. Per target, the ridge minimises GCV = RSS / (1 -
+ * df / n)^2, with RSS = v - beta^T s - lambda |beta|^2.
+ */
+export function ridgeFit(basis: RidgeBasis, cross: Float64Array, variances: ArrayLike<number>, m: number): RidgeFit {
+  const { p, n } = basis;
   const beta = new Float64Array(p * m);
   const ridge = new Float64Array(m);
   const best = new Float64Array(m).fill(Infinity);
-  let trace = 0;
-  for (let i = 0; i < p; i++) trace += cov[i * w + i];
-  const scale = trace / p;
-  const l = new Float64Array(p * p);
-  const b = new Float64Array(p * m);
-  const inverse = new Float64Array(p);
-  const minPivot = new Float64Array(p).fill(1e-12 * scale);
-  for (const relative of GRID) {
-    const lambda = relative * scale;
-    for (let i = 0; i < p; i++) {
-      for (let j = 0; j <= i; j++) l[i * p + j] = cov[i * w + j];
-      l[i * p + i] += lambda;
-    }
-    if (choleskyInPlace(l, p, minPivot) >= 0) continue; // too ill-conditioned at this ridge
+  const rhs = new Float64Array(p);
+  for (const { relative, lambda, l, df } of basis.factors) {
     for (let t = 0; t < m; t++) {
-      const solution = solveCholesky(l, p, Array.from({ length: p }, (_, i) => cov[i * w + targets[t]]));
-      for (let i = 0; i < p; i++) b[i * m + t] = solution[i];
-    }
-    const df = p - lambda * traceOfInverse(l, p, inverse) + 1;
-    if (!(df < n)) continue;
-    for (let t = 0; t < m; t++) {
+      for (let i = 0; i < p; i++) rhs[i] = cross[i * m + t];
+      const b = solveCholesky(l, p, rhs);
       let fit = 0;
       let norm = 0;
       for (let i = 0; i < p; i++) {
-        fit += b[i * m + t] * cov[i * w + targets[t]];
-        norm += b[i * m + t] ** 2;
+        fit += b[i] * rhs[i];
+        norm += b[i] * b[i];
       }
-      const rss = Math.max(0, cov[targets[t] * w + targets[t]] - fit - lambda * norm);
-      const gcv = rss / (1 - df / n) ** 2;
+      const gcv = Math.max(0, variances[t] - fit - lambda * norm) / (1 - df / n) ** 2;
       if (gcv < best[t]) {
         best[t] = gcv;
         ridge[t] = relative;
-        for (let i = 0; i < p; i++) beta[i * m + t] = b[i * m + t];
+        for (let i = 0; i < p; i++) beta[i * m + t] = b[i];
       }
     }
   }
-  if (best.some((g) => g === Infinity)) {
-    throw new SpecialistError('INVALID_ARGUMENT', `the regression basis of ${p} features does not factor at any ridge up to 10 (n = ${n}): too few rows or degenerate columns`, { features: p, rows: n, reason: 'degenerate-basis' });
-  }
   return { beta, ridge, gcv: best };
+}
+
+/** ridgeBasis and ridgeFit on the blocks of one covariance `cov` (width w): basis 0..p-1, targets by column. */
+export function ridgeByGcv(cov: Float64Array, w: number, p: number, targets: readonly number[], n: number): RidgeFit {
+  const s = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) s[i * p + j] = cov[i * w + j];
+  const m = targets.length;
+  const cross = new Float64Array(p * m);
+  for (let i = 0; i < p; i++) for (let t = 0; t < m; t++) cross[i * m + t] = cov[i * w + targets[t]];
+  return ridgeFit(ridgeBasis(s, p, n), cross, targets.map((t) => cov[t * w + t]), m);
 }
 
 /** tr((L L^T)^-1) = ||L^-1||_F^2, one column of L^-1 at a time. */

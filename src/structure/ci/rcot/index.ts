@@ -8,8 +8,9 @@
 //   null                 S ~ sum_j w_j chi^2_1, w the eigenvalues of the covariance of the
 //                        products r_x,a r_y,b (one per pair of features a, b)
 //
-// The heavy parts are one covariance of the [n, pz + px + py] feature matrix and one of the
-// [n, px py] products, both on the wasm `covariance` kernel (float64 accumulation).
+// The heavy parts run on the wasm kernels: the covariance of the z features (float64
+// accumulation; once per z block, kept while the following queries share it), their products with
+// the x and y features and the fitted values (gemm), and the covariance of the px py products.
 import { SpecialistError, throwIfAborted } from '../../../core/errors.ts';
 import { checkMatrix, type Matrix } from '../../../core/tensor.ts';
 import type { CiPrepareContext, CiTest, PreparedCiTest } from '../../ci-test.ts';
@@ -42,6 +43,7 @@ export function rcot(options: RcotOptions = {}): CiTest {
         constant,
         bandwidths: new Bandwidths(columns, data.rows),
         featuresZ: resolved.featuresZ ?? defaultFeaturesZ(data.rows),
+        lastZ: null,
       };
       return { test: (query, call = {}) => runQuery(context.kernels, prepared, resolved, context.seed, query, call) };
     },

@@ -80,7 +80,7 @@ export function resolveOptions(options: RcotOptions): Resolved {
     featuresZ: options.featuresZ ?? null,
     linear: options.linear ?? true,
     scalesZ: options.scalesZ ?? [0.5, 1, 2],
-    scaleXY: options.scaleXY ?? 2,
+    scaleXY: options.scaleXY ?? 1,
     transform: options.transform ?? 'standardize',
     approximation: options.approximation ?? 'saddlepoint',
   };

@@ -1,5 +1,6 @@
-// One RCoT query: features of the three blocks, one covariance, the ridge regressions on the z
-// basis, the statistic n ||C_{xy.z}||_F^2 and its weighted chi-square null (see index.ts).
+// One RCoT query (see index.ts): features of the x and y blocks, their regressions on the z basis
+// (built once per z block and kept while the next queries share it: the M tests of one segment
+// do), the statistic n ||C_{xy.z}||_F^2 and its weighted chi-square null.
 import type { CallOptions } from '../../../core/call-options.ts';
 import { SpecialistError, throwIfAborted } from '../../../core/errors.ts';
 import { createRng } from '../../../core/random.ts';
@@ -11,8 +12,18 @@ import type { CiQuery, CiResult } from '../../ci-test.ts';
 import { querySeed } from '../cmi-knn/options.ts';
 import { checkQueryColumns } from '../query.ts';
 import { featureWidth, writeBlockFeatures, type Bandwidths, type BlockFeatures } from '../random-features.ts';
-import { ridgeByGcv } from '../ridge.ts';
+import { ridgeBasis, ridgeFit, type RidgeBasis } from '../ridge.ts';
 import { blockSpecs, rcotMinimumRows, type Resolved } from './options.ts';
+
+/** The regression basis of one z block: its centred features, their covariance, the factorised ridges. */
+interface ZBasis {
+  key: string;
+  pz: number;
+  /** Row-major [n, pz], centred. */
+  features: Float32Array;
+  gram: Float64Array;
+  ridge: RidgeBasis;
+}
 
 export interface Prepared {
   n: number;
@@ -21,63 +32,86 @@ export interface Prepared {
   bandwidths: Bandwidths;
   /** Random features of z (resolved from n when not given). */
   featuresZ: number;
+  /** The last z basis built, reused while queries share their z block. */
+  lastZ: ZBasis | null;
 }
 
 /**
- * C_{xy.z}, the cross-covariance of the residuals r_x = phi_x - Z beta_x, r_y = phi_y - Z beta_y
- * (fx x fy), and beta (pz x (px + py)): cov(r_a, r_b) = C_ab - beta_a . s_b - beta_b . s_a +
- * beta_a^T S beta_b, S the z-feature covariance and s_t its covariance with feature t.
+ * The seed of one block's features: from the prepare seed and the block's columns only (x and y
+ * alike, z apart), so a block has the same features in every query and every worker.
  */
-export function partialCrossCovariance(cov: Float64Array, width: number, n: number, pz: number, px: number, py: number): { cxy: Float64Array; beta: Float64Array } {
+function blockSeed(seed: number, columns: readonly number[], role: 'xy' | 'z'): number {
+  return querySeed(seed, role === 'z' ? { x: [], y: [], z: columns } : { x: columns, y: [], z: [] });
+}
+
+/** Writes a block's features into `out` ([n, stride]) at `offset`. */
+function writeBlock(prepared: Prepared, seed: number, block: readonly number[], spec: BlockFeatures, role: 'xy' | 'z', out: Float32Array, stride: number, offset: number): void {
+  const rng = createRng(blockSeed(seed, block, role));
+  writeBlockFeatures(rng, block.map((c) => prepared.columns[c]), prepared.n, prepared.bandwidths.of(block), spec, out, stride, offset);
+}
+
+/** Centres the columns of the row-major [n, width] `x` on `means`. */
+function centre(x: Float32Array, n: number, width: number, means: Float64Array): void {
+  for (let i = 0; i < n; i++) for (let j = 0; j < width; j++) x[i * width + j] -= means[j];
+}
+
+function zBasis(runtime: KernelRuntime, prepared: Prepared, seed: number, z: readonly number[], spec: BlockFeatures, call: CallOptions): ZBasis {
+  const key = z.join(',');
+  if (prepared.lastZ?.key === key) return prepared.lastZ;
+  prepared.lastZ = null; // free the previous basis before building the next
+  const { n } = prepared;
+  const pz = featureWidth(z.length, spec);
+  const features = new Float32Array(n * pz);
+  writeBlock(prepared, seed, z, spec, 'z', features, pz, 0);
+  const { means, cov } = runKernel(runtime, 'covariance', { x: { data: features, rows: n, cols: pz } }, { signal: call.signal });
+  centre(features, n, pz, means);
+  prepared.lastZ = { key, pz, features, gram: cov, ridge: ridgeBasis(cov, pz, n) };
+  return prepared.lastZ;
+}
+
+/**
+ * C_{xy.z} (px x py) from the covariances: cov(r_a, r_b) = C_ab - beta_a . s_b - beta_b . s_a +
+ * beta_a^T S beta_b, with r = phi - Z beta, S the basis covariance (gram), s (pz x pt) the
+ * covariance of the basis with each feature and C (pt x pt) that of the features.
+ */
+export function partialCrossCovariance(c: Float64Array, s: Float64Array, gram: Float64Array, beta: Float64Array, pz: number, px: number, py: number): Float64Array {
   const pt = px + py;
-  const cxy = new Float64Array(px * py);
-  for (let a = 0; a < px; a++) for (let b = 0; b < py; b++) cxy[a * py + b] = cov[(pz + a) * width + pz + px + b];
-  if (pz === 0) return { cxy, beta: new Float64Array(0) };
-  const { beta } = ridgeByGcv(cov, width, pz, Array.from({ length: pt }, (_, t) => pz + t), n);
+  const out = new Float64Array(px * py);
   const sBeta = new Float64Array(pz * pt);
   for (let i = 0; i < pz; i++) {
     for (let t = 0; t < pt; t++) {
-      let s = 0;
-      for (let j = 0; j < pz; j++) s += cov[i * width + j] * beta[j * pt + t];
-      sBeta[i * pt + t] = s;
+      let v = 0;
+      for (let j = 0; j < pz; j++) v += gram[i * pz + j] * beta[j * pt + t];
+      sBeta[i * pt + t] = v;
     }
   }
   for (let a = 0; a < px; a++) {
     for (let b = 0; b < py; b++) {
       const tb = px + b;
-      let s = 0;
-      for (let i = 0; i < pz; i++) {
-        s += -beta[i * pt + a] * cov[i * width + pz + tb] - beta[i * pt + tb] * cov[i * width + pz + a] + beta[i * pt + a] * sBeta[i * pt + tb];
-      }
-      cxy[a * py + b] += s;
+      let v = c[a * pt + tb];
+      for (let i = 0; i < pz; i++) v += -beta[i * pt + a] * s[i * pt + tb] - beta[i * pt + tb] * s[i * pt + a] + beta[i * pt + a] * sBeta[i * pt + tb];
+      out[a * py + b] = v;
     }
   }
-  return { cxy, beta };
+  return out;
 }
 
-/** Products r_x,a r_y,b of the residual features, row-major [n, px py]. */
-export function residualProducts(features: Float32Array, means: Float64Array, n: number, width: number, pz: number, px: number, py: number, beta: Float64Array): Float32Array {
+/** Products r_x,a r_y,b of the residual features (row-major [n, pt]), as [n, px py]. */
+export function residualProducts(residuals: Float32Array, n: number, px: number, py: number): Float32Array {
   const pt = px + py;
   const out = new Float32Array(n * px * py);
-  const centred = new Float64Array(pz);
-  const r = new Float64Array(pt);
   for (let i = 0; i < n; i++) {
-    const row = i * width;
-    for (let j = 0; j < pz; j++) centred[j] = features[row + j] - means[j];
-    for (let t = 0; t < pt; t++) {
-      let s = features[row + pz + t] - means[pz + t];
-      for (let j = 0; j < pz; j++) s -= centred[j] * beta[j * pt + t];
-      r[t] = s;
+    for (let a = 0; a < px; a++) {
+      const ra = residuals[i * pt + a];
+      for (let b = 0; b < py; b++) out[(i * px + a) * py + b] = ra * residuals[i * pt + px + b];
     }
-    const base = i * px * py;
-    for (let a = 0; a < px; a++) for (let b = 0; b < py; b++) out[base + a * py + b] = r[a] * r[px + b];
   }
   return out;
 }
 
 export function runQuery(runtime: KernelRuntime, prepared: Prepared, options: Resolved, seed: number, query: CiQuery, call: CallOptions): CiResult {
-  const { n, columns } = prepared;
-  const blocks = checkQueryColumns(query, columns.length);
+  const { n } = prepared;
+  const blocks = checkQueryColumns(query, prepared.columns.length);
   const needed = rcotMinimumRows(options, { x: blocks.x.length, y: blocks.y.length, z: blocks.z.length });
   if (n < needed) {
     throw new SpecialistError('INVALID_ARGUMENT', `rcot on ${blocks.x.length} + ${blocks.y.length} columns needs at least ${needed} rows, got ${n}`, { argument: 'data', reason: 'too-few-rows', rows: n, needed });
@@ -86,27 +120,34 @@ export function runQuery(runtime: KernelRuntime, prepared: Prepared, options: Re
     if (prepared.constant[c]) throw new SpecialistError('INVALID_ARGUMENT', `column ${c} is constant: rcot needs variation in every column of a query`, { argument: 'query', column: c, reason: 'constant' });
   }
   throwIfAborted(call.signal);
-  const { x: specX, y: specY, z: specZ } = blockSpecs(options, prepared.featuresZ);
-  const pz = featureWidth(blocks.z.length, specZ);
-  const px = featureWidth(blocks.x.length, specX);
-  const py = featureWidth(blocks.y.length, specY);
-  const width = pz + px + py;
-  const rng = createRng(querySeed(seed, query));
-  const features = new Float32Array(n * width);
-  const write = (block: number[], spec: BlockFeatures, offset: number) => {
-    if (block.length) writeBlockFeatures(rng, block.map((c) => columns[c]), n, prepared.bandwidths.of(block), spec, features, width, offset);
-  };
-  write(blocks.x, specX, pz);
-  write(blocks.y, specY, pz + px);
-  write(blocks.z, specZ, 0);
-  const { means, cov } = runKernel(runtime, 'covariance', { x: { data: features, rows: n, cols: width } }, { signal: call.signal });
-  const { cxy, beta } = partialCrossCovariance(cov, width, n, pz, px, py);
+  const specs = blockSpecs(options, prepared.featuresZ);
+  const px = featureWidth(blocks.x.length, specs.x);
+  const py = featureWidth(blocks.y.length, specs.y);
+  const pt = px + py;
+  // Features of x then y, centred: the residuals start from them.
+  const residuals = new Float32Array(n * pt);
+  writeBlock(prepared, seed, blocks.x, specs.x, 'xy', residuals, pt, 0);
+  writeBlock(prepared, seed, blocks.y, specs.y, 'xy', residuals, pt, px);
+  const { means, cov: c } = runKernel(runtime, 'covariance', { x: { data: residuals, rows: n, cols: pt } }, { signal: call.signal });
+  centre(residuals, n, pt, means);
+  let cxy: Float64Array;
+  if (blocks.z.length === 0) {
+    cxy = Float64Array.from({ length: px * py }, (_, j) => c[Math.floor(j / py) * pt + px + (j % py)]);
+  } else {
+    const z = zBasis(runtime, prepared, seed, blocks.z, specs.z, call);
+    const zMatrix = { data: z.features, rows: n, cols: z.pz };
+    const s = Float64Array.from(runKernel(runtime, 'gemm', { a: zMatrix, b: { data: residuals, rows: n, cols: pt }, transA: true, alpha: 1 / (n - 1) }, call).data);
+    const { beta } = ridgeFit(z.ridge, s, Array.from({ length: pt }, (_, t) => c[t * pt + t]), pt);
+    cxy = partialCrossCovariance(c, s, z.gram, beta, z.pz, px, py);
+    // r = phi - Z beta, in place.
+    const fitted = runKernel(runtime, 'gemm', { a: zMatrix, b: { data: Float32Array.from(beta), rows: z.pz, cols: pt } }, call).data;
+    for (let i = 0; i < residuals.length; i++) residuals[i] -= fitted[i];
+  }
   let statistic = 0;
   for (const v of cxy) statistic += v * v;
   statistic *= n;
-  const products = residualProducts(features, means, n, width, pz, px, py, beta);
+  const products = residualProducts(residuals, n, px, py);
   const sigma = runKernel(runtime, 'covariance', { x: { data: products, rows: n, cols: px * py } }, { signal: call.signal }).cov;
   const weights = symmetricEigenvalues(sigma, px * py);
   return { statistic, pValue: weightedChiSquareSf(statistic, weights, options.approximation) };
 }
-

@@ -1,0 +1,50 @@
+// Layer 1 at the paper's scale on nonlinear data, in Chromium: nonlinearWorld with n = 10,000,
+// T = 20, M = 4, d = 2 (a seed no default was tuned on), the default test ('auto', which must pick
+// RCoT here), its tests on a pool of two module workers. The relation must reach MCC >= 0.9 against
+// the truth; the wall time is printed, not asserted (speed is measured in bench:structure).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, openPage } from './browser.ts';
+import { serveRepository, type StaticServer } from './server.ts';
+
+describe('Layer 1 on nonlinear data at the paper scale in Chromium', () => {
+  let server: StaticServer;
+  let browser: Browser;
+  let page: Page;
+  before(async () => {
+    server = await serveRepository();
+    browser = await launchChromium();
+    page = await openPage(browser, `${server.origin}/e2e/pages/blank.html`);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("n = 10,000, T = 20, M = 4, d = 2: 'auto' picks rcot, MCC >= 0.9, on two workers", async () => {
+    const got = await page.evaluate(async () => {
+      const sdk = await import('/dist/browser.js' as string);
+      const world = sdk.nonlinearWorld({ episodes: 10_000, steps: 20, tasks: 4, dim: 2, seed: 2027 });
+      const pool = await sdk.WorkerPool.create({ size: 2 });
+      try {
+        const started = performance.now();
+        const r = await sdk.discoverTaskStructure(
+          { data: world.states, shape: world.shapes.states },
+          { data: world.tasks, shape: world.shapes.tasks },
+          { segmentLength: 2, test: 'auto' },
+          { pool },
+        );
+        const elapsedMs = performance.now() - started;
+        const metrics = sdk.structureMetrics(r.relation, { data: world.relation, shape: world.shapes.relation });
+        return { test: r.test, mcc: metrics.mcc, accuracy: metrics.accuracy, tests: r.tests, elapsedMs, warnings: r.warnings };
+      } finally {
+        await pool.close();
+      }
+    });
+    console.log(`Chromium, n = 10,000, T = 20, M = 4: ${got.tests} ${got.test} tests in ${(got.elapsedMs / 1000).toFixed(1)} s, MCC ${got.mcc.toFixed(3)}, accuracy ${got.accuracy.toFixed(3)}`);
+    assert.equal(got.test, 'rcot');
+    assert.ok(got.mcc >= 0.9, `MCC ${got.mcc}`);
+    assert.deepEqual(got.warnings, []);
+  });
+});
