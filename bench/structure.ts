@@ -10,7 +10,9 @@
 //  (d) one kNN-CMI test, 100 permutations, k = 10% of n, one thread, at n = 1000 dims (1, 1, 5) and
 //      n = 2000 dims (2, 2, 9), beside the plain Python / scipy cKDTree version (bench/cmi_reference.py)
 //      on the same data, with the statistics compared.
-// Environment: BENCH_PARTS (a,b,c,d), BENCH_SEEDS (10, parts a and b), BENCH_PAIRWISE_SEEDS (3: the
+//  (e)-(h), (w): nonlinear power table, generalist world at width 32, calibration on null worlds,
+//      kNN-CMI budgets, wide states (see bench/structure-nonlinear.ts, bench/structure-calibration.ts).
+// Environment: BENCH_PARTS (a,b,c,d,e,f,g,h,w), BENCH_SEEDS (10, parts a and b), BENCH_PAIRWISE_SEEDS (3: the
 // pairwise method with kNN-CMI in part b is slow and finds little), BENCH_RUNS (timing repeats),
 // BENCH_PYTHON_REPEAT (3 at n = 1000, 1 at n = 2000).
 // Markdown tables go to stderr, JSON to stdout and bench/results/.
@@ -27,60 +29,22 @@ import { adjustPValues } from '../src/stats/multiple-testing.ts';
 import { cmiKnn } from '../src/structure/ci/cmi-knn/index.ts';
 import { discoverTaskStructure, type StructureOptions, type StructureResult } from '../src/structure/discover.ts';
 import { cliqueRule, pairWeight, unionRule } from '../src/structure/rules.ts';
-import { linearColliderWorld, nonlinearWorld, type StructureWorld } from '../src/synthetic/structure-worlds.ts';
+import { linearColliderWorld, nonlinearWorld } from '../src/synthetic/structure-worlds.ts';
 import { WorkerPool } from '../src/worker/pool.ts';
 import { machine, time, writeResult } from './util.ts';
 import { useNodeServices } from '../src/node/services.ts';
+import { asArrays, cell, log, round, Tally } from './structure-util.ts';
+import { calibration, wideWidths } from './structure-calibration.ts';
+import { cmiKnnBudget, generalistWidth, powerTable } from './structure-nonlinear.ts';
 
 // Benchmarks import src/ directly: Node's services (worker threads, onnxruntime-node) as the Node entry gives them.
 useNodeServices();
 
-const parts = new Set((process.env.BENCH_PARTS ?? 'a,b,c,d').split(',').map((p) => p.trim()));
+const ALL_PARTS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'w'];
+const parts = new Set((process.env.BENCH_PARTS ?? ALL_PARTS.join(',')).split(',').map((p) => p.trim()));
 const seeds = Number(process.env.BENCH_SEEDS ?? 10);
 const pairwiseSeeds = Math.min(seeds, Number(process.env.BENCH_PAIRWISE_SEEDS ?? 3));
 const runs = Number(process.env.BENCH_RUNS ?? 30);
-const log = (line = '') => process.stderr.write(line + '\n');
-
-interface Summary {
-  mean: number;
-  sd: number;
-  min: number;
-  max: number;
-}
-const round = (x: number) => Math.round(x * 10000) / 10000;
-function summary(xs: number[]): Summary {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length - 1));
-  return { mean: round(mean), sd: round(sd), min: round(Math.min(...xs)), max: round(Math.max(...xs)) };
-}
-const cell = (s: Summary) => `${s.mean.toFixed(3)} ± ${s.sd.toFixed(3)}`;
-
-const asArrays = (w: StructureWorld) => ({
-  states: { data: w.states, shape: w.shapes.states },
-  tasks: { data: w.tasks, shape: w.shapes.tasks },
-  truth: { data: w.relation, shape: w.shapes.relation },
-});
-
-/** Collects metrics per configuration: accuracy, MCC, false positives and misses. */
-class Tally {
-  readonly acc: number[] = [];
-  readonly mcc: number[] = [];
-  fp = 0;
-  fn = 0;
-  negatives = 0;
-  positives = 0;
-  add(m: StructureMetrics): void {
-    this.acc.push(m.accuracy);
-    this.mcc.push(m.mcc);
-    this.fp += m.falsePositives;
-    this.fn += m.falseNegatives;
-    this.negatives += m.falsePositives + m.trueNegatives;
-    this.positives += m.truePositives + m.falseNegatives;
-  }
-  json() {
-    return { accuracy: summary(this.acc), mcc: summary(this.mcc), worlds: this.acc.length, falsePositives: this.fp, negatives: this.negatives, misses: this.fn, positives: this.positives };
-  }
-}
 
 /** The pairwise relation under another rule, from a run's raw p-values (as discover decides it). */
 function pairwiseRelation(r: StructureResult, rule: 'union' | 'clique'): number[][] {
@@ -299,5 +263,20 @@ if (parts.has('d')) {
   }
 }
 
+// (e)-(h), (w): nonlinear data, calibration and wide states (bench/structure-nonlinear.ts,
+// bench/structure-calibration.ts), all on one worker pool.
+if (['e', 'f', 'g', 'h', 'w'].some((p) => parts.has(p))) {
+  const pool = await WorkerPool.create();
+  try {
+    if (parts.has('e')) result.nonlinearPower = { loadAverageBefore: machine().loadAverage1m, ...(await powerTable(pool)) };
+    if (parts.has('f')) result.generalistWidth32 = { loadAverageBefore: machine().loadAverage1m, ...(await generalistWidth(pool)) };
+    if (parts.has('g')) result.calibration = await calibration(pool, runtime);
+    if (parts.has('h')) result.cmiKnnBudget = { loadAverageBefore: machine().loadAverage1m, ...(await cmiKnnBudget(pool)) };
+    if (parts.has('w')) result.wideWidths = await wideWidths(runtime);
+  } finally {
+    await pool.close();
+  }
+}
+
 console.log(JSON.stringify(result, null, 2));
-log(`\nwritten to ${writeResult(parts.size === 4 ? 'structure' : `structure-${[...parts].sort().join('')}`, result)}`);
+log(`\nwritten to ${writeResult(parts.size === ALL_PARTS.length ? 'structure' : `structure-${[...parts].sort().join('')}`, result)}`);

@@ -8,7 +8,8 @@ import { decide, type StructureResult } from './decide.ts';
 import { inThread, onWorkers, type Executor } from './execute.ts';
 import { assemble, planLayout } from './input.ts';
 import { chooseTest, type TestChoice } from './choose-test.ts';
-import { poolFor, resolveStructureOptions, resolveTest, type StructureCallOptions, type StructureOptions } from './options.ts';
+import { fisherZ } from './ci/fisher-z.ts';
+import { poolFor, resolveStructureOptions, resolveTest, type DirectConditioning, type StructureCallOptions, type StructureOptions } from './options.ts';
 import { checkEpisodes, defaultConditioning, plan } from './plan.ts';
 import { runWarnings } from './warnings.ts';
 
@@ -29,9 +30,12 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
   if (opts.auto) {
     // Decided on the neighbours' sets: the smallest valid ones, where each test's query lives.
     const kernels = await kernelsFor(call);
-    testChoice = await kernels.exclusive(async () => chooseTest(data, plan(layout, opts.method, 'neighbours').main.map((p) => p.query), kernels, opts.seed));
+    const queries = (conditioning: DirectConditioning) => plan(layout, opts.method, conditioning).main.map((p) => p.query);
+    const fisherDefault = opts.method === 'direct' && opts.conditioning === undefined ? defaultConditioning(layout, fisherZ()) : 'neighbours';
+    const wide = fisherDefault === 'all-states' ? queries('all-states') : null;
+    testChoice = await kernels.exclusive(async () => chooseTest(data, queries(opts.conditioning ?? 'neighbours'), wide, kernels, opts.seed));
     const { test, spec } = resolveTest(testChoice.test, undefined, opts.alpha);
-    opts = { ...opts, test, pool: poolFor(call.pool, spec) };
+    opts = { ...opts, test, pool: poolFor(call.pool, spec), conditioning: opts.conditioning ?? testChoice.conditioning ?? undefined };
   }
   const conditioning = opts.conditioning ?? defaultConditioning(layout, opts.test);
   const { main, diagnostic } = plan(layout, opts.method, conditioning);

@@ -6,7 +6,7 @@
 // 'nonlinear': each f, g is a sum of three tanh ridge units with random directions, rescaled to unit
 // variance; the noises e are Laplace (heavier tails than Gaussian), all of unit variance.
 // 'linear': f, g are random unit-variance linear maps and the noises Gaussian, the world where
-// Fisher z is exact. The noise scale s sets the share of each column's variance that z explains,
+// Fisher z is exact (or Laplace with `noise`). The noise scale s sets the share of each column's variance that z explains,
 // `explained` (R^2): 0.7 by default, "strongly dependent".
 
 import { SpecialistError } from '../core/errors.ts';
@@ -25,6 +25,8 @@ export interface CiWorldOptions {
   explained?: number;
   /** Default 'nonlinear'. */
   kind?: 'nonlinear' | 'linear';
+  /** Noise of x and y: Laplace (default for 'nonlinear') or Gaussian (default for 'linear'). */
+  noise?: 'laplace' | 'gaussian';
   /** Weight of x's first noise in every column of y: 0 (default) is the null, more is dependence given z. */
   dependence?: number;
   seed?: number;
@@ -79,7 +81,8 @@ export function ciWorld(options: CiWorldOptions): CiWorld {
   const fx = Array.from({ length: dx }, () => randomFunction(rng, dz, kind));
   const fy = Array.from({ length: dy }, () => randomFunction(rng, dz, kind));
   const noiseScale = Math.sqrt((1 - explained) / explained);
-  const noise = () => (kind === 'linear' ? rng.normal() : laplace(rng));
+  const gaussian = (options.noise ?? (kind === 'linear' ? 'gaussian' : 'laplace')) === 'gaussian';
+  const noise = () => (gaussian ? rng.normal() : laplace(rng));
   const cols = dx + dy + dz;
   const data = new Float32Array(n * cols);
   const z = new Float64Array(dz);

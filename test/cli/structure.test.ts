@@ -23,6 +23,11 @@ it('synth structure, then structure recovers the written relation', () => {
   const out = JSON.parse(r.stdout);
   for (const key of ['segments', 'segmentLength', 'relation', 'stepTasks', 'pValues', 'undetectable', 'test', 'elapsedMs']) assert.ok(key in out, key);
   assert.equal(out.segments, 4);
+  // The default test is 'auto': on this linear world it runs Fisher z and says why.
+  assert.equal(out.test, 'fisherz');
+  assert.equal(out.testChoice.test, 'fisherz');
+  assert.match(out.testChoice.reason, /close to linear/);
+  assert.deepEqual(out.warnings, []);
   assert.equal(out.stepTasks.length, 8);
   assert.equal(out.pValues.length, 2);
   let agree = 0;
@@ -33,7 +38,24 @@ it('synth structure, then structure recovers the written relation', () => {
   assert.equal(JSON.parse(paper.stdout).pValues[0][0][1] === null, false, 'pairwise p-values are reported');
 });
 
-it('citest: dependence, conditional independence, and both tests', () => {
+it('structure --test rcot on a nonlinear world; auto reports its choice', () => {
+  const out = join(dir, 'nonlinear');
+  const synth = cli('synth', 'structure', '--kind', 'nonlinear', '--out-dir', out, '--episodes', '3000', '--steps', '6', '--tasks', '2', '--seed', '9', '--json');
+  assert.equal(synth.status, 0, synth.stderr);
+  const truth = JSON.parse(synth.stdout);
+  const files = ['--states', join(out, 'states.npy'), '--tasks', join(out, 'tasks.npy'), '--segment-length', '2', '--json'];
+  const r = cli('structure', ...files, '--test', 'rcot');
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  assert.equal(result.test, 'rcot');
+  assert.equal(result.testChoice, null);
+  const agree = truth.relation.flat().filter((v: number, i: number) => v === result.relation.flat()[i]).length;
+  assert.ok(agree >= 5, `${agree} of 6 cells agree with the truth`);
+  const auto = JSON.parse(cli('structure', ...files).stdout);
+  assert.ok(['fisherz', 'rcot'].includes(auto.test) && auto.testChoice.test === auto.test, JSON.stringify(auto.testChoice));
+});
+
+it('citest: dependence, conditional independence, and the three tests', () => {
   const rng = createRng(5);
   const n = 800;
   const z = Float32Array.from({ length: n }, () => rng.normal());
@@ -49,6 +71,10 @@ it('citest: dependence, conditional independence, and both tests', () => {
   const k = JSON.parse(knn.stdout);
   assert.equal(k.pValue, 1 / 20, 'strong dependence: no permuted value reaches the observed one');
   for (const key of ['statistic', 'pValue', 'n', 'elapsedMs']) assert.ok(key in k);
+  const rcot = cli('citest', '--x', join(dir, 'x.npy'), '--y', join(dir, 'y.npy'), '--z', join(dir, 'z.npy'), '--test', 'rcot', '--json');
+  assert.equal(rcot.status, 0, rcot.stderr);
+  const r = JSON.parse(rcot.stdout);
+  assert.ok(r.pValue > 0.001 && r.test === 'rcot', `rcot p = ${r.pValue}`);
 });
 
 it('bad files and options exit 2 with a code that names the problem', () => {

@@ -24,16 +24,21 @@ describe("test: 'auto'", () => {
       data.set([z + rng.normal(), 0.5 * z + rng.normal(), Math.sin(2 * z) + 0.3 * rng.normal(), Math.cos(2 * z) + 0.3 * rng.normal(), z], r * 5);
     }
     const m = { data, rows: n, cols: 5 };
-    const linear = chooseTest(m, [{ x: [0], y: [1], z: [4] }], kernels, 1);
+    const linear = chooseTest(m, [{ x: [0], y: [1], z: [4] }], null, kernels, 1);
     assert.equal(linear.test, 'fisherz');
     assert.ok(linear.shift < AUTO_MAX_SHIFT, `linear shift ${linear.shift}`);
-    const nonlinear = chooseTest(m, [{ x: [0], y: [1], z: [4] }, { x: [2], y: [3], z: [4] }], kernels, 1);
+    const nonlinear = chooseTest(m, [{ x: [0], y: [1], z: [4] }, { x: [2], y: [3], z: [4] }], null, kernels, 1);
     assert.equal(nonlinear.test, 'rcot');
     assert.ok(nonlinear.shift > 10, `nonlinear shift ${nonlinear.shift}`);
     assert.deepEqual(nonlinear.query, { x: [2], y: [3], z: [4] });
     assert.match(nonlinear.reason, /rcot ran/);
     // One nonlinear side alone cannot bias a partial correlation: the bound is a product.
-    assert.equal(chooseTest(m, [{ x: [2], y: [1], z: [4] }], kernels, 1).test, 'fisherz');
+    assert.equal(chooseTest(m, [{ x: [2], y: [1], z: [4] }], null, kernels, 1).test, 'fisherz');
+    // Linear on the narrow sets, not on the wide ones: Fisher z keeps to the narrow sets.
+    const mixed = chooseTest(m, [{ x: [0], y: [1], z: [4] }], [{ x: [2], y: [3], z: [4] }], kernels, 1);
+    assert.equal(mixed.test, 'fisherz');
+    assert.equal(mixed.conditioning, 'neighbours');
+    assert.equal(linear.conditioning, null);
   });
 
   it('picks Fisher z on linear worlds and gives the same relation as asking for it', async () => {

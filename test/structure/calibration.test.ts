@@ -1,0 +1,100 @@
+// Calibration: every test's false-positive rate at 0.05 stays inside its binomial band on null
+// worlds where x and y depend strongly on z. (1) Structure worlds whose null cells sit next to
+// serving segments (T = 6; task 0 serves segment 1, task 1 segments 0 and 2), so that g_i depends
+// on z through the neighbouring action: d = 1, 2, 4 give the direct test conditioning sets of 1-8
+// columns, and the pairwise test (d = 1, 2) sets of up to 9 with the task variable. (2) Single
+// tests on ciWorld, z of 1, 2, 4, 8 columns explaining half of x and of y. Fisher z runs on linear
+// worlds (the only ones where it is valid), the nonparametric tests and 'auto' on nonlinear ones.
+// Larger runs: `npm run bench:structure` part g (docs/structure.md).
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { KernelRuntime } from '../../src/kernels/runtime.ts';
+import { ciTestFromSpec, type CiTestSpec } from '../../src/structure/ci/builtins.ts';
+import { discoverTaskStructure, type StructureOptions } from '../../src/structure/discover.ts';
+import { ciWorld } from '../../src/synthetic/ci-worlds.ts';
+import { linearColliderWorld, nonlinearWorld } from '../../src/synthetic/structure-worlds.ts';
+import { binomialBand } from '../helpers.ts';
+
+/** T = 6, L = 2: task 0 on segment 1, task 1 on segments 0 and 2 (N x M, row-major). */
+const RELATION = [0, 1, 1, 0, 0, 1];
+
+/** Raw p-values of the null cells (direct) or null pairs (pairwise) of one run. */
+function nullPValues(r: { method: string; directPValues: (number | null)[][]; pValues: (number | null)[][][] }): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    for (let k = 0; k < 3; k++) {
+      if (r.method === 'direct') {
+        if (!RELATION[k * 2 + i]) out.push(r.directPValues[i][k] as number);
+      } else {
+        for (let v = k + 1; v < 3; v++) if (!(RELATION[k * 2 + i] && RELATION[v * 2 + i])) out.push(r.pValues[i][k][v] as number);
+      }
+    }
+  }
+  return out;
+}
+
+function assertInBand(rejected: number, trials: number, what: string): void {
+  const [lo, hi] = binomialBand(trials, 0.05, 0.999);
+  assert.ok(rejected >= lo && rejected <= hi, `${what}: ${rejected} of ${trials} rejected at 0.05, band [${lo}, ${hi}]`);
+}
+
+describe('calibration on null worlds', () => {
+  let kernels: KernelRuntime;
+  before(async () => {
+    kernels = await KernelRuntime.create();
+  });
+
+  async function structureRate(test: StructureOptions['test'], kind: 'linear' | 'nonlinear', method: 'direct' | 'pairwise', d: number, worlds: number, n: number) {
+    let rejected = 0;
+    let trials = 0;
+    const ran = new Set<string>();
+    for (let s = 0; s < worlds; s++) {
+      const make = kind === 'linear' ? linearColliderWorld : nonlinearWorld;
+      const w = make({ episodes: n, steps: 6, tasks: 2, dim: d, relation: RELATION, seed: 7000 + 100 * d + s });
+      const r = await discoverTaskStructure({ data: w.states, shape: w.shapes.states }, { data: w.tasks, shape: w.shapes.tasks }, { segmentLength: 2, method, test, correction: 'none', diagnostic: false, seed: s }, { kernels });
+      ran.add(r.test);
+      for (const p of nullPValues(r)) (trials++, p <= 0.05 && rejected++);
+    }
+    return { rejected, trials, ran };
+  }
+
+  const cmiknn: CiTestSpec = { name: 'cmiknn', options: { permutations: 99, maxPermutations: 99 } };
+  const cases: [string, StructureOptions['test'], 'linear' | 'nonlinear', 'direct' | 'pairwise', number[], number, number][] = [
+    // test, kind of world, method, d, worlds per d, n
+    ['fisherz', 'fisherz', 'linear', 'direct', [1, 2, 4], 40, 500],
+    ['fisherz', 'fisherz', 'linear', 'pairwise', [1, 2], 30, 500],
+    ['rcot', 'rcot', 'nonlinear', 'direct', [1, 2, 4], 40, 500],
+    ['rcot', 'rcot', 'nonlinear', 'pairwise', [1, 2], 30, 500],
+    ['auto', 'auto', 'nonlinear', 'direct', [2], 40, 500],
+    ['cmiknn', cmiknn, 'nonlinear', 'direct', [1, 2, 4], 40, 300],
+    ['cmiknn', cmiknn, 'nonlinear', 'pairwise', [1], 30, 300],
+  ];
+  for (const [label, test, kind, method, dims, worlds, n] of cases) {
+    it(`${label}, ${method}, ${kind} structure worlds, d = ${dims.join(', ')}, n = ${n}`, async () => {
+      for (const d of dims) {
+        // 'auto' picks Fisher z where nonlinearity is too weak to bias it at this n: its level must hold either way.
+        const { rejected, trials, ran } = await structureRate(test, kind, method, d, worlds, n);
+        assertInBand(rejected, trials, `${label} (ran ${[...ran].join(', ')}) ${method} d = ${d}`);
+      }
+    });
+  }
+
+  const single: [string, CiTestSpec, 'linear' | 'nonlinear', number[], number][] = [
+    ['fisherz', { name: 'fisherz' }, 'linear', [1, 2, 4, 8], 300],
+    ['rcot', { name: 'rcot' }, 'nonlinear', [1, 2, 4, 8], 300],
+    ['cmiknn', { name: 'cmiknn', options: { permutations: 99 } }, 'nonlinear', [1, 2, 4, 8], 300],
+  ];
+  for (const [label, spec, kind, dzs, n] of single) {
+    it(`${label} on ${kind} ciWorld data, z of ${dzs.join(', ')} columns explaining half of x and y, n = ${n}`, () => {
+      const reps = 100;
+      for (const dz of dzs) {
+        let rejected = 0;
+        for (let s = 0; s < reps; s++) {
+          const w = ciWorld({ rows: n, dz, kind, explained: 0.5, seed: 1000 * dz + s });
+          if (ciTestFromSpec(spec).prepare(w.data, { kernels, seed: s }).test(w.query).pValue <= 0.05) rejected++;
+        }
+        assertInBand(rejected, reps, `${label} z of ${dz}`);
+      }
+    });
+  }
+});
