@@ -151,11 +151,22 @@ export function runQuery(runtime: KernelRuntime, prepared: Prepared, options: Re
     const fitted = runBuilt(runtime, 'gemm', { a: zMatrix, b: { data: Float32Array.from(beta), rows: z.pz, cols: pt } }, call).data;
     for (let i = 0; i < residuals.length; i++) residuals[i] -= fitted[i];
   }
-  let statistic = 0;
-  for (const v of cxy) statistic += v * v;
-  statistic *= n;
   const products = residualProducts(residuals, n, px, py);
   const sigma = runBuilt(runtime, 'covariance', { x: { data: products, rows: n, cols: px * py } }, call).cov;
-  const weights = symmetricEigenvalues(sigma, px * py);
-  return { statistic, pValue: weightedChiSquareSf(statistic, weights, options.approximation) };
+  const all = Array.from({ length: px * py }, (_, j) => j);
+  const full = partTest(cxy, sigma, px * py, all, n, options);
+  if (!options.linear) return full;
+  // The linear part alone: pairs of linear features of x and y (they follow the random ones).
+  const linear = all.filter((j) => Math.floor(j / py) >= specs.x.count && j % py >= specs.y.count);
+  const part = partTest(cxy, sigma, px * py, linear, n, options);
+  return { statistic: full.statistic, pValue: Math.min(1, 2 * Math.min(full.pValue, part.pValue)) };
+}
+
+/** n times the sum of C^2 over the products `pick`, and its p-value from their covariance's eigenvalues. */
+function partTest(cxy: Float64Array, sigma: Float64Array, width: number, pick: readonly number[], n: number, options: Resolved): CiResult {
+  let statistic = 0;
+  for (const j of pick) statistic += cxy[j] * cxy[j];
+  statistic *= n;
+  const block = Float64Array.from({ length: pick.length * pick.length }, (_, q) => sigma[pick[Math.floor(q / pick.length)] * width + pick[q % pick.length]]);
+  return { statistic, pValue: weightedChiSquareSf(statistic, symmetricEigenvalues(block, pick.length), options.approximation) };
 }
