@@ -7,6 +7,10 @@
 //   statistic            S = n ||C_{xy.z}||_F^2, C_{xy.z} the cross-covariance of r_x and r_y
 //   null                 S ~ sum_j w_j chi^2_1, w the eigenvalues of the covariance of the
 //                        products r_x,a r_y,b (one per pair of features a, b)
+//   linear part          the same on the pairs of linear features only (a generalised covariance
+//                        measure, Shah and Peters 2020, with these regressions); p-value
+//                        min(1, 2 min(p_all, p_linear)): the sum over all pairs spreads a nearly
+//                        linear effect over (5 + dx)(5 + dy) directions, the linear part does not
 //
 // The heavy parts run on the wasm kernels: the covariance of the z features (float64
 // accumulation; once per z block, kept while the following queries share it), their products with

@@ -23,9 +23,11 @@ export interface RcotOptions {
   featuresZ?: number;
   /**
    * Linear features too: z's columns join its basis, and x's and y's columns (or 8 random
-   * projections of a block wider than 8) join their features. Default true: the linear part of
-   * E[phi(x) | z] is what random features of a wide bandwidth fit worst, and linear features of
-   * x and y add power against monotone dependence.
+   * projections of a block wider than 8) join their features, and the test combines the statistic
+   * over all features with the one over the linear pairs alone (Bonferroni). Default true: the
+   * linear part of E[phi(x) | z] is what random features of a wide bandwidth fit worst, and the
+   * linear part of the statistic keeps the power of a partial correlation against nearly linear
+   * dependence (mean MCC on five nonlinear worlds at n = 1000: 0.725 without it, 0.832 with it).
    */
   linear?: boolean;
   /**
