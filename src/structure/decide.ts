@@ -33,7 +33,7 @@ export interface StructureResult {
   stepTasks: number[][];
   /** 'pairwise': M x N x N raw p-values, symmetric, null on the diagonal (all null for 'direct'). */
   pValues: Cube;
-  /** Statistics matching pValues (Fisher z: z for d = dg = 1, else Bartlett's chi-square). */
+  /** Statistics matching pValues (Fisher z: z for d = dg = 1, else Rao's F; RCoT: n ||C||_F^2; kNN-CMI: the CMI estimate). */
   statistics: Cube;
   /** 'direct': M x N raw p-values of s_{r_k} vs g_i (all null for 'pairwise'). */
   directPValues: Grid;

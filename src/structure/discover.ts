@@ -27,9 +27,10 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
   const layout = planLayout(states, tasks, { segmentLength: opts.segmentLength, dropTail: opts.dropTail, minSegments: opts.method === 'pairwise' ? 2 : 1 });
   const data = assemble(states, tasks, layout);
   let testChoice: TestChoice | null = null;
-  if (opts.auto) {
-    // Decided on the neighbours' sets: the smallest valid ones, where each test's query lives.
-    const kernels = await kernelsFor(call);
+  const kernels = opts.auto || !opts.pool ? await kernelsFor(call) : null;
+  if (opts.auto && kernels) {
+    // Checked on the queries the run would ask: the smallest valid sets and, when Fisher z would
+    // take all states by default, those too (choose-test.ts).
     const queries = (conditioning: DirectConditioning) => plan(layout, opts.method, conditioning).main.map((p) => p.query);
     const fisherDefault = opts.method === 'direct' && opts.conditioning === undefined ? defaultConditioning(layout, fisherZ()) : 'neighbours';
     const wide = fisherDefault === 'all-states' ? queries('all-states') : null;
@@ -67,10 +68,10 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
 
   // On workers each one prepares the data itself: that time is part of testsMs.
   if (opts.pool) return finish(0, onWorkers(opts.pool.runner, opts.pool.spec, data, opts.seed, call, progress));
-  const kernels = await kernelsFor(call);
-  return kernels.exclusive(async () => {
+  const runtime = kernels ?? (await kernelsFor(call));
+  return runtime.exclusive(async () => {
     const t0 = performance.now();
-    const prepared = opts.test.prepare(data, { kernels, seed: opts.seed, signal: call.signal });
+    const prepared = opts.test.prepare(data, { kernels: runtime, seed: opts.seed, signal: call.signal });
     try {
       return await finish(performance.now() - t0, inThread(prepared, opts.test.name, call, progress));
     } finally {

@@ -63,7 +63,8 @@ export function checkEpisodes(layout: Layout, planned: Planned[], test: CiTest):
   for (const { query } of planned) {
     const dims = { x: query.x.length, y: query.y.length, z: query.z.length };
     const columns = dims.x + dims.y + dims.z;
-    needed = Math.max(needed, test.minimumRows?.(dims) ?? columns + 3);
+    const own = test.minimumRows?.(dims);
+    needed = Math.max(needed, typeof own === 'number' && Number.isFinite(own) ? own : columns + 3);
     largest = Math.max(largest, columns);
   }
   if (layout.episodes < needed) {

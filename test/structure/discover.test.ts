@@ -226,7 +226,7 @@ describe('Theorem 1 on linear worlds with known truth (Fisher z)', () => {
     assert.ok(r.diagnostic!.pValues[0][3]! < 1e-6);
   });
 
-  it('d = 2, dg = 2 (the Wilks / Bartlett test): both methods recover a generator world', async () => {
+  it("d = 2, dg = 2 (Wilks' lambda, Rao's F): both methods recover a generator world", async () => {
     const w = linearColliderWorld({ episodes: 5000, steps: 8, tasks: 2, dim: 2, taskDim: 2, seed: 1 });
     const states = { data: w.states, shape: w.shapes.states };
     const tasks = { data: w.tasks, shape: w.shapes.tasks };
