@@ -9,6 +9,7 @@
 //      Laplace noise) and RCoT (Laplace noise) on linear null data.
 // Environment: BENCH_CAL_WORLDS (40), BENCH_CAL_N (1000), BENCH_CAL_REPS (200), BENCH_WIDE_REPS (60).
 import type { Matrix } from '../src/core/tensor.ts';
+import { nullPValues } from '../src/metrics/structure.ts';
 import type { KernelRuntime } from '../src/kernels/runtime.ts';
 import { logGamma } from '../src/stats/distributions.ts';
 import { ciTestFromSpec, type CiTestSpec } from '../src/structure/ci/builtins.ts';
@@ -53,21 +54,6 @@ function printRates(title: string, rates: Rate[]): void {
 /** The structure null worlds: T = 6, L = 2; task 0 on segment 1, task 1 on segments 0 and 2. */
 export const NULL_RELATION = [0, 1, 1, 0, 0, 1];
 
-/** Raw p-values of the null cells (direct) or null pairs (pairwise) of one run. */
-export function nullPValues(r: { method: string; directPValues: (number | null)[][]; pValues: (number | null)[][][] }): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    for (let k = 0; k < 3; k++) {
-      if (r.method === 'direct') {
-        if (!NULL_RELATION[k * 2 + i]) out.push(r.directPValues[i][k] as number);
-      } else {
-        for (let v = k + 1; v < 3; v++) if (!(NULL_RELATION[k * 2 + i] && NULL_RELATION[v * 2 + i])) out.push(r.pValues[i][k][v] as number);
-      }
-    }
-  }
-  return out;
-}
-
 /** (g) False-positive rates of every test and method on null worlds. */
 export async function calibration(pool: WorkerPool, kernels: KernelRuntime): Promise<object> {
   const worlds = Number(process.env.BENCH_CAL_WORLDS ?? 40);
@@ -89,7 +75,7 @@ export async function calibration(pool: WorkerPool, kernels: KernelRuntime): Pro
           const make = kind === 'linear' ? linearColliderWorld : nonlinearWorld;
           const w = make({ episodes: n, steps: 6, tasks: 2, dim: d, relation: NULL_RELATION, seed: 7000 + 100 * d + s });
           const r = await discoverTaskStructure({ data: w.states, shape: w.shapes.states }, { data: w.tasks, shape: w.shapes.tasks }, { segmentLength: 2, method, test: test as never, correction: 'none', diagnostic: false, seed: s }, { pool });
-          for (const p of nullPValues(r)) (trials++, p <= 0.05 && rejected++);
+          for (const p of nullPValues(r, NULL_RELATION, 2)) (trials++, p <= 0.05 && rejected++);
         }
         const zMax = method === 'direct' ? 2 * d : 4 * d + 1;
         structure.push(rate(`${method}, d = ${d} (Z of up to ${zMax}), ${kind} world`, label, rejected, trials));

@@ -67,3 +67,25 @@ export function structureMetrics(estimated: RelationInput, truth: RelationInput)
     falseNegatives: fn,
   };
 }
+
+/**
+ * The raw p-values of a run's tests whose answer under the truth is independence: the cells off
+ * the truth (method 'direct') or the pairs not both serving the task ('pairwise'). `relation` is
+ * the true N x M relation, row-major. Their rejection rate at alpha is the run's false-positive
+ * rate before any correction.
+ */
+export function nullPValues(run: { method: string; directPValues: (number | null)[][]; pValues: (number | null)[][][] }, relation: ArrayLike<number>, tasks: number): number[] {
+  const segments = relation.length / tasks;
+  const serves = (k: number, i: number) => relation[k * tasks + i] !== 0;
+  const out: number[] = [];
+  for (let i = 0; i < tasks; i++) {
+    for (let k = 0; k < segments; k++) {
+      if (run.method === 'direct') {
+        if (!serves(k, i)) out.push(run.directPValues[i][k] as number);
+      } else {
+        for (let v = k + 1; v < segments; v++) if (!(serves(k, i) && serves(v, i))) out.push(run.pValues[i][k][v] as number);
+      }
+    }
+  }
+  return out;
+}

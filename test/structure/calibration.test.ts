@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { KernelRuntime } from '../../src/kernels/runtime.ts';
+import { nullPValues } from '../../src/metrics/structure.ts';
 import { ciTestFromSpec, type CiTestSpec } from '../../src/structure/ci/builtins.ts';
 import { discoverTaskStructure, type StructureOptions } from '../../src/structure/discover.ts';
 import { ciWorld } from '../../src/synthetic/ci-worlds.ts';
@@ -17,21 +18,6 @@ import { binomialBand } from '../helpers.ts';
 
 /** T = 6, L = 2: task 0 on segment 1, task 1 on segments 0 and 2 (N x M, row-major). */
 const RELATION = [0, 1, 1, 0, 0, 1];
-
-/** Raw p-values of the null cells (direct) or null pairs (pairwise) of one run. */
-function nullPValues(r: { method: string; directPValues: (number | null)[][]; pValues: (number | null)[][][] }): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    for (let k = 0; k < 3; k++) {
-      if (r.method === 'direct') {
-        if (!RELATION[k * 2 + i]) out.push(r.directPValues[i][k] as number);
-      } else {
-        for (let v = k + 1; v < 3; v++) if (!(RELATION[k * 2 + i] && RELATION[v * 2 + i])) out.push(r.pValues[i][k][v] as number);
-      }
-    }
-  }
-  return out;
-}
 
 function assertInBand(rejected: number, trials: number, what: string): void {
   const [lo, hi] = binomialBand(trials, 0.05, 0.999);
@@ -53,7 +39,7 @@ describe('calibration on null worlds', () => {
       const w = make({ episodes: n, steps: 6, tasks: 2, dim: d, relation: RELATION, seed: 7000 + 100 * d + s });
       const r = await discoverTaskStructure({ data: w.states, shape: w.shapes.states }, { data: w.tasks, shape: w.shapes.tasks }, { segmentLength: 2, method, test, correction: 'none', diagnostic: false, seed: s }, { kernels });
       ran.add(r.test);
-      for (const p of nullPValues(r)) (trials++, p <= 0.05 && rejected++);
+      for (const p of nullPValues(r, RELATION, 2)) (trials++, p <= 0.05 && rejected++);
     }
     return { rejected, trials, ran };
   }

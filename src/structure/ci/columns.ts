@@ -4,6 +4,7 @@
 // tails).
 
 import type { Matrix } from '../../core/tensor.ts';
+import { midRanks } from '../../stats/ranks.ts';
 
 export type ColumnTransform = 'standardize' | 'normal-scores';
 
@@ -25,20 +26,6 @@ export function normalQuantile(p: number): number {
   const q = p - 0.5;
   const r = q * q;
   return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-}
-
-/** Mid-ranks (0-based; ties share the mean of their positions). */
-function midRanks(values: Float64Array): Float64Array {
-  const n = values.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
-  const out = new Float64Array(n);
-  for (let start = 0; start < n; ) {
-    let end = start + 1;
-    while (end < n && values[order[end]] === values[order[start]]) end++;
-    for (let t = start; t < end; t++) out[order[t]] = (start + end - 1) / 2;
-    start = end;
-  }
-  return out;
 }
 
 function standardize(v: Float64Array): boolean {

@@ -5,22 +5,15 @@ import { createRng } from '../../../core/random.ts';
 import { checkMatrix, type Matrix } from '../../../core/tensor.ts';
 import { digammaTable } from '../../../stats/digamma.ts';
 import type { CiQuery } from '../../ci-test.ts';
+import { midRanks } from '../../../stats/ranks.ts';
 import { duplicateRows } from '../duplicates.ts';
+import { checkQueryColumns } from '../query.ts';
 import { mix32, resolveK, type Resolved } from './options.ts';
 
-/** Mid-ranks of a column (ties share the mean of their positions), centred on 0. */
-function midRanks(values: Float32Array): Float32Array {
-  const n = values.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
-  const out = new Float32Array(n);
-  for (let start = 0; start < n; ) {
-    let end = start + 1;
-    while (end < n && values[order[end]] === values[order[start]]) end++;
-    const rank = (start + end - 1) / 2 - (n - 1) / 2; // a multiple of 0.5: exact in float32
-    for (let t = start; t < end; t++) out[order[t]] = rank;
-    start = end;
-  }
-  return out;
+/** Mid-ranks of a column, centred on 0 (multiples of 0.5: exact in float32). */
+function centredRanks(values: Float32Array): Float32Array {
+  const centre = (values.length - 1) / 2;
+  return Float32Array.from(midRanks(values), (rank) => rank - centre);
 }
 
 function standardDeviation(v: Float32Array): number {
@@ -62,7 +55,7 @@ export function prepareData(data: Matrix, options: Resolved, seed: number): Prep
   for (let c = 0; c < data.cols; c++) {
     const raw = new Float32Array(n);
     for (let r = 0; r < n; r++) raw[r] = data.data[r * data.cols + c];
-    const column = options.transform === 'rank' ? midRanks(raw) : raw;
+    const column = options.transform === 'rank' ? centredRanks(raw) : raw;
     const sd = standardDeviation(column);
     constant.push(!(sd > 0));
     exact.push(column.slice());
@@ -77,22 +70,11 @@ export function prepareData(data: Matrix, options: Resolved, seed: number): Prep
   return { n, k, columns, constant, exact, psi: digammaTable(n) };
 }
 
-/** Checks a query against the prepared columns; returns its blocks sorted. */
+/** Checks a query against the prepared columns (constant columns and duplicated rows included); returns its blocks sorted. */
 export function checkQuery(query: CiQuery, prepared: PreparedData): { x: number[]; y: number[]; z: number[] } {
-  if (!query || !Array.isArray(query.x) || !Array.isArray(query.y) || !Array.isArray(query.z)) {
-    throw new SpecialistError('INVALID_ARGUMENT', 'a CI query must be { x: number[], y: number[], z: number[] }', { argument: 'query' });
-  }
-  const width = prepared.columns.length;
-  const seen = new Set<number>();
-  const blocks = { x: [...query.x], y: [...query.y], z: [...query.z] };
+  const blocks = checkQueryColumns(query, prepared.columns.length);
   for (const [name, block] of Object.entries(blocks)) {
-    if (name !== 'z' && block.length === 0) throw new SpecialistError('INVALID_ARGUMENT', `query.${name} must list at least one column`, { argument: `query.${name}` });
     for (const c of block) {
-      if (!Number.isInteger(c) || c < 0 || c >= width) {
-        throw new SpecialistError('INVALID_ARGUMENT', `query.${name} holds ${c}, which is not a column of the ${width}-column data`, { argument: `query.${name}`, column: c, width });
-      }
-      if (seen.has(c)) throw new SpecialistError('INVALID_ARGUMENT', `column ${c} appears more than once in the query`, { argument: 'query', column: c });
-      seen.add(c);
       if (prepared.constant[c]) {
         throw new SpecialistError('INVALID_ARGUMENT', `column ${c} (in query.${name}) is constant: the kNN-CMI test needs variation in every column`, {
           argument: `query.${name}`,
@@ -101,7 +83,6 @@ export function checkQuery(query: CiQuery, prepared: PreparedData): { x: number[
         });
       }
     }
-    block.sort((a, b) => a - b);
   }
   checkDuplicates(prepared, [...blocks.x, ...blocks.y, ...blocks.z]);
   return blocks;
