@@ -49,9 +49,9 @@ describe('calibration on null worlds', () => {
     // test, kind of world, method, d, worlds per d, n
     ['fisherz', 'fisherz', 'linear', 'direct', [1, 2, 4], 40, 500],
     ['fisherz', 'fisherz', 'linear', 'pairwise', [1, 2], 30, 500],
-    ['rcot', 'rcot', 'nonlinear', 'direct', [1, 2, 4], 40, 500],
-    ['rcot', 'rcot', 'nonlinear', 'pairwise', [1, 2], 30, 500],
-    ['auto', 'auto', 'nonlinear', 'direct', [2], 40, 500],
+    ['rcot', 'rcot', 'nonlinear', 'direct', [1, 2, 4], 30, 500],
+    ['rcot', 'rcot', 'nonlinear', 'pairwise', [1, 2], 24, 500],
+    ['auto', 'auto', 'nonlinear', 'direct', [2], 30, 500],
     ['cmiknn', cmiknn, 'nonlinear', 'direct', [1, 2, 4], 40, 300],
     ['cmiknn', cmiknn, 'nonlinear', 'pairwise', [1], 30, 300],
   ];
