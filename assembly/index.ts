@@ -4,4 +4,5 @@ export { pairwiseMaxNorm, pairwiseSqEuclidean } from './distance';
 export { knnDistance, countWithinRadius } from './knn';
 export { gemm, columnMeans, covariance } from './linalg';
 export { blockDistances, nearestIndices, cmiCounts } from './cmi';
+export { fourierFeatures } from './features';
 export { denseForward, denseBackward, batchNormForward, batchNormBackward, adamStep, groupSoftThreshold, jacobianLayer, meanAbsRows, jacobianL1Backward } from './mlp';

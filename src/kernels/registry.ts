@@ -1,6 +1,7 @@
 import { SpecialistError } from '../core/errors.ts';
 import { blockDistances, cmiCounts, nearestIndices } from './cmi.ts';
 import type { CallOptions } from '../core/call-options.ts';
+import { fourierFeatures } from './features.ts';
 import { knnDistance, countWithinRadius } from './knn.ts';
 import { columnMeans, covariance, gemm } from './linalg.ts';
 import { adamStep } from './mlp/adam.ts';
@@ -24,7 +25,7 @@ export interface KernelDefinition<I, O> {
 }
 
 // The one explicit registration list: a new kernel family adds its entries here.
-const definitions = { pairwiseDistances, knnDistance, countWithinRadius, gemm, columnMeans, covariance, blockDistances, nearestIndices, cmiCounts,
+const definitions = { pairwiseDistances, knnDistance, countWithinRadius, gemm, columnMeans, covariance, blockDistances, nearestIndices, cmiCounts, fourierFeatures,
   denseForward, denseBackward, batchNormForward, batchNormBackward, adamStep, groupSoftThreshold, mlpJacobian, jacobianL1Grad,
 };
 

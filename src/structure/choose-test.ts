@@ -43,7 +43,7 @@ function nonlinearShares(data: Matrix, columns: Float64Array[], bandwidths: Band
   const pz = featureWidth(z.length, BASIS);
   const width = pz + targets.length;
   const features = new Float32Array(n * width);
-  writeBlockFeatures(createRng(seed), z.map((c) => columns[c]), n, bandwidths.of(z), BASIS, features, width, 0);
+  writeBlockFeatures(createRng(seed), z.map((c) => columns[c]), n, bandwidths.of(z), BASIS, features, width, 0, kernels);
   targets.forEach((c, t) => { for (let i = 0; i < n; i++) features[i * width + pz + t] = columns[c][i]; });
   const { cov } = runKernel(kernels, 'covariance', { x: { data: features, rows: n, cols: width } });
   const full = ridgeByGcv(cov, width, pz, targets.map((_, t) => pz + t), n);

@@ -44,10 +44,10 @@ function blockSeed(seed: number, columns: readonly number[], role: 'xy' | 'z'): 
   return querySeed(seed, role === 'z' ? { x: [], y: [], z: columns } : { x: columns, y: [], z: [] });
 }
 
-/** Writes a block's features into `out` ([n, stride]) at `offset`. */
-function writeBlock(prepared: Prepared, seed: number, block: readonly number[], spec: BlockFeatures, role: 'xy' | 'z', out: Float32Array, stride: number, offset: number): void {
+/** Writes a block's features into `out` ([n, stride]) at `offset`, on the wasm kernels. */
+function writeBlock(runtime: KernelRuntime, prepared: Prepared, seed: number, block: readonly number[], spec: BlockFeatures, role: 'xy' | 'z', out: Float32Array, stride: number, offset: number): void {
   const rng = createRng(blockSeed(seed, block, role));
-  writeBlockFeatures(rng, block.map((c) => prepared.columns[c]), prepared.n, prepared.bandwidths.of(block), spec, out, stride, offset);
+  writeBlockFeatures(rng, block.map((c) => prepared.columns[c]), prepared.n, prepared.bandwidths.of(block), spec, out, stride, offset, runtime);
 }
 
 /**
@@ -70,7 +70,7 @@ function zBasis(runtime: KernelRuntime, prepared: Prepared, seed: number, z: rea
   const { n } = prepared;
   const pz = featureWidth(z.length, spec);
   const features = new Float32Array(n * pz);
-  writeBlock(prepared, seed, z, spec, 'z', features, pz, 0);
+  writeBlock(runtime, prepared, seed, z, spec, 'z', features, pz, 0);
   const { means, cov } = runBuilt(runtime, 'covariance', { x: { data: features, rows: n, cols: pz } }, call);
   centre(features, n, pz, means);
   prepared.lastZ = { key, pz, features, gram: cov, ridge: ridgeBasis(cov, pz, n) };
@@ -134,8 +134,8 @@ export function runQuery(runtime: KernelRuntime, prepared: Prepared, options: Re
   const pt = px + py;
   // Features of x then y, centred: the residuals start from them.
   const residuals = new Float32Array(n * pt);
-  writeBlock(prepared, seed, blocks.x, specs.x, 'xy', residuals, pt, 0);
-  writeBlock(prepared, seed, blocks.y, specs.y, 'xy', residuals, pt, px);
+  writeBlock(runtime, prepared, seed, blocks.x, specs.x, 'xy', residuals, pt, 0);
+  writeBlock(runtime, prepared, seed, blocks.y, specs.y, 'xy', residuals, pt, px);
   const { means, cov: c } = runBuilt(runtime, 'covariance', { x: { data: residuals, rows: n, cols: pt } }, call);
   centre(residuals, n, pt, means);
   let cxy: Float64Array;
