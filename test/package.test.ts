@@ -69,6 +69,12 @@ it('the browser build run in Node says which entry to use instead of failing obs
   assert.match(out, /^UNSUPPORTED_BUILD A worker pool needs Node's services: import 'specialist-sdk' \(its node entry\)/);
 });
 
+it('the Node entry run from `node --input-type=module -e` starts its workers (they do not inherit the flag)', () => {
+  const script = "const { WorkerPool } = await import('./dist/node.js'); const pool = await WorkerPool.create({ size: 1 }); console.log(pool.size); await pool.close();";
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(out.trim(), '1');
+});
+
 it('specialist-sdk/deploy loads no training code', () => {
   const text = code('deploy.js');
   for (const marker of ['class Trainer', 'class ResidentDense', 'fitSpecialists', 'adamStep', 'discoverTaskStructure']) {
