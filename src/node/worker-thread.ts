@@ -10,26 +10,14 @@ function defaultWorkerUrl(): URL {
   return here.endsWith('.ts') ? new URL('../worker.node.ts', here) : new URL('./worker.node.js', here);
 }
 
-/**
- * The parent's Node flags minus those that only apply to a script given as a string: a worker
- * inherits its parent's flags, and `node --input-type=module -e '...'` would otherwise stop every
- * worker from starting ("--input-type can only be used with string input").
- */
-export function workerExecArgv(parent: readonly string[]): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < parent.length; i++) {
-    if (parent[i] === '--input-type') i++; // its value is the next word
-    else if (!parent[i].startsWith('--input-type=')) kept.push(parent[i]);
-  }
-  return kept;
-}
-
 export async function spawnNodeWorker(url: URL = defaultWorkerUrl()): Promise<WorkerHandle> {
-  // From source (tests under tsx) the worker is a .ts file: load it through tsx's loader.
-  const execArgv = workerExecArgv(process.execArgv);
-  const worker = url.pathname.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, execArgv })
-    : new Worker(url, { execArgv });
+  // The worker starts as a one-line script that imports the entry, not from the file itself: a
+  // worker inherits its parent's flags, and a file would refuse the --input-type of
+  // `node --input-type=module -e '...'`. From source (tests under tsx) the entry is a .ts file,
+  // loaded through tsx's loader.
+  const href = JSON.stringify(url.href);
+  const script = url.pathname.endsWith('.ts') ? `import('tsx/esm/api').then((m) => { m.register(); return import(${href}); });` : `import(${href});`;
+  const worker = new Worker(script, { eval: true });
   let failed = false;
   const listeners: ((error: SpecialistError) => void)[] = [];
   const fail = (error: SpecialistError) => {
