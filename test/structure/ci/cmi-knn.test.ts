@@ -186,13 +186,18 @@ describe('cmiKnn', () => {
       const x = r.normal();
       return [x, x + 0.2 * r.normal(), r.normal()];
     });
-    const strong = prepare(m).test(XYZ, { family: 20 });
+    const strong = prepare(m, { tailRejection: false }).test(XYZ, { family: 20 });
     // Budget ceil(2 * 20 / 0.05) - 1 = 799: a strong dependence reaches p = 1/800 < 0.05 / 20.
     assert.equal(strong.permutations, 799);
     assert.equal(strong.pValue, 1 / 800);
+    // The tail rule settles the same rejection after the first three rounds (8 + 16 + 32 draws).
+    const settled = prepare(m).test(XYZ, { family: 20 });
+    assert.equal(settled.permutations, 56);
+    assert.equal(settled.pValue, 1 / 800);
+    assert.equal(settled.statistic, strong.statistic);
   });
 
-  it('adaptive stopping ends clear non-rejections early without changing any decision at alpha', () => {
+  it('adaptive stopping and the tail rule end clear decisions early without changing any at alpha / family', () => {
     for (let s = 0; s < 12; s++) {
       const rng = createRng(2000 + s);
       const coupling = s % 3 === 0 ? 0.5 : 0; // a third dependent, the rest independent given z
@@ -205,7 +210,14 @@ describe('cmiKnn', () => {
       const fast = prepare(m, {}, s).test(XYZ, { family: 4 });
       assert.equal(fast.statistic, full.statistic);
       assert.equal(fast.pValue <= 0.05, full.pValue <= 0.05, `seed ${s}: ${fast.pValue} vs ${full.pValue}`);
-      if (fast.permutations! < full.permutations!) assert.ok(fast.pValue > 0.05);
+      assert.equal(fast.pValue <= 0.05 / 4, full.pValue <= 0.05 / 4, `seed ${s}: ${fast.pValue} vs ${full.pValue}`);
+      // An early stop is either a settled non-rejection or a tail-settled rejection at the full budget's p.
+      if (fast.permutations! < full.permutations!) assert.ok(fast.pValue > 0.05 || (fast.pValue === 1 / (1 + full.permutations!) && full.pValue <= 0.05 / 4));
+      // Besag-Clifford: with exceedances 5 a test stops no later, and only once 5 null values reached the observed.
+      const bc = prepare(m, { exceedances: 5 }, s).test(XYZ, { family: 4 });
+      assert.ok(bc.permutations! <= fast.permutations!);
+      const b = Math.round(bc.pValue * (1 + bc.permutations!)) - 1;
+      if (bc.permutations! < fast.permutations!) assert.ok(b >= 5, `seed ${s}: ${b} exceedances`);
     }
   });
 
@@ -255,7 +267,7 @@ describe('cmiKnn', () => {
     const big = sample(rng, 400, (r) => [r.normal(), r.normal(), r.normal()]);
     await expectCode(() => cmiKnn().prepare(big, { kernels: small, seed: 0 }).test(XYZ), 'OUT_OF_MEMORY', 'n = 400');
     const bounds = [{ permutations: 1e9 }, { maxPermutations: 100_001 }, { shuffleNeighbors: 1001 }, { knn: 1e6 }];
-    for (const bad of [{ knn: 0 }, { knn: 1.5 }, { permutations: 0 }, { shuffleNeighbors: 2.5 }, { noise: -1 }, { alpha: 1 }, { transform: 'log' as 'rank' }, ...bounds]) {
+    for (const bad of [{ knn: 0 }, { knn: 1.5 }, { permutations: 0 }, { shuffleNeighbors: 2.5 }, { noise: -1 }, { alpha: 1 }, { transform: 'log' as 'rank' }, { tailRejection: 1 as unknown as boolean }, { exceedances: 0 }, { exceedances: 2.5 }, ...bounds]) {
       await expectCode(() => cmiKnn(bad), 'INVALID_ARGUMENT');
     }
     assert.equal(runtime.memory.bytesInUse, 0);

@@ -11,6 +11,7 @@ import type { CiQuery, CiResult } from '../../ci-test.ts';
 import { invalid, minimumRows, permutationBudget, querySeed, ROUND_FIRST, ROUND_MAX, type Resolved } from './options.ts';
 import { Draws, drawLocal, shuffleRange } from './permutations.ts';
 import { checkQuery, type PreparedData } from './prepare.ts';
+import { exceedanceSlack, rejectionSettled } from './tail.ts';
 
 /** The statistic of version p from the kernel's counts [versions, 3, n]. */
 function statistic(counts: Int32Array, p: number, n: number, k: number, psi: Float64Array): number {
@@ -97,6 +98,9 @@ export function runQuery(runtime: KernelRuntime, prepared: PreparedData, options
     };
 
     let observed = NaN;
+    const nulls = new Float64Array(budget);
+    // At most one more exceedance: the full budget's p-value is then at most twice the reported 1 / (budget + 1).
+    const slack = Math.min(1, exceedanceSlack(options.alpha, family, budget));
     let drawn = 0;
     let exceed = 0;
     let round = options.adaptive ? ROUND_FIRST : ROUND_MAX;
@@ -117,14 +121,21 @@ export function runQuery(runtime: KernelRuntime, prepared: PreparedData, options
       for (let v = 0; v < versions; v++) {
         const value = statistic(countView, v, n, k, psi);
         if (first && v === 0) observed = value;
-        else if (value >= observed) exceed++;
+        else {
+          nulls[drawn + v - (first ? 1 : 0)] = value;
+          if (value >= observed) exceed++;
+        }
       }
       // The last version's k-th distances are the next round's guesses.
       mem.f32(guess, n).set(mem.f32(eps + (versions - 1) * n * 4, n));
       drawn += size;
       callBack('onProgress', call.onProgress, drawn, budget);
       throwIfAborted(call.signal);
-      if (options.adaptive && 1 + exceed > options.alpha * (1 + budget)) break;
+      if (options.adaptive && (1 + exceed > options.alpha * (1 + budget) || exceed >= options.exceedances)) break;
+      // The rest of the budget would (by a conservative tail bound) not undo the rejection at alpha / family.
+      if (options.adaptive && options.tailRejection && rejectionSettled(observed, nulls, drawn, exceed, budget, slack)) {
+        return { statistic: observed, pValue: 1 / (1 + budget), permutations: drawn };
+      }
       round = Math.min(ROUND_MAX, round * 2);
     }
     return { statistic: observed, pValue: (1 + exceed) / (1 + drawn), permutations: drawn };
