@@ -7,7 +7,8 @@
 //  (w) wide states: x of d = 64, 128, 256 columns, y of 1, z of 2d (the direct test on encoder
 //      latents), n a multiple of the 3d + 1 columns; the rejection rate of Fisher z (Gaussian and
 //      Laplace noise) and RCoT (Laplace noise) on linear null data.
-// Environment: BENCH_CAL_WORLDS (40), BENCH_CAL_N (1000), BENCH_CAL_REPS (200), BENCH_WIDE_REPS (60).
+// Environment: BENCH_CAL_WORLDS (40), BENCH_CAL_N (1000), BENCH_CAL_REPS (200), BENCH_WIDE_REPS (60),
+// BENCH_CAL_TESTS (all: fisherz,rcot,auto,cmiknn; a comma-separated subset of the (g) rows).
 import type { Matrix } from '../src/core/tensor.ts';
 import { nullPValues } from '../src/metrics/structure.ts';
 import type { KernelRuntime } from '../src/kernels/runtime.ts';
@@ -59,13 +60,15 @@ export async function calibration(pool: WorkerPool, kernels: KernelRuntime): Pro
   const worlds = Number(process.env.BENCH_CAL_WORLDS ?? 40);
   const n = Number(process.env.BENCH_CAL_N ?? 1000);
   const reps = Number(process.env.BENCH_CAL_REPS ?? 200);
+  const only = new Set((process.env.BENCH_CAL_TESTS ?? 'fisherz,rcot,auto,cmiknn').split(',').map((t) => t.trim()));
   const structure: Rate[] = [];
-  const tests: [string, 'linear' | 'nonlinear', string | CiTestSpec][] = [
+  const allTests: [string, 'linear' | 'nonlinear', string | CiTestSpec][] = [
     ['fisherz', 'linear', 'fisherz'],
     ['rcot', 'nonlinear', 'rcot'],
     ['auto', 'nonlinear', 'auto'],
     ['cmiknn', 'nonlinear', { name: 'cmiknn', options: { permutations: 199, maxPermutations: 199 } }],
   ];
+  const tests = allTests.filter(([label]) => only.has(label));
   for (const method of ['direct', 'pairwise'] as const) {
     for (const d of method === 'direct' ? [1, 2, 3, 4] : [1, 2]) {
       for (const [label, kind, test] of tests) {
@@ -86,11 +89,12 @@ export async function calibration(pool: WorkerPool, kernels: KernelRuntime): Pro
   printRates(`(g1) null cells of structure worlds, n = ${n}, ${worlds} worlds per row, raw p-values at 0.05`, structure);
 
   const single: Rate[] = [];
-  const singleTests: [string, CiTestSpec, CiWorldOptions['kind'], number[]][] = [
+  const allSingle: [string, CiTestSpec, CiWorldOptions['kind'], number[]][] = [
     ['fisherz', { name: 'fisherz' }, 'linear', [500, 2000]],
     ['rcot', { name: 'rcot' }, 'nonlinear', [500, 2000]],
     ['cmiknn', { name: 'cmiknn', options: { permutations: 199 } }, 'nonlinear', [500]],
   ];
+  const singleTests = allSingle.filter(([label]) => only.has(label));
   for (const explained of [0.5, 0.7]) {
     for (const [label, spec, kind, sizes] of singleTests) {
       for (const rows of sizes) {
