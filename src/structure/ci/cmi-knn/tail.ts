@@ -43,8 +43,8 @@ export function pearsonTail(x: number, mean: number, sd: number, skewness: numbe
 
 /**
  * A conservative estimate of P(null >= observed) from `count` null draws: the Pearson type III
- * tail with the standard deviation and skewness each raised by two standard errors (see above).
- * Infinity-free: a null with no spread gives 1 (nothing can be said).
+ * tail with the standard deviation and skewness each raised by two standard errors (see above);
+ * 1 for draws without spread (nothing can be said).
  */
 export function conservativeTail(observed: number, draws: ArrayLike<number>, count: number): number {
   const m = moments(draws, count);
