@@ -8,7 +8,7 @@
 // raised by 2 / sqrt(2 (N - 1)) of itself, the skewness by 2 sqrt(6 / N) from max(skewness, 0).
 // With 56 draws that is +19% and +0.65. For a family of 18 at alpha 0.05 (budget 719, one more
 // exceedance allowed) a normal null then needs z >= 5.2 after 56 draws, 4.5 after 120, 4.2 after
-// 184, instead of 3.3-3.4 with the moments taken as they are.
+// 184, instead of 3.25-3.3 with the moments taken as they are.
 import { gammaP, gammaQ, normalSf } from '../../../stats/distributions.ts';
 
 /** Fewest draws before the tail may be used (the rounds 8 + 16 + 32). */
