@@ -15,6 +15,7 @@ import { OCR_GENERALIST_OPTIONS, OCR_MODEL_PATH } from '../src/generalist/pp-ocr
 import { WorkerPool } from '../src/worker/pool.ts';
 import { cachePath, identityEncoder, readCache, writeCache } from './real-model-cache.ts';
 import { sha256Hex } from '../src/io/sha256.ts';
+import { SpecialistError } from '../src/core/errors.ts';
 import { time } from './util.ts';
 
 export interface RunSettings {
@@ -33,6 +34,8 @@ export interface RunSettings {
 
 export interface TestRun {
   test: string;
+  /** Why the test refused this world (e.g. too few episodes for its width); its numbers are then NaN. */
+  refused?: string;
   accuracy: number;
   mcc: number;
   relation: number[][];
@@ -112,10 +115,18 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
   const layer1: TestRun[] = [{ test: s.tests[0], ...structureMetrics(result.structure.relation, truth), relation: result.structure.relation, seconds: seconds(t.structureMs) }];
   for (const test of s.tests.slice(1)) {
     const t0 = performance.now();
-    const other = await discoverTaskStructure(result.latents, tasks, { segmentLength: L, ...testOptions(test), seed });
-    layer1.push({ test, ...structureMetrics(other.relation, truth), relation: other.relation, seconds: seconds(performance.now() - t0) });
+    try {
+      const other = await discoverTaskStructure(result.latents, tasks, { segmentLength: L, ...testOptions(test), seed });
+      layer1.push({ test, ...structureMetrics(other.relation, truth), relation: other.relation, seconds: seconds(performance.now() - t0) });
+    } catch (error) {
+      // A test that refuses the world (a typed error, e.g. kNN-CMI's rows per column) is a result too.
+      if (!(error instanceof SpecialistError) || error.code !== 'INVALID_ARGUMENT') throw error;
+      layer1.push({ test, refused: error.message, accuracy: NaN, mcc: NaN, relation: [], seconds: seconds(performance.now() - t0) });
+    }
   }
-  for (const r of layer1) s.log(`  Layer 1 ${r.test}: accuracy ${r.accuracy.toFixed(2)}, MCC ${r.mcc.toFixed(2)} (${r.seconds} s) ${JSON.stringify(r.relation)}`);
+  for (const r of layer1) {
+    s.log(r.refused ? `  Layer 1 ${r.test}: refused: ${r.refused}` : `  Layer 1 ${r.test}: accuracy ${r.accuracy.toFixed(2)}, MCC ${r.mcc.toFixed(2)} (${r.seconds} s) ${JSON.stringify(r.relation)}`);
+  }
 
   // The generalist's own latents: what any block could at most carry about content and style.
   const d = result.latents.shape[2];

@@ -41,6 +41,7 @@ const stats = (values: number[]) => {
   return { mean, sd, min: Math.min(...values), max: Math.max(...values) };
 };
 const show = (values: number[], digits = 2) => {
+  if (values.some(Number.isNaN)) return 'refused';
   const s = stats(values);
   return `${s.mean.toFixed(digits)} ± ${s.sd.toFixed(digits)}`;
 };
@@ -69,7 +70,7 @@ console.log('| --- | ' + settings.tests.map(() => '---').join(' | ') + ' | --- |
 for (const r of runs) {
   const hs = r.heads;
   const mean = (f: (h: (typeof hs)[number]) => number) => (hs.reduce((a, h) => a + f(h), 0) / Math.max(1, hs.length)).toFixed(2);
-  console.log(`| ${r.seed} | ${r.layer1.map((l) => l.mcc.toFixed(2)).join(' | ')} | ${hs.map((h) => h.support).join(', ')} | ${mean((h) => h.block.content)} | ${mean((h) => h.block.otherContent ?? 0)} | ${mean((h) => h.block.style)} | ${mean((h) => h.block.font)} | ${mean((h) => h.accuracy)} / ${mean((h) => h.accuracyAllLatents)} |`);
+  console.log(`| ${r.seed} | ${r.layer1.map((l) => (l.refused ? 'refused' : l.mcc.toFixed(2))).join(' | ')} | ${hs.map((h) => h.support).join(', ')} | ${mean((h) => h.block.content)} | ${mean((h) => h.block.otherContent ?? 0)} | ${mean((h) => h.block.style)} | ${mean((h) => h.block.font)} | ${mean((h) => h.accuracy)} / ${mean((h) => h.accuracyAllLatents)} |`);
 }
 console.log(`| all | ${settings.tests.map((t) => show(runs.map((r) => r.layer1.find((l) => l.test === t)!.mcc))).join(' | ')} | ${show(heads.map((h) => h.support), 1)} | ${show(heads.map((h) => h.block.content))} | ${show(heads.map((h) => h.block.otherContent ?? 0))} | ${show(heads.map((h) => h.block.style))} | ${show(heads.map((h) => h.block.font))} | ${show(heads.map((h) => h.accuracy))} / ${show(heads.map((h) => h.accuracyAllLatents))} |`);
 console.log(`\ngeneralist latents (all ${runs[0].latentDims} coordinates): R² content ${show(runs.flatMap((r) => r.latents.map((l) => l.content)))}, style ${show(runs.flatMap((r) => r.latents.map((l) => l.style)))}, font ${show(runs.flatMap((r) => r.latents.map((l) => l.font)))}`);
