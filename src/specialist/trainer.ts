@@ -8,6 +8,7 @@ import type { ResidentScope } from '../kernels/resident.ts';
 import type { Rng } from '../core/random.ts';
 import type { FitData } from './data.ts';
 import { shuffle } from './data.ts';
+import { LocalExchange, type GradientExchange } from './exchange.ts';
 import { ResidentMlp, SLOPE, type LayerWeights } from './network.ts';
 import type { Penalty } from './options.ts';
 
@@ -63,6 +64,7 @@ export class Trainer {
     private readonly data: FitData,
     private readonly train: Int32Array,
     private readonly cfg: TrainerConfig,
+    private readonly exchange: GradientExchange = new LocalExchange(),
   ) {
     const { d, tasks } = data;
     const dh = cfg.latentDims;
@@ -114,15 +116,16 @@ export class Trainer {
   }
 
   /**
-   * One epoch over shuffled training rows. `lambdaAt(b)` is each task's penalty strength at batch b.
+   * One epoch over shuffled training rows. `lambdaAt(b)` is each task's penalty strength at batch b,
+   * `rateAt(b)` the learning rate's multiplier there (default 1).
    * `rowWeights[k][j]` scales the proximal threshold of head k's input row j. Returns the mean loss.
    */
-  epoch(rng: Rng, lambdaAt: (batch: number) => number[], rowWeights?: Float32Array[]): number {
+  epoch(rng: Rng, lambdaAt: (batch: number) => number[], rowWeights?: Float32Array[], rateAt?: (batch: number) => number): number {
     const order = this.train.slice();
     shuffle(order, rng);
     let total = 0;
     const batches = this.batchesPerEpoch;
-    for (let b = 0; b < batches; b++) total += this.step(order.subarray(b * this.B, (b + 1) * this.B), lambdaAt(b), rowWeights);
+    for (let b = 0; b < batches; b++) total += this.step(order.subarray(b * this.B, (b + 1) * this.B), lambdaAt(b), rowWeights, rateAt?.(b) ?? 1);
     return total / batches;
   }
 
@@ -136,7 +139,34 @@ export class Trainer {
     });
   }
 
-  private step(rows: Int32Array, lambda: number[], rowWeights?: Float32Array[]): number {
+  /**
+   * One minibatch step: the gradients of its ghost batches (this rank's, the others' through the
+   * exchange), their mean, then Adam and the proximal step. Returns the mean loss.
+   */
+  private step(rows: Int32Array, lambda: number[], rowWeights: Float32Array[] | undefined, rate: number): number {
+    const { cfg } = this;
+    const half = rows.length >> 1;
+    const ghosts = [rows.subarray(0, half), rows.subarray(half)];
+    for (const g of this.exchange.mine()) this.exchange.put(g, this.gradientViews(), this.gradients(ghosts[g], lambda));
+    const loss = this.exchange.reduce(this.gradientViews());
+    this.adamStep++;
+    const lr = cfg.learningRate * rate;
+    this.encoder.adam(lr, this.adamStep);
+    this.decoder.adam(lr, this.adamStep);
+    for (const h of this.heads) h.adam(lr, this.adamStep);
+    // A row's Adam steps move its norm by at most ~lr sqrt(width) per step: lambda = 1 outruns any gradient.
+    const scale = cfg.penalty === 'group' ? cfg.learningRate * Math.sqrt(cfg.headWidth) : 0;
+    this.proximal(lambda.map((l) => l * scale), rowWeights);
+    return loss;
+  }
+
+  /** Views of every parameter gradient (encoder, decoder, heads), in one fixed order. */
+  private gradientViews(): Float32Array[] {
+    return [this.encoder, this.decoder, ...this.heads].flatMap((net) => net.layers.flatMap((l) => [this.mem.view(l.gw, l.din * l.dout), this.mem.view(l.gb, l.dout)]));
+  }
+
+  /** Forward and backward on one ghost batch: fills every parameter gradient, returns its loss. */
+  private gradients(rows: Int32Array, lambda: number[]): number {
     const { k, mem, p, dh, cfg } = this;
     const n = rows.length;
     const { d, tasks } = this.data;
@@ -186,14 +216,6 @@ export class Trainer {
 
     k.batchNormBackward(p.s, p.gs, n, dh, p.invStd, p.sums, p.ge);
     this.encoder.backward(p.zb, n, p.ge, 0, false, scratch);
-
-    this.adamStep++;
-    this.encoder.adam(cfg.learningRate, this.adamStep);
-    this.decoder.adam(cfg.learningRate, this.adamStep);
-    for (const h of this.heads) h.adam(cfg.learningRate, this.adamStep);
-    // A row's Adam steps move its norm by at most ~lr sqrt(width) per step: lambda = 1 outruns any gradient.
-    const scale = cfg.penalty === 'group' ? cfg.learningRate * Math.sqrt(cfg.headWidth) : 0;
-    this.proximal(lambda.map((l) => l * scale), rowWeights);
     return loss;
   }
 
@@ -231,13 +253,13 @@ export class Trainer {
     });
   }
 
-  /** Batch-norm statistics over every training row (inference uses these, not running averages). */
-  computePopulationStats(): void {
+  /** Batch-norm statistics over the given rows, by default every training row (inference uses these, not running averages). */
+  computePopulationStats(over: Int32Array = this.train): void {
     const { k, mem, p, dh } = this;
     const { d, z } = this.data;
     const sum = new Float64Array(dh), sq = new Float64Array(dh);
-    for (let start = 0; start < this.train.length; start += this.B) {
-      const rows = this.train.subarray(start, start + this.B);
+    for (let start = 0; start < over.length; start += this.B) {
+      const rows = over.subarray(start, start + this.B);
       const zb = mem.view(p.zb, rows.length * d);
       rows.forEach((r, i) => zb.set(z.subarray(r * d, (r + 1) * d), i * d));
       const e = mem.view(this.encoder.forward(p.zb, rows.length), rows.length * dh);
@@ -246,9 +268,26 @@ export class Trainer {
         sq[q % dh] += e[q] * e[q];
       }
     }
-    const n = this.train.length;
+    const n = over.length;
     this.popMean = Float32Array.from(sum, (s) => s / n);
     this.popInvStd = Float32Array.from(sq, (s, c) => 1 / Math.sqrt(Math.max(0, s / n - (sum[c] / n) ** 2) + BN_EPS));
+  }
+
+  /** s_hat [rows, latentDims] of the given rows in inference mode (call computePopulationStats first). */
+  encodeRows(rows: Int32Array): Float32Array {
+    const { k, mem, p, dh } = this;
+    const { d, z } = this.data;
+    const out = new Float32Array(rows.length * dh);
+    mem.view(p.popMean, dh).set(this.popMean);
+    mem.view(p.popInvStd, dh).set(this.popInvStd);
+    for (let start = 0; start < rows.length; start += this.B) {
+      const chunk = rows.subarray(start, start + this.B);
+      const zb = mem.view(p.zb, chunk.length * d);
+      chunk.forEach((r, i) => zb.set(z.subarray(r * d, (r + 1) * d), i * d));
+      k.batchNormForward(this.encoder.forward(p.zb, chunk.length), chunk.length, dh, BN_EPS, 0, p.popMean, p.popInvStd, p.s);
+      out.set(mem.view(p.s, chunk.length * dh), start * dh);
+    }
+    return out;
   }
 
   /** Losses on the given rows in inference mode (call computePopulationStats first). */

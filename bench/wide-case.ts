@@ -1,0 +1,97 @@
+// One Layer 2 case on generalistWorld at a chosen width, with the true step-task relation as
+// membership (Layer 1 is measured elsewhere): the rows a pipeline would fit (every step serving a
+// task, whole episodes up to a row count), the generalist latents phi(s) of those rows, per-step
+// targets, and the scores of a fitted model against the truth (support sizes, kernel-ridge R^2 of
+// each specialist block to its true block and to every other true coordinate).
+import { kernelRidgeR2 } from '../src/metrics/identifiability.ts';
+import { runStages } from '../src/onnx/export-network.ts';
+import type { Specialists } from '../src/specialist/model.ts';
+import { generalistWorld } from '../src/synthetic/generalist-world.ts';
+import type { Tensor } from '../src/core/tensor.ts';
+
+export interface WideCaseSpec {
+  /** Coordinates per task block; as many irrelevant coordinates as relevant ones. */
+  block: number;
+  tasks: number;
+  /** Rows to fit (episodes x serving steps, whole episodes). */
+  rows: number;
+  seed: number;
+}
+
+export interface WideCase {
+  spec: WideCaseSpec;
+  d: number;
+  latents: Tensor;
+  targets: Tensor;
+  membership: Tensor;
+  /** True states of the rows [rows, d]. */
+  states: Float32Array;
+  blocks: number[][];
+}
+
+export function wideCase(spec: WideCaseSpec): WideCase {
+  const { block, tasks: M, rows: wanted, seed } = spec;
+  // T = 12 steps of which most serve a task: episodes enough for the rows wanted.
+  const probe = generalistWorld({ episodes: 2, blockSizes: Array(M).fill(block), irrelevantDims: block * M, seed });
+  const L = probe.params.segmentLength, T = probe.params.steps;
+  const serves = (rel: Uint8Array, t: number, i: number) => rel[Math.floor(t / L) * M + i] === 1;
+  const steps = Array.from({ length: T }, (_, t) => t).filter((t) => Array.from({ length: M }, (_, i) => i).some((i) => serves(probe.truth.relation, t, i)));
+  const episodes = Math.ceil(wanted / steps.length);
+  const world = generalistWorld({ episodes, blockSizes: Array(M).fill(block), irrelevantDims: block * M, seed });
+  const D = world.params.latentDims, dg = world.params.taskDim;
+  const pairs: [number, number][] = [];
+  for (let e = 0; e < episodes; e++) for (const t of steps) if (pairs.length < wanted) pairs.push([e, t]);
+  const R = pairs.length;
+  const states = new Float32Array(R * D);
+  pairs.forEach(([e, t], r) => states.set(world.states.subarray((e * T + t) * D, (e * T + t + 1) * D), r * D));
+  const z = runStages(states, R, world.truth.phi).data;
+  const y = new Float32Array(R * M * dg);
+  const member = new Float32Array(R * M);
+  pairs.forEach(([e, t], r) => {
+    for (let i = 0; i < M; i++) {
+      member[r * M + i] = serves(world.truth.relation, t, i) ? 1 : 0;
+      const from = ((e * T + t) * M + i) * dg;
+      y.set(world.contributions.subarray(from, from + dg), (r * M + i) * dg);
+    }
+  });
+  return {
+    spec,
+    d: D,
+    latents: { data: z, shape: [R, D] },
+    targets: { data: y, shape: [R, M, dg] },
+    membership: { data: member, shape: [R, M] },
+    states,
+    blocks: world.truth.blocks,
+  };
+}
+
+export interface TaskScore {
+  task: number;
+  trueSize: number;
+  size: number;
+  r2Relevant: number;
+  r2Other: number;
+}
+
+/**
+ * Per task, on up to 4000 of its member rows: the support size against the true block's, and the
+ * kernel ridge R^2 (held-out rows; `trainRows` fitting rows, default 1000) from the specialist block
+ * to the true block and to every other true coordinate.
+ */
+export function scoreCase(c: WideCase, model: Specialists, trainRows = 1000): TaskScore[] {
+  const [R, D] = c.latents.shape;
+  const M = c.blocks.length;
+  return c.blocks.map((trueBlock, task) => {
+    const rows: number[] = [];
+    for (let r = 0; r < R && rows.length < 4000; r++) if (c.membership.data[r * M + task]) rows.push(r);
+    const pick = (src: Float32Array, cols: number[]): Tensor => ({
+      data: Float32Array.from({ length: rows.length * cols.length }, (_, q) => src[rows[Math.floor(q / cols.length)] * D + cols[q % cols.length]]),
+      shape: [rows.length, cols.length],
+    });
+    const all = Array.from({ length: D }, (_, j) => j);
+    const block = model.transform(pick(c.latents.data as Float32Array, all), task);
+    const others = all.filter((j) => !trueBlock.includes(j));
+    const score = (cols: number[]) => (block.shape[1] === 0 ? 0 : kernelRidgeR2(block, pick(c.states, cols), { seed: c.spec.seed, trainRows }).mean);
+    return { task, trueSize: trueBlock.length, size: block.shape[1], r2Relevant: score(trueBlock), r2Other: score(others) };
+  });
+}

@@ -1,0 +1,79 @@
+// When a lambda path stage is accepted for a task: what dropping the coordinates the stage took
+// from its head costs, measured on the representation the stage left (schedule.ts, dropChecks).
+
+export interface Verdict {
+  pass: boolean;
+  /** Support size after the stage. */
+  size: number;
+  /** Refitted validation loss on the new support (NaN when nothing was refitted). */
+  loss: number;
+  /** Mean rise of the row errors over the support before the stage, its standard error, and the rise allowed. */
+  rise: number;
+  standardError: number;
+  allowed: number;
+}
+
+/** A rise is only held against a stage when it exceeds this many standard errors of the paired row differences. */
+export const SIGNIFICANCE = 2;
+
+/** Mean and standard error of a - b over paired rows. */
+export function pairedRise(a: Float32Array, b: Float32Array): { rise: number; standardError: number } {
+  const n = a.length;
+  let s = 0, sq = 0;
+  for (let i = 0; i < n; i++) {
+    const d = a[i] - b[i];
+    s += d;
+    sq += d * d;
+  }
+  const m = s / Math.max(1, n);
+  const variance = n > 1 ? (sq - n * m * m) / (n - 1) : 0;
+  return { rise: m, standardError: Math.sqrt(Math.max(0, variance) / Math.max(1, n)) };
+}
+
+/**
+ * The rise of a task's validation loss (whitened targets: 1 is the variance, so 1 - before is the
+ * share explained) that dropping coordinates down to `size` may cost: `tolerance` x the share one
+ * coordinate would explain on average if one more were needed, explained / (size + 1).
+ *
+ * Why per coordinate: dropping a needed coordinate of a block B costs about explained / |B| (each
+ * whitened direction of the signal its share), so a rule relative to the loss itself (the
+ * previous one allowed 1.5 x the best loss) admits dropping needed coordinates once |B| is large:
+ * blocks of 8 came out as 5 and 6. Measured on generalistWorld at d = 64 (blocks of 8): one needed
+ * coordinate dropped costs 0.13, the allowance at size 7 is 0.028 (tolerance 0.25).
+ */
+export function allowedRise(before: number, size: number, tolerance: number): number {
+  return (tolerance * Math.max(0, 1 - before)) / (size + 1);
+}
+
+function mean(v: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i];
+  return s / Math.max(1, v.length);
+}
+
+/**
+ * A stage passes for a task unless the refit on its new support does worse than the refit on its
+ * support before the stage by more than allowedRise and by more than SIGNIFICANCE standard errors
+ * (so a small validation set does not fail a stage on its own noise).
+ */
+export function judgeDrop(now: Float32Array, before: Float32Array, size: number, tolerance: number): Verdict {
+  const { rise, standardError } = pairedRise(now, before);
+  const allowed = allowedRise(mean(before), size, tolerance);
+  const pass = !(rise > allowed && rise > SIGNIFICANCE * standardError);
+  if (typeof process !== 'undefined' && process.env.SPECIALIST_DEBUG) console.error(`drop ->${size} before ${mean(before).toFixed(4)} now ${mean(now).toFixed(4)} rise ${rise.toFixed(4)} se ${standardError.toFixed(4)} allowed ${allowed.toFixed(4)} ${pass ? 'pass' : 'FAIL'}`);
+  return { pass, size, loss: mean(now), rise, standardError, allowed };
+}
+
+/** Nothing dropped: the stage passes. */
+export function unchanged(size: number): Verdict {
+  return { pass: true, size, loss: NaN, rise: 0, standardError: 0, allowed: 0 };
+}
+
+/**
+ * The support grew: along a working path supports only shrink, so growth means the penalty stopped
+ * biting in a stable way (seen with the Jacobian penalty at large lambda, where Adam's normalised
+ * steps leave every row jittering at a similar small size). The stage fails.
+ */
+export function grew(size: number): Verdict {
+  return { pass: false, size, loss: NaN, rise: NaN, standardError: NaN, allowed: 0 };
+}

@@ -1,0 +1,415 @@
+// The training schedule around Trainer (see fit.ts for the phases). Lengths are set in optimiser
+// steps, not epochs, so a fit on 20,000 rows takes no more steps than one on 5,000 where it needs
+// none, and every phase stops early once it has nothing left to do.
+import { callBack, makeYielder } from '../core/call-options.ts';
+import { SpecialistError, throwIfAborted } from '../core/errors.ts';
+import { createRng, type Rng } from '../core/random.ts';
+import type { ResidentScope } from '../kernels/resident.ts';
+import { refitHeadErrors, type FixedRows } from './debias.ts';
+import type { FitCallOptions } from './fit.ts';
+import { type LossCurves, type ValidationPoint } from './model.ts';
+import { supportFrom } from './support.ts';
+import type { FitData } from './data.ts';
+import type { ResolvedOptions } from './options.ts';
+import { grew, judgeDrop, unchanged, type Verdict } from './path-rules.ts';
+import type { LayerWeights } from './layers.ts';
+import type { Losses, Trainer } from './trainer.ts';
+
+/** The lambda grid of 'auto' for the group penalty (Adam-step units); the Jacobian penalty uses it x JACOBIAN_SCALE. */
+export const LAMBDA_GRID = [0.04, 0.08, 0.16, 0.32, 0.64, 1, 1.5, 2, 3, 4];
+/** The Jacobian penalty's lambda is this times the grid (its gradient goes through Adam; see docs/specialist.md). */
+export const JACOBIAN_SCALE = 0.5;
+
+/**
+ * Step counts of the schedule. A row of a head's first layer shrinks by lr sqrt(width) lambda per
+ * step (0.007 at lambda 0.64 and the defaults), so a spare row of norm 0.5 is gone after about 70
+ * steps at full lambda: a ramp of 200 steps and 200 more steps without a change of support end a
+ * stage where the previous schedule ran up to 3750 (30 epochs of 125 batches).
+ */
+export const STEPS = {
+  /** lambda moves from its previous to its new value over this many steps. */
+  ramp: 100,
+  /** A stage ends once no support changed over this many steps (after the ramp). */
+  stable: 150,
+  /**
+   * A stage ends after this many steps at most (or epochs / 4 epochs, whichever is less): rows that
+   * are still fading then go on fading in the next stage, which starts from this one.
+   */
+  stage: 600,
+  /** The dense fit ends once the validation loss has not improved by 1% over this many steps. */
+  patience: 300,
+  /**
+   * The dense fit ends after this many steps at most (or `epochs` epochs, whichever is less): the
+   * path goes on training from where it stops, so it only has to get the heads reading roughly
+   * the right coordinates.
+   */
+  dense: 2000,
+  /** Steps of the head-only refit of each debiased check. */
+  debias: 300,
+  /** Steps of the final refit (its learning rate falls linearly to 0). */
+  refit: 1500,
+  /** Learning rate of the head-only refit, in units of the fit's learningRate. */
+  debiasRate: 1,
+};
+/** Relative improvement of the validation loss that counts as progress (early stopping). */
+let MIN_IMPROVEMENT = 0.01;
+// PROBE ONLY (remove): overrides for experiments.
+if (typeof process !== 'undefined' && process.env.SPECIALIST_STEPS) Object.assign(STEPS, JSON.parse(process.env.SPECIALIST_STEPS));
+if (typeof process !== 'undefined' && process.env.SPECIALIST_MINIMP) MIN_IMPROVEMENT = Number(process.env.SPECIALIST_MINIMP);
+/** Rows of the training set used for batch-norm statistics and head refits inside the path (a uniform stride). */
+const CHECK_ROWS = 8192;
+
+function gatherRows(data: Float32Array, cols: number, rows: Int32Array): Float32Array {
+  const out = new Float32Array(rows.length * cols);
+  rows.forEach((r, i) => out.set(data.subarray(r * cols, (r + 1) * cols), i * cols));
+  return out;
+}
+
+/** Every `ceil(length / most)`-th entry, so at most about `most`. */
+function stride(rows: Int32Array, most: number): Int32Array {
+  const step = Math.ceil(rows.length / most);
+  return step > 1 ? rows.filter((_, i) => i % step === 0) : rows;
+}
+
+/**
+ * Reweighted group lasso (a step towards counting coordinates rather than summing norms): a row
+ * weaker than the task's median live row pays more per unit norm, a stronger one less, within
+ * [1/4, 4]. Weights are set at the start of each path stage from the rows as they are then.
+ */
+export function reweight(norms: Float32Array[]): Float32Array[] {
+  return norms.map((row) => {
+    const live = [...row].filter((v) => v > 0).sort((a, b) => a - b);
+    const median = live.length ? live[live.length >> 1] : 1;
+    return row.map((v) => (v > 0 ? Math.min(4, Math.max(0.25, median / v)) : 4));
+  });
+}
+
+/**
+ * Converged: over the final phase of training (the refit with a penalty, the dense fit without),
+ * the mean training loss of its last quarter differs by less than 5% from that of the quarter
+ * before, so training on at the same settings would change the loss by less than epoch-to-epoch
+ * noise (a few percent with minibatches). A phase shorter than 4 epochs cannot tell: false.
+ */
+export function converged(curve: number[]): boolean {
+  if (curve.length < 4 || !curve.every(Number.isFinite)) return false;
+  const q = Math.floor(curve.length / 4);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const last = mean(curve.slice(-q)), before = mean(curve.slice(-2 * q, -q));
+  return Math.abs(before - last) <= 0.05 * Math.max(before, 1e-12);
+}
+
+interface PhaseSpec {
+  phase: ValidationPoint['phase'];
+  maxEpochs: number;
+  from: number[];
+  to: number[];
+  rowWeights?: Float32Array[];
+  /** Called after each epoch (1-based count): true ends the phase. */
+  stop?: (epochsDone: number) => boolean;
+  /** The learning rate's multiplier at a step of the phase (0-based). Default 1. */
+  rate?: (step: number) => number;
+}
+
+export class Schedule {
+  private readonly curves: LossCurves = { train: [], validation: [] };
+  private epochDone = 0;
+  private readonly totalEpochs: number;
+  /** Lets an abort signal (or other work on this thread) in between epochs. */
+  private readonly yieldNow = makeYielder(50);
+  private readonly checkRows: Int32Array;
+
+  constructor(
+    private readonly trainer: Trainer,
+    private readonly opts: ResolvedOptions,
+    private readonly rng: Rng,
+    private readonly validation: Int32Array,
+    private readonly train: Int32Array,
+    private readonly call: FitCallOptions,
+    private readonly scope: ResidentScope,
+    private readonly data: FitData,
+  ) {
+    const penalised = opts.penalty !== 'none' && opts.lambda !== 0;
+    // 'auto' plans for every grid stage plus one retry per task; phases that stop early end sooner.
+    const stages = opts.lambda === 'auto' ? this.maxStages * this.maxStageEpochs : opts.epochs;
+    this.totalEpochs = !penalised ? opts.epochs : opts.lambda === 'auto' ? opts.epochs + stages + this.maxRefitEpochs : opts.epochs + this.maxRefitEpochs;
+    this.checkRows = stride(train, CHECK_ROWS);
+  }
+
+  private epochsFor(steps: number): number {
+    return Math.max(1, Math.ceil(steps / this.trainer.batchesPerEpoch));
+  }
+  private get maxStageEpochs(): number {
+    return Math.min(Math.max(3, Math.round(this.opts.epochs / 4)), this.epochsFor(STEPS.stage));
+  }
+  private get maxRefitEpochs(): number {
+    return Math.max(2, Math.round(this.opts.epochs / 4));
+  }
+  /** Path stages at most: every grid step, plus one redo per task failure and one per retry. */
+  private get maxStages(): number {
+    return LAMBDA_GRID.length + 2 * this.trainer.heads.length;
+  }
+
+  private nonzeros(): number[] {
+    return this.trainer.rowNorms().map((norms) => norms.reduce((n, v) => n + (v > 0 ? 1 : 0), 0));
+  }
+
+  /** Trains up to `maxEpochs` epochs, lambda moving linearly from `from` to `to` over the first STEPS.ramp steps. */
+  private async phase(spec: PhaseSpec): Promise<void> {
+    const { from, to } = spec;
+    const perEpoch = this.trainer.batchesPerEpoch;
+    const rampSteps = Math.max(1, Math.min(STEPS.ramp, Math.round((spec.maxEpochs * perEpoch) / 3)));
+    for (let e = 0; e < spec.maxEpochs; e++) {
+      throwIfAborted(this.call.signal);
+      const lambdaAt = (b: number) => {
+        const t = Math.min(1, (e * perEpoch + b + 1) / rampSteps);
+        return from.map((f, k) => f + (to[k] - f) * t);
+      };
+      const rate = spec.rate;
+      const loss = this.trainer.epoch(this.rng, lambdaAt, spec.rowWeights, rate && ((b) => rate(e * perEpoch + b)));
+      if (!Number.isFinite(loss)) {
+        throw new SpecialistError('NON_FINITE', `training diverged (loss ${loss}) in epoch ${this.epochDone + 1}; lower learningRate`, { epoch: this.epochDone + 1 });
+      }
+      this.curves.train.push(loss);
+      this.epochDone++;
+      callBack('onProgress', this.call.onProgress, { phase: spec.phase, epoch: this.epochDone, totalEpochs: this.totalEpochs, loss, lambda: to, nonzeros: this.nonzeros() });
+      const pause = this.yieldNow();
+      if (pause) await pause;
+      if (spec.stop?.(e + 1)) break;
+    }
+  }
+
+  /** Trains without penalty until the validation loss stops improving by 1% over STEPS.patience steps. */
+  private async untilPlateau(phase: 'dense' | 'refit', maxEpochs: number): Promise<void> {
+    const zero = this.trainer.heads.map(() => 0);
+    const patience = this.epochsFor(STEPS.patience);
+    const probe = stride(this.validation, CHECK_ROWS);
+    let best = Infinity, since = 0;
+    await this.phase({
+      phase,
+      maxEpochs,
+      from: zero,
+      to: zero,
+      stop: () => {
+        this.trainer.computePopulationStats(this.checkRows);
+        const l = this.trainer.evaluate(probe);
+        const total = l.reconstruction + l.tasks.reduce((a, b) => a + b, 0);
+        if (total < best * (1 - MIN_IMPROVEMENT)) {
+          best = total;
+          since = 0;
+        } else since++;
+        return since >= patience;
+      },
+    });
+  }
+
+  /**
+   * The final refit: STEPS.refit steps without penalty, the learning rate falling linearly to 0,
+   * so the parameters returned sit at a minimum rather than in Adam's noise around it.
+   */
+  private async annealed(phase: 'refit'): Promise<void> {
+    const zero = this.trainer.heads.map(() => 0);
+    const steps = Math.min(STEPS.refit, this.maxRefitEpochs * this.trainer.batchesPerEpoch);
+    await this.phase({ phase, maxEpochs: this.epochsFor(steps), from: zero, to: zero, rate: (step) => Math.max(0, 1 - step / steps) });
+  }
+
+  private validate(phase: ValidationPoint['phase'], lambda: number[]): Losses {
+    this.trainer.computePopulationStats();
+    const losses = this.trainer.evaluate(this.validation);
+    this.curves.validation.push({ phase, epoch: this.epochDone, lambda, reconstruction: losses.reconstruction, tasks: losses.tasks, nonzeros: this.nonzeros() });
+    return losses;
+  }
+
+  /** Training rows for the mean |Jacobian| (at most about 4096). */
+  private get jacobianSample(): Int32Array {
+    return stride(this.train, 4096);
+  }
+
+  /**
+   * The s_hat coordinates each head reads now. The group penalty zeroes rows exactly, so a read
+   * coordinate is a non-zero input row; the Jacobian penalty only makes rows small, so there it is
+   * the support rule of the final model (mean |Jacobian| above threshold x the task's largest).
+   */
+  private liveRows(): boolean[][] {
+    if (this.opts.penalty !== 'jacobian') return this.trainer.rowNorms().map((norms) => [...norms].map((v) => v > 0));
+    this.trainer.computePopulationStats(this.checkRows);
+    return this.trainer.meanAbsJacobian(this.jacobianSample).map((imp) => {
+      const live = new Set(supportFrom(imp, this.opts.threshold));
+      return Array.from(imp, (_, j) => live.has(j));
+    });
+  }
+
+  /** Restricts every head (or those in `tasks`) to the s_hat coordinates it reads now (other rows held at zero from here on). */
+  private freezeSupports(tasks?: boolean[]): void {
+    const live = this.liveRows();
+    this.trainer.allowed.forEach((allowed, k) => {
+      if (!tasks || tasks[k]) live[k].forEach((v, j) => (allowed[j] &&= v ? 1 : 0));
+    });
+  }
+
+  /** Each task's member rows among `rows`. */
+  private memberRows(rows: Int32Array): Int32Array[] {
+    return this.data.tasks.map((t) => rows.filter((r) => t.member[r] === 1));
+  }
+
+  /**
+   * The drop check of a stage, for every task in `active` whose support shrank: on s_hat as the
+   * stage left it, the head is refitted without penalty (head only, from the accepted state's
+   * head) once on the coordinates it reads now and once on those it read before the stage, and the
+   * two are compared row by row on the validation rows (path-rules.ts). Both refits see the same
+   * representation, so what the stage did to the encoder cancels out and only the dropped
+   * coordinates are charged; judging the penalised loss instead would charge the shrinkage of the
+   * rows a head keeps, which grows with lambda.
+   */
+  private dropChecks(active: boolean[], before: number[][], heads: LayerWeights[][]): { verdicts: (Verdict | null)[]; supports: number[][] } {
+    const { trainer, opts } = this;
+    trainer.computePopulationStats(this.checkRows);
+    const supports = this.liveRows().map((row) => row.flatMap((v, j) => (v ? [j] : [])));
+    const changed = active.map((use, t) => use && (supports[t].length !== before[t].length || supports[t].some((j, i) => j !== before[t][i])));
+    if (!changed.includes(true)) return { verdicts: active.map((use, t) => (use ? unchanged(before[t].length) : null)), supports };
+    const trainRows = this.memberRows(this.checkRows), valRows = this.memberRows(this.validation);
+    const sTrain = trainer.encodeRows(this.checkRows), sVal = trainer.encodeRows(this.validation);
+    const position = (rows: Int32Array) => new Map(Array.from(rows, (r, i) => [r, i]));
+    const trainAt = position(this.checkRows), valAt = position(this.validation);
+    const dh = opts.latentDims;
+    const verdicts = active.map((use, t) => {
+      if (!use) return null;
+      if (!changed[t]) return unchanged(before[t].length);
+      if (supports[t].some((j) => !before[t].includes(j))) return grew(supports[t].length);
+      const { y, dy } = this.data.tasks[t];
+      const fixed = (rows: Int32Array, s: Float32Array, at: Map<number, number>): FixedRows => ({
+        s: gatherRows(s, dh, Int32Array.from(rows, (r) => at.get(r)!)),
+        y: gatherRows(y, dy, rows),
+        rows: rows.length,
+      });
+      const train = fixed(trainRows[t], sTrain, trainAt), validation = fixed(valRows[t], sVal, valAt);
+      const batches = Math.max(1, Math.floor(train.rows / opts.batchSize));
+      const refit = { epochs: Math.max(1, Math.ceil(STEPS.debias / batches)), batchSize: opts.batchSize, learningRate: opts.learningRate * STEPS.debiasRate };
+      // Both refits draw the same batches.
+      const seed = this.rng.int(2 ** 31);
+      const now = refitHeadErrors(this.scope, heads[t], supports[t], dh, train, validation, refit, createRng(seed));
+      const then = refitHeadErrors(this.scope, heads[t], before[t], dh, train, validation, refit, createRng(seed));
+      return judgeDrop(now, then, supports[t].length, opts.tolerance);
+    });
+    return { verdicts, supports };
+  }
+
+  /**
+   * lambda 'auto': each task climbs the grid while its drop checks pass (path-rules.ts). A task
+   * that fails a grid step is retried once at the geometric mean of its last accepted lambda and
+   * the failed one (bisection on the log scale); when that fails too, or succeeds, the task is
+   * done: its support is frozen and its penalty lifted, so the stages the other tasks still run
+   * cannot take more coordinates from it. Each stage continues from the last accepted state; a
+   * stage with a failing task is redone without it.
+   */
+  private async path(): Promise<number[]> {
+    const { trainer, opts } = this;
+    const K = trainer.heads.length;
+    const grid = LAMBDA_GRID.map((g) => (opts.penalty === 'jacobian' ? g * JACOBIAN_SCALE : g));
+    const chosen = new Array<number>(K).fill(0);
+    const done = new Array<boolean>(K).fill(false);
+    const retry = new Array<number | undefined>(K).fill(undefined);
+    let accepted = trainer.snapshot(true);
+    trainer.computePopulationStats(this.checkRows);
+    let supports = this.liveRows().map((row) => row.flatMap((v, j) => (v ? [j] : [])));
+    const stable = this.epochsFor(STEPS.stable), ramp = this.epochsFor(STEPS.ramp);
+    let stages = 0;
+    for (let g = 0; g < grid.length && done.includes(false) && stages < this.maxStages; stages++) {
+      const from = chosen.map((c, k) => (done[k] ? 0 : c));
+      const target = chosen.map((_, k) => (done[k] ? 0 : retry[k] ?? grid[g]));
+      let sizes = this.nonzeros(), still = 0;
+      await this.phase({
+        phase: 'path',
+        maxEpochs: this.maxStageEpochs,
+        from,
+        to: target,
+        rowWeights: reweight(trainer.rowNorms()),
+        stop: (e) => {
+          const now = this.nonzeros();
+          still = now.every((v, k) => v === sizes[k]) ? still + 1 : 0;
+          sizes = now;
+          return e >= ramp && still >= stable;
+        },
+      });
+      const check = this.dropChecks(done.map((d) => !d), supports, accepted.heads);
+      this.recordPath(target, check);
+      const failed = check.verdicts.map((v) => v !== null && !v.pass);
+      if (failed.includes(true)) {
+        trainer.restore(accepted);
+        failed.forEach((f, k) => {
+          if (!f) return;
+          if (retry[k] === undefined && chosen[k] > 0) retry[k] = Math.sqrt(chosen[k] * grid[g]);
+          else this.finish(k, done, retry);
+        });
+        continue;
+      }
+      check.verdicts.forEach((v, k) => {
+        if (!v) return;
+        chosen[k] = target[k];
+        if (retry[k] !== undefined) this.finish(k, done, retry);
+      });
+      supports = check.supports;
+      accepted = trainer.snapshot(true);
+      g++;
+    }
+    trainer.restore(accepted);
+    return chosen;
+  }
+
+  /** A validation point for a path stage: each checked task's refitted loss on its current support (NaN where its support did not change). */
+  private recordPath(lambda: number[], check: { verdicts: (Verdict | null)[]; supports: number[][] }): void {
+    const tasks = check.verdicts.map((v) => v?.loss ?? NaN);
+    this.curves.validation.push({ phase: 'path', epoch: this.epochDone, lambda, reconstruction: NaN, tasks, nonzeros: check.supports.map((s) => s.length) });
+  }
+
+  /** Task k keeps the support of the current (accepted) state, without penalty from here on. */
+  private finish(k: number, done: boolean[], retry: (number | undefined)[]): void {
+    done[k] = true;
+    retry[k] = undefined;
+    this.freezeSupports(done.map((_, i) => i === k));
+  }
+
+  async run() {
+    const { opts, trainer } = this;
+    trainer.init(this.rng.fork());
+    const K = trainer.heads.length;
+    const zero = new Array<number>(K).fill(0);
+    const penalised = opts.penalty !== 'none' && opts.lambda !== 0;
+    let lambda = zero;
+    if (!penalised) {
+      await this.untilPlateau('dense', opts.epochs);
+      this.validate('dense', zero);
+    } else if (opts.lambda === 'auto') {
+      await this.untilPlateau('dense', Math.min(opts.epochs, this.epochsFor(STEPS.dense)));
+      this.validate('dense', zero);
+      lambda = await this.path();
+    } else {
+      lambda = new Array<number>(K).fill(opts.lambda);
+      await this.phase({ phase: 'path', maxEpochs: opts.epochs, from: zero, to: lambda });
+      this.validate('path', lambda);
+    }
+    // Where the final phase (whose parameters are returned) starts in the training curve.
+    let finalStart = 0;
+    if (penalised) {
+      // Freeze the supports the penalty found, then refit without shrinkage.
+      this.freezeSupports();
+      finalStart = this.curves.train.length;
+      await this.annealed('refit');
+      this.validate('refit', zero);
+    }
+    trainer.computePopulationStats();
+    const importance = trainer.meanAbsJacobian(this.jacobianSample);
+    const snap = trainer.snapshot();
+    return {
+      encoder: snap.encoder,
+      decoder: snap.decoder,
+      heads: snap.heads,
+      bnMean: trainer.popMean,
+      bnInvStd: trainer.popInvStd,
+      importance,
+      supports: importance.map((imp) => supportFrom(imp, opts.threshold)),
+      lambda,
+      converged: converged(this.curves.train.slice(finalStart)),
+      curves: this.curves,
+    };
+  }
+}

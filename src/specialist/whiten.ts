@@ -1,0 +1,131 @@
+// Whitened task targets: each head learns its task's signal in principal coordinates scaled to unit
+// variance, so every independent direction of the signal counts alike in the loss.
+//
+// Why: the support is about which s_hat coordinates the task map depends on at all (Theorem 2),
+// not about how much variance each output carries. With a plain mean squared error a direction of
+// the signal holding 0.1% of its variance is invisible: in generalistWorld with blocks of 8, the
+// weakest two of a task's 8 signal directions hold 0.0-1.4% of the variance (the random 8 x 9 map
+// from actions to the task variable is badly conditioned), so a head that drops the coordinates
+// behind them loses under 1.5% of its loss, and blocks of 8 came out as 6. Whitened, each of the 8
+// directions is 1/8 of the loss and dropping one costs about 1/8 of what the task explains.
+import { SpecialistError } from '../core/errors.ts';
+import type { LayerWeights } from './layers.ts';
+
+/**
+ * Directions whose variance is below this fraction of the largest are left out (not predicted).
+ * A direction at 1e-4 is already weaker than float32 rounding of the targets can resolve well
+ * after standardising, and an exactly rank-deficient signal (9 outputs driven by 8 coordinates)
+ * has its null direction at ~1e-7 of the largest.
+ */
+export const WHITEN_FLOOR = 1e-4;
+
+export interface Whitening {
+  /** Whitened targets [N, kept]. */
+  y: Float32Array;
+  kept: number;
+  /** Maps a whitened prediction back to the standardised targets: y = y_w S, S [kept, dy]. */
+  unwhiten: Float64Array;
+}
+
+/** Eigenvalues (descending) and eigenvectors (columns of v, row-major [n, n]) of a symmetric matrix (cyclic Jacobi). */
+export function symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+  const m = Float64Array.from(a);
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0, total = 0;
+    for (let p = 0; p < n; p++) for (let q = 0; q < n; q++) (p === q ? (total += m[p * n + q] ** 2) : (off += m[p * n + q] ** 2));
+    if (off <= 1e-24 * Math.max(total, 1e-300)) break;
+    for (let p = 0; p < n - 1; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = m[p * n + q];
+        if (apq === 0) continue;
+        const theta = (m[q * n + q] - m[p * n + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        for (let k = 0; k < n; k++) {
+          const mkp = m[k * n + p], mkq = m[k * n + q];
+          m[k * n + p] = c * mkp - s * mkq;
+          m[k * n + q] = s * mkp + c * mkq;
+        }
+        for (let k = 0; k < n; k++) {
+          const mpk = m[p * n + k], mqk = m[q * n + k];
+          m[p * n + k] = c * mpk - s * mqk;
+          m[q * n + k] = s * mpk + c * mqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p], vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => m[j * n + j] - m[i * n + i]);
+  const values = Float64Array.from(order, (i) => m[i * n + i]);
+  const vectors = new Float64Array(n * n);
+  order.forEach((src, dst) => {
+    for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src];
+  });
+  return { values, vectors };
+}
+
+/**
+ * Whitens standardised targets y [N, dy] over the rows where `member` is 1: y_w = y V L^-1/2 for
+ * the eigenvectors V and eigenvalues L of their covariance, keeping directions above
+ * WHITEN_FLOOR x the largest. Rows outside `member` are whitened too (they are never scored).
+ */
+export function whiten(y: Float32Array, dy: number, member: Uint8Array): Whitening {
+  const rows = member.length;
+  const cov = new Float64Array(dy * dy);
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    if (!member[r]) continue;
+    count++;
+    for (let a = 0; a < dy; a++) {
+      const ya = y[r * dy + a];
+      for (let b = a; b < dy; b++) cov[a * dy + b] += ya * y[r * dy + b];
+    }
+  }
+  for (let a = 0; a < dy; a++) for (let b = a; b < dy; b++) cov[b * dy + a] = cov[a * dy + b] /= Math.max(1, count);
+  const { values, vectors } = symmetricEigen(cov, dy);
+  const largest = values[0];
+  let kept = 0;
+  while (kept < dy && largest > 0 && values[kept] > WHITEN_FLOOR * largest) kept++;
+  // A constant target (every column constant) has no direction: keep one zero column so the head has an output.
+  const directions = Math.max(1, kept);
+  const project = new Float64Array(dy * directions);
+  const unwhiten = new Float64Array(directions * dy);
+  for (let j = 0; j < kept; j++) {
+    const scale = Math.sqrt(values[j]);
+    for (let a = 0; a < dy; a++) {
+      project[a * directions + j] = vectors[a * dy + j] / scale;
+      unwhiten[j * dy + a] = vectors[a * dy + j] * scale;
+    }
+  }
+  const out = new Float32Array(rows * directions);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < kept; j++) {
+      let s = 0;
+      for (let a = 0; a < dy; a++) s += y[r * dy + a] * project[a * directions + j];
+      out[r * directions + j] = s;
+    }
+  }
+  return { y: out, kept: directions, unwhiten };
+}
+
+/** Folds the unwhitening map into a head's last (linear) layer, so the head predicts the standardised targets again. */
+export function unwhitenHead(head: LayerWeights[], map: Float64Array, dy: number): LayerWeights[] {
+  const last = head[head.length - 1];
+  if (last.activation !== 'identity' || map.length !== last.dout * dy) throw new SpecialistError('INTERNAL', 'unwhitenHead: the head does not end in the whitened outputs');
+  const w = new Float32Array(last.din * dy);
+  const b = new Float32Array(dy);
+  for (let a = 0; a < dy; a++) {
+    for (let j = 0; j < last.dout; j++) {
+      const s = map[j * dy + a];
+      b[a] += last.b[j] * s;
+      for (let i = 0; i < last.din; i++) w[i * dy + a] += last.w[i * last.dout + j] * s;
+    }
+  }
+  return [...head.slice(0, -1), { ...last, dout: dy, w, b }];
+}
