@@ -3,9 +3,10 @@
 // client) and added here.
 import { ciBatchJob } from './structure/ci-batch-job.ts';
 import { fitJob } from './specialist/job.ts';
+import { fitShardJob } from './specialist/parallel.ts';
 import { pipelineJob } from './pipeline/job.ts';
 import { kernelJob } from './worker/kernel-job.ts';
 import { deployDisposeJob, deployLoadJob, deployRunJob } from './deploy/job.ts';
 import type { JobHandler } from './worker/job.ts';
 
-export const JOBS: readonly JobHandler<never, unknown>[] = [kernelJob, ciBatchJob, fitJob, pipelineJob, deployLoadJob, deployRunJob, deployDisposeJob];
+export const JOBS: readonly JobHandler<never, unknown>[] = [kernelJob, ciBatchJob, fitJob, fitShardJob, pipelineJob, deployLoadJob, deployRunJob, deployDisposeJob];

@@ -6,13 +6,12 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/npy-file.ts';
 import { kernelRidgeR2 } from '../metrics/identifiability.ts';
 import { structureMetrics } from '../metrics/structure.ts';
-import type { PipelineResult } from '../pipeline/pipeline.ts';
+import { runPipeline, type PipelineResult } from '../pipeline/pipeline.ts';
 import { renderReport, type ReportTask } from '../report/html.ts';
 import { exportSpecialistOnnx } from '../specialist/export-onnx.ts';
 import { saveSpecialists } from '../specialist/node.ts';
 import { generalistWorld, type GeneralistWorld } from '../synthetic/generalist-world.ts';
 import { WorkerPool } from '../worker/pool.ts';
-import { runPipelineInWorker } from '../pipeline/job.ts';
 import { SEED } from './args.ts';
 import type { Command } from './commands.ts';
 import { ensureDir, writeJson } from './files.ts';
@@ -72,11 +71,11 @@ export const demoCommand: Command = {
     const [N, M] = world.shapes.relation;
     if (!json) io.out(`specialist demo: ${n} episodes x ${T} steps, ${D}-dim observations, ${M} tasks (blocks ${JSON.stringify(world.truth.blocks)}), seed ${seed}`);
     const bar = new ProgressBar(json ? undefined : process.stderr);
-    const pool = await WorkerPool.create({ size: 1 });
+    // Two workers: Layer 2 splits each minibatch over both (the same result as on one thread).
+    const pool = await WorkerPool.create({ size: 2 });
     let result: PipelineResult;
     try {
-      result = await runPipelineInWorker(
-        pool,
+      result = await runPipeline(
         {
           encoder: world.encoderOnnx,
           observations: { data: world.observations, shape: [n, T, D] },
@@ -85,7 +84,7 @@ export const demoCommand: Command = {
           stepTargets: { data: world.contributions, shape: [n, T, M, world.params.taskDim] },
         },
         { structure: { segmentLength: world.params.segmentLength }, specialists: { seed, epochs }, seed },
-        { onProgress: (p) => bar.update(p.stage, p.done, p.total) },
+        { pool, onProgress: (p) => bar.update(p.stage, p.done, p.total) },
       );
     } finally {
       bar.done();

@@ -12,6 +12,7 @@ import { fitSpecialists } from '../specialist/fit.ts';
 import type { Specialists } from '../specialist/model.ts';
 import type { SpecialistOptions } from '../specialist/options.ts';
 import { discoverTaskStructure, type StructureOptions, type StructureResult } from '../structure/discover.ts';
+import type { JobRunner } from '../worker/job.ts';
 
 export type PipelineStage = 'encode' | 'structure' | 'specialists';
 export const PIPELINE_STAGES: readonly PipelineStage[] = ['encode', 'structure', 'specialists'];
@@ -73,6 +74,11 @@ export interface PipelineResult {
 
 export interface PipelineCallOptions extends Omit<KernelCallOptions, 'onProgress'> {
   onProgress?: (progress: PipelineProgress) => void;
+  /**
+   * Workers for Layers 1 and 2 (a WorkerPool): the kNN-CMI tests spread over them, and a fit
+   * splits its minibatches over two of them. Results are the same as in this thread. Default: none.
+   */
+  pool?: JobRunner;
 }
 
 /** Runs the three stages in this thread (runPipelineInWorker runs them in a worker of a pool). */
@@ -121,6 +127,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
   const kernels = await kernelsFor(call);
   const structure = await discoverTaskStructure({ data: latents.data, shape: [n, T, d] }, input.tasks, options.structure, {
     kernels,
+    pool: call.pool,
     signal: call.signal,
     onProgress: progress('structure'),
   });
@@ -158,6 +165,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
       signal: call.signal,
       membership: { data: member, shape: [rows.length, K] },
       kernels,
+      pool: call.pool,
       onProgress: (p) => call.onProgress?.({ stage: 'specialists', done: p.epoch, total: p.totalEpochs }),
     });
     specialists = fitted.withEncoder(generalist.modelSha256);

@@ -6,7 +6,7 @@ import { SpecialistError, throwIfAborted } from '../core/errors.ts';
 import { createRng, type Rng } from '../core/random.ts';
 import type { ResidentScope } from '../kernels/resident.ts';
 import { refitHeadErrors, type FixedRows } from './debias.ts';
-import type { FitCallOptions } from './fit.ts';
+import type { FitCallOptions } from './fit-call.ts';
 import { type LossCurves, type ValidationPoint } from './model.ts';
 import { supportFrom } from './support.ts';
 import type { FitData } from './data.ts';

@@ -33,5 +33,7 @@ export function collectBuffers(value: unknown, found = new Set<ArrayBuffer>()): 
 
 /** Marks a value's typed arrays for transfer instead of copy. */
 export function withTransfer<T>(value: T): T {
+  // comlink keys transfers by the value in a WeakMap: null and primitives have nothing to transfer.
+  if (value === null || typeof value !== 'object') return value;
   return transfer(value, collectBuffers(value));
 }

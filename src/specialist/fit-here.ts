@@ -1,0 +1,65 @@
+// fitSpecialists on this thread: data preparation, the trainer on resident kernel buffers, the
+// schedule, and the model. `exchange` makes it one rank of a fit split over two workers.
+import { throwIfAborted, toSpecialistError } from '../core/errors.ts';
+import type { Tensor } from '../core/tensor.ts';
+import { kernelsFor } from '../kernels/runtime.ts';
+import { createRng } from '../core/random.ts';
+import { prepareData, splitRows, type TargetsInput } from './data.ts';
+import type { GradientExchange } from './exchange.ts';
+import type { FitCallOptions } from './fit-call.ts';
+import { Specialists } from './model.ts';
+import { resolveOptions, type ResolvedOptions, type SpecialistOptions } from './options.ts';
+import { Schedule } from './schedule.ts';
+import { Trainer } from './trainer.ts';
+import { unwhitenHead, whiten } from './whiten.ts';
+
+/** fitSpecialists (fit.ts) on this thread; with `exchange`, as one rank of a fit on two workers. */
+export async function fitHere(latents: Tensor, targets: TargetsInput, options: SpecialistOptions, call: FitCallOptions, exchange?: GradientExchange): Promise<Specialists> {
+  throwIfAborted(call.signal);
+  const data = prepareData(latents, targets, call.membership);
+  const opts = resolveOptions(options, data.d);
+  const kernels = await kernelsFor(call);
+  const rng = createRng(opts.seed);
+  const { train, validation } = splitRows(data.n, opts.validationSplit, rng.fork());
+  const whitened = opts.whitenTargets ? data.tasks.map((t) => whiten(t.y, t.dy, t.member)) : undefined;
+  const trainData = whitened ? { ...data, tasks: data.tasks.map((t, k) => ({ ...t, y: whitened[k].y, dy: whitened[k].kept })) } : data;
+  // The trainer's buffers live for the whole (asynchronous) fit: a resident scope, held exclusively.
+  return kernels.exclusive(async () => {
+    const scope = kernels.resident();
+    try {
+      const trainer = new Trainer(scope, trainData, train, {
+        latentDims: opts.latentDims,
+        encoderWidths: opts.encoderWidths,
+        headWidth: opts.headWidth,
+        batchSize: opts.batchSize,
+        learningRate: opts.learningRate,
+        reconstructionWeight: opts.reconstructionWeight,
+        penalty: opts.penalty,
+      }, exchange);
+      const state = await new Schedule(trainer, opts, rng, validation, train, call, scope, trainData).run();
+      const heads = whitened ? state.heads.map((h, k) => unwhitenHead(h, whitened[k].unwhiten, data.tasks[k].dy)) : state.heads;
+      return new Specialists({ ...state, heads, ...modelParts(data, opts) });
+    } catch (error) {
+      throw toSpecialistError(error);
+    } finally {
+      scope.release();
+    }
+  });
+}
+
+function modelParts(data: ReturnType<typeof prepareData>, opts: ResolvedOptions) {
+  return {
+    d: data.d,
+    latentDims: opts.latentDims,
+    encoderWidths: opts.encoderWidths,
+    headWidth: opts.headWidth,
+    taskDims: data.tasks.map((t) => t.dy),
+    penalty: opts.penalty,
+    zMean: data.zMean,
+    zStd: data.zStd,
+    yMean: data.tasks.map((t) => t.mean),
+    yStd: data.tasks.map((t) => t.std),
+    threshold: opts.threshold,
+  };
+}
+
