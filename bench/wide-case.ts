@@ -10,9 +10,10 @@ import { generalistWorld } from '../src/synthetic/generalist-world.ts';
 import type { Tensor } from '../src/core/tensor.ts';
 
 export interface WideCaseSpec {
-  /** Coordinates per task block; as many irrelevant coordinates as relevant ones. */
-  block: number;
-  tasks: number;
+  /** Coordinates of each task's block. */
+  blockSizes: number[];
+  /** Coordinates no task uses. */
+  irrelevantDims: number;
   /** Rows to fit (episodes x serving steps, whole episodes). */
   rows: number;
   seed: number;
@@ -29,15 +30,21 @@ export interface WideCase {
   blocks: number[][];
 }
 
+/** Four tasks with blocks of `block` coordinates and as many irrelevant coordinates as relevant ones (d = 8 x block). */
+export function wideSpec(block: number, rows: number, seed: number): WideCaseSpec {
+  return { blockSizes: [block, block, block, block], irrelevantDims: 4 * block, rows, seed };
+}
+
 export function wideCase(spec: WideCaseSpec): WideCase {
-  const { block, tasks: M, rows: wanted, seed } = spec;
+  const { blockSizes, irrelevantDims, rows: wanted, seed } = spec;
+  const M = blockSizes.length;
   // T = 12 steps of which most serve a task: episodes enough for the rows wanted.
-  const probe = generalistWorld({ episodes: 2, blockSizes: Array(M).fill(block), irrelevantDims: block * M, seed });
+  const probe = generalistWorld({ episodes: 2, blockSizes, irrelevantDims, seed });
   const L = probe.params.segmentLength, T = probe.params.steps;
   const serves = (rel: Uint8Array, t: number, i: number) => rel[Math.floor(t / L) * M + i] === 1;
   const steps = Array.from({ length: T }, (_, t) => t).filter((t) => Array.from({ length: M }, (_, i) => i).some((i) => serves(probe.truth.relation, t, i)));
   const episodes = Math.ceil(wanted / steps.length);
-  const world = generalistWorld({ episodes, blockSizes: Array(M).fill(block), irrelevantDims: block * M, seed });
+  const world = generalistWorld({ episodes, blockSizes, irrelevantDims, seed });
   const D = world.params.latentDims, dg = world.params.taskDim;
   const pairs: [number, number][] = [];
   for (let e = 0; e < episodes; e++) for (const t of steps) if (pairs.length < wanted) pairs.push([e, t]);
@@ -73,25 +80,41 @@ export interface TaskScore {
   r2Other: number;
 }
 
+/** A fitted model's block for a task on some rows: [rows, |support|]. */
+export type BlockOf = (task: number, rows: number[]) => Tensor;
+
+/** Our model's blocks: its transform of the rows' latents. */
+export function modelBlocks(c: WideCase, model: Specialists): BlockOf {
+  const d = c.d;
+  return (task, rows) => model.transform({ data: Float32Array.from({ length: rows.length * d }, (_, q) => c.latents.data[rows[Math.floor(q / d)] * d + (q % d)]), shape: [rows.length, d] }, task);
+}
+
+/** Blocks from s_hat of every row [N, dh] and supports (the PyTorch peer's output). */
+export function sHatBlocks(sHat: Float32Array, dh: number, supports: number[][]): BlockOf {
+  return (task, rows) => {
+    const cols = supports[task];
+    return { data: Float32Array.from({ length: rows.length * cols.length }, (_, q) => sHat[rows[Math.floor(q / cols.length)] * dh + cols[q % cols.length]]), shape: [rows.length, cols.length] };
+  };
+}
+
 /**
  * Per task, on up to 4000 of its member rows: the support size against the true block's, and the
  * kernel ridge R^2 (held-out rows; `trainRows` fitting rows, default 1000) from the specialist block
  * to the true block and to every other true coordinate.
  */
-export function scoreCase(c: WideCase, model: Specialists, trainRows = 1000): TaskScore[] {
+export function scoreCase(c: WideCase, blockOf: BlockOf, trainRows = 1000): TaskScore[] {
   const [R, D] = c.latents.shape;
   const M = c.blocks.length;
   return c.blocks.map((trueBlock, task) => {
     const rows: number[] = [];
     for (let r = 0; r < R && rows.length < 4000; r++) if (c.membership.data[r * M + task]) rows.push(r);
-    const pick = (src: Float32Array, cols: number[]): Tensor => ({
-      data: Float32Array.from({ length: rows.length * cols.length }, (_, q) => src[rows[Math.floor(q / cols.length)] * D + cols[q % cols.length]]),
+    const truth = (cols: number[]): Tensor => ({
+      data: Float32Array.from({ length: rows.length * cols.length }, (_, q) => c.states[rows[Math.floor(q / cols.length)] * D + cols[q % cols.length]]),
       shape: [rows.length, cols.length],
     });
-    const all = Array.from({ length: D }, (_, j) => j);
-    const block = model.transform(pick(c.latents.data as Float32Array, all), task);
-    const others = all.filter((j) => !trueBlock.includes(j));
-    const score = (cols: number[]) => (block.shape[1] === 0 ? 0 : kernelRidgeR2(block, pick(c.states, cols), { seed: c.spec.seed, trainRows }).mean);
+    const block = blockOf(task, rows);
+    const others = Array.from({ length: D }, (_, j) => j).filter((j) => !trueBlock.includes(j));
+    const score = (cols: number[]) => (block.shape[1] === 0 ? 0 : kernelRidgeR2(block, truth(cols), { seed: c.spec.seed, trainRows }).mean);
     return { task, trueSize: trueBlock.length, size: block.shape[1], r2Relevant: score(trueBlock), r2Other: score(others) };
   });
 }

@@ -107,19 +107,19 @@ export class SharedExchange implements GradientExchange {
 
   /**
    * Rank 1 joins (false: rank 0 already went on alone, so there is nothing to do); rank 0 waits
-   * up to JOIN_MS for it, then goes on alone. A fit gives the same result either way.
+   * up to `waitMs` for it, then goes on alone. A fit gives the same result either way.
    */
-  join(): boolean {
+  join(waitMs = JOIN_MS): boolean {
     if (this.rank === 1) {
       const joined = Atomics.compareExchange(this.control, STATE, WAITING, JOINED) === WAITING;
       Atomics.notify(this.control, STATE);
       return joined;
     }
-    const deadline = performance.now() + JOIN_MS;
+    const deadline = performance.now() + waitMs;
     while (Atomics.load(this.control, STATE) === WAITING && performance.now() < deadline) {
       Atomics.wait(this.control, STATE, WAITING, Math.max(1, deadline - performance.now()));
     }
-    this.together = Atomics.compareExchange(this.control, STATE, WAITING, ALONE) === JOINED || Atomics.load(this.control, STATE) === JOINED;
+    this.together = Atomics.compareExchange(this.control, STATE, WAITING, ALONE) === JOINED;
     return true;
   }
 

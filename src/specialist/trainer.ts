@@ -145,10 +145,7 @@ export class Trainer {
    */
   private step(rows: Int32Array, lambda: number[], rowWeights: Float32Array[] | undefined, rate: number): number {
     const { cfg } = this;
-    const half = rows.length >> 1;
-    const ghosts = [rows.subarray(0, half), rows.subarray(half)];
-    for (const g of this.exchange.mine()) this.exchange.put(g, this.gradientViews(), this.gradients(ghosts[g], lambda));
-    const loss = this.exchange.reduce(this.gradientViews());
+    const loss = this.batchGradient(rows, lambda);
     this.adamStep++;
     const lr = cfg.learningRate * rate;
     this.encoder.adam(lr, this.adamStep);
@@ -158,6 +155,17 @@ export class Trainer {
     const scale = cfg.penalty === 'group' ? cfg.learningRate * Math.sqrt(cfg.headWidth) : 0;
     this.proximal(lambda.map((l) => l * scale), rowWeights);
     return loss;
+  }
+
+  /**
+   * The mean loss of a minibatch over its two ghost batches (each normalised on its own batch
+   * statistics), with the mean of their gradients left in every parameter's gradient buffer.
+   */
+  batchGradient(rows: Int32Array, lambda: number[]): number {
+    const half = rows.length >> 1;
+    const ghosts = [rows.subarray(0, half), rows.subarray(half)];
+    for (const g of this.exchange.mine()) this.exchange.put(g, this.gradientViews(), this.gradients(ghosts[g], lambda));
+    return this.exchange.reduce(this.gradientViews());
   }
 
   /** Views of every parameter gradient (encoder, decoder, heads), in one fixed order. */

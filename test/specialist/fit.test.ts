@@ -3,7 +3,8 @@
 // and the identifiability metrics.
 import assert from 'node:assert/strict';
 import { it, describe } from 'node:test';
-import { converged, fitSpecialists, LAMBDA_GRID } from '../../src/specialist/fit.ts';
+import { allowedRise, converged, fitSpecialists, LAMBDA_GRID } from '../../src/specialist/fit.ts';
+import { judgeDrop } from '../../src/specialist/path-rules.ts';
 import { Specialists } from '../../src/specialist/model.ts';
 import { blocksWorld } from '../../src/synthetic/blocks-world.ts';
 import { hungarian, kernelRidgeR2, meanCorrelation } from '../../src/metrics/identifiability.ts';
@@ -170,12 +171,30 @@ describe('identifiability metrics', () => {
   });
 });
 
-it('lossLimit: strong tasks keep the relative tolerance, weak tasks keep half their explained share', async () => {
-  const { lossLimit } = await import('../../src/specialist/fit.ts');
-  // best 0.02 (98% explained): the increase is tolerance x best.
-  assert.ok(Math.abs(lossLimit(0.02, 0.5) - (0.02 + 0.01 + 0.01)) < 1e-12);
-  // best 0.8 (20% explained): at most a quarter of the explained share, not half the loss.
-  assert.ok(Math.abs(lossLimit(0.8, 0.5) - (0.8 + 0.05 + 0.01)) < 1e-12);
-  // Nothing explained: only the noise allowance.
-  assert.ok(Math.abs(lossLimit(1.02, 0.5) - 1.03) < 1e-12);
+describe('lambda path rules', () => {
+  it('allowedRise is tolerance x the explained share of one coordinate more', () => {
+    // 90% explained, 7 coordinates left: a quarter of 0.9 / 8.
+    assert.ok(Math.abs(allowedRise(0.1, 7, 0.25) - 0.25 * 0.9 / 8) < 1e-12);
+    // Blocks of 16 allow half what blocks of 8 do: the share of one coordinate halves.
+    assert.ok(Math.abs(allowedRise(0.1, 15, 0.25) * 2 - allowedRise(0.1, 7, 0.25)) < 1e-12);
+    // A task that explains nothing may drop every coordinate.
+    assert.equal(allowedRise(1.05, 3, 0.25), 0);
+  });
+
+  it('judgeDrop fails a costly significant rise, passes a rise within the allowance or within the noise', () => {
+    const rng = createRng(9);
+    const rows = 2000;
+    const before = Float32Array.from({ length: rows }, () => 0.1 + 0.05 * Math.abs(rng.normal()));
+    // One needed coordinate of 8 dropped (measured: about 0.13 on generalistWorld): fails.
+    const needed = before.map((v) => v + 0.13 + 0.02 * rng.normal());
+    assert.equal(judgeDrop(needed, before, 7, 0.25).pass, false);
+    // A spare one: a rise of 0.002 passes.
+    const spare = before.map((v) => v + 0.002 + 0.001 * rng.normal());
+    assert.equal(judgeDrop(spare, before, 8, 0.25).pass, true);
+    // Above the allowance but within two standard errors of noise (20 rows, noisy): passes.
+    const few = before.subarray(0, 20);
+    const noisy = few.map((v, i) => v + 0.05 + (i % 2 ? 0.5 : -0.5));
+    const verdict = judgeDrop(noisy, few, 7, 0.25);
+    assert.ok(verdict.rise > verdict.allowed && verdict.pass, `rise ${verdict.rise}, allowed ${verdict.allowed}`);
+  });
 });
