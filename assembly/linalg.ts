@@ -47,12 +47,65 @@ function gemmScalar(transB: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, a
   }
 }
 
-/** B rows contiguous in j: broadcast A(i, p) against 16-wide panels of B's row p. */
+/**
+ * B rows contiguous in j: broadcast A(i, p) against 16-wide panels of B's row p. Two rows of C at
+ * a time, so each panel of B loaded from memory feeds eight multiply-adds instead of four (eight
+ * accumulators, four panel vectors and two broadcasts fit the 16 vector registers of x64).
+ */
 function gemmRowPanels(m: i32, n: i32, k: i32, alpha: f32, a: usize, aRow: usize, aCol: usize, b: usize, beta: f32, c: usize): void {
   const bRowBytes = <usize>n << 2;
-  for (let i = 0; i < m; i++) {
+  let i = 0;
+  for (; i + 2 <= m; i += 2) {
     const cRow = c + (<usize>i * <usize>n << 2);
+    const cNext = cRow + bRowBytes;
+    const a0 = a + (<usize>i * aRow << 2), a1 = a + (<usize>(i + 1) * aRow << 2);
+    const aStep = aCol << 2;
     let j = 0;
+    for (; j + 16 <= n; j += 16) {
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+      let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+      let bp = b + (<usize>j << 2);
+      let ap0 = a0, ap1 = a1;
+      for (let p = 0; p < k; p++) {
+        const b0 = v128.load(bp), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32), b3 = v128.load(bp, 48);
+        const x0 = f32x4.splat(load<f32>(ap0)), x1 = f32x4.splat(load<f32>(ap1));
+        c00 = vmaddF32(x0, b0, c00);
+        c01 = vmaddF32(x0, b1, c01);
+        c02 = vmaddF32(x0, b2, c02);
+        c03 = vmaddF32(x0, b3, c03);
+        c10 = vmaddF32(x1, b0, c10);
+        c11 = vmaddF32(x1, b1, c11);
+        c12 = vmaddF32(x1, b2, c12);
+        c13 = vmaddF32(x1, b3, c13);
+        bp += bRowBytes;
+        ap0 += aStep;
+        ap1 += aStep;
+      }
+      const o = cRow + (<usize>j << 2), o1 = cNext + (<usize>j << 2);
+      writeC4(o, c00, alpha, beta);
+      writeC4(o + 16, c01, alpha, beta);
+      writeC4(o + 32, c02, alpha, beta);
+      writeC4(o + 48, c03, alpha, beta);
+      writeC4(o1, c10, alpha, beta);
+      writeC4(o1 + 16, c11, alpha, beta);
+      writeC4(o1 + 32, c12, alpha, beta);
+      writeC4(o1 + 48, c13, alpha, beta);
+    }
+    // The rest of the columns row by row.
+    if (j < n) {
+      rowPanelsTail(i, j, n, k, alpha, a, aRow, aCol, b, beta, c);
+      rowPanelsTail(i + 1, j, n, k, alpha, a, aRow, aCol, b, beta, c);
+    }
+  }
+  for (; i < m; i++) rowPanelsTail(i, 0, n, k, alpha, a, aRow, aCol, b, beta, c);
+}
+
+/** Row i of C from column j0 on (16-, 4- and 1-wide). */
+function rowPanelsTail(i: i32, j0: i32, n: i32, k: i32, alpha: f32, a: usize, aRow: usize, aCol: usize, b: usize, beta: f32, c: usize): void {
+  const bRowBytes = <usize>n << 2;
+  {
+    const cRow = c + (<usize>i * <usize>n << 2);
+    let j = j0;
     for (; j + 16 <= n; j += 16) {
       let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
       let bp = b + (<usize>j << 2);
@@ -89,12 +142,43 @@ function gemmRowPanels(m: i32, n: i32, k: i32, alpha: f32, a: usize, aRow: usize
   }
 }
 
-/** A row-major [m, k], B stored [n, k]: every C(i, j) is a dot product of two contiguous rows. */
+/**
+ * A row-major [m, k], B stored [n, k]: every C(i, j) is a dot product of two contiguous rows. Four
+ * columns j at a time, so each vector of A's row feeds four multiply-adds.
+ */
 function gemmDots(m: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, beta: f32, c: usize): void {
   const rowBytes = <usize>k << 2;
   for (let i = 0; i < m; i++) {
     const ai = a + <usize>i * rowBytes;
-    for (let j = 0; j < n; j++) {
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const b0 = b + <usize>j * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+      let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+      let p = 0;
+      for (; p + 4 <= k; p += 4) {
+        const o = <usize>p << 2;
+        const av = v128.load(ai + o);
+        acc0 = vmaddF32(av, v128.load(b0 + o), acc0);
+        acc1 = vmaddF32(av, v128.load(b1 + o), acc1);
+        acc2 = vmaddF32(av, v128.load(b2 + o), acc2);
+        acc3 = vmaddF32(av, v128.load(b3 + o), acc3);
+      }
+      let s0 = hsumF32(acc0), s1 = hsumF32(acc1), s2 = hsumF32(acc2), s3 = hsumF32(acc3);
+      for (; p < k; p++) {
+        const o = <usize>p << 2;
+        const x = load<f32>(ai + o);
+        s0 += x * load<f32>(b0 + o);
+        s1 += x * load<f32>(b1 + o);
+        s2 += x * load<f32>(b2 + o);
+        s3 += x * load<f32>(b3 + o);
+      }
+      const row = <usize>i * <usize>n + <usize>j;
+      writeC(c, row, s0, alpha, beta);
+      writeC(c, row + 1, s1, alpha, beta);
+      writeC(c, row + 2, s2, alpha, beta);
+      writeC(c, row + 3, s3, alpha, beta);
+    }
+    for (; j < n; j++) {
       const bj = b + <usize>j * rowBytes;
       let acc = f32x4.splat(0);
       let p = 0;

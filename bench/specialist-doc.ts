@@ -2,14 +2,70 @@
 // between its markers (run by bench/specialist.ts; also runnable alone).
 import { readFileSync, writeFileSync } from 'node:fs';
 
+interface Score {
+  size: number;
+  trueSize: number;
+  r2Relevant: number;
+  r2Other: number;
+}
+interface Run {
+  seconds: number;
+  scores: Score[];
+  scores3000?: Score[];
+  note?: string;
+  atLeast?: number;
+}
+
+const f2 = (v: number) => v.toFixed(2);
+const exact = (s: Score[]) => `${s.filter((t) => t.size === t.trueSize).length}/${s.length}`;
+const mean = (s: Score[], f: (t: Score) => number) => s.reduce((a, t) => a + f(t), 0) / Math.max(1, s.length);
+const r2 = (s: Score[]) => (s.length ? `${f2(mean(s, (t) => t.r2Relevant))} / ${f2(mean(s, (t) => t.r2Other))}` : '');
+const seconds = (run: Run | undefined) => (!run ? 'skipped' : Number.isFinite(run.seconds) ? run.seconds.toFixed(1) : run.atLeast ? `> ${run.atLeast}` : (run.note ?? ''));
+
+/** The scaling and wide-world tables (issue 12) from the results file. */
+function scalingTables(r: any): string {
+  const lines: string[] = [];
+  if (r.scaling) {
+    lines.push(
+      `Scaling (\`npm run bench:specialist\`, ${r.machine.cpu}, ${r.machine.cores} cores, load average ${r.machine.loadAverage1m.toFixed(1)} at the start): fitSpecialists with defaults on a pool of two workers, beside the same algorithm in PyTorch ${r.scaling.torchThreads ? `(CPU, ${r.scaling.torchThreads} threads)` : '(skipped)'} on the same rows; generalistWorld, seed 0, true step-task relation as membership; exact = tasks with |I_hat| = |I|; R^2 (kernel ridge, 1000 fitting rows) relevant / other coordinates, mean over tasks.`,
+      '',
+      '| case | d | rows | ours s | PyTorch s | PyTorch / ours | exact (ours) | exact (PyTorch) | R^2 (ours) | R^2 (PyTorch) |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+      ...r.scaling.cases.map((c: any) => {
+        const ratio = c.torch && Number.isFinite(c.torch.seconds) ? `x${(c.torch.seconds / c.ours.seconds).toFixed(1)}` : c.torch?.atLeast ? `> x${(c.torch.atLeast / c.ours.seconds).toFixed(0)}` : '';
+        return `| ${c.label} | ${c.d} | ${c.rows} | ${seconds(c.ours)} | ${seconds(c.torch)} | ${ratio} | ${exact(c.ours.scores)} | ${c.torch?.scores?.length ? exact(c.torch.scores) : ''} | ${r2(c.ours.scores)} | ${c.torch ? r2(c.torch.scores) : ''} |`;
+      }),
+      '',
+    );
+  }
+  if (r.wide) {
+    const all = r.wide.flatMap((c: any) => c.ours.scores);
+    lines.push(
+      `Unseen generalist worlds (seeds ${[...new Set(r.wide.map((c: any) => c.seed))].join(', ')}; four tasks, blocks of d / 8, as many irrelevant coordinates as relevant; 20,000 rows; defaults, two workers): ${all.filter((t: Score) => t.size === t.trueSize).length} of ${all.length} tasks with the exact support size.`,
+      '',
+      '| d | seed | exact | R^2 relevant (1000 / 3000 fitting rows) | R^2 other | fit s |',
+      '|---|---|---|---|---|---|',
+      ...r.wide.map((c: any) => `| ${c.d} | ${c.seed} | ${exact(c.ours.scores)} | ${f2(mean(c.ours.scores, (t) => t.r2Relevant))} / ${c.ours.scores3000 ? f2(mean(c.ours.scores3000, (t) => t.r2Relevant)) : ''} (min ${f2(Math.min(...c.ours.scores.map((t: Score) => t.r2Relevant)))}) | ${f2(Math.max(...c.ours.scores.map((t: Score) => t.r2Other)))} (max) | ${c.ours.seconds.toFixed(1)} |`),
+    );
+  }
+  return lines.join('\n');
+}
+
 export function writeDocTable(): void {
   const r = JSON.parse(readFileSync('bench/results/specialist-latest.json', 'utf8'));
+  let doc = readFileSync('docs/specialist.md', 'utf8');
+  if (r.scaling || r.wide) doc = doc.replace(/<!-- scaling: written by bench\/specialist.ts -->[\s\S]*<!-- \/scaling -->/, `<!-- scaling: written by bench/specialist.ts -->\n${scalingTables(r)}\n<!-- /scaling -->`);
+  if (r.ablation && r.throughput) doc = doc.replace(/<!-- results: written by bench\/specialist.ts -->[\s\S]*<!-- \/results -->/, `<!-- results: written by bench/specialist.ts -->\n${blocksTables(r)}\n<!-- /results -->`);
+  writeFileSync('docs/specialist.md', doc);
+}
+
+/** The blocks-world ablation and the throughput row (issue 4). */
+function blocksTables(r: any): string {
   const [withPenalty] = r.ablation;
   const { seeds, n, epochs, architecture } = r;
   const ours = r.throughput.wasm;
   const torch = r.throughput.torch;
   const relaxed = r.machine.execArgv.includes('--experimental-wasm-relaxed-simd');
-  const f2 = (v: number) => v.toFixed(2);
   const table = [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${r.machine.cpu} (${r.machine.cores} cores), ${seeds} seeds, N = ${n}, epochs ${epochs}.`,
     '',
@@ -32,8 +88,7 @@ export function writeDocTable(): void {
     `| wasm kernels (this SDK, ${relaxed ? 'relaxed-simd' : 'simd'} build, 1 thread) | ${ours.samplesPerSecond.toFixed(0)} | ${ours.epochMs.toFixed(0)} |`,
     torch.samplesPerSecond ? `| PyTorch ${(torch as { torch?: string }).torch ?? ''} CPU (1 thread) | ${torch.samplesPerSecond.toFixed(0)} | ${torch.epochMs!.toFixed(0)} |` : `| PyTorch CPU | ${torch.note} | |`,
   ].join('\n');
-  const doc = readFileSync('docs/specialist.md', 'utf8');
-  writeFileSync('docs/specialist.md', doc.replace(/<!-- results: written by bench\/specialist.ts -->[\s\S]*<!-- \/results -->/, `<!-- results: written by bench/specialist.ts -->\n${table}\n<!-- /results -->`));
+  return table;
 }
 
 if (process.argv[1]?.endsWith('specialist-doc.ts')) writeDocTable();

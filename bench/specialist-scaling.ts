@@ -19,6 +19,8 @@ export interface FitRun {
   /** Scores with 3000 kernel-ridge fitting rows (see docs/specialist.md on the estimator's ceiling). */
   scores3000?: TaskScore[];
   note?: string;
+  /** Seconds it ran before the time limit stopped it. */
+  atLeast?: number;
 }
 
 export interface CaseResult {
@@ -49,7 +51,9 @@ function torch(spec: WideCaseSpec, threads: number): FitRun {
     writeFileSync(join(dir, 'latents.npy'), formatNpy(c.latents));
     writeFileSync(join(dir, 'targets.npy'), formatNpy(c.targets));
     writeFileSync(join(dir, 'membership.npy'), formatNpy(c.membership));
-    const r = spawnSync('/usr/bin/python3', ['bench/specialist_fit_torch.py', dir, String(threads), String(spec.seed)], { encoding: 'utf8', timeout: 3_600_000, maxBuffer: 1 << 26 });
+    const limit = Number(process.env.BENCH_TORCH_TIMEOUT ?? 1800);
+    const r = spawnSync('/usr/bin/python3', ['bench/specialist_fit_torch.py', dir, String(threads), String(spec.seed)], { encoding: 'utf8', timeout: limit * 1000, maxBuffer: 1 << 26 });
+    if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return { seconds: NaN, scores: [], note: `not finished within ${limit} s`, atLeast: limit };
     if (r.status !== 0) return { seconds: NaN, scores: [], note: `PyTorch skipped: ${(r.stderr || r.error?.message || 'python3 failed').trim().split('\n').at(-1)}` };
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     const sHat = parseNpy(readFileSync(join(dir, 'torch-shat.npy')));

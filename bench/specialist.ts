@@ -5,7 +5,11 @@
 // Then training throughput (samples/s, one epoch) of the stated architecture, with a PyTorch CPU
 // run of the same architecture beside it when /usr/bin/python3 has torch.
 // The Jacobian-l1 penalty (lambda auto) is measured on the first BENCH_JACOBIAN_SEEDS seeds.
-// Environment: BENCH_SEEDS (10), BENCH_JACOBIAN_SEEDS (3), BENCH_N (8000 rows), BENCH_EPOCHS (60).
+// Then (issue 12, bench/specialist-scaling.ts) the scaling table against d and rows beside the
+// same algorithm in PyTorch, and unseen wide generalist worlds.
+// Environment: BENCH_PARTS (blocks,throughput,scaling,wide), BENCH_SEEDS (10), BENCH_JACOBIAN_SEEDS
+// (3), BENCH_N (8000 rows), BENCH_EPOCHS (120), BENCH_DIMS (9,32,64,128,256), BENCH_ROWS
+// (5000,20000,100000), BENCH_TORCH_THREADS (2; 0 skips PyTorch), BENCH_WIDE_SEEDS (1,2,3).
 import { spawnSync } from 'node:child_process';
 import { writeDocTable } from './specialist-doc.ts';
 import { fitSpecialists } from '../src/specialist/fit.ts';
@@ -14,11 +18,16 @@ import { blocksWorld } from '../src/synthetic/blocks-world.ts';
 import { kernelRidgeR2 } from '../src/metrics/identifiability.ts';
 import type { Tensor } from '../src/core/tensor.ts';
 import { machine, writeResult } from './util.ts';
+import { scaling, wide } from './specialist-scaling.ts';
+import { WorkerPool } from '../src/worker/pool.ts';
+import { existsSync, readFileSync } from 'node:fs';
 
 const seeds = Number(process.env.BENCH_SEEDS ?? 10);
 const jacobianSeeds = Number(process.env.BENCH_JACOBIAN_SEEDS ?? 3);
 const n = Number(process.env.BENCH_N ?? 8000);
-const epochs = Number(process.env.BENCH_EPOCHS ?? 60);
+const epochs = Number(process.env.BENCH_EPOCHS ?? 120);
+const parts = new Set((process.env.BENCH_PARTS ?? 'blocks,throughput,scaling,wide').split(','));
+const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map(Number);
 
 function columns(data: Float32Array, rows: number, cols: number, pick: number[]): Tensor {
   const out = new Float32Array(rows * pick.length);
@@ -92,14 +101,33 @@ function torchThroughput(): { samplesPerSecond?: number; epochMs?: number; note?
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
 
-const architecture = 'encoder 10-64-64-10 (leaky ReLU 0.1), batch norm (no affine), decoder 10-64-64-10, 3 heads 10-32-3; batch 128, Adam, MSE; 8000 training rows';
-const withPenalty = await ablation('group penalty, lambda auto', { penalty: 'group', lambda: 'auto' }, seeds);
-const without = await ablation('no penalty', { penalty: 'none' }, seeds);
-const jacobian = jacobianSeeds > 0 ? [await ablation('Jacobian penalty, lambda auto', { penalty: 'jacobian', lambda: 'auto' }, Math.min(seeds, jacobianSeeds))] : [];
-const ours = await throughput();
-const torch = torchThroughput();
-console.error(`throughput: wasm ${ours.samplesPerSecond.toFixed(0)} samples/s; torch ${torch.samplesPerSecond?.toFixed(0) ?? torch.note}`);
-const file = writeResult('specialist', { machine: machine(), n, epochs, seeds, architecture, ablation: [withPenalty, without, ...jacobian], throughput: { wasm: ours, torch } });
+const architecture = 'encoder 10-64-10 (leaky ReLU 0.1), batch norm (no affine) per ghost batch of 64, decoder 10-64-10, 3 heads 10-32-3; batch 128 (two ghost batches), Adam, MSE; 8000 training rows';
+// Parts not run this time keep their previous results.
+const previous = existsSync('bench/results/specialist-latest.json') ? JSON.parse(readFileSync('bench/results/specialist-latest.json', 'utf8')) : {};
+const result: Record<string, unknown> = { ...previous, machine: machine(), n, epochs, seeds, architecture };
+if (parts.has('blocks')) {
+  const withPenalty = await ablation('group penalty, lambda auto', { penalty: 'group', lambda: 'auto' }, seeds);
+  const without = await ablation('no penalty', { penalty: 'none' }, seeds);
+  const jacobian = jacobianSeeds > 0 ? [await ablation('Jacobian penalty, lambda auto', { penalty: 'jacobian', lambda: 'auto' }, Math.min(seeds, jacobianSeeds))] : [];
+  result.ablation = [withPenalty, without, ...jacobian];
+}
+if (parts.has('throughput')) {
+  const ours = await throughput();
+  const torch = torchThroughput();
+  console.error(`throughput: wasm ${ours.samplesPerSecond.toFixed(0)} samples/s; torch ${torch.samplesPerSecond?.toFixed(0) ?? torch.note}`);
+  result.throughput = { wasm: ours, torch };
+}
+if (parts.has('scaling') || parts.has('wide')) {
+  const pool = await WorkerPool.create({ size: 2 });
+  try {
+    const torchThreads = Number(process.env.BENCH_TORCH_THREADS ?? 2);
+    if (parts.has('scaling')) result.scaling = { torchThreads, cases: await scaling(pool, { dims: list('BENCH_DIMS', '9,32,64,128,256'), rows: list('BENCH_ROWS', '5000,20000,100000'), torchThreads, seed: 0 }) };
+    if (parts.has('wide')) result.wide = await wide(pool, { blocks: [4, 8, 16], seeds: list('BENCH_WIDE_SEEDS', '1,2,3') });
+  } finally {
+    await pool.close();
+  }
+}
+const file = writeResult('specialist', result);
 console.error(`wrote ${file}`);
 
 writeDocTable();

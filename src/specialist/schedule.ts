@@ -3,9 +3,9 @@
 // none, and every phase stops early once it has nothing left to do.
 import { callBack, makeYielder } from '../core/call-options.ts';
 import { SpecialistError, throwIfAborted } from '../core/errors.ts';
-import { createRng, type Rng } from '../core/random.ts';
+import type { Rng } from '../core/random.ts';
 import type { ResidentScope } from '../kernels/resident.ts';
-import { refitHeadErrors, type FixedRows } from './debias.ts';
+import { SupportChecks } from './support-checks.ts';
 import type { FitCallOptions } from './fit-call.ts';
 import { type LossCurves, type ValidationPoint } from './model.ts';
 import { supportFrom } from './support.ts';
@@ -44,12 +44,8 @@ export const STEPS = {
    * the right coordinates.
    */
   dense: 2000,
-  /** Steps of the head-only refit of each debiased check. */
-  debias: 300,
   /** Steps of the final refit (its learning rate falls linearly to 0). */
   refit: 1500,
-  /** Learning rate of the head-only refit, in units of the fit's learningRate. */
-  debiasRate: 1,
 };
 /** Relative improvement of the validation loss that counts as progress (early stopping). */
 let MIN_IMPROVEMENT = 0.01;
@@ -58,12 +54,6 @@ if (typeof process !== 'undefined' && process.env.SPECIALIST_STEPS) Object.assig
 if (typeof process !== 'undefined' && process.env.SPECIALIST_MINIMP) MIN_IMPROVEMENT = Number(process.env.SPECIALIST_MINIMP);
 /** Rows of the training set used for batch-norm statistics and head refits inside the path (a uniform stride). */
 const CHECK_ROWS = 8192;
-
-function gatherRows(data: Float32Array, cols: number, rows: Int32Array): Float32Array {
-  const out = new Float32Array(rows.length * cols);
-  rows.forEach((r, i) => out.set(data.subarray(r * cols, (r + 1) * cols), i * cols));
-  return out;
-}
 
 /** Every `ceil(length / most)`-th entry, so at most about `most`. */
 function stride(rows: Int32Array, most: number): Int32Array {
@@ -246,9 +236,20 @@ export class Schedule {
     });
   }
 
-  /** Each task's member rows among `rows`. */
-  private memberRows(rows: Int32Array): Int32Array[] {
-    return this.data.tasks.map((t) => rows.filter((r) => t.member[r] === 1));
+  private checks(): SupportChecks {
+    const { opts } = this;
+    this.trainer.computePopulationStats(this.checkRows);
+    return new SupportChecks(this.scope, this.trainer, this.data, this.checkRows, this.validation, {
+      latentDims: opts.latentDims,
+      batchSize: opts.batchSize,
+      learningRate: opts.learningRate,
+      tolerance: opts.tolerance,
+    });
+  }
+
+  /** Each head's live coordinates (ascending). */
+  private supports(): number[][] {
+    return this.liveRows().map((row) => row.flatMap((v, j) => (v ? [j] : [])));
   }
 
   /**
@@ -261,36 +262,27 @@ export class Schedule {
    * rows a head keeps, which grows with lambda.
    */
   private dropChecks(active: boolean[], before: number[][], heads: LayerWeights[][]): { verdicts: (Verdict | null)[]; supports: number[][] } {
-    const { trainer, opts } = this;
-    trainer.computePopulationStats(this.checkRows);
-    const supports = this.liveRows().map((row) => row.flatMap((v, j) => (v ? [j] : [])));
+    this.trainer.computePopulationStats(this.checkRows);
+    const supports = this.supports();
     const changed = active.map((use, t) => use && (supports[t].length !== before[t].length || supports[t].some((j, i) => j !== before[t][i])));
-    if (!changed.includes(true)) return { verdicts: active.map((use, t) => (use ? unchanged(before[t].length) : null)), supports };
-    const trainRows = this.memberRows(this.checkRows), valRows = this.memberRows(this.validation);
-    const sTrain = trainer.encodeRows(this.checkRows), sVal = trainer.encodeRows(this.validation);
-    const position = (rows: Int32Array) => new Map(Array.from(rows, (r, i) => [r, i]));
-    const trainAt = position(this.checkRows), valAt = position(this.validation);
-    const dh = opts.latentDims;
+    const checks = changed.includes(true) ? this.checks() : undefined;
     const verdicts = active.map((use, t) => {
       if (!use) return null;
       if (!changed[t]) return unchanged(before[t].length);
       if (supports[t].some((j) => !before[t].includes(j))) return grew(supports[t].length);
-      const { y, dy } = this.data.tasks[t];
-      const fixed = (rows: Int32Array, s: Float32Array, at: Map<number, number>): FixedRows => ({
-        s: gatherRows(s, dh, Int32Array.from(rows, (r) => at.get(r)!)),
-        y: gatherRows(y, dy, rows),
-        rows: rows.length,
-      });
-      const train = fixed(trainRows[t], sTrain, trainAt), validation = fixed(valRows[t], sVal, valAt);
-      const batches = Math.max(1, Math.floor(train.rows / opts.batchSize));
-      const refit = { epochs: Math.max(1, Math.ceil(STEPS.debias / batches)), batchSize: opts.batchSize, learningRate: opts.learningRate * STEPS.debiasRate };
-      // Both refits draw the same batches.
-      const seed = this.rng.int(2 ** 31);
-      const now = refitHeadErrors(this.scope, heads[t], supports[t], dh, train, validation, refit, createRng(seed));
-      const then = refitHeadErrors(this.scope, heads[t], before[t], dh, train, validation, refit, createRng(seed));
-      return judgeDrop(now, then, supports[t].length, opts.tolerance);
+      return checks!.compare(t, heads[t], supports[t], before[t], this.rng);
     });
     return { verdicts, supports };
+  }
+
+  /** Backward elimination on every task's support (support-checks.ts), then those supports frozen. */
+  private eliminate(): void {
+    const checks = this.checks();
+    const heads = this.trainer.snapshot().heads;
+    this.supports().forEach((support, k) => {
+      const kept = new Set(checks.eliminate(k, heads[k], support, this.rng));
+      this.trainer.allowed[k].forEach((_, j) => (this.trainer.allowed[k][j] = kept.has(j) ? 1 : 0));
+    });
   }
 
   /**
@@ -310,7 +302,7 @@ export class Schedule {
     const retry = new Array<number | undefined>(K).fill(undefined);
     let accepted = trainer.snapshot(true);
     trainer.computePopulationStats(this.checkRows);
-    let supports = this.liveRows().map((row) => row.flatMap((v, j) => (v ? [j] : [])));
+    let supports = this.supports();
     const stable = this.epochsFor(STEPS.stable), ramp = this.epochsFor(STEPS.ramp);
     let stages = 0;
     for (let g = 0; g < grid.length && done.includes(false) && stages < this.maxStages; stages++) {
@@ -382,6 +374,7 @@ export class Schedule {
       await this.untilPlateau('dense', Math.min(opts.epochs, this.epochsFor(STEPS.dense)));
       this.validate('dense', zero);
       lambda = await this.path();
+      this.eliminate();
     } else {
       lambda = new Array<number>(K).fill(opts.lambda);
       await this.phase({ phase: 'path', maxEpochs: opts.epochs, from: zero, to: lambda });
