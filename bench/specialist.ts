@@ -101,7 +101,7 @@ function torchThroughput(): { samplesPerSecond?: number; epochMs?: number; note?
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
 
-const architecture = 'encoder 10-64-10 (leaky ReLU 0.1), batch norm (no affine) per ghost batch of 64, decoder 10-64-10, 3 heads 10-32-3; batch 128 (two ghost batches), Adam, MSE; 8000 training rows';
+const architecture = 'encoder 10-64-64-10 (leaky ReLU 0.1), batch norm (no affine) per ghost batch of 64, decoder 10-64-64-10, 3 heads 10-32-3; batch 128 (two ghost batches), Adam, MSE; 8000 training rows';
 // Parts not run this time keep their previous results.
 const previous = existsSync('bench/results/specialist-latest.json') ? JSON.parse(readFileSync('bench/results/specialist-latest.json', 'utf8')) : {};
 const result: Record<string, unknown> = { ...previous, machine: machine(), n, epochs, seeds, architecture };

@@ -1,16 +1,17 @@
 # PyTorch CPU peer of fitSpecialists (bench/specialist-scaling.ts): the same algorithm, written
-# from docs/specialist.md and src/specialist/ (not a line-by-line copy, the same steps and
-# numbers): standardised latents; per task standardised, whitened targets (directions above 1e-4
-# of the largest variance); encoder d -> 4d (64..1024) -> d with leaky ReLU 0.1, batch norm without
-# affine on two ghost batches per minibatch of 128, mirrored decoder, heads d -> 32 -> directions;
-# Adam 2e-3 then the proximal group step on each head's input rows (lr * sqrt(32) * lambda,
-# reweighted per stage); a dense fit until the validation loss stops improving by 1% over 300
-# steps (at most 2000 steps); the lambda path (grid 0.04 .. 4, ramp 100 steps, a stage ends after
-# 150 steps without a support change or 600 steps) with drop checks (head-only refits, 300 steps,
-# learning rate falling to 0, on the new and the previous support; a stage fails for a task when
-# the loss rises by more than 0.25 x explained / (size + 1) and 2 standard errors), one retry at
-# the geometric mean, finished tasks frozen; a final refit of 1500 steps with the learning rate
-# falling to 0; supports by mean |Jacobian| above 0.05 x the largest.
+# from docs/specialist.md and src/specialist/ (the same steps and numbers, not a line-by-line copy):
+# standardised latents; per task standardised, whitened targets (directions above 1e-4 of the
+# largest variance); encoder d -> 4d (64..1024) -> max(64, d) -> d with leaky ReLU 0.1, batch norm
+# without affine on two ghost batches per minibatch of 128, mirrored decoder, heads d -> 32 ->
+# directions; Adam 8e-3 then the proximal group step on each head's input rows
+# (lr * sqrt(32) * lambda, reweighted per stage); a dense fit until the validation loss stops
+# improving by 1% over 300 steps (at most 2000 steps); the lambda path (grid 0.04 .. 4, ramp 100
+# steps, a stage ends after 150 steps without a support change or 600 steps) with drop checks
+# (head-only refits, 300 steps, learning rate falling to 0, on the new and the previous support; a
+# stage fails for a task when the loss rises by more than 0.25 x explained / (size + 1) and 2
+# standard errors), one retry at the geometric mean, finished tasks frozen; backward elimination
+# with the same check; a final refit of 1500 steps with the learning rate falling to 0; supports by
+# mean |Jacobian| above 0.05 x the largest.
 #
 # Usage: specialist_fit_torch.py DIR THREADS SEED. DIR holds latents.npy [N, d], targets.npy
 # [N, K, dy], membership.npy [N, K]; writes DIR/torch-shat.npy (s_hat of every row) and prints one
@@ -21,7 +22,7 @@ import torch
 
 GRID = [0.04, 0.08, 0.16, 0.32, 0.64, 1, 1.5, 2, 3, 4]
 STEPS = dict(ramp=100, stable=150, stage=600, patience=300, dense=2000, debias=300, refit=1500)
-LR, HEAD, BATCH, TOL, THRESHOLD, SLOPE, EPS = 2e-3, 32, 128, 0.25, 0.05, 0.1, 1e-5
+LR, HEAD, BATCH, TOL, THRESHOLD, SLOPE, EPS = 8e-3, 32, 128, 0.25, 0.05, 0.1, 1e-5
 
 def main():
     folder, threads, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -82,8 +83,8 @@ class Fit:
         self.val, self.train = np.sort(order[:nval]), np.sort(order[nval:])
         self.check = self.train[:: max(1, math.ceil(len(self.train) / 8192))]
         self.gen = gen
-        width = min(1024, max(64, 4 * d))
-        self.enc, self.dec = mlp([d, width, d]), mlp([d, width, d])
+        widths = [min(1024, max(64, 4 * d)), max(64, d)]
+        self.enc, self.dec = mlp([d, *widths, d]), mlp([d, *reversed(widths), d])
         self.heads = [mlp([d, HEAD, yk.shape[1]]) for yk in self.y]
         self.allowed = [torch.ones(d) for _ in self.heads]
         self.params = [p for net in [self.enc, self.dec, *self.heads] for p in net.parameters()]
@@ -232,10 +233,7 @@ class Fit:
                 seed = int(self.gen.integers(2 ** 31))
                 a = self.refit_errors(heads[k], now[k], k, s_train, s_val, seed)
                 b = self.refit_errors(heads[k], before[k], k, s_train, s_val, seed)
-                diff = (a - b).double()
-                rise, se = float(diff.mean()), float(diff.std() / math.sqrt(len(diff))) if len(diff) > 1 else 0.0
-                allowed = TOL * max(0.0, 1 - float(b.mean())) / (len(now[k]) + 1)
-                verdicts.append(not (rise > allowed and rise > 2 * se))
+                verdicts.append(self.judge(a, b, len(now[k]))[0])
         return verdicts, now
 
     def snapshot(self):
@@ -248,7 +246,7 @@ class Fit:
         self.opt.load_state_dict(snap['opt'])
 
     def freeze(self, k):
-        self.allowed[k] = (self.norms()[k] > 0).float()
+        self.allowed[k] = self.allowed[k] * (self.norms()[k] > 0).float()
 
     def path(self):
         chosen, done, retry = [0.0] * self.K, [False] * self.K, [None] * self.K
@@ -306,10 +304,39 @@ class Fit:
                 self.weight, self.bias = w, b
         return [[Layer(w, b) for w, b in h] for h in snap['heads']]
 
+    def judge(self, a, b, size):
+        diff = (a - b).double()
+        rise = float(diff.mean())
+        se = float(diff.std() / math.sqrt(len(diff))) if len(diff) > 1 else 0.0
+        allowed = TOL * max(0.0, 1 - float(b.mean())) / (size + 1)
+        return not (rise > allowed and rise > 2 * se), rise
+
+    def eliminate(self):
+        s_train, s_val = self.encode(self.zt[self.check]), self.encode(self.zt[self.val])
+        heads = self.snapshot_heads(self.snapshot())
+        for k, support in enumerate(self.supports()):
+            kept = list(support)
+            while kept:
+                seed = int(self.gen.integers(2 ** 31))
+                base = self.refit_errors(heads[k], kept, k, s_train, s_val, seed)
+                best = None
+                for j in kept:
+                    without = [c for c in kept if c != j]
+                    ok, rise = self.judge(self.refit_errors(heads[k], without, k, s_train, s_val, seed), base, len(without))
+                    if ok and (best is None or rise < best[1]):
+                        best = (j, rise)
+                if best is None:
+                    break
+                kept.remove(best[0])
+            mask = torch.zeros(self.d)
+            mask[kept] = 1
+            self.allowed[k] = self.allowed[k] * mask
+
     def run(self):
         zero = [0] * self.K
         self.until_plateau(min(120, self.epochs_for(STEPS['dense'])))
         lam = self.path()
+        self.eliminate()
         for k in range(self.K):
             self.freeze(k)
         steps = min(STEPS['refit'], 30 * self.batches)

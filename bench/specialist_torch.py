@@ -14,11 +14,11 @@ def mlp(widths):
         if i < len(widths) - 2:
             layers.append(torch.nn.LeakyReLU(0.1))
     return torch.nn.Sequential(*layers)
-enc, dec = mlp([d, 64, dh]), mlp([dh, 64, d])
+enc, dec = mlp([d, 64, 64, dh]), mlp([dh, 64, 64, d])
 bn = torch.nn.BatchNorm1d(dh, affine=False)
 heads = torch.nn.ModuleList([mlp([dh, 32, dy]) for _ in range(K)])
 params = list(enc.parameters()) + list(dec.parameters()) + list(heads.parameters())
-opt = torch.optim.Adam(params, lr=2e-3, foreach=True)
+opt = torch.optim.Adam(params, lr=8e-3, foreach=True)
 z, y = torch.randn(n, d), torch.randn(n, K, dy)
 def ghost(idx):
     s = bn(enc(z[idx]))
