@@ -1,9 +1,9 @@
-// The debiased check of a lambda path stage: one task's head, restricted to the s_hat coordinates
-// it still reads, refitted without penalty on s_hat held fixed (computed once per stage), then
-// scored row by row on the validation rows.
+// One task's head refitted without penalty on a subset of the s_hat coordinates, s_hat held fixed
+// (computed once per check), then scored row by row on the validation rows: the unit of the drop
+// checks (support-checks.ts).
 //
-// Why the encoder is held fixed: the check asks what a support costs on the representation the
-// stage produced. Training only the head removes the shrinkage the penalty put on the rows it
+// Why the encoder is held fixed: a check asks what a support costs on the representation the
+// training produced. Training only the head removes the shrinkage the penalty put on the rows it
 // kept, without letting the encoder drift (which would add noise of its own to the comparison);
 // and it is cheap: the head's first layer reads only the |S| live coordinates (the dead rows are
 // screened out, they cannot come back), and no encoder or decoder pass is needed.

@@ -1,13 +1,13 @@
-// fitSpecialists: the training schedule around Trainer.
-//   dense   E epochs without penalty: the reference validation loss of every task;
-//   path    ('auto') lambda climbs a grid, each stage continuing from the last accepted state and
-//           ramping lambda in over its first third; after each stage a short unpenalised refit of
-//           the current supports gives the debiased validation loss that is judged; a task that
-//           fails is retried once at the geometric mean, then keeps its last accepted lambda and
-//           support (frozen, penalty lifted) while the others go on (the stage is redone without
-//           it); with a given lambda, one run ramping it in over the first third;
-//   refit   the supports are frozen (dropped rows held at zero) and lambda set to 0, removing the
-//           shrinkage the penalty put on the rows it kept.
+// fitSpecialists: the entry point. The schedule (schedule.ts), in optimiser steps:
+//   dense   no penalty, until the validation loss stops improving (at most 2000 steps);
+//   path    ('auto') lambda climbs a grid, each stage continuing from the last accepted state,
+//           ramping lambda in and ending once the supports stop changing; after each stage a drop
+//           check per task (support-checks.ts, path-rules.ts) on the representation the stage
+//           left; a task that fails is retried once at the geometric mean, then keeps its last
+//           accepted support (frozen, penalty lifted) while the others go on; then backward
+//           elimination with the same check; with a given lambda, one run ramping it in;
+//   refit   the supports frozen, no penalty, the learning rate annealed to 0.
+// On this thread (fit-here.ts) or split over two workers of a pool (parallel.ts), with the same result.
 import type { Tensor } from '../core/tensor.ts';
 import type { TargetsInput } from './data.ts';
 import type { FitCallOptions } from './fit-call.ts';

@@ -60,7 +60,6 @@ export function judgeDrop(now: Float32Array, before: Float32Array, size: number,
   const { rise, standardError } = pairedRise(now, before);
   const allowed = allowedRise(mean(before), size, tolerance);
   const pass = !(rise > allowed && rise > SIGNIFICANCE * standardError);
-  if (typeof process !== 'undefined' && process.env.SPECIALIST_DEBUG) console.error(`drop ->${size} before ${mean(before).toFixed(4)} now ${mean(now).toFixed(4)} rise ${rise.toFixed(4)} se ${standardError.toFixed(4)} allowed ${allowed.toFixed(4)} ${pass ? 'pass' : 'FAIL'}`);
   return { pass, size, loss: mean(now), rise, standardError, allowed };
 }
 

@@ -11,7 +11,7 @@ import { type LossCurves, type ValidationPoint } from './model.ts';
 import { supportFrom } from './support.ts';
 import type { FitData } from './data.ts';
 import type { ResolvedOptions } from './options.ts';
-import { grew, judgeDrop, unchanged, type Verdict } from './path-rules.ts';
+import { grew, unchanged, type Verdict } from './path-rules.ts';
 import type { LayerWeights } from './layers.ts';
 import type { Losses, Trainer } from './trainer.ts';
 
@@ -22,9 +22,9 @@ export const JACOBIAN_SCALE = 0.5;
 
 /**
  * Step counts of the schedule. A row of a head's first layer shrinks by lr sqrt(width) lambda per
- * step (0.007 at lambda 0.64 and the defaults), so a spare row of norm 0.5 is gone after about 70
- * steps at full lambda: a ramp of 200 steps and 200 more steps without a change of support end a
- * stage where the previous schedule ran up to 3750 (30 epochs of 125 batches).
+ * step (0.029 at lambda 0.64 and the defaults), so a spare row of norm 0.5 is gone after about 20
+ * steps at full lambda: a ramp of 100 steps and 150 more steps without a change of support end a
+ * stage where the previous schedule ran up to 3750 steps (30 epochs of 125 batches).
  */
 export const STEPS = {
   /** lambda moves from its previous to its new value over this many steps. */
@@ -48,10 +48,7 @@ export const STEPS = {
   refit: 1500,
 };
 /** Relative improvement of the validation loss that counts as progress (early stopping). */
-let MIN_IMPROVEMENT = 0.01;
-// PROBE ONLY (remove): overrides for experiments.
-if (typeof process !== 'undefined' && process.env.SPECIALIST_STEPS) Object.assign(STEPS, JSON.parse(process.env.SPECIALIST_STEPS));
-if (typeof process !== 'undefined' && process.env.SPECIALIST_MINIMP) MIN_IMPROVEMENT = Number(process.env.SPECIALIST_MINIMP);
+const MIN_IMPROVEMENT = 0.01;
 /** Rows of the training set used for batch-norm statistics and head refits inside the path (a uniform stride). */
 const CHECK_ROWS = 8192;
 
@@ -75,10 +72,9 @@ export function reweight(norms: Float32Array[]): Float32Array[] {
 }
 
 /**
- * Converged: over the final phase of training (the refit with a penalty, the dense fit without),
- * the mean training loss of its last quarter differs by less than 5% from that of the quarter
- * before, so training on at the same settings would change the loss by less than epoch-to-epoch
- * noise (a few percent with minibatches). A phase shorter than 4 epochs cannot tell: false.
+ * Settled: over a curve of losses (the validation loss after each epoch of the final refit), the
+ * mean of its last quarter differs by less than 5% from that of the quarter before. A curve shorter
+ * than 4 points cannot tell: false.
  */
 export function converged(curve: number[]): boolean {
   if (curve.length < 4 || !curve.every(Number.isFinite)) return false;
@@ -107,6 +103,8 @@ export class Schedule {
   /** Lets an abort signal (or other work on this thread) in between epochs. */
   private readonly yieldNow = makeYielder(50);
   private readonly checkRows: Int32Array;
+  /** Validation rows of the early-stopping and convergence checks. */
+  private readonly probe: Int32Array;
 
   constructor(
     private readonly trainer: Trainer,
@@ -118,6 +116,7 @@ export class Schedule {
     private readonly scope: ResidentScope,
     private readonly data: FitData,
   ) {
+    this.probe = stride(validation, CHECK_ROWS);
     const penalised = opts.penalty !== 'none' && opts.lambda !== 0;
     // 'auto' plans for every grid stage plus one retry per task; phases that stop early end sooner.
     const stages = opts.lambda === 'auto' ? this.maxStages * this.maxStageEpochs : opts.epochs;
@@ -168,11 +167,20 @@ export class Schedule {
     }
   }
 
-  /** Trains without penalty until the validation loss stops improving by 1% over STEPS.patience steps. */
-  private async untilPlateau(phase: 'dense' | 'refit', maxEpochs: number): Promise<void> {
+  /** Validation loss (reconstruction plus every task) on at most CHECK_ROWS validation rows, in inference mode. */
+  private probeLoss(): number {
+    this.trainer.computePopulationStats(this.checkRows);
+    const l = this.trainer.evaluate(this.probe);
+    return l.reconstruction + l.tasks.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Trains without penalty until the validation loss stops improving by 1% over STEPS.patience
+   * steps; true when it stopped for that reason rather than at `maxEpochs`.
+   */
+  private async untilPlateau(phase: 'dense', maxEpochs: number): Promise<boolean> {
     const zero = this.trainer.heads.map(() => 0);
     const patience = this.epochsFor(STEPS.patience);
-    const probe = stride(this.validation, CHECK_ROWS);
     let best = Infinity, since = 0;
     await this.phase({
       phase,
@@ -180,9 +188,7 @@ export class Schedule {
       from: zero,
       to: zero,
       stop: () => {
-        this.trainer.computePopulationStats(this.checkRows);
-        const l = this.trainer.evaluate(probe);
-        const total = l.reconstruction + l.tasks.reduce((a, b) => a + b, 0);
+        const total = this.probeLoss();
         if (total < best * (1 - MIN_IMPROVEMENT)) {
           best = total;
           since = 0;
@@ -190,16 +196,27 @@ export class Schedule {
         return since >= patience;
       },
     });
+    return since >= patience;
   }
 
   /**
    * The final refit: STEPS.refit steps without penalty, the learning rate falling linearly to 0,
-   * so the parameters returned sit at a minimum rather than in Adam's noise around it.
+   * so the parameters returned sit at a minimum rather than in Adam's noise around it. Returns
+   * whether its validation loss had settled (converged() over the loss after each epoch).
    */
-  private async annealed(phase: 'refit'): Promise<void> {
+  private async annealed(phase: 'refit'): Promise<boolean> {
     const zero = this.trainer.heads.map(() => 0);
     const steps = Math.min(STEPS.refit, this.maxRefitEpochs * this.trainer.batchesPerEpoch);
-    await this.phase({ phase, maxEpochs: this.epochsFor(steps), from: zero, to: zero, rate: (step) => Math.max(0, 1 - step / steps) });
+    const curve: number[] = [];
+    await this.phase({
+      phase,
+      maxEpochs: this.epochsFor(steps),
+      from: zero,
+      to: zero,
+      rate: (step) => Math.max(0, 1 - step / steps),
+      stop: () => (curve.push(this.probeLoss()), false),
+    });
+    return converged(curve);
   }
 
   private validate(phase: ValidationPoint['phase'], lambda: number[]): Losses {
@@ -367,26 +384,24 @@ export class Schedule {
     const zero = new Array<number>(K).fill(0);
     const penalised = opts.penalty !== 'none' && opts.lambda !== 0;
     let lambda = zero;
+    let settled: boolean;
     if (!penalised) {
-      await this.untilPlateau('dense', opts.epochs);
+      settled = await this.untilPlateau('dense', opts.epochs);
       this.validate('dense', zero);
-    } else if (opts.lambda === 'auto') {
-      await this.untilPlateau('dense', Math.min(opts.epochs, this.epochsFor(STEPS.dense)));
-      this.validate('dense', zero);
-      lambda = await this.path();
-      this.eliminate();
     } else {
-      lambda = new Array<number>(K).fill(opts.lambda);
-      await this.phase({ phase: 'path', maxEpochs: opts.epochs, from: zero, to: lambda });
-      this.validate('path', lambda);
-    }
-    // Where the final phase (whose parameters are returned) starts in the training curve.
-    let finalStart = 0;
-    if (penalised) {
+      if (opts.lambda === 'auto') {
+        await this.untilPlateau('dense', Math.min(opts.epochs, this.epochsFor(STEPS.dense)));
+        this.validate('dense', zero);
+        lambda = await this.path();
+        this.eliminate();
+      } else {
+        lambda = new Array<number>(K).fill(opts.lambda);
+        await this.phase({ phase: 'path', maxEpochs: opts.epochs, from: zero, to: lambda });
+        this.validate('path', lambda);
+      }
       // Freeze the supports the penalty found, then refit without shrinkage.
       this.freezeSupports();
-      finalStart = this.curves.train.length;
-      await this.annealed('refit');
+      settled = await this.annealed('refit');
       this.validate('refit', zero);
     }
     trainer.computePopulationStats();
@@ -401,7 +416,7 @@ export class Schedule {
       importance,
       supports: importance.map((imp) => supportFrom(imp, opts.threshold)),
       lambda,
-      converged: converged(this.curves.train.slice(finalStart)),
+      converged: settled,
       curves: this.curves,
     };
   }

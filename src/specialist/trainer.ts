@@ -32,7 +32,7 @@ export interface Snapshot {
 
 export interface Losses {
   reconstruction: number;
-  /** Mean squared error per task on standardised targets (member rows only). */
+  /** Mean squared error per task on the targets its head learns (whitened by default; member rows only). */
   tasks: number[];
 }
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { it, describe } from 'node:test';
 import { allowedRise, converged, fitSpecialists, LAMBDA_GRID } from '../../src/specialist/fit.ts';
 import { judgeDrop } from '../../src/specialist/path-rules.ts';
+import { SupportChecks } from '../../src/specialist/support-checks.ts';
 import { Specialists } from '../../src/specialist/model.ts';
 import { blocksWorld } from '../../src/synthetic/blocks-world.ts';
 import { hungarian, kernelRidgeR2, meanCorrelation } from '../../src/metrics/identifiability.ts';
@@ -89,7 +90,7 @@ describe('fitSpecialists', () => {
     await expectCode(() => model.predict(latents, 3), 'INVALID_ARGUMENT', 'task');
   });
 
-  it("lambda 'auto' walks the path per task, judging each stage by debiased losses", async () => {
+  it("lambda 'auto' walks the path per task, judging each stage by drop checks", async () => {
     const m = await fitSpecialists(latents, targets, { ...quick, lambda: 'auto', epochs: 4 });
     const points = m.lossCurves.validation;
     assert.equal(points[0].phase, 'dense');
@@ -172,6 +173,23 @@ describe('identifiability metrics', () => {
 });
 
 describe('lambda path rules', () => {
+  it('backward elimination drops spare coordinates one at a time and keeps one of two redundant ones', () => {
+    // Errors by support: coordinates 0-2 needed (0.3 each when missing), 3 spare, 4 and 5 carry
+    // the same information (either suffices).
+    const rows = 400;
+    const noise = Float32Array.from({ length: rows }, (_, i) => 0.001 * Math.sin(i));
+    const checks = Object.create(SupportChecks.prototype) as SupportChecks;
+    Object.assign(checks, { settings: { tolerance: 0.25 } });
+    checks.errors = (_k, _head, support) => {
+      const missing = [0, 1, 2].filter((j) => !support.includes(j)).length + (support.includes(4) || support.includes(5) ? 0 : 1);
+      return noise.map((v) => 0.1 + 0.3 * missing + v);
+    };
+    const kept = checks.eliminate(0, [], [0, 1, 2, 3, 4, 5], createRng(1));
+    assert.equal(kept.length, 4);
+    assert.deepEqual(kept.slice(0, 3), [0, 1, 2]);
+    assert.ok(kept[3] === 4 || kept[3] === 5);
+  });
+
   it('allowedRise is tolerance x the explained share of one coordinate more', () => {
     // 90% explained, 7 coordinates left: a quarter of 0.9 / 8.
     assert.ok(Math.abs(allowedRise(0.1, 7, 0.25) - 0.25 * 0.9 / 8) < 1e-12);
