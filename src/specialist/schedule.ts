@@ -339,8 +339,8 @@ export class Schedule {
           return e >= ramp && still >= stable;
         },
       });
+      this.validate('path', target);
       const check = this.dropChecks(done.map((d) => !d), supports, accepted.heads);
-      this.recordPath(target, check);
       const failed = check.verdicts.map((v) => v !== null && !v.pass);
       if (failed.includes(true)) {
         trainer.restore(accepted);
@@ -362,12 +362,6 @@ export class Schedule {
     }
     trainer.restore(accepted);
     return chosen;
-  }
-
-  /** A validation point for a path stage: each checked task's refitted loss on its current support (NaN where its support did not change). */
-  private recordPath(lambda: number[], check: { verdicts: (Verdict | null)[]; supports: number[][] }): void {
-    const tasks = check.verdicts.map((v) => v?.loss ?? NaN);
-    this.curves.validation.push({ phase: 'path', epoch: this.epochDone, lambda, reconstruction: NaN, tasks, nonzeros: check.supports.map((s) => s.length) });
   }
 
   /** Task k keeps the support of the current (accepted) state, without penalty from here on. */

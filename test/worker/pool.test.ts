@@ -58,7 +58,7 @@ describe('worker pool', () => {
   });
 
   it('runs jobs by kind from the worker entry\'s list; an unknown kind or an uncloneable payload is a typed error', async () => {
-    assert.deepEqual([...pool.jobs].sort(), ['ciBatch', 'deploy.dispose', 'deploy.load', 'deploy.run', 'fitSpecialists', 'kernel', 'pipeline']);
+    assert.deepEqual([...pool.jobs].sort(), ['ciBatch', 'deploy.dispose', 'deploy.load', 'deploy.run', 'fitSpecialists', 'fitSpecialistsShard', 'kernel', 'pipeline']);
     const x = { data: new Float32Array([1, 2, 3, 4]), rows: 2, cols: 2 };
     assert.deepEqual(Array.from(await pool.run<Float32Array>('kernel', { name: 'columnMeans', input: { x } })), [2, 3]);
     await expectCode(() => pool.run('train-a-dragon', {}), 'INVALID_ARGUMENT', 'Unknown job kind');
