@@ -103,42 +103,40 @@ function gemmRowPanels(m: i32, n: i32, k: i32, alpha: f32, a: usize, aRow: usize
 /** Row i of C from column j0 on (16-, 4- and 1-wide). */
 function rowPanelsTail(i: i32, j0: i32, n: i32, k: i32, alpha: f32, a: usize, aRow: usize, aCol: usize, b: usize, beta: f32, c: usize): void {
   const bRowBytes = <usize>n << 2;
-  {
-    const cRow = c + (<usize>i * <usize>n << 2);
-    let j = j0;
-    for (; j + 16 <= n; j += 16) {
-      let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
-      let bp = b + (<usize>j << 2);
-      for (let p = 0; p < k; p++) {
-        const av = f32x4.splat(load<f32>(a + ((<usize>i * aRow + <usize>p * aCol) << 2)));
-        acc0 = vmaddF32(av, v128.load(bp), acc0);
-        acc1 = vmaddF32(av, v128.load(bp, 16), acc1);
-        acc2 = vmaddF32(av, v128.load(bp, 32), acc2);
-        acc3 = vmaddF32(av, v128.load(bp, 48), acc3);
-        bp += bRowBytes;
-      }
-      const o = cRow + (<usize>j << 2);
-      writeC4(o, acc0, alpha, beta);
-      writeC4(o + 16, acc1, alpha, beta);
-      writeC4(o + 32, acc2, alpha, beta);
-      writeC4(o + 48, acc3, alpha, beta);
+  const cRow = c + (<usize>i * <usize>n << 2);
+  let j = j0;
+  for (; j + 16 <= n; j += 16) {
+    let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+    let bp = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++) {
+      const av = f32x4.splat(load<f32>(a + ((<usize>i * aRow + <usize>p * aCol) << 2)));
+      acc0 = vmaddF32(av, v128.load(bp), acc0);
+      acc1 = vmaddF32(av, v128.load(bp, 16), acc1);
+      acc2 = vmaddF32(av, v128.load(bp, 32), acc2);
+      acc3 = vmaddF32(av, v128.load(bp, 48), acc3);
+      bp += bRowBytes;
     }
-    for (; j + 4 <= n; j += 4) {
-      let acc = f32x4.splat(0);
-      let bp = b + (<usize>j << 2);
-      for (let p = 0; p < k; p++) {
-        acc = vmaddF32(f32x4.splat(load<f32>(a + ((<usize>i * aRow + <usize>p * aCol) << 2))), v128.load(bp), acc);
-        bp += bRowBytes;
-      }
-      writeC4(cRow + (<usize>j << 2), acc, alpha, beta);
+    const o = cRow + (<usize>j << 2);
+    writeC4(o, acc0, alpha, beta);
+    writeC4(o + 16, acc1, alpha, beta);
+    writeC4(o + 32, acc2, alpha, beta);
+    writeC4(o + 48, acc3, alpha, beta);
+  }
+  for (; j + 4 <= n; j += 4) {
+    let acc = f32x4.splat(0);
+    let bp = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++) {
+      acc = vmaddF32(f32x4.splat(load<f32>(a + ((<usize>i * aRow + <usize>p * aCol) << 2))), v128.load(bp), acc);
+      bp += bRowBytes;
     }
-    for (; j < n; j++) {
-      let s: f32 = 0;
-      for (let p = 0; p < k; p++) {
-        s += load<f32>(a + ((<usize>i * aRow + <usize>p * aCol) << 2)) * load<f32>(b + ((<usize>p * <usize>n + <usize>j) << 2));
-      }
-      writeC(c, <usize>i * <usize>n + <usize>j, s, alpha, beta);
+    writeC4(cRow + (<usize>j << 2), acc, alpha, beta);
+  }
+  for (; j < n; j++) {
+    let s: f32 = 0;
+    for (let p = 0; p < k; p++) {
+      s += load<f32>(a + ((<usize>i * aRow + <usize>p * aCol) << 2)) * load<f32>(b + ((<usize>p * <usize>n + <usize>j) << 2));
     }
+    writeC(c, <usize>i * <usize>n + <usize>j, s, alpha, beta);
   }
 }
 

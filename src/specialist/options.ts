@@ -19,10 +19,11 @@ export interface SpecialistOptions {
    * one geometric-mean retry where the task stops) whose stage passes the drop check (the head
    * refitted on the coordinates the stage left it loses at most `tolerance` of one coordinate's
    * share against its previous coordinates, on the same representation), without its support
-   * growing; then backward elimination with the same check. With penalty 'group', each Adam step is followed by a proximal
-   * step shrinking the norm of each head input row by learningRate * sqrt(headWidth) * lambda, so
-   * lambda is in units of Adam steps (a row survives when its loss gradient keeps pointing the
-   * same way); sensible values are 0.02-2. With 'jacobian', the 'auto' grid is half the group one.
+   * growing; then backward elimination with the same check. With penalty 'group', each Adam step
+   * is followed by a proximal step shrinking the norm of each head input row by learningRate *
+   * sqrt(headWidth) * lambda, so lambda is in units of Adam steps (a row survives when its loss
+   * gradient keeps pointing the same way); sensible values are 0.02-2. With 'jacobian', the 'auto'
+   * grid is half the group one.
    */
   lambda?: number | 'auto';
   /** 'group' (default): proximal group lasso on the head input rows; 'jacobian': l1 on the head's input Jacobian; 'none'. */

@@ -5,8 +5,6 @@ export interface Verdict {
   pass: boolean;
   /** Support size after the stage. */
   size: number;
-  /** Refitted validation loss on the new support (NaN when nothing was refitted). */
-  loss: number;
   /** Mean rise of the row errors over the support before the stage, its standard error, and the rise allowed. */
   rise: number;
   standardError: number;
@@ -60,12 +58,12 @@ export function judgeDrop(now: Float32Array, before: Float32Array, size: number,
   const { rise, standardError } = pairedRise(now, before);
   const allowed = allowedRise(mean(before), size, tolerance);
   const pass = !(rise > allowed && rise > SIGNIFICANCE * standardError);
-  return { pass, size, loss: mean(now), rise, standardError, allowed };
+  return { pass, size, rise, standardError, allowed };
 }
 
 /** Nothing dropped: the stage passes. */
 export function unchanged(size: number): Verdict {
-  return { pass: true, size, loss: NaN, rise: 0, standardError: 0, allowed: 0 };
+  return { pass: true, size, rise: 0, standardError: 0, allowed: 0 };
 }
 
 /**
@@ -74,5 +72,5 @@ export function unchanged(size: number): Verdict {
  * steps leave every row jittering at a similar small size). The stage fails.
  */
 export function grew(size: number): Verdict {
-  return { pass: false, size, loss: NaN, rise: NaN, standardError: NaN, allowed: 0 };
+  return { pass: false, size, rise: NaN, standardError: NaN, allowed: 0 };
 }

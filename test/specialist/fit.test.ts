@@ -104,6 +104,9 @@ describe('fitSpecialists', () => {
     const last = points.at(-1)!;
     m.supports.forEach((s, k) => assert.ok(s.length <= last.nonzeros[k]));
     assert.equal(typeof m.converged, 'boolean');
+    // Every recorded point holds finite losses, so the model file (which checks them) takes it.
+    assert.ok(points.every((p) => Number.isFinite(p.reconstruction) && p.tasks.every(Number.isFinite)));
+    assert.deepEqual(Specialists.deserialise(m.serialise()).supports, m.supports);
   });
 
   it("penalty 'jacobian' freezes the supports its Jacobian threshold reads before the refit", async () => {
