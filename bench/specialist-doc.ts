@@ -40,12 +40,13 @@ function scalingTables(r: any): string {
   }
   if (r.wide) {
     const all = r.wide.flatMap((c: any) => c.ours.scores);
+    const with3000 = r.wide.some((c: any) => c.ours.scores3000);
     lines.push(
       `Unseen generalist worlds (seeds ${[...new Set(r.wide.map((c: any) => c.seed))].join(', ')}; four tasks, blocks of d / 8, as many irrelevant coordinates as relevant; 20,000 rows; defaults, two workers): ${all.filter((t: Score) => t.size === t.trueSize).length} of ${all.length} tasks with the exact support size.`,
       '',
-      '| d | seed | exact | R^2 relevant (1000 / 3000 fitting rows) | R^2 other | fit s |',
-      '|---|---|---|---|---|---|',
-      ...r.wide.map((c: any) => `| ${c.d} | ${c.seed} | ${exact(c.ours.scores)} | ${f2(mean(c.ours.scores, (t) => t.r2Relevant))} / ${c.ours.scores3000 ? f2(mean(c.ours.scores3000, (t) => t.r2Relevant)) : ''} (min ${f2(Math.min(...c.ours.scores.map((t: Score) => t.r2Relevant)))}) | ${f2(Math.max(...c.ours.scores.map((t: Score) => t.r2Other)))} (max) | ${c.ours.seconds.toFixed(1)} |`),
+      `| d | seed | exact | R^2 relevant (1000${with3000 ? ' / 3000' : ''} fitting rows) | R^2 other | fit s | load average at its start |`,
+      '|---|---|---|---|---|---|---|',
+      ...r.wide.map((c: any) => `| ${c.d} | ${c.seed} | ${exact(c.ours.scores)} | ${f2(mean(c.ours.scores, (t) => t.r2Relevant))}${with3000 ? ` / ${c.ours.scores3000 ? f2(mean(c.ours.scores3000, (t) => t.r2Relevant)) : ''}` : ''} (min ${f2(Math.min(...c.ours.scores.map((t: Score) => t.r2Relevant)))}) | ${f2(Math.max(...c.ours.scores.map((t: Score) => t.r2Other)))} (max) | ${c.ours.seconds.toFixed(1)} | ${c.loadAtStart?.toFixed(1) ?? ''} |`),
     );
   }
   return lines.join('\n');

@@ -6,7 +6,7 @@
 // Cases are generalistWorld with per-step targets and the true step-task relation as membership.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatNpy, parseNpy } from '../src/io/npy.ts';
 import { fitSpecialists } from '../src/specialist/fit.ts';
@@ -30,6 +30,8 @@ export interface CaseResult {
   seed: number;
   ours: FitRun;
   torch?: FitRun;
+  /** The 1-minute load average when our fit started (the machine is shared). */
+  loadAtStart?: number;
 }
 
 /** The default world's shape (blocks 2, 3, 2 and 2 irrelevant coordinates: d = 9). */
@@ -86,8 +88,9 @@ export async function wide(pool: WorkerPool, options: { blocks: number[]; seeds:
   for (const block of options.blocks) {
     for (const seed of options.seeds) {
       const spec = wideSpec(block, 20_000, seed);
+      const loadAtStart = loadavg()[0];
       const mine = await ours(spec, pool, true);
-      results.push({ label: `d = ${8 * block}`, d: 8 * block, rows: spec.rows, seed, ours: mine });
+      results.push({ label: `d = ${8 * block}`, d: 8 * block, rows: spec.rows, seed, ours: mine, loadAtStart });
       console.error(`wide d = ${8 * block} seed ${seed}: ${mine.seconds.toFixed(1)} s ${summary(mine)}`);
     }
   }
