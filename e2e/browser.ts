@@ -1,7 +1,9 @@
 // Launches Debian's Chromium through playwright-core (Playwright cannot download browsers here), and
 // compares what the page computed with the Node run.
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { serveRepository, type StaticServer } from './server.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -23,6 +25,34 @@ export async function openPage(browser: Browser, url: string): Promise<Page> {
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(url);
   return page;
+}
+
+/**
+ * The usual set-up of a browser test, as hooks of the surrounding describe: the repository served
+ * (COOP/COEP), Chromium started, a blank page open; all closed after. Hooks registered before
+ * this call run before it, those after it can use the page.
+ */
+export function blankPage(chromiumArgs: string[] = []): { readonly page: Page; readonly server: StaticServer } {
+  let server: StaticServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  before(async () => {
+    server = await serveRepository();
+    browser = await launchChromium(chromiumArgs);
+    page = await openPage(browser, `${server.origin}/e2e/pages/blank.html`);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    get page() {
+      return page!;
+    },
+    get server() {
+      return server!;
+    },
+  };
 }
 
 /** Largest |a - b| / max(1, |b|): how far a browser result strays from the Node one. */

@@ -7,41 +7,33 @@
 // Tolerance: 1e-5 relative to max(1, |value|), the wasm EP against Node's onnxruntime-web wasm.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { generalistWorld } from '../src/synthetic/generalist-world.ts';
 import { headsFixture, type HeadsFixture } from '../test/deploy/heads-fixture.ts';
-import { launchChromium, maxScaledDiff, openPage } from './browser.ts';
-import { serveRepository, type StaticServer } from './server.ts';
+import { blankPage, maxScaledDiff } from './browser.ts';
 
 const ORT_URL = '/node_modules/onnxruntime-web/dist/ort.bundle.min.mjs';
 const TOL = 1e-5;
 
 describe('WorkerSpecialistRuntime in Chromium', () => {
   let f: HeadsFixture;
-  let server: StaticServer;
-  let browser: Browser;
-  let page: Page;
+  const chromium = blankPage();
 
   before(async () => {
     f = await headsFixture({ device: 'wasm' });
-    server = await serveRepository();
-    browser = await launchChromium();
-    page = await openPage(browser, `${server.origin}/e2e/pages/blank.html`);
     // The model files, as a site would host them (fetched by the worker, hence on the context).
-    const context: BrowserContext = page.context();
+    const context: BrowserContext = chromium.page.context();
     await context.route('**/models/encoder.onnx', (route) => route.fulfill({ body: Buffer.from(f.encoder), contentType: 'application/octet-stream' }));
     const other = generalistWorld({ episodes: 4, steps: 4, seed: 6 }).encoderOnnx;
     await context.route('**/models/other.onnx', (route) => route.fulfill({ body: Buffer.from(other), contentType: 'application/octet-stream' }));
     await context.route('**/models/model.specialist', (route) => route.fulfill({ body: Buffer.from(f.heads), contentType: 'application/octet-stream' }));
   });
   after(async () => {
-    await browser?.close();
-    await server?.close();
     await f?.inThread.dispose();
   });
 
   it('loads from page-relative URLs and from transferred bytes; results equal the in-thread runtime in Node', async () => {
-    const got = await page.evaluate(
+    const got = await chromium.page.evaluate(
       async ({ ortUrl, observations, encoder, heads }) => {
         const sdk = await import('/dist/deploy.js' as string);
         sdk.configureOnnxRuntime({ moduleUrl: ortUrl });
@@ -82,7 +74,7 @@ describe('WorkerSpecialistRuntime in Chromium', () => {
   });
 
   it('abort, dispose, an ended worker and bad input end in typed errors; an aborted run leaves the runtime working', async () => {
-    const got = await page.evaluate(
+    const got = await chromium.page.evaluate(
       async ({ ortUrl, observations }) => {
         const sdk = await import('/dist/deploy.js' as string);
         sdk.configureOnnxRuntime({ moduleUrl: ortUrl });

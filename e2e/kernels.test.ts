@@ -1,29 +1,16 @@
 // The built browser bundle in real Chromium: every kernel build runs in a module Worker from a
 // page served with COOP/COEP, and each result equals the TypeScript reference computed in Node.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openPage } from './browser.ts';
-import { serveRepository, type StaticServer } from './server.ts';
+import { describe, it } from 'node:test';
+import { blankPage } from './browser.ts';
 import { createRng } from '../src/core/random.ts';
 import { runReference, type KernelName } from '../src/kernels/registry.ts';
 
 describe('kernels in Chromium workers', () => {
-  let server: StaticServer;
-  let browser: Browser;
-  let page: Page;
-  before(async () => {
-    server = await serveRepository();
-    browser = await launchChromium();
-    page = await openPage(browser, `${server.origin}/e2e/pages/blank.html`);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const chromium = blankPage();
 
   it('the page is cross-origin isolated and validates all three builds', async () => {
-    const info = await page.evaluate(async () => {
+    const info = await chromium.page.evaluate(async () => {
       const sdk = await import('/dist/browser.js' as string);
       return { isolated: globalThis.crossOriginIsolated, builds: sdk.supportedBuilds() };
     });
@@ -64,7 +51,7 @@ describe('kernels in Chromium workers', () => {
 
   for (const build of ['relaxed-simd', 'simd', 'scalar']) {
     it(`${build}: every kernel in a worker equals the reference`, async () => {
-      const report = await page.evaluate(async ({ build, sent }) => {
+      const report = await chromium.page.evaluate(async ({ build, sent }) => {
         const sdk = await import('/dist/browser.js' as string);
         const typed = (v: any): any =>
           v && typeof v === 'object' && !Array.isArray(v) ? ('f32' in v ? Float32Array.from(v.f32) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typed(x)]))) : v;
@@ -96,7 +83,7 @@ describe('kernels in Chromium workers', () => {
   }
 
   it('errors keep their code across the worker hop, and an abort rejects with ABORTED', async () => {
-    const result = await page.evaluate(async () => {
+    const result = await chromium.page.evaluate(async () => {
       const sdk = await import('/dist/browser.js' as string);
       const pool = await sdk.WorkerPool.create({ size: 1 });
       try {

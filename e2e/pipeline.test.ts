@@ -4,12 +4,10 @@
 // outputs within 1e-4 relative to max(1, |value|) (the same kernels and EP code; the webgpu EP may
 // sum in another order).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { before, describe, it } from 'node:test';
 import { runPipeline, type PipelineResult } from '../src/pipeline/pipeline.ts';
 import { generalistWorld } from '../src/synthetic/generalist-world.ts';
-import { launchChromium, maxScaledDiff, openPage } from './browser.ts';
-import { serveRepository, type StaticServer } from './server.ts';
+import { blankPage, maxScaledDiff } from './browser.ts';
 
 const WORLD = { episodes: 300, steps: 8, seed: 5 } as const;
 const OPTIONS = { structure: { segmentLength: 2 }, specialists: { epochs: 4, seed: 1 } };
@@ -28,24 +26,15 @@ describe('the pipeline in a Chromium worker equals the Node run', () => {
   };
   const probe = { data: world.observations.subarray(0, 40 * D), rows: 40, cols: D };
   let node: PipelineResult;
-  let server: StaticServer;
-  let browser: Browser;
-  let page: Page;
 
   before(async () => {
     node = await runPipeline(input, { ...OPTIONS, generalist: { device: 'wasm' } });
-    server = await serveRepository();
-    browser = await launchChromium(['--enable-unsafe-webgpu']);
-    page = await openPage(browser, `${server.origin}/e2e/pages/blank.html`);
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const chromium = blankPage(['--enable-unsafe-webgpu']);
 
   for (const device of ['wasm', 'webgpu'] as const) {
     it(`${device} EP: same relation and supports; latents, p-values and head outputs within ${TOL}`, async () => {
-      const got = await page.evaluate(
+      const got = await chromium.page.evaluate(
         async ({ input, options, device, ortUrl, probe }) => {
           const sdk = await import('/dist/browser.js' as string);
           const pool = await sdk.WorkerPool.create({ size: 1 });

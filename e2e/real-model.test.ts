@@ -5,13 +5,11 @@
 // its latency in the page are printed for docs/real-model.md, not asserted (speed is no unit test).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { before, describe, it } from 'node:test';
 import { runPipeline, type PipelineResult } from '../src/pipeline/pipeline.ts';
 import { glyphWorld } from '../src/synthetic/glyph-world.ts';
 import { OCR_MODEL_PATH } from '../src/generalist/pp-ocr.ts';
-import { launchChromium, maxScaledDiff, openPage } from './browser.ts';
-import { serveRepository, type StaticServer } from './server.ts';
+import { blankPage, maxScaledDiff } from './browser.ts';
 
 // 200 episodes x 4 steps: 800 pictures. The 60-wide layer and no diagnostic keep Fisher z's need
 // of episodes (x, y and z columns + 3 = 60 + 4 + 120 + 3) under n; the default layer (120 wide)
@@ -27,9 +25,6 @@ describe('the glyph world and the pipeline on PP-OCRv4 in Chromium equal the Nod
   const [n, T] = [WORLD.episodes, WORLD.steps];
   const [, M, dg] = world.shapes.tasks;
   let node: PipelineResult;
-  let server: StaticServer;
-  let browser: Browser;
-  let page: Page;
 
   before(async () => {
     node = await runPipeline(
@@ -41,17 +36,11 @@ describe('the glyph world and the pipeline on PP-OCRv4 in Chromium equal the Nod
       },
       { ...OPTIONS, generalist: GENERALIST },
     );
-    server = await serveRepository();
-    browser = await launchChromium();
-    page = await openPage(browser, `${server.origin}/e2e/pages/blank.html`);
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const chromium = blankPage();
 
   it('same pixels, latents within 1e-4, same relation and supports; head size and latency in the page', async () => {
-    const got = await page.evaluate(
+    const got = await chromium.page.evaluate(
       async ({ world, options, generalist, ortUrl, modelUrl, n, T }) => {
         const sdk = await import('/dist/browser.js' as string);
         const w = sdk.glyphWorld(world);

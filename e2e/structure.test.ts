@@ -3,27 +3,14 @@
 // RCoT here), its tests on a pool of two module workers. The relation must reach MCC >= 0.9 against
 // the truth; the wall time is printed, not asserted (speed is measured in bench:structure).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openPage } from './browser.ts';
-import { serveRepository, type StaticServer } from './server.ts';
+import { describe, it } from 'node:test';
+import { blankPage } from './browser.ts';
 
 describe('Layer 1 on nonlinear data at the paper scale in Chromium', () => {
-  let server: StaticServer;
-  let browser: Browser;
-  let page: Page;
-  before(async () => {
-    server = await serveRepository();
-    browser = await launchChromium();
-    page = await openPage(browser, `${server.origin}/e2e/pages/blank.html`);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const chromium = blankPage();
 
   it("n = 10,000, T = 20, M = 4, d = 2: 'auto' picks rcot, MCC >= 0.9, on two workers", async () => {
-    const got = await page.evaluate(async () => {
+    const got = await chromium.page.evaluate(async () => {
       const sdk = await import('/dist/browser.js' as string);
       const world = sdk.nonlinearWorld({ episodes: 10_000, steps: 20, tasks: 4, dim: 2, seed: 2027 });
       const pool = await sdk.WorkerPool.create({ size: 2 });
