@@ -68,6 +68,7 @@ export interface PipelineResult {
   fittedTasks: number[];
   /** Rows (episode, step) used to fit Layer 2. */
   trainingRows: number;
+  /** What may make the answer doubtful: Layer 1's warnings (prefixed "Layer 1: "), tasks without a head, scalar targets. */
   warnings: string[];
   timings: { encodeMs: number; structureMs: number; specialistsMs: number; totalMs: number };
 }
@@ -132,6 +133,8 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
     onProgress: progress('structure'),
   });
   const structureMs = performance.now() - t0;
+  // Layer 1's own warnings (too few episodes for the width, duplicated episodes) belong to the run's.
+  for (const warning of structure.warnings) warnings.push(`Layer 1: ${warning}`);
 
   // Stage 3: Layer 2 on the steps Layer 1 assigned, one head per task that has any.
   throwIfAborted(call.signal);
