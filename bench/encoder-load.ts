@@ -27,11 +27,9 @@ import { SpecialistRuntime } from '../src/deploy/specialist-runtime.ts';
 import { WorkerSpecialistRuntime } from '../src/deploy/worker-runtime.ts';
 import { fitSpecialists } from '../src/specialist/fit.ts';
 import { createRng } from '../src/core/random.ts';
-import { useNodeServices } from '../src/node/services.ts';
 import { launchChromium, openPage } from '../e2e/browser.ts';
 import { serveRepository } from '../e2e/server.ts';
 
-useNodeServices();
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const WIDTHS = [64, 4096, 4096, 64]; // 2 x 4096 x 4096 float32 weights: 64 MiB
 const EPISODES = 200; // Layer 1 needs n > 2 x (64 + 1) for its Fisher z tests on 64-dim latents

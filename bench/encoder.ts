@@ -13,10 +13,6 @@ import { createRng } from '../src/core/random.ts';
 import { generalistWorld } from '../src/synthetic/generalist-world.ts';
 import { machine, time, writeResult, type Timing } from './util.ts';
 import { runPipeline } from '../src/pipeline/pipeline.ts';
-import { useNodeServices } from '../src/node/services.ts';
-
-// Benchmarks import src/ directly: Node's services (worker threads, onnxruntime-node) as the Node entry gives them.
-useNodeServices();
 
 const runs = Number(process.env.BENCH_RUNS ?? 9);
 const native = await loadOrtNode();

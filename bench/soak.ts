@@ -9,10 +9,7 @@ import { Generalist } from '../src/generalist/generalist.ts';
 import { fitSpecialists } from '../src/specialist/fit.ts';
 import { generalistWorld } from '../src/synthetic/generalist-world.ts';
 import { machine, writeResult } from './util.ts';
-import { useNodeServices } from '../src/node/services.ts';
 
-// Runs src/ directly: Node's services (worker threads, files, onnxruntime-node) as the Node entry gives them.
-useNodeServices();
 
 const HEAP_LIMIT_MB = 1;
 const RSS_LIMIT_MB = 16;

@@ -32,13 +32,10 @@ import { cliqueRule, pairWeight, unionRule } from '../src/structure/rules.ts';
 import { linearColliderWorld, nonlinearWorld } from '../src/synthetic/structure-worlds.ts';
 import { WorkerPool } from '../src/worker/pool.ts';
 import { machine, time, writeResult } from './util.ts';
-import { useNodeServices } from '../src/node/services.ts';
 import { asArrays, cell, log, round, Tally } from './structure-util.ts';
 import { calibration, wideWidths } from './structure-calibration.ts';
 import { cmiKnnBudget, generalistWidth, powerTable } from './structure-nonlinear.ts';
 
-// Benchmarks import src/ directly: Node's services (worker threads, onnxruntime-node) as the Node entry gives them.
-useNodeServices();
 
 const ALL_PARTS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'w'];
 const parts = new Set((process.env.BENCH_PARTS ?? ALL_PARTS.join(',')).split(',').map((p) => p.trim()));

@@ -1,4 +1,6 @@
 // Shared by the benchmarks: machine facts, medians of repeated runs, JSON results in bench/results/.
+// Benchmarks import src/ directly; their npm scripts preload test/node-services.ts, which gives them
+// Node's services (worker threads, files, onnxruntime-node) as the package's Node entries do.
 import { cpus, totalmem, platform, arch, loadavg } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
