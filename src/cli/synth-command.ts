@@ -51,6 +51,7 @@ async function generalist(options: Options, dir: string): Promise<Record<string,
     episodes: options.number('episodes', 2000, { integer: true, min: 2, max: 1_000_000 }),
     steps: options.number('steps', 12, { integer: true, min: 2, max: 10000 }),
     segmentLength: options.number('segment-length', 2, { integer: true, min: 2, max: 10000 }),
+    latentWidth: options.optionalNumber('latent-width', { integer: true, min: 1, max: 4096 }),
     seed: options.number('seed', 0, SEED),
   });
   options.rejectUnknown();
@@ -82,10 +83,10 @@ export const synthCommand: Command = {
     'specialist-sdk synth structure --out-dir DIR [--kind linear|nonlinear] [--episodes 10000] [--steps 20] [--tasks 4] [--dim D]\n' +
     '      [--task-dim DG] [--segment-length 2] [--break-probability P] [--seed N] [--json]\n' +
     '  specialist-sdk synth specialist --out-dir DIR [--n 10000] [--seed N] [--json]\n' +
-    '  specialist-sdk synth generalist --out-dir DIR [--episodes 2000] [--steps 12] [--segment-length 2] [--seed N] [--json]',
+    '  specialist-sdk synth generalist --out-dir DIR [--episodes 2000] [--steps 12] [--segment-length 2] [--latent-width W] [--seed N] [--json]',
   options: {
     'out-dir': 'string', kind: 'string', episodes: 'string', steps: 'string', tasks: 'string', dim: 'string', 'task-dim': 'string',
-    'segment-length': 'string', 'break-probability': 'string', seed: 'string', n: 'string',
+    'segment-length': 'string', 'break-probability': 'string', seed: 'string', n: 'string', 'latent-width': 'string',
   },
   async run(options, io: CliIO) {
     const kind = options.word(0) as (typeof WORLDS)[number] | undefined;

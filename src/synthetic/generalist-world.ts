@@ -33,6 +33,13 @@ export interface GeneralistWorldOptions {
   slope?: number;
   /** Range of the singular values of each block's transition matrix (chain strength). Default [0.2, 0.5]. */
   carryOver?: [number, number];
+  /**
+   * Width W of the generalist's output. Real encoders give 384-2048 numbers per input that are an
+   * injective function of a much smaller state: with W > D the encoder lifts phi(s) to W numbers,
+   * z = leaky(phi(s) A + b), A a random D x W Gaussian matrix (full row rank, so z determines phi(s):
+   * injective, and the latents are rank D inside R^W). Default: D (no lift; the latents are phi(s)).
+   */
+  latentWidth?: number;
   /** Default 0. */
   seed?: number;
 }
@@ -49,7 +56,7 @@ export interface GeneralistWorld {
    * step does not serve the task): per-step targets for the heads, much stronger than g itself.
    */
   contributions: Float32Array;
-  /** The generalist encoder o_t -> z_t = phi(s_t) as an ONNX model (input "observation" [batch, D], output "latent"). */
+  /** The generalist encoder o_t -> z_t = phi(s_t) (lifted to latentWidth) as an ONNX model (input "observation" [batch, D], output "latent" [batch, W]). */
   encoderOnnx: Uint8Array;
   truth: {
     /** N x M, 1 where segment k serves task i (row-major). */
@@ -58,10 +65,11 @@ export interface GeneralistWorld {
     blocks: number[][];
     /** Coordinates of s that no task uses. */
     irrelevant: number[];
-    /** phi as network stages: runStages(states, rows, phi) gives the latents the encoder must produce. */
+    /** phi (and the lift) as network stages: runStages(states, rows, phi) gives the latents the encoder must produce. */
     phi: NetworkStage[];
   };
   shapes: { observations: [number, number, number]; tasks: [number, number, number]; relation: [number, number] };
+  /** latentDims: D, the width of the true state; latentWidth: W, the width of the encoder's output. */
   params: Required<GeneralistWorldOptions> & { latentDims: number; segments: number };
 }
 
@@ -132,6 +140,16 @@ function encoderStages(f: InvertibleMap, phi: InvertibleMap): NetworkStage[] {
   ];
 }
 
+/**
+ * The lift of phi(s) to W numbers: a dense D -> W stage with a leaky ReLU. Drawn from its own
+ * stream, so the world without a lift is the same world as before the option existed.
+ */
+function liftStage(seed: number, D: number, W: number, slope: number): NetworkStage {
+  const rng = createRng((seed ^ 0x1f7a3c5d) >>> 0);
+  const w = { data: Float64Array.from({ length: D * W }, () => rng.normal() / Math.sqrt(D)), rows: D, cols: W };
+  return dense(w, Float64Array.from({ length: W }, () => 0.3 * rng.normal()), 'leakyRelu', slope);
+}
+
 /** N x M relation (row-major): every task serves at least two segments, and at least one segment serves none (when N > M). */
 export function drawRelation(rng: Rng, N: number, M: number): Uint8Array {
   // Each task serves at least two segments (so the pairwise method can see it); tasks interleave.
@@ -181,6 +199,8 @@ export function generalistWorld(options: GeneralistWorldOptions = {}): Generalis
   if (taskDim < Math.max(...blockSizes)) throw new SpecialistError('INVALID_ARGUMENT', `taskDim (${taskDim}) must be at least the largest block (${Math.max(...blockSizes)}) so each signal pins its block down`);
   const N = T / L;
   const D = blockSizes.reduce((a, b) => a + b, 0) + irrelevantDims;
+  const W = options.latentWidth ?? D;
+  checkCount(`latentWidth (at least the ${D} latent dims)`, W, D, 4096);
   const rng = createRng(seed);
 
   const blocks: number[][] = [];
@@ -238,14 +258,15 @@ export function generalistWorld(options: GeneralistWorldOptions = {}): Generalis
     for (let q = 0; q < M * taskDim; q++) tasks[e * M * taskDim + q] = g[q] + 0.3 * rng.normal();
   }
 
+  const stages = [...encoderStages(f, phi), ...(W > D ? [liftStage(seed, D, W, slope)] : [])];
   const nodes: NodeSpec[] = [];
   const initializers: TensorSpec[] = [];
-  const z = appendStages(nodes, initializers, 'observation', 'phi_finv', encoderStages(f, phi));
+  const z = appendStages(nodes, initializers, 'observation', 'phi_finv', stages);
   nodes.push({ op: 'Identity', inputs: [z], outputs: ['latent'] });
   const encoderOnnx = buildOnnxModel({
     graphName: 'synthetic-generalist',
     inputs: [{ name: 'observation', shape: ['batch', D] }],
-    outputs: [{ name: 'latent', shape: ['batch', D] }],
+    outputs: [{ name: 'latent', shape: ['batch', W] }],
     initializers,
     nodes,
     metadata: { world: 'specialist generalist world', seed: String(seed) },
@@ -257,8 +278,8 @@ export function generalistWorld(options: GeneralistWorldOptions = {}): Generalis
     tasks,
     contributions,
     encoderOnnx,
-    truth: { relation, blocks, irrelevant, phi: encoderStages(f, phi).slice(2) },
+    truth: { relation, blocks, irrelevant, phi: stages.slice(2) },
     shapes: { observations: [n, T, D], tasks: [n, M, taskDim], relation: [N, M] },
-    params: { episodes: n, steps: T, segmentLength: L, blockSizes, irrelevantDims, taskDim, slope, carryOver, seed, latentDims: D, segments: N },
+    params: { episodes: n, steps: T, segmentLength: L, blockSizes, irrelevantDims, taskDim, slope, carryOver, latentWidth: W, seed, latentDims: D, segments: N },
   };
 }
