@@ -69,6 +69,8 @@ interface Task {
   resolve(value: unknown): void;
   reject(error: unknown): void;
   settled: boolean;
+  /** Removes the listener on options.signal: a long-lived signal (a runtime's) must not collect one per job. */
+  detach?: () => void;
   slot?: Slot;
   /** Progress in, ABORT_MESSAGE out (pinned jobs always have one). */
   port?: MessagePort;
@@ -231,7 +233,12 @@ export class WorkerPool implements JobRunner {
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
     return new Promise((resolve, reject) => {
       const task: Task = { kind, payload, options, resolve, reject, settled: false, pin };
-      options.signal?.addEventListener('abort', () => this.stop(task, abortError(task.options.signal)), { once: true });
+      const signal = options.signal;
+      if (signal) {
+        const onAbort = () => this.stop(task, abortError(signal));
+        signal.addEventListener('abort', onAbort, { once: true });
+        task.detach = () => signal.removeEventListener('abort', onAbort);
+      }
       this.queue.push(task);
       this.pump();
     });
@@ -240,6 +247,7 @@ export class WorkerPool implements JobRunner {
   private settle(task: Task, error: unknown, value?: unknown): void {
     if (task.settled) return;
     task.settled = true;
+    task.detach?.();
     if (error) task.reject(error);
     else task.resolve(value);
   }

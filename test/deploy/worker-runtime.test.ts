@@ -3,6 +3,7 @@
 // a dying worker end in typed errors and leave nothing behind; bad input is refused with its code.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,6 +242,31 @@ describe('WorkerSpecialistRuntime: abort, dispose, a dying worker', () => {
       await closing;
       await survivor.dispose();
     } finally {
+      await pool.close();
+    }
+  });
+
+  it('a long stream leaves no listener behind: none on the caller\'s signal, none on the runtime\'s, no MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const pool = await WorkerPool.create({ size: 1 });
+    try {
+      const runtime = await WorkerSpecialistRuntime.load(f.encoder, f.heads, {}, { pool });
+      const stream = new AbortController();
+      const D = f.observations.shape[1];
+      const one = { data: f.observations.data.slice(0, D), shape: [D] };
+      for (let i = 0; i < 300; i++) await runtime.run(one, i % 2, i % 3 ? { signal: stream.signal } : {});
+      assert.equal(getEventListeners(stream.signal, 'abort').length, 0, 'the caller\'s signal');
+      assert.equal(getEventListeners((runtime as unknown as { disposal: AbortController }).disposal.signal, 'abort').length, 0, 'the runtime\'s own signal');
+      // The pool itself, for any job run with a long-lived signal.
+      for (let i = 0; i < 50; i++) await runKernelInWorker(pool, 'knnDistance', { points: randomMatrix(createRng(i), 20, 2), k: 2 }, { signal: stream.signal });
+      assert.equal(getEventListeners(stream.signal, 'abort').length, 0, 'after pool jobs');
+      await runtime.dispose();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), []);
+    } finally {
+      process.off('warning', onWarning);
       await pool.close();
     }
   });
