@@ -4,6 +4,7 @@ import { callBack, makeYielder, type CallOptions } from '../core/call-options.ts
 import type { Tensor } from '../core/tensor.ts';
 import { readBytes } from '../core/read-bytes.ts';
 import { sha256HexAsync } from '../io/sha256.ts';
+import { checkOnnxSeal } from '../io/onnx-seal.ts';
 import { exposeTensor, readGraphInfo, type GraphInfo, type GraphValue } from '../onnx/graph.ts';
 import { createRng } from '../core/random.ts';
 import { checkFinite } from '../core/tensor.ts';
@@ -106,6 +107,8 @@ export class Generalist {
     const bytes = model instanceof Uint8Array ? model : model instanceof ArrayBuffer ? new Uint8Array(model) : await readBytes(model, 'ONNX model', 'INVALID_FILE');
     if (!options || typeof options !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'options must be an object', { argument: 'options' });
     checkKeys('GeneralistOptions', options, GENERALIST_KEYS);
+    // A model the SDK wrote (an exported head) carries a checksum: damage anywhere is refused here.
+    await checkOnnxSeal(bytes);
     // Hashed off the thread (Web Crypto) while the session is created: 64 MB held it ~3 s in TypeScript.
     const digest = sha256HexAsync(bytes);
     digest.catch(() => {}); // awaited below; a failure before then must not surface as unhandled

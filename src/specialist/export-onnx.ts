@@ -4,6 +4,7 @@ import { SpecialistError } from '../core/errors.ts';
 import { buildOnnxModel, type NodeSpec, type TensorSpec } from '../onnx/builder.ts';
 import { appendStages, type NetworkStage } from '../onnx/export-network.ts';
 import { VERSION } from '../core/version.ts';
+import { sealOnnx } from '../io/onnx-seal.ts';
 import type { Specialists } from './model.ts';
 import { SLOPE, type LayerWeights } from './layers.ts';
 
@@ -32,7 +33,10 @@ export interface ExportOnnxOptions {
   encoderSha256?: string;
 }
 
-/** ONNX bytes with input "latents" [n, d] and outputs "block" [n, |I_k|] and "prediction" [n, dy]. */
+/**
+ * ONNX bytes with input "latents" [n, d] and outputs "block" [n, |I_k|] and "prediction" [n, dy],
+ * sealed with a SHA-256 in its metadata (io/onnx-seal.ts) that every load through the SDK checks.
+ */
 export function exportSpecialistOnnx(model: Specialists, task: number, options: ExportOnnxOptions = {}): Uint8Array {
   const { sHat, block, prediction } = specialistStages(model, task);
   const nodes: NodeSpec[] = [];
@@ -41,7 +45,7 @@ export function exportSpecialistOnnx(model: Specialists, task: number, options: 
   const b = appendStages(nodes, initializers, s, 'block', block);
   const y = appendStages(nodes, initializers, s, `head${task}`, prediction);
   nodes.push({ op: 'Identity', inputs: [b], outputs: ['block'] }, { op: 'Identity', inputs: [y], outputs: ['prediction'] });
-  return buildOnnxModel({
+  return sealOnnx(buildOnnxModel({
     graphName: `specialist-task-${task}`,
     inputs: [{ name: 'latents', shape: ['n', model.state.d] }],
     outputs: [
@@ -56,5 +60,5 @@ export function exportSpecialistOnnx(model: Specialists, task: number, options: 
       support: JSON.stringify(model.state.supports[task]),
       ...(options.encoderSha256 ? { encoderSha256: options.encoderSha256 } : {}),
     },
-  });
+  }));
 }
