@@ -9,8 +9,9 @@ import type { Tensor } from '../core/tensor.ts';
 import { checkKeys } from '../core/validate.ts';
 import type { DeviceChoice } from '../generalist/generalist.ts';
 import { WorkerPool, type PinnedRunner } from '../worker/pool.ts';
+import { linkSignals } from './linked-signal.ts';
 import { disposeInWorker, loadInWorker, runInWorker, type LoadedRuntime, type SentSource } from './job.ts';
-import type { ModelSource, RunOutput, SpecialistRuntimeOptions } from './specialist-runtime.ts';
+import { checkRun, checkRuntimeOptions, type ModelSource, type RunOutput, type SpecialistRuntimeOptions } from './specialist-runtime.ts';
 
 export interface WorkerRuntimeCallOptions {
   /**
@@ -75,6 +76,7 @@ function checkCall(call: WorkerRuntimeCallOptions): void {
 export class WorkerSpecialistRuntime {
   /** Aborted by dispose(): every run still going rejects with ABORTED (reason 'runtime disposed'). */
   private readonly disposal = new AbortController();
+  private disposing?: Promise<void>;
 
   private constructor(
     private readonly runner: PinnedRunner,
@@ -90,8 +92,7 @@ export class WorkerSpecialistRuntime {
    */
   static async load(encoder: ModelSource, heads: ModelSource, options: SpecialistRuntimeOptions = {}, call: WorkerRuntimeCallOptions = {}): Promise<WorkerSpecialistRuntime> {
     checkCall(call);
-    if (!options || typeof options !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'options must be an object', { argument: 'options' });
-    checkKeys('SpecialistRuntimeOptions', options, { generalist: true, allowEncoderMismatch: true } satisfies Record<keyof SpecialistRuntimeOptions, true>);
+    checkRuntimeOptions(options);
     const payload = { encoder: sendable(encoder, 'encoder'), heads: sendable(heads, 'heads'), options };
     const ownPool = call.pool ? undefined : await WorkerPool.create({ size: 1 });
     const runner = (call.pool ?? ownPool!).pin();
@@ -136,30 +137,28 @@ export class WorkerSpecialistRuntime {
    * the worker died, rejects with WORKER_FAILED: the runtime is gone, load it again.
    */
   async run(observations: Tensor<Float32Array>, task: number, options: WorkerRunOptions = {}): Promise<RunOutput> {
-    if (this.disposal.signal.aborted) throw new SpecialistError('ABORTED', 'This runtime was disposed', { reason: 'runtime disposed' });
-    if (!options || typeof options !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'run options must be an object', { argument: 'options' });
-    checkKeys('WorkerRunOptions', options, { signal: true, transfer: true } satisfies Record<keyof WorkerRunOptions, true>);
-    if (!observations || !(observations.data instanceof Float32Array) || !Array.isArray(observations.shape)) {
-      throw new SpecialistError('INVALID_ARGUMENT', 'observations must be { data: Float32Array, shape }', { argument: 'observations' });
+    checkRun(this.disposal.signal, observations, task, this.tasks, options, { signal: true, transfer: true } satisfies Record<keyof WorkerRunOptions, true>);
+    const link = options.signal ? linkSignals(options.signal, this.disposal.signal) : undefined;
+    try {
+      return await runInWorker(this.runner, { handle: this.info.handle, observations, task }, { signal: link?.signal ?? this.disposal.signal, transfer: options.transfer });
+    } finally {
+      link?.unlink();
     }
-    if (!Number.isInteger(task) || task < 0 || task >= this.tasks) {
-      throw new SpecialistError('INVALID_ARGUMENT', `task must be an integer in [0, ${this.tasks - 1}], got ${task}`, { task });
-    }
-    const signal = options.signal ? AbortSignal.any([options.signal, this.disposal.signal]) : this.disposal.signal;
-    return runInWorker(this.runner, { handle: this.info.handle, observations, task }, { signal, transfer: options.transfer });
   }
 
   /**
    * Frees the session and the heads in the worker (and ends the worker if the runtime started it).
-   * Runs still going reject with ABORTED. Calling it again does nothing.
+   * Runs still going reject with ABORTED. Calling it again does nothing (it resolves when the first is done).
    */
-  async dispose(): Promise<void> {
-    if (this.disposal.signal.aborted) return;
-    this.disposal.abort('runtime disposed');
-    if (this.ownPool) return this.ownPool.close();
-    // Queued behind the runs just told to stop; a worker that is gone took the runtime with it.
-    await disposeInWorker(this.runner, this.info.handle).catch(() => {});
-    this.runner.release();
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      this.disposal.abort('runtime disposed');
+      if (this.ownPool) return this.ownPool.close();
+      // Queued behind the runs just told to stop; a worker that is gone took the runtime with it.
+      await disposeInWorker(this.runner, this.info.handle).catch(() => {});
+      this.runner.release();
+    })();
+    return this.disposing;
   }
 
   /** `await using runtime = await WorkerSpecialistRuntime.load(...)` disposes it at the end of the scope. */

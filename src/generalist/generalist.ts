@@ -102,6 +102,7 @@ export class Generalist {
 
   /** Set once the output layout was probed (on the first batch encoded). */
   private layoutChecked = false;
+  private disposing?: Promise<void>;
 
   static async load(model: Uint8Array | ArrayBuffer | URL | string, options: GeneralistOptions = {}): Promise<Generalist> {
     const bytes = model instanceof Uint8Array ? model : model instanceof ArrayBuffer ? new Uint8Array(model) : await readBytes(model, 'ONNX model', 'INVALID_FILE');
@@ -121,6 +122,10 @@ export class Generalist {
     const exposed = needsEdit ? exposeTensor(bytes, target, { poolAxes: options.poolAxes }) : { model: bytes, output: target };
     const [batchAxis, ...observationDims] = inputValue.shape ?? ['batch'];
     const fixedBatch = typeof batchAxis === 'number';
+    if (fixedBatch && options.batchSize !== undefined && options.batchSize !== batchAxis) {
+      // The model decides: a batchSize that cannot apply is refused rather than ignored.
+      throw new SpecialistError('INVALID_ARGUMENT', `batchSize ${options.batchSize} does not apply: the model's batch axis is fixed at ${batchAxis} (leave batchSize out)`, { argument: 'batchSize', fixed: batchAxis });
+    }
     const batchSize = fixedBatch ? batchAxis : (options.batchSize ?? DEFAULT_BATCH);
     checkCount(fixedBatch ? `the model's fixed batch size` : 'batchSize', batchSize, 1, MAX_BATCH);
     if (options.numThreads !== undefined) checkCount('numThreads', options.numThreads, 1, 1024);
@@ -140,6 +145,7 @@ export class Generalist {
    * where d is the size of one embedding (pooled or flattened). Batched, with progress and abort.
    */
   async encode(observations: Tensor<Float32Array>, options: CallOptions = {}): Promise<Tensor<Float32Array>> {
+    if (this.disposing) throw new SpecialistError('ABORTED', 'This encoder was disposed: load it again to encode', { reason: 'disposed' });
     const { data, shape } = observations ?? {};
     const obsRank = this.observationDims.length;
     if (!(data instanceof Float32Array)) throw new SpecialistError('INVALID_ARGUMENT', 'observations.data must be a Float32Array');
@@ -219,8 +225,10 @@ export class Generalist {
     return result[this.outputName] as Ort.Tensor;
   }
 
-  async dispose(): Promise<void> {
-    await this.session.release();
+  /** Frees the onnxruntime session. Calling it again does nothing; encode() afterwards is ABORTED. */
+  dispose(): Promise<void> {
+    this.disposing ??= releaseSession(this.session);
+    return this.disposing;
   }
 }
 
@@ -252,9 +260,22 @@ function makeFixedInputs(ort: OrtModule, info: GraphInfo, main: string, given: R
       }
     });
     const type = value.data instanceof Float32Array ? 'float32' : value.data instanceof Int32Array ? 'int32' : value.data instanceof BigInt64Array ? 'int64' : ELEM_TYPES[input.elemType] === 'bool' ? 'bool' : 'uint8';
-    out[input.name] = new ort.Tensor(type as 'float32', value.data as Float32Array, value.dims);
+    try {
+      out[input.name] = new ort.Tensor(type as 'float32', value.data as Float32Array, value.dims);
+    } catch (error) {
+      throw new SpecialistError('INVALID_ARGUMENT', `fixedInputs.${input.name}: onnxruntime refused the tensor: ${(error as Error)?.message ?? error}`, { input: input.name });
+    }
   }
   return out;
+}
+
+/** onnxruntime's own failure to free a session, typed (never expected: dispose() releases once). */
+async function releaseSession(session: Ort.InferenceSession): Promise<void> {
+  try {
+    await session.release();
+  } catch (error) {
+    throw new SpecialistError('INTERNAL', `onnxruntime could not release the session: ${(error as Error)?.message ?? error}`, { reason: 'session-release' });
+  }
 }
 
 async function createWith(ort: OrtModule, model: Uint8Array, provider: 'webgpu' | 'wasm' | 'cpu'): Promise<Ort.InferenceSession> {
@@ -272,7 +293,16 @@ async function pickRuntime(options: GeneralistOptions): Promise<OrtModule> {
     if (native) return native;
   }
   const settings = onnxRuntimeSettings();
-  const ort = await loadOrtWeb(options.onnxruntime ?? settings.moduleUrl);
+  const url = options.onnxruntime ?? settings.moduleUrl;
+  let ort: OrtModule;
+  try {
+    ort = await loadOrtWeb(url);
+  } catch (error) {
+    throw new SpecialistError('INVALID_ARGUMENT', `onnxruntime-web could not be imported${url === undefined ? '' : ` from ${String(url)} (the onnxruntime option or configureOnnxRuntime's moduleUrl)`}: ${(error as Error)?.message ?? error}`, {
+      argument: 'onnxruntime',
+      reason: 'onnxruntime-import',
+    });
+  }
   const wasmPaths = options.wasmPaths ?? settings.wasmPaths;
   if (wasmPaths !== undefined) ort.env.wasm.wasmPaths = wasmPaths;
   if (options.wasmBinary !== undefined) ort.env.wasm.wasmBinary = options.wasmBinary;
@@ -322,8 +352,14 @@ async function createSession(
   const canary = { ...fixed, ...canaryBatch(ort, inputName, observationDims, canaryRows) };
   // One after the other: onnxruntime-web runs both EPs in one wasm instance, which refuses a second
   // run while one is in flight ("Session already started").
-  const a = await gpuSession.run(canary, [output]);
-  const b = await cpu.session.run(canary, [output]);
+  let a: Ort.InferenceSession.OnnxValueMapType, b: Ort.InferenceSession.OnnxValueMapType;
+  try {
+    a = await gpuSession.run(canary, [output]);
+    b = await cpu.session.run(canary, [output]);
+  } catch (error) {
+    await Promise.allSettled([gpuSession.release(), cpu.session.release()]);
+    throw new SpecialistError('INVALID_ARGUMENT', `onnxruntime could not run the encoder on its canary batch: ${(error as Error)?.message ?? error}`, { reason: 'session-run', canary: true });
+  }
   const x = a[output].data as Float32Array;
   const y = b[output].data as Float32Array;
   let diff = 0;
@@ -334,10 +370,10 @@ async function createSession(
   }
   const tolerance = (options.canaryTolerance ?? 1e-3) * Math.max(1, scale);
   if (diff <= tolerance) {
-    await cpu.session.release();
+    await releaseSession(cpu.session);
     return { session: gpuSession, choice: { device: 'webgpu', backend: 'onnxruntime-web', reason: `WebGPU agrees with wasm on the canary (max |diff| ${diff.toExponential(2)})`, canaryMaxAbsDiff: diff } };
   }
-  await gpuSession.release();
+  await releaseSession(gpuSession);
   cpu.choice.reason = `WebGPU disagrees with wasm on the canary (max |diff| ${diff.toExponential(2)} > ${tolerance.toExponential(2)})`;
   cpu.choice.canaryMaxAbsDiff = diff;
   return cpu;

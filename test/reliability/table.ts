@@ -58,10 +58,10 @@ export function renderTable(outcomes: Outcome[]): string {
   return lines.join('\n');
 }
 
-/** `doc` with the part between the markers replaced by `table`. */
-export function withTable(doc: string, table: string): string {
-  const start = doc.indexOf(TABLE_START);
-  const end = doc.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`docs/reliability.md lacks the markers ${TABLE_START} ... ${TABLE_END}`);
-  return doc.slice(0, start) + table + doc.slice(end + TABLE_END.length);
+/** `doc` with the part between the markers (the bad-input table's by default) replaced by `table`. */
+export function withTable(doc: string, table: string, startMarker = TABLE_START, endMarker = TABLE_END): string {
+  const start = doc.indexOf(startMarker);
+  const end = doc.indexOf(endMarker);
+  if (start < 0 || end < start) throw new Error(`docs/reliability.md lacks the markers ${startMarker} ... ${endMarker}`);
+  return doc.slice(0, start) + table + doc.slice(end + endMarker.length);
 }
