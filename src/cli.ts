@@ -1,19 +1,10 @@
 // The `specialist-sdk` command line. Each command lives in src/cli/; errors print their code and exit 2.
 import { SpecialistError, toSpecialistError } from './core/errors.ts';
 import { GLOBAL_OPTIONS, inFlagTerms, parseCommandLine } from './cli/args.ts';
-import type { CliIO, Command } from './cli/commands.ts';
-import { demoCommand } from './cli/demo-command.ts';
-import { kernelsCommand } from './cli/kernels-command.ts';
-import { citestCommand } from './cli/citest-command.ts';
-import { encodeCommand, exportOnnxCommand, runCommand } from './cli/deploy-commands.ts';
-import { fitCommand } from './cli/fit-command.ts';
-import { structureCommand } from './cli/structure-command.ts';
-import { synthCommand } from './cli/synth-command.ts';
-import { transformCommand } from './cli/transform-command.ts';
+import type { CliIO } from './cli/commands.ts';
+import { COMMANDS as commands } from './cli/command-list.ts';
 import { VERSION } from './core/version.ts';
 import { useNodeServices } from './node/services.ts';
-
-const commands: Command[] = [demoCommand, structureCommand, citestCommand, fitCommand, transformCommand, encodeCommand, exportOnnxCommand, runCommand, synthCommand, kernelsCommand];
 
 function help(io: CliIO): void {
   io.out(`specialist-sdk ${VERSION}: generalist to specialist representations, on device\n`);
@@ -35,7 +26,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   const command = commands.find((c) => c.name === name);
   try {
     if (!command) throw new SpecialistError('INVALID_ARGUMENT', `unknown command "${name}"; run specialist-sdk --help`, { command: name });
-    const options = parseCommandLine(rest, { ...GLOBAL_OPTIONS, ...command.options });
+    const options = parseCommandLine(rest, { ...GLOBAL_OPTIONS, ...command.options }, command.conditions);
     if (options.flag('help')) {
       io.out(`${command.summary}\n\nUsage: ${command.usage}`);
       return 0;

@@ -7,13 +7,20 @@ import { SpecialistError } from '../core/errors.ts';
 /** A command's options: 'string' takes a value (`--out x` or `--out=x`), 'boolean' is a bare flag. */
 export type OptionKinds = Record<string, 'string' | 'boolean'>;
 
+/**
+ * Options that apply only with some values of a choice option: `{ knn: { test: ['cmiknn'] } }` means
+ * --knn applies only with --test cmiknn (the choice's default counts when it is not given). Given
+ * anywhere else an option is refused, not ignored (rejectUnknown).
+ */
+export type OptionConditions = Record<string, Record<string, readonly string[]>>;
+
 /** Accepted by every command. */
 export const GLOBAL_OPTIONS: OptionKinds = { help: 'boolean', json: 'boolean' };
 
 const invalid = (message: string, details: Record<string, unknown> = {}) => new SpecialistError('INVALID_ARGUMENT', message, details);
 
 /** Parses `argv` (the words after the command name) against `kinds`; throws INVALID_ARGUMENT naming the bad word. */
-export function parseCommandLine(argv: string[], kinds: OptionKinds): Options {
+export function parseCommandLine(argv: string[], kinds: OptionKinds, conditions: OptionConditions = {}): Options {
   const options = Object.fromEntries(Object.entries(kinds).map(([name, type]) => [name, { type }]));
   const parse = () => {
     try {
@@ -30,7 +37,28 @@ export function parseCommandLine(argv: string[], kinds: OptionKinds): Options {
   const seen = new Map<string, number>();
   for (const token of parsed.tokens) if (token.kind === 'option') seen.set(token.name, (seen.get(token.name) ?? 0) + 1);
   for (const [name, count] of seen) if (count > 1) throw invalid(`--${name} is given ${count} times; give it once`, { option: name });
-  return new Options(kinds, parsed.values as Record<string, string | boolean | undefined>, parsed.positionals);
+  return new Options(kinds, parsed.values as Record<string, string | boolean | undefined>, parsed.positionals, conditions);
+}
+
+/** A decimal literal (`12`, `-0.5`, `2e3`, `.5E-2`); hex, `1_000`, `Infinity` and spaces are not. */
+const DECIMAL = /^[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * The number `raw` spells, or undefined when it is no decimal literal or when reading it as a double
+ * would change it beyond rounding: a nonzero literal that underflows to 0 (`1e-400`), or with
+ * `integer`, a literal that is not exactly an integer though its double is (`1.0000000000000001`).
+ */
+export function parseNumber(raw: string, integer = false): number | undefined {
+  const match = DECIMAL.exec(raw);
+  if (!match || (match[1] === '' && (match[2] ?? '') === '')) return undefined;
+  const value = Number(raw);
+  const digits = match[1] + (match[2] ?? '');
+  const nonzero = /[1-9]/.test(digits);
+  if (nonzero && value === 0) return undefined;
+  // Exactly an integer: the digits that fall after the point once the exponent is applied are zeros.
+  const fractional = (match[2] ?? '').length - Number(match[3] ?? 0);
+  if (integer && nonzero && fractional > 0 && (fractional >= digits.length || !/^0+$/.test(digits.slice(-fractional)))) return undefined;
+  return value;
 }
 
 export interface NumberBounds {
@@ -43,11 +71,14 @@ export interface NumberBounds {
 export class Options {
   private wordsUsed = 0;
   private readonly used = new Set<string>(Object.keys(GLOBAL_OPTIONS));
+  /** The value of each choice option read (given or its default), for the conditions. */
+  private readonly chosen = new Map<string, string>();
 
   constructor(
     private readonly kinds: OptionKinds,
     private readonly values: Record<string, string | boolean | undefined>,
     private readonly words: string[],
+    private readonly conditions: OptionConditions = {},
   ) {}
 
   /** The i-th word after the command name (a subcommand), if any. */
@@ -77,8 +108,8 @@ export class Options {
   number(name: string, fallback: number, { integer = false, min = -Infinity, max = Infinity }: NumberBounds = {}): number {
     const raw = this.string(name);
     if (raw === undefined) return fallback;
-    const v = Number(raw);
-    if (!Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
+    const v = parseNumber(raw, integer);
+    if (v === undefined || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
       throw invalid(`--${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${raw}`, { option: name, value: raw });
     }
     return v;
@@ -97,14 +128,27 @@ export class Options {
   choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
     const v = this.string(name, fallback)!;
     if (!choices.includes(v as T)) throw invalid(`--${name} must be one of ${choices.join(', ')}, got ${v}`, { option: name, value: v });
+    this.chosen.set(name, v);
     return v as T;
   }
 
   /**
-   * Throws for words the command did not use (`fit extra`, or a value given to a flag: `--json yes`)
-   * and for options it declares but did not read this time (synth's options of another world).
+   * Throws for options given where they do not apply: against the command's conditions (--knn with
+   * --test rcot), and options it declares but did not read this time (synth's options of another
+   * world); and for words the command did not use (`fit extra`, or a value given to a flag).
    */
   rejectUnknown(): void {
+    for (const [name, needs] of Object.entries(this.conditions)) {
+      if (this.values[name] === undefined) continue;
+      for (const [decider, allowed] of Object.entries(needs)) {
+        const value = this.chosen.get(decider);
+        if (value === undefined) throw new SpecialistError('INTERNAL', `--${name} depends on --${decider}, which the command did not read as a choice`);
+        if (!allowed.includes(value)) {
+          const how = this.values[decider] === undefined ? ` (the default)` : '';
+          throw invalid(`--${name} does not apply with --${decider} ${value}${how}: it is an option of --${decider} ${allowed.join(' or ')}`, { option: name, [decider]: value });
+        }
+      }
+    }
     const unread = Object.keys(this.values).filter((name) => this.values[name] !== undefined && !this.used.has(name));
     if (unread.length > 0) throw invalid(`${unread.map((n) => `--${n}`).join(', ')} does not apply here`, { options: unread });
     const extra = this.words.slice(this.wordsUsed);

@@ -4,6 +4,7 @@ import { KernelRuntime } from '../kernels/runtime.ts';
 import { matrixOf, type Matrix } from '../core/tensor.ts';
 import { ciTestFromSpec } from '../structure/ci/builtins.ts';
 import { SEED } from './args.ts';
+import { ciTestConditions } from './ci-test-options.ts';
 import type { Command } from './commands.ts';
 import { readMatrixNpy } from './files.ts';
 
@@ -30,6 +31,7 @@ export const citestCommand: Command = {
     '      [--shuffle-neighbors S] [--seed N] [--json]\n' +
     '  Arrays [n] or [n, dim], one row per sample.',
   options: { x: 'string', y: 'string', z: 'string', test: 'string', knn: 'string', permutations: 'string', 'shuffle-neighbors': 'string', seed: 'string' },
+  conditions: ciTestConditions(['fisherz', 'rcot', 'cmiknn']),
   async run(options, io) {
     const paths = { x: options.requireString('x'), y: options.requireString('y'), z: options.string('z') };
     const test = options.choice('test', ['fisherz', 'rcot', 'cmiknn'] as const, 'fisherz');

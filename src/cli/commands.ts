@@ -1,4 +1,4 @@
-import type { OptionKinds, Options } from './args.ts';
+import type { OptionConditions, OptionKinds, Options } from './args.ts';
 
 export interface CliIO {
   out(line: string): void;
@@ -12,5 +12,7 @@ export interface Command {
   usage: string;
   /** Every option the command reads besides --help and --json; anything else is refused. */
   options: OptionKinds;
+  /** Options that apply only with some values of a choice option (see OptionConditions); given elsewhere, refused. */
+  conditions?: OptionConditions;
   run(options: Options, io: CliIO): Promise<number>;
 }

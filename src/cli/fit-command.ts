@@ -3,7 +3,7 @@ import { SpecialistError } from '../core/errors.ts';
 import { readNpyFile } from '../io/npy-file.ts';
 import { fitSpecialists } from '../specialist/fit.ts';
 import { saveSpecialists } from '../specialist/node.ts';
-import { SEED } from './args.ts';
+import { SEED, parseNumber } from './args.ts';
 import type { Command } from './commands.ts';
 import { refuseCollidingPaths } from './paths.ts';
 import { asMembership, readFloatNpy, readMatrixNpy } from './files.ts';
@@ -17,6 +17,7 @@ export const fitCommand: Command = {
     '      [--latent-dims D] [--epochs E] [--seed N] --out model.specialist [--json]\n' +
     '  Z [N, d]; Y [N, K] or [N, K, dy]; W [N, K] of 0/1 (rows that count for each task).',
   options: { latents: 'string', targets: 'string', membership: 'string', lambda: 'string', penalty: 'string', 'latent-dims': 'string', epochs: 'string', seed: 'string', out: 'string' },
+  conditions: { lambda: { penalty: ['group', 'jacobian'] } },
   async run(options, io) {
     const latentsPath = options.requireString('latents');
     const targetsPath = options.requireString('targets');
@@ -28,12 +29,12 @@ export const fitCommand: Command = {
     const seed = options.number('seed', 0, SEED);
     const out = options.requireString('out');
     const json = options.flag('json');
-    options.rejectUnknown();
-    refuseCollidingPaths({ out }, { latents: latentsPath, targets: targetsPath, membership: membershipPath });
-    const lambda = lambdaText === 'auto' ? 'auto' : Number(lambdaText);
-    if (lambda !== 'auto' && !(Number.isFinite(lambda) && lambda >= 0)) {
+    const lambda = lambdaText === 'auto' ? 'auto' : parseNumber(lambdaText);
+    if (lambda === undefined || (lambda !== 'auto' && !(Number.isFinite(lambda) && lambda >= 0))) {
       throw new SpecialistError('INVALID_ARGUMENT', `--lambda must be auto or a non-negative number, got ${lambdaText}`, { option: 'lambda' });
     }
+    options.rejectUnknown();
+    refuseCollidingPaths({ out }, { latents: latentsPath, targets: targetsPath, membership: membershipPath });
     const latents = await readMatrixNpy(latentsPath, 'latents');
     const targets = await readFloatNpy(targetsPath);
     const membership = membershipPath ? asMembership(await readNpyFile(membershipPath), membershipPath) : undefined;

@@ -2,6 +2,7 @@
 import { discoverTaskStructure } from '../structure/discover.ts';
 import { WorkerPool } from '../worker/pool.ts';
 import { SEED } from './args.ts';
+import { ciTestConditions } from './ci-test-options.ts';
 import type { Command } from './commands.ts';
 import { readFloatNpy } from './files.ts';
 import { ProgressBar } from './progress.ts';
@@ -18,6 +19,8 @@ export const structureCommand: Command = {
     states: 'string', tasks: 'string', 'segment-length': 'string', method: 'string', test: 'string', alpha: 'string', correction: 'string', rule: 'string',
     conditioning: 'string', knn: 'string', permutations: 'string', 'shuffle-neighbors': 'string', 'drop-tail': 'boolean', seed: 'string',
   },
+  // Refused where they do not apply: a test's own options with another test, --conditioning with pairwise, --rule with direct.
+  conditions: { ...ciTestConditions(['auto', 'fisherz', 'rcot', 'cmiknn']), conditioning: { method: ['direct'] }, rule: { method: ['pairwise'] } },
   async run(options, io) {
     const statesPath = options.requireString('states');
     const tasksPath = options.requireString('tasks');

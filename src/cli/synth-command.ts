@@ -14,7 +14,7 @@ const WORLDS = ['structure', 'specialist', 'generalist'] as const;
 
 async function structure(options: Options, dir: string): Promise<Record<string, unknown>> {
   const kind = options.choice('kind', ['linear', 'nonlinear'] as const, 'linear');
-  const world = (kind === 'linear' ? linearColliderWorld : nonlinearWorld)({
+  const params = {
     episodes: options.number('episodes', 10000, { integer: true, min: 2, max: 1_000_000 }),
     steps: options.number('steps', 20, { integer: true, min: 2, max: 10000 }),
     tasks: options.number('tasks', 4, { integer: true, min: 1, max: 1000 }),
@@ -23,8 +23,9 @@ async function structure(options: Options, dir: string): Promise<Record<string, 
     segmentLength: options.number('segment-length', 2, { integer: true, min: 2, max: 10000 }),
     breakProbability: options.number('break-probability', 0, { min: 0, max: 1 }),
     seed: options.number('seed', 0, SEED),
-  });
+  };
   options.rejectUnknown();
+  const world = (kind === 'linear' ? linearColliderWorld : nonlinearWorld)(params);
   const files = { states: join(dir, 'states.npy'), tasks: join(dir, 'tasks.npy'), truth: join(dir, 'truth.json') };
   await writeNpyFile(files.states, { shape: world.shapes.states, data: world.states });
   await writeNpyFile(files.tasks, { shape: world.shapes.tasks, data: world.tasks });
@@ -47,14 +48,15 @@ async function specialist(options: Options, dir: string): Promise<Record<string,
 }
 
 async function generalist(options: Options, dir: string): Promise<Record<string, unknown>> {
-  const world = generalistWorld({
+  const params = {
     episodes: options.number('episodes', 2000, { integer: true, min: 2, max: 1_000_000 }),
     steps: options.number('steps', 12, { integer: true, min: 2, max: 10000 }),
     segmentLength: options.number('segment-length', 2, { integer: true, min: 2, max: 10000 }),
     latentWidth: options.optionalNumber('latent-width', { integer: true, min: 1, max: 4096 }),
     seed: options.number('seed', 0, SEED),
-  });
+  };
   options.rejectUnknown();
+  const world = generalistWorld(params);
   const files = {
     observations: join(dir, 'observations.npy'),
     tasks: join(dir, 'tasks.npy'),
