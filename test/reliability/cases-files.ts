@@ -93,7 +93,28 @@ export const fileCases: Case[] = [
   { area: NPY, input: 'truncated header', entry: 'parseNpy', expect: 'INVALID_FILE', run: async () => parseNpy(formatNpy(one).subarray(0, 30)) },
   { area: NPY, input: 'big-endian dtype', entry: 'parseNpy', expect: 'INVALID_FILE', run: async () => parseNpy(npyWith("{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }")) },
   { area: NPY, input: 'object dtype (pickled Python objects)', entry: 'parseNpy', expect: 'INVALID_FILE', run: async () => parseNpy(npyWith("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }")) },
-  { area: NPY, input: 'Fortran order', entry: 'parseNpy', expect: 'INVALID_FILE', run: async () => parseNpy(npyWith("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }")) },
+  {
+    area: NPY, input: 'Fortran order', entry: 'parseNpy', expect: 'ok', note: 'read in C order, as numpy reads it',
+    run: async () => assert.deepEqual(Array.from(parseNpy(npyWith("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer))).data), [1, 3, 2, 4]),
+  },
+  {
+    area: NPY, input: "'shape' given twice in the header", entry: 'parseNpy', expect: 'ok', note: 'the last one holds, as numpy reads it (a Python dict)',
+    run: async () => assert.deepEqual(parseNpy(npyWith("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'shape': (2, 2)}")).shape, [2, 2]),
+  },
+  { area: NPY, input: 'an extra key in the header', entry: 'parseNpy', expect: 'INVALID_FILE', run: async () => parseNpy(npyWith("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), 'extra': 1}")) },
+  { area: NPY, input: 'shape (4) (a number, not a tuple)', entry: 'parseNpy', expect: 'INVALID_FILE', run: async () => parseNpy(npyWith("{'descr': '<f4', 'fortran_order': False, 'shape': (4)}")) },
+  { area: NPY, input: 'shape (4e0,) (a float)', entry: 'parseNpy', expect: 'INVALID_FILE', run: async () => parseNpy(npyWith("{'descr': '<f4', 'fortran_order': False, 'shape': (4e0,)}")) },
+  {
+    area: NPY, input: 'float16 values', entry: 'toFloat32', expect: 'ok', note: 'widened to float32 exactly',
+    run: async () => assert.deepEqual(Array.from(toFloat32(parseNpy(npyWith("{'descr': '<f2', 'fortran_order': False, 'shape': (2,)}", new Uint8Array(new Uint16Array([0x3c00, 0x3555]).buffer))))), [1, 0.333251953125]),
+  },
+  {
+    area: NPY, input: 'int64 labels where measurements are expected', entry: 'CLI fit --targets', expect: 'INVALID_FILE',
+    async run(ctx) {
+      writeFileSync(join(ctx.dir, 'labels.npy'), npyWith("{'descr': '<i8', 'fortran_order': False, 'shape': (240,)}", new Uint8Array(new BigInt64Array(240).map((_, i) => BigInt(i % 3)).buffer)));
+      await ctx.cli('fit', '--latents', ctx.files.latents, '--targets', join(ctx.dir, 'labels.npy'), '--out', join(ctx.dir, 'm3.specialist'));
+    },
+  },
   { area: NPY, input: 'negative dimension in the header', entry: 'parseNpy', expect: 'INVALID_FILE', run: async () => parseNpy(npyWith("{'descr': '<f4', 'fortran_order': False, 'shape': (-4,), }")) },
   { area: NPY, input: 'format version 9', entry: 'parseNpy', expect: 'INVALID_FILE', run: async () => parseNpy(npyWith("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", undefined, 9)) },
   {
