@@ -5,10 +5,10 @@
 // content differs from what was saved. JSON in bench/results/fuzz-*.json.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { fuzz, headsTarget, npyTarget, onnxRuntimeTarget, onnxTarget, type FuzzResult, type FuzzTarget } from '../test/fuzz/targets.ts';
+import { fuzz, headsTarget, npyTarget, onnxRuntimeTarget, onnxSealTarget, onnxTarget, type FuzzResult, type FuzzTarget } from '../test/fuzz/targets.ts';
 import { machine, writeResult } from './util.ts';
 
-const TARGETS: Record<string, () => FuzzTarget | Promise<FuzzTarget>> = { npy: npyTarget, onnx: onnxTarget, 'onnx-runtime': onnxRuntimeTarget, heads: headsTarget };
+const TARGETS: Record<string, () => FuzzTarget | Promise<FuzzTarget>> = { npy: npyTarget, onnx: onnxTarget, 'onnx-runtime': onnxRuntimeTarget, heads: headsTarget, 'onnx-seal': onnxSealTarget };
 const STALL_MS = 30_000;
 
 function argument(name: string, fallback: number): number {
@@ -78,6 +78,7 @@ async function main(): Promise<void> {
     outcomes.push(outcome);
     const problems = (outcome.findings?.length ?? 0) + (outcome.hang ? 1 : 0) + (outcome.crash ? 1 : 0);
     console.log(`${name.padEnd(13)} ${iterations} iterations in ${outcome.seconds} s: ${outcome.accepted ?? '-'} accepted, refused ${JSON.stringify(outcome.refused ?? {})}, slowest ${outcome.slowestMs?.toFixed(1) ?? '-'} ms, ${problems} problem(s)`);
+    for (const [note, count] of Object.entries(outcome.notes ?? {})) console.log(`  ${note}: ${count}`);
     for (const f of outcome.findings?.slice(0, 5) ?? []) console.log(`  iteration ${f.iteration}: ${f.problem}`);
     if (outcome.hang) console.log(`  hang: ${outcome.hang}`);
     if (outcome.crash) console.log(`  crash: ${outcome.crash}`);

@@ -5,9 +5,11 @@
 //   the first field:  specialist.integrity = "sha256 of the bytes before the last field"
 //   the last field:   specialist.sha256    = 64 lower-case hex digits of that SHA-256
 // The first marks the file as sealed, so that damage to the last is not taken for a model that
-// never had a seal (those, users' own encoders, load as before). Protobuf readers accept fields in
-// any order and merge repeated ones, so onnxruntime and the onnx package read the file as usual.
-// It guards against damage and edits, not against someone who recomputes it: it is no signature.
+// never had a seal (those, users' own encoders, load as before). One changed byte anywhere, a cut or
+// an extension is always refused; only damage at both ends that wipes both keys passes as a model
+// without a seal. Protobuf readers accept fields in any order and merge repeated ones, so
+// onnxruntime and the onnx package read the file as usual. It guards against damage and edits, not
+// against someone who recomputes it: it is no signature.
 import { SpecialistError } from '../core/errors.ts';
 import { sha256Hex, sha256HexAsync } from './sha256.ts';
 
@@ -42,6 +44,16 @@ export function sealOnnx(model: Uint8Array): Uint8Array {
 
 const startsWith = (bytes: Uint8Array, prefix: Uint8Array, at = 0) => bytes.length >= at + prefix.length && prefix.every((b, i) => bytes[at + i] === b);
 const HEX = /^[0-9a-f]{64}$/;
+const KEYS = [SEAL_MARKER_KEY, SEAL_KEY].map((key) => new TextEncoder().encode(key));
+/** Bytes at each end searched for the seal's keys: both entries lie there. */
+const ENDS = 256;
+
+/** Whether the marker or a seal key is still there, so that a damaged seal is not taken for a model without one. */
+function claimsSeal(model: Uint8Array): boolean {
+  if (startsWith(model, MARKER)) return true;
+  const regions = [model.subarray(0, ENDS), model.subarray(Math.max(0, model.length - ENDS))];
+  return regions.some((region) => KEYS.some((key) => region.some((_, at) => startsWith(region, key, at))));
+}
 
 export type SealState = 'sealed' | 'unsealed';
 
@@ -54,7 +66,7 @@ export async function checkOnnxSeal(model: Uint8Array, what = 'ONNX model'): Pro
   const at = model.length - SEAL_LENGTH;
   const digest = at >= 0 && startsWith(model, SEAL_PREFIX, at) ? new TextDecoder().decode(model.subarray(at + SEAL_PREFIX.length)) : undefined;
   if (digest === undefined || !HEX.test(digest)) {
-    if (!startsWith(model, MARKER)) return 'unsealed';
+    if (!claimsSeal(model)) return 'unsealed';
     throw new SpecialistError('INVALID_FILE', `The ${what} was written by specialist-sdk with a checksum, but its last field (${SEAL_KEY}) is missing or damaged: the file was cut, extended or altered after it was written`, {
       reason: 'checksum',
     });

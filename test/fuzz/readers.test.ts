@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { before, it } from 'node:test';
 import { createRng } from '../../src/core/random.ts';
 import { Specialists } from '../../src/specialist/model.ts';
-import { fuzz, headsTarget, npyTarget, onnxRuntimeTarget, onnxTarget, type FuzzResult, type FuzzTarget } from './targets.ts';
+import { fuzz, headsTarget, npyTarget, onnxRuntimeTarget, onnxSealTarget, onnxTarget, type FuzzResult, type FuzzTarget } from './targets.ts';
 
 function assertClean(result: FuzzResult): void {
   assert.deepEqual(result.findings.slice(0, 3), [], `${result.target}: ${result.findings.length} findings`);
@@ -25,6 +25,7 @@ it('.npy reader: 1000 mutated files', async () => assertClean(await fuzz(npyTarg
 it('ONNX reader and graph edit: 1000 mutated models', async () => assertClean(await fuzz(onnxTarget(), 1000, 102)));
 it('ONNX through onnxruntime (Generalist.load, encode): 150 mutated models', async () => assertClean(await fuzz(await onnxRuntimeTarget(), 150, 103)));
 it('heads file: 1000 mutated files, none accepted unless identical', async () => assertClean(await fuzz(heads, 1000, 104)));
+it('exported ONNX heads (sealed), through Generalist.load: 1000 mutated heads, none accepted while it still names its seal', async () => assertClean(await fuzz(await onnxSealTarget(), 1000, 106)));
 
 it('heads file: 2000 single-digit edits of the header, none accepted with different content', () => {
   const bytes = heads.seeds[0].bytes;

@@ -8,7 +8,9 @@ import { createRng, type Rng } from '../../src/core/random.ts';
 import { Generalist } from '../../src/generalist/generalist.ts';
 import { loadOrtNode, loadOrtWeb } from '../../src/generalist/ort.ts';
 import { formatNpy, parseNpy, toFloat32 } from '../../src/io/npy.ts';
+import { SEAL_KEY, SEAL_LENGTH, SEAL_MARKER_KEY } from '../../src/io/onnx-seal.ts';
 import { exposeTensor, readGraphInfo } from '../../src/onnx/graph.ts';
+import { exportSpecialistOnnx } from '../../src/specialist/export-onnx.ts';
 import { fitSpecialists } from '../../src/specialist/fit.ts';
 import { Specialists } from '../../src/specialist/model.ts';
 import { twoLayerModel } from '../onnx/models.ts';
@@ -27,6 +29,8 @@ export interface FuzzTarget {
   seeds: SeedFile[];
   /** Reads `bytes`; returns normally when accepted (and consistent), throws when refused. */
   read(bytes: Uint8Array): void | Promise<void>;
+  /** Counts of accepted mutants worth telling apart, filled by read (copied into the result). */
+  notes?: Record<string, number>;
 }
 
 /** A finding: an untyped error, a wrong code, or an accepted file that is not what was saved. */
@@ -39,6 +43,7 @@ export interface FuzzResult {
   refused: Partial<Record<ErrorCode, number>>;
   findings: { iteration: number; problem: string; bytes: string }[];
   slowestMs: number;
+  notes?: Record<string, number>;
 }
 
 /** Runs `iterations` seeded mutations against `target`; findings are collected, never thrown. */
@@ -67,6 +72,7 @@ export async function fuzz(target: FuzzTarget, iterations: number, seed: number,
     result.slowestMs = Math.max(result.slowestMs, performance.now() - started);
     onIteration?.(i);
   }
+  if (target.notes) result.notes = { ...target.notes };
   return result;
 }
 
@@ -148,13 +154,17 @@ export async function onnxRuntimeTarget(): Promise<FuzzTarget> {
 }
 
 /** A small fitted model with sparse supports and an encoder hash: every field has a value to damage. */
-export async function headsTarget(): Promise<FuzzTarget> {
+async function smallModel(): Promise<Specialists> {
   const rng = createRng(5);
   const n = 240, d = 6;
   const z = Float32Array.from({ length: n * d }, () => rng.normal());
   const y = Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 === 0 ? z[(i >> 1) * d] : z[(i >> 1) * d + 3] - z[(i >> 1) * d + 4]));
   const fitted = await fitSpecialists({ data: z, shape: [n, d] }, { data: y, shape: [n, 2] }, { epochs: 12, encoderWidths: [8], headWidth: 8, lambda: 1 });
-  const model = fitted.withEncoder('0123456789abcdef'.repeat(4));
+  return fitted.withEncoder('0123456789abcdef'.repeat(4));
+}
+
+export async function headsTarget(): Promise<FuzzTarget> {
+  const model = await smallModel();
   const bytes = model.serialise();
   const headerEnd = 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true));
   return {
@@ -164,6 +174,36 @@ export async function headsTarget(): Promise<FuzzTarget> {
     read(mutated) {
       const loaded = Specialists.deserialise(mutated);
       if (!isDeepStrictEqual(loaded.state, model.state)) throw new FuzzFinding('accepted a heads file whose content differs from what was saved');
+    },
+  };
+}
+
+/**
+ * Exported ONNX heads, sealed with their checksum (io/onnx-seal.ts), through Generalist.load: a
+ * mutant whose bytes differ from the head exported must be refused, whatever it changed. Half of
+ * the mutations go to the seal's marker (the first field) or to the seal itself (the last).
+ */
+export async function onnxSealTarget(): Promise<FuzzTarget> {
+  for (const ort of [await loadOrtNode(), await loadOrtWeb()]) if (ort) ort.env.logLevel = 'fatal';
+  const model = await smallModel();
+  const heads = [0, 1].map((task) => exportSpecialistOnnx(model, task, { encoderSha256: model.encoderSha256 }));
+  const seeds = heads.flatMap((bytes): SeedFile[] => [
+    { bytes, header: [0, 64] },
+    { bytes, header: [bytes.length - SEAL_LENGTH, bytes.length] },
+  ]);
+  const notes = { 'accepted unchanged': 0, 'accepted with both seal keys destroyed (indistinguishable from a model without a seal)': 0 };
+  const mentions = (bytes: Uint8Array, key: string) => Buffer.from(bytes).includes(key);
+  return {
+    name: 'onnx-seal',
+    codes: ['INVALID_FILE'],
+    seeds,
+    notes,
+    async read(bytes) {
+      const encoder = await Generalist.load(bytes);
+      await encoder.dispose();
+      if (heads.some((head) => head.length === bytes.length && head.every((b, i) => b === bytes[i]))) notes['accepted unchanged']++;
+      else if (mentions(bytes, SEAL_MARKER_KEY) || mentions(bytes, SEAL_KEY)) throw new FuzzFinding('accepted a changed head that still names its seal');
+      else notes['accepted with both seal keys destroyed (indistinguishable from a model without a seal)']++;
     },
   };
 }
