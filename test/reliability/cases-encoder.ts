@@ -5,6 +5,7 @@ import { Generalist } from '../../src/generalist/generalist.ts';
 import { writeNpyFile } from '../../src/io/npy-file.ts';
 import { buildOnnxModel } from '../../src/onnx/builder.ts';
 import { readGraphInfo } from '../../src/onnx/graph.ts';
+import { exportSpecialistOnnx } from '../../src/specialist/export-onnx.ts';
 import { ProtoWriter } from '../../src/onnx/protobuf.ts';
 import { encodeWith, opModel as onnxModel } from '../onnx/models.ts';
 import type { Case } from './context.ts';
@@ -39,6 +40,24 @@ export const encoderCases: Case[] = [
   { area: ENC, input: 'output name that is no tensor of the model', entry: 'Generalist.load', expect: 'INVALID_ARGUMENT', run: (c) => Generalist.load(c.encoder, { output: 'nope' }) },
   { area: ENC, input: 'a model input left without a value', entry: 'Generalist.load', expect: 'INVALID_ARGUMENT', run: () => Generalist.load(twoInputs()) },
   { area: ENC, input: 'batchSize 0', entry: 'Generalist.load', expect: 'INVALID_ARGUMENT', run: (c) => Generalist.load(c.encoder, { batchSize: 0 }) },
+  { area: ENC, input: 'batchSize other than the model\'s fixed batch', entry: 'Generalist.load', expect: 'INVALID_ARGUMENT', run: () => Generalist.load(onnxModel([{ op: 'Neg', inputs: ['obs'], outputs: ['out'] }], { name: 'out' }, { name: 'obs', shape: [4, 3] }), { batchSize: 8 }) },
+  {
+    area: ENC, input: 'an exported head with one flipped byte', entry: 'Generalist.load', expect: 'INVALID_FILE',
+    run: (c) => {
+      const head = exportSpecialistOnnx(c.model, 0);
+      head[head.length >> 2] ^= 0x20;
+      return Generalist.load(head);
+    },
+  },
+  {
+    area: ENC, input: 'an exported head with one flipped byte', entry: 'CLI run --encoder', expect: 'INVALID_FILE',
+    run: async (c) => {
+      const head = exportSpecialistOnnx(c.model, 0);
+      head[head.length - 30] ^= 0x01;
+      writeFileSync(join(c.dir, 'flipped-head.onnx'), head);
+      return c.cli('run', '--encoder', join(c.dir, 'flipped-head.onnx'), '--head', c.files.model, '--input', c.files.latents, '--out', join(c.dir, 'y-flipped.npy'), '--allow-encoder-mismatch');
+    },
+  },
   { area: ENC, input: 'poolAxes not integers', entry: 'Generalist.load', expect: 'INVALID_ARGUMENT', run: (c) => Generalist.load(c.encoder, { poolAxes: [1.5] }) },
   { area: ENC, input: 'unknown option (typo)', entry: 'Generalist.load', expect: 'INVALID_ARGUMENT', run: (c) => Generalist.load(c.encoder, { batchsize: 8 } as never) },
   { area: ENC, input: "device 'webgpu' in Node", entry: 'Generalist.load', expect: 'UNSUPPORTED_BUILD', run: (c) => Generalist.load(c.encoder, { device: 'webgpu' }) },
