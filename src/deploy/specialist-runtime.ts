@@ -17,7 +17,7 @@ export interface SpecialistRuntimeOptions {
 }
 
 export interface RunOutput {
-  /** The task's specialist block [N, |I_k|]. */
+  /** The task's specialist representation [N, |I_k|]. */
   block: Tensor<Float32Array>;
   /** The head's prediction [N, dy]. */
   prediction: Tensor<Float32Array>;
