@@ -77,7 +77,8 @@ describe('examples/deploy in Chromium', () => {
     assert.ok((await counted()) > early, 'the stream moves on');
     await page.screenshot({ path: screenshotPath('deploy-stream'), fullPage: true });
     await page.click('#stop');
-    assert.equal(await page.textContent('#status'), 'Stopped.');
+    // Stop is async (the observation in flight finishes, then the runtime is disposed): wait for it.
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Stopped.', undefined, { timeout: 30_000 });
     assert.equal(await page.isEnabled('#start'), true);
 
     const points: Point[] = await page.$$eval('#scatters svg', (plots) =>
