@@ -26,9 +26,9 @@ import { WorkerPool } from '../src/worker/pool.ts';
 import { SpecialistRuntime } from '../src/deploy/specialist-runtime.ts';
 import { WorkerSpecialistRuntime } from '../src/deploy/worker-runtime.ts';
 import { fitSpecialists } from '../src/specialist/fit.ts';
-import { createRng } from '../src/core/random.ts';
 import { launchChromium, openPage } from '../e2e/browser.ts';
 import { serveRepository } from '../e2e/server.ts';
+import { createRng } from 'specialist-sdk/lab';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const WIDTHS = [64, 4096, 4096, 64]; // 2 x 4096 x 4096 float32 weights: 64 MiB

@@ -9,10 +9,9 @@
 import { wideEncoder } from './wide-encoder.ts';
 import { Generalist, type GeneralistDevice } from '../src/generalist/generalist.ts';
 import { loadOrtNode, loadOrtWeb } from '../src/generalist/ort.ts';
-import { createRng } from '../src/core/random.ts';
-import { generalistWorld } from '../src/synthetic/generalist-world.ts';
 import { machine, time, writeResult, type Timing } from './util.ts';
 import { runPipeline } from '../src/pipeline/pipeline.ts';
+import { createRng, generalistWorld } from 'specialist-sdk/lab';
 
 const runs = Number(process.env.BENCH_RUNS ?? 9);
 const native = await loadOrtNode();

@@ -1,11 +1,11 @@
 // npm run bench:kernels: the max-norm pairwise distance kernel (n = 2000, d = 64) and the matrix
 // multiply (512 x 512 x 512), each wasm build against the plain TypeScript reference of the kernel
 // registry, in the same run. Medians of several runs; ratios are what to read (shared machines).
-import { supportedBuilds, KERNEL_BUILDS, type KernelBuild } from '../src/kernels/builds.ts';
+import type { KernelBuild } from '../src/kernels/builds.ts';
 import { KernelRuntime } from '../src/kernels/runtime.ts';
-import { getKernel, runKernel } from '../src/kernels/registry.ts';
-import { createRng } from '../src/core/random.ts';
+import { getKernel } from '../src/kernels/registry.ts';
 import { machine, time, writeResult, type Timing } from './util.ts';
+import { createRng, KERNEL_BUILDS, runKernel, supportedBuilds } from 'specialist-sdk/lab';
 
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const rng = createRng(2026);

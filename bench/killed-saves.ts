@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRng } from '../src/core/random.ts';
 import { writeFileAtomic } from '../src/io/atomic-write.ts';
 import { machine, writeResult } from './util.ts';
+import { createRng } from 'specialist-sdk/lab';
 
 const at = process.argv.indexOf('--trials');
 const trials = at >= 0 ? Number(process.argv[at + 1]) : 10;

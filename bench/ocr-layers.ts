@@ -4,10 +4,8 @@
 // the glyph world. `npm run bench:ocr-layers`; JSON in bench/results/. See docs/real-model.md.
 import { readFileSync } from 'node:fs';
 import { Generalist } from '../src/generalist/generalist.ts';
-import { kernelRidgeR2 } from '../src/metrics/identifiability.ts';
-import { glyphWorld } from '../src/synthetic/glyph-world.ts';
-import { OCR_MODEL_PATH } from '../src/generalist/pp-ocr.ts';
 import { machine, writeResult } from './util.ts';
+import { glyphWorld, kernelRidgeR2, OCR_MODEL_PATH } from 'specialist-sdk/lab';
 
 /** Candidates in graph order: tensor name and the axes averaged away. */
 const LAYERS: [string, number[]][] = [

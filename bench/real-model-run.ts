@@ -3,20 +3,17 @@
 // and the deployed heads (SpecialistRuntime) on held-out episodes against heads on all latents.
 import { readFileSync } from 'node:fs';
 import { Generalist } from '../src/generalist/generalist.ts';
-import { blockScores, gatherSteps, readAccuracy, servedSteps, type BlockScores, type StepRows } from '../src/metrics/glyph-scores.ts';
-import { structureMetrics } from '../src/metrics/structure.ts';
 import { SpecialistRuntime } from '../src/deploy/specialist-runtime.ts';
 import { runPipelineInWorker } from '../src/pipeline/job.ts';
 import { exportSpecialistOnnx } from '../src/specialist/export-onnx.ts';
 import { fitSpecialists } from '../src/specialist/fit.ts';
 import { discoverTaskStructure, type StructureOptions } from '../src/structure/discover.ts';
-import { glyphWorld, type GlyphWorld } from '../src/synthetic/glyph-world.ts';
-import { OCR_GENERALIST_OPTIONS, OCR_MODEL_PATH } from '../src/generalist/pp-ocr.ts';
 import { WorkerPool } from '../src/worker/pool.ts';
 import { cachePath, identityEncoder, readCache, writeCache } from './real-model-cache.ts';
 import { sha256Hex } from '../src/io/sha256.ts';
 import { SpecialistError } from '../src/core/errors.ts';
 import { time } from './util.ts';
+import { blockScores, type BlockScores, gatherSteps, type GlyphWorld, glyphWorld, OCR_GENERALIST_OPTIONS, OCR_MODEL_PATH, readAccuracy, servedSteps, type StepRows, structureMetrics } from 'specialist-sdk/lab';
 
 export interface RunSettings {
   seed: number;

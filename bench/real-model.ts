@@ -6,10 +6,10 @@
 //                         [--layer swish_12.tmp_0] [--tests fisherz,cmiknn (all built-in)] [--epochs E]
 //                         [--latents-cache DIR (encode each seed once; see real-model-cache.ts)]
 import { parseArgs } from 'node:util';
-import { OCR_LAYER } from '../src/generalist/pp-ocr.ts';
 import { CI_TEST_NAMES } from '../src/structure/ci/builtins.ts';
 import { runSeed, type SeedRun } from './real-model-run.ts';
 import { machine, writeResult } from './util.ts';
+import { OCR_LAYER } from 'specialist-sdk/lab';
 
 const flags = ['seeds', 'episodes', 'holdout', 'steps', 'layer', 'tests', 'epochs', 'latents-cache'] as const;
 const { values: options } = parseArgs({ args: process.argv.slice(2), options: Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])), strict: true });

@@ -13,8 +13,8 @@ import { SpecialistRuntime } from '../src/deploy/specialist-runtime.ts';
 import { WorkerSpecialistRuntime } from '../src/deploy/worker-runtime.ts';
 import { Generalist } from '../src/generalist/generalist.ts';
 import { fitSpecialists } from '../src/specialist/fit.ts';
-import { generalistWorld } from '../src/synthetic/generalist-world.ts';
 import { machine, writeResult } from './util.ts';
+import { generalistWorld } from 'specialist-sdk/lab';
 
 
 const HEAP_LIMIT_MB = 1;

@@ -14,13 +14,12 @@ import { spawnSync } from 'node:child_process';
 import { writeDocTable } from './specialist-doc.ts';
 import { fitSpecialists } from '../src/specialist/fit.ts';
 import type { SpecialistOptions } from '../src/specialist/options.ts';
-import { blocksWorld } from '../src/synthetic/blocks-world.ts';
-import { kernelRidgeR2 } from '../src/metrics/identifiability.ts';
 import type { Tensor } from '../src/core/tensor.ts';
 import { machine, writeResult } from './util.ts';
 import { scaling, wide } from './specialist-scaling.ts';
 import { WorkerPool } from '../src/worker/pool.ts';
 import { existsSync, readFileSync } from 'node:fs';
+import { blocksWorld, kernelRidgeR2 } from 'specialist-sdk/lab';
 
 const seeds = Number(process.env.BENCH_SEEDS ?? 10);
 const jacobianSeeds = Number(process.env.BENCH_JACOBIAN_SEEDS ?? 3);

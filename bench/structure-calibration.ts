@@ -9,16 +9,14 @@
 //      Laplace noise) and RCoT (Laplace noise) on linear null data.
 // Environment: BENCH_CAL_WORLDS (40), BENCH_CAL_N (1000), BENCH_CAL_REPS (200), BENCH_WIDE_REPS (60),
 // BENCH_CAL_TESTS (all: fisherz,rcot,auto,cmiknn; a comma-separated subset of the (g) rows).
-import type { Matrix } from '../src/core/tensor.ts';
 import { nullPValues } from '../src/metrics/structure.ts';
 import type { KernelRuntime } from '../src/kernels/runtime.ts';
 import { logGamma } from '../src/stats/distributions.ts';
 import { ciTestFromSpec, type CiTestSpec } from '../src/structure/ci/builtins.ts';
 import { discoverTaskStructure } from '../src/structure/discover.ts';
-import { ciWorld, type CiWorldOptions } from '../src/synthetic/ci-worlds.ts';
-import { linearColliderWorld, nonlinearWorld } from '../src/synthetic/structure-worlds.ts';
 import type { WorkerPool } from '../src/worker/pool.ts';
 import { log, round } from './structure-util.ts';
+import { ciWorld, type CiWorldOptions, linearColliderWorld, type Matrix, nonlinearWorld } from 'specialist-sdk/lab';
 
 /** Two-sided 99% binomial band of the count of rejections at 0.05 among `trials`. */
 function band(trials: number): [number, number] {

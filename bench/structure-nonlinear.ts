@@ -9,14 +9,12 @@
 // Environment: BENCH_POWER_NS (1000,2000,5000,10000), BENCH_POWER_SEEDS (5), BENCH_CMIKNN_MAX_N
 // (2000), BENCH_WIDE_SEEDS (3), BENCH_BUDGET_SEEDS (3).
 import type { Tensor } from '../src/core/tensor.ts';
-import { structureMetrics, type RelationInput } from '../src/metrics/structure.ts';
 import { runStages } from '../src/onnx/export-network.ts';
 import type { CiTestName, CiTestSpec } from '../src/structure/ci/builtins.ts';
 import { discoverTaskStructure, type StructureResult } from '../src/structure/discover.ts';
-import { generalistWorld } from '../src/synthetic/generalist-world.ts';
-import { nonlinearWorld } from '../src/synthetic/structure-worlds.ts';
 import type { WorkerPool } from '../src/worker/pool.ts';
 import { asArrays, cell, log, median, round, summary, Tally } from './structure-util.ts';
+import { generalistWorld, nonlinearWorld, type RelationInput, structureMetrics } from 'specialist-sdk/lab';
 
 const FIRST_SEED = 101; // defaults were tuned on seeds 1-18 and 2027; these were not looked at.
 

@@ -1,6 +1,5 @@
+import type { StructureMetrics, StructureWorld } from 'specialist-sdk/lab';
 // Shared by the structure benchmarks: summaries over worlds and per-configuration tallies.
-import type { StructureMetrics } from '../src/metrics/structure.ts';
-import type { StructureWorld } from '../src/synthetic/structure-worlds.ts';
 
 export interface Summary {
   mean: number;

@@ -22,19 +22,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatNpy } from '../src/io/npy.ts';
 import { KernelRuntime } from '../src/kernels/runtime.ts';
-import type { Matrix } from '../src/core/tensor.ts';
-import { structureMetrics, type StructureMetrics } from '../src/metrics/structure.ts';
-import { createRng } from '../src/core/random.ts';
 import { adjustPValues } from '../src/stats/multiple-testing.ts';
-import { cmiKnn } from '../src/structure/ci/cmi-knn/index.ts';
 import { discoverTaskStructure, type StructureOptions, type StructureResult } from '../src/structure/discover.ts';
 import { cliqueRule, pairWeight, unionRule } from '../src/structure/rules.ts';
-import { linearColliderWorld, nonlinearWorld } from '../src/synthetic/structure-worlds.ts';
 import { WorkerPool } from '../src/worker/pool.ts';
 import { machine, time, writeResult } from './util.ts';
 import { asArrays, cell, log, round, Tally } from './structure-util.ts';
 import { calibration, wideWidths } from './structure-calibration.ts';
 import { cmiKnnBudget, generalistWidth, powerTable } from './structure-nonlinear.ts';
+import { cmiKnn, createRng, linearColliderWorld, type Matrix, nonlinearWorld, type StructureMetrics, structureMetrics } from 'specialist-sdk/lab';
 
 
 const ALL_PARTS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'w'];

@@ -3,11 +3,10 @@
 // task, whole episodes up to a row count), the generalist latents phi(s) of those rows, per-step
 // targets, and the scores of a fitted model against the truth (support sizes, kernel-ridge R^2 of
 // each specialist block to its true block and to every other true coordinate).
-import { kernelRidgeR2 } from '../src/metrics/identifiability.ts';
 import { runStages } from '../src/onnx/export-network.ts';
 import type { Specialists } from '../src/specialist/model.ts';
-import { generalistWorld } from '../src/synthetic/generalist-world.ts';
 import type { Tensor } from '../src/core/tensor.ts';
+import { generalistWorld, kernelRidgeR2 } from 'specialist-sdk/lab';
 
 export interface WideCaseSpec {
   /** Coordinates of each task's block. */

@@ -3,8 +3,8 @@
 // (LeakyRelu, Tanh, identity), built in code with appendStages. Shared by bench/encoder.ts, the
 // Node test of onnxruntime-node and the browser tests.
 import { buildOnnxModel, type NodeSpec, type TensorSpec } from '../src/onnx/builder.ts';
-import { appendStages, type NetworkStage } from '../src/onnx/export-network.ts';
-import { createRng } from '../src/core/random.ts';
+import { appendStages } from '../src/onnx/export-network.ts';
+import { createRng, type NetworkStage } from 'specialist-sdk/lab';
 
 export interface WideEncoder {
   model: Uint8Array;

@@ -90,8 +90,8 @@ describe('the generalist encoder in Chromium (wasm, webgpu, auto)', () => {
 
   it('the bundle builds the same encoder bytes as Node', async () => {
     const encoder = await page.evaluate(async (options) => {
-      const sdk = await import('/dist/browser.js' as string);
-      return sdk.generalistWorld(options).encoderOnnx as Uint8Array;
+      const lab = await import('/dist/lab.js' as string);
+      return lab.generalistWorld(options).encoderOnnx as Uint8Array;
     }, WORLD);
     assert.deepEqual(Buffer.from(encoder), Buffer.from(world.encoderOnnx));
   });
@@ -99,8 +99,8 @@ describe('the generalist encoder in Chromium (wasm, webgpu, auto)', () => {
   // Seeded worlds must not depend on the engine (a random sort comparator once made them differ).
   it('the bundle generates the same default world (relation, observations) as Node', async () => {
     const got = await page.evaluate(async (options) => {
-      const sdk = await import('/dist/browser.js' as string);
-      const w = sdk.generalistWorld(options);
+      const lab = await import('/dist/lab.js' as string);
+      const w = lab.generalistWorld(options);
       return { relation: w.truth.relation as Uint8Array, observations: w.observations as Float32Array };
     }, WORLD);
     assert.deepEqual(Array.from(got.relation), Array.from(world.truth.relation), 'relation');

@@ -11,8 +11,8 @@ describe('kernels in Chromium workers', () => {
 
   it('the page is cross-origin isolated and validates all three builds', async () => {
     const info = await chromium.page.evaluate(async () => {
-      const sdk = await import('/dist/browser.js' as string);
-      return { isolated: globalThis.crossOriginIsolated, builds: sdk.supportedBuilds() };
+      const lab = await import('/dist/lab.js' as string);
+      return { isolated: globalThis.crossOriginIsolated, builds: lab.supportedBuilds() };
     });
     assert.equal(info.isolated, true);
     assert.deepEqual(info.builds, ['relaxed-simd', 'simd', 'scalar']);
@@ -53,6 +53,7 @@ describe('kernels in Chromium workers', () => {
     it(`${build}: every kernel in a worker equals the reference`, async () => {
       const report = await chromium.page.evaluate(async ({ build, sent }) => {
         const sdk = await import('/dist/browser.js' as string);
+        const lab = await import('/dist/lab.js' as string);
         const typed = (v: any): any =>
           v && typeof v === 'object' && !Array.isArray(v) ? ('f32' in v ? Float32Array.from(v.f32) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typed(x)]))) : v;
         const pick = (name: string, o: any) => (name === 'covariance' ? o.cov : o.data ?? o);
@@ -66,7 +67,7 @@ describe('kernels in Chromium workers', () => {
         try {
           const diffs: Record<string, number> = {};
           for (const { name, input, want } of sent) {
-            const got = await sdk.runKernelInWorker(pool, name, typed(input));
+            const got = await lab.runKernelInWorker(pool, name, typed(input));
             diffs[`${name}#${Object.keys(diffs).length}`] = maxDiff(pick(name, got), want);
           }
           return { build: pool.build, diffs };
@@ -85,16 +86,17 @@ describe('kernels in Chromium workers', () => {
   it('errors keep their code across the worker hop, and an abort rejects with ABORTED', async () => {
     const result = await chromium.page.evaluate(async () => {
       const sdk = await import('/dist/browser.js' as string);
+      const lab = await import('/dist/lab.js' as string);
       const pool = await sdk.WorkerPool.create({ size: 1 });
       try {
-        const bad = await sdk.runKernelInWorker(pool, 'knnDistance', { points: { data: new Float32Array([1, NaN, 3, 4]), rows: 2, cols: 2 }, k: 1 }).catch((e: any) => e);
+        const bad = await lab.runKernelInWorker(pool, 'knnDistance', { points: { data: new Float32Array([1, NaN, 3, 4]), rows: 2, cols: 2 }, k: 1 }).catch((e: any) => e);
         const big = { data: new Float32Array(6000 * 16).map((_, i) => Math.sin(i)), rows: 6000, cols: 16 };
         const controller = new AbortController();
-        const aborted = sdk
+        const aborted = lab
           .runKernelInWorker(pool, 'knnDistance', { points: big, k: 3 }, { signal: controller.signal, onProgress: () => controller.abort('stop') })
           .catch((e: any) => e);
         const abortError = await aborted;
-        const after = await sdk.runKernelInWorker(pool, 'columnMeans', { x: { data: new Float32Array([1, 2, 3, 4]), rows: 2, cols: 2 } });
+        const after = await lab.runKernelInWorker(pool, 'columnMeans', { x: { data: new Float32Array([1, 2, 3, 4]), rows: 2, cols: 2 } });
         return {
           bad: { name: bad.name, code: bad.code, row: bad.details?.row, isSdkError: bad instanceof sdk.SpecialistError },
           abort: { code: abortError.code, message: abortError.message },

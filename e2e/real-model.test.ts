@@ -43,8 +43,9 @@ describe('the glyph world and the pipeline on PP-OCRv4 in Chromium equal the Nod
     const got = await chromium.page.evaluate(
       async ({ world, options, generalist, ortUrl, modelUrl, n, T }) => {
         const sdk = await import('/dist/browser.js' as string);
-        const w = sdk.glyphWorld(world);
-        const encoder = await sdk.loadOcrModel(modelUrl);
+        const lab = await import('/dist/lab.js' as string);
+        const w = lab.glyphWorld(world);
+        const encoder = await lab.loadOcrModel(modelUrl);
         const [, M, dg] = w.shapes.tasks;
         const pool = await sdk.WorkerPool.create({ size: 1 });
         let r;

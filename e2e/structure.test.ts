@@ -12,7 +12,8 @@ describe('Layer 1 on nonlinear data at the paper scale in Chromium', () => {
   it("n = 10,000, T = 20, M = 4, d = 2: 'auto' picks rcot, MCC >= 0.9, on two workers", async () => {
     const got = await chromium.page.evaluate(async () => {
       const sdk = await import('/dist/browser.js' as string);
-      const world = sdk.nonlinearWorld({ episodes: 10_000, steps: 20, tasks: 4, dim: 2, seed: 2027 });
+      const lab = await import('/dist/lab.js' as string);
+      const world = lab.nonlinearWorld({ episodes: 10_000, steps: 20, tasks: 4, dim: 2, seed: 2027 });
       const pool = await sdk.WorkerPool.create({ size: 2 });
       try {
         const started = performance.now();
@@ -23,7 +24,7 @@ describe('Layer 1 on nonlinear data at the paper scale in Chromium', () => {
           { pool },
         );
         const elapsedMs = performance.now() - started;
-        const metrics = sdk.structureMetrics(r.relation, { data: world.relation, shape: world.shapes.relation });
+        const metrics = lab.structureMetrics(r.relation, { data: world.relation, shape: world.shapes.relation });
         return { test: r.test, mcc: metrics.mcc, accuracy: metrics.accuracy, tests: r.tests, elapsedMs, warnings: r.warnings };
       } finally {
         await pool.close();

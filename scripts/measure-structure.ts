@@ -5,10 +5,9 @@
 
 import os from 'node:os';
 import { KernelRuntime } from '../src/kernels/runtime.ts';
-import { structureMetrics } from '../src/metrics/structure.ts';
 import { discoverTaskStructure, type DirectConditioning, type StructureMethod, type StructureRule } from '../src/structure/discover.ts';
 import type { Correction } from '../src/stats/multiple-testing.ts';
-import { linearColliderWorld } from '../src/synthetic/structure-worlds.ts';
+import { linearColliderWorld, structureMetrics } from 'specialist-sdk/lab';
 
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);

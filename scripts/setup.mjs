@@ -34,7 +34,7 @@ if (stale(glyphsOut, ['scripts/build-glyphs.ts', 'src/synthetic/glyphs/font-sour
   say('extracting glyph outlines from the font packages');
   run('npm', ['run', '--silent', 'build:glyphs']);
 }
-if (stale(['dist/node.js', 'dist/browser.js', 'dist/worker.js', 'dist/cli.js', 'dist/types/node.d.ts'], ['src', 'rollup.config.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package.json'])) {
+if (stale(['dist/node.js', 'dist/browser.js', 'dist/worker.js', 'dist/cli.js', 'dist/lab.js', 'dist/types/node.d.ts'], ['src', 'rollup.config.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package.json'])) {
   say('bundling (rollup) and emitting types');
   run('npm', ['run', '--silent', 'build:js']);
 }

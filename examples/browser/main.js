@@ -1,16 +1,7 @@
 // The page's code. Everything heavy runs in the SDK's Web Worker (runPipelineInWorker): the page
 // only makes the world, shows progress, can cancel, and draws the result.
-import {
-  OCR_GENERALIST_OPTIONS,
-  PIPELINE_STAGES,
-  WorkerPool,
-  configureOnnxRuntime,
-  generalistWorld,
-  glyphWorld,
-  isSpecialistError,
-  loadOcrModel,
-  runPipelineInWorker,
-} from 'specialist-sdk';
+import { PIPELINE_STAGES, WorkerPool, configureOnnxRuntime, isSpecialistError, runPipelineInWorker } from 'specialist-sdk';
+import { OCR_GENERALIST_OPTIONS, generalistWorld, glyphWorld, loadOcrModel } from 'specialist-sdk/lab';
 import { relationSvg, supportsSvg } from './plots.js';
 
 // The SDK's worker is a module Worker, which the page's import map does not reach: tell it where

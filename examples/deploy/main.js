@@ -3,7 +3,7 @@
 // each incoming observation through the encoder and every head.
 import { WorkerSpecialistRuntime, configureOnnxRuntime } from 'specialist-sdk/deploy';
 // Only for the stand-in stream: observations of the synthetic world the heads were fitted on.
-import { generalistWorld } from 'specialist-sdk';
+import { generalistWorld } from 'specialist-sdk/lab';
 import { scatterSvg } from './scatter.js';
 
 configureOnnxRuntime({ moduleUrl: import.meta.resolve('onnxruntime-web') });

@@ -2,7 +2,8 @@
 // it (the whole pipeline, about 10 s) and observations the heads have not seen, in public/assets/.
 // With your own model, put your encoder.onnx, heads.specialist and observations.npy there instead.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { formatNpy, generalistWorld, runPipeline } from 'specialist-sdk';
+import { formatNpy, runPipeline } from 'specialist-sdk';
+import { generalistWorld } from 'specialist-sdk/lab';
 
 const WORLD = { steps: 8, seed: 5 };
 const TRAINING = 300; // episodes the heads are fitted on

@@ -1,5 +1,6 @@
 // Reads the public API from the TypeScript sources with the compiler API: every name the entries
-// export (src/index.ts under its comment headings, then what src/node.ts and src/deploy.ts add),
+// export (src/index.ts and src/lab.ts under their comment headings, then what src/node.ts and
+// src/deploy.ts add),
 // its declaration without bodies, its doc comment, its members, and the other documented names its
 // declaration refers to. Unexported types that public declarations use are collected too, so the
 // reference can show what `Correction` or `Definitions` is.
@@ -52,6 +53,9 @@ export interface ApiModel {
 
 /** Section of the types that exported declarations use but no entry exports. */
 export const UNEXPORTED = 'Types the API uses but does not export';
+
+/** Entries whose `//` headings name sections; the lab entry's sections are prefixed with this. */
+const SECTIONED: Record<string, string> = { 'src/index.ts': '', 'src/lab.ts': 'Lab: ' };
 
 const NO_TRUNCATION = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType;
 const squash = (s: string) => s.replace(/\s+/g, ' ').replace(/\(\s+/g, '(').replace(/,?\s+\)/g, ')').trim();
@@ -165,7 +169,7 @@ function referencedSymbols(node: ts.Node, checker: ts.TypeChecker): ts.Symbol[] 
   return found;
 }
 
-export function extractApi(root: string, entryFiles = ['src/index.ts', 'src/node.ts', 'src/deploy.ts']): ApiModel {
+export function extractApi(root: string, entryFiles = ['src/index.ts', 'src/node.ts', 'src/deploy.ts', 'src/lab.ts']): ApiModel {
   const prog = program(root, entryFiles);
   const checker = prog.getTypeChecker();
   const items: ApiItem[] = [];
@@ -214,7 +218,8 @@ export function extractApi(root: string, entryFiles = ['src/index.ts', 'src/node
   for (const file of entryFiles) {
     const sf = prog.getSourceFile(resolve(root, file))!;
     const names: string[] = [];
-    let section = file === 'src/index.ts' ? 'Core' : `Only in ${file}`;
+    const sectioned = file in SECTIONED;
+    let section = sectioned ? `${SECTIONED[file]}Core` : `Only in ${file}`;
     for (const statement of sf.statements) {
       if (!ts.isExportDeclaration(statement)) continue;
       if (!statement.exportClause) {
@@ -223,7 +228,10 @@ export function extractApi(root: string, entryFiles = ['src/index.ts', 'src/node
         names.push(...(target ? checker.getExportsOfModule(target).map((s) => s.name) : []));
         continue;
       }
-      if (file === 'src/index.ts') section = heading(statement, sf.text) ?? section;
+      if (sectioned) {
+        const title = heading(statement, sf.text);
+        if (title) section = SECTIONED[file] + title;
+      }
       for (const spec of (statement.exportClause as ts.NamedExports).elements) {
         const name = spec.name.text;
         names.push(name);
@@ -251,7 +259,10 @@ export function extractApi(root: string, entryFiles = ['src/index.ts', 'src/node
         let target = bySymbol.get(s);
         const declared = s.declarations?.[0];
         const inSource = declared && !relative(root, declared.getSourceFile().fileName).startsWith('..') && !declared.getSourceFile().fileName.includes('node_modules');
-        if (!target && item.exported && inSource && !(s.flags & ts.SymbolFlags.TypeParameter) && (s.declarations ?? []).some((d) => kindOf(d))) {
+        // Types only: a value a type is computed from (`typeof definitions`) is an implementation
+        // detail, and the computed type is spelled out where it is short.
+        const isType = (s.declarations ?? []).some((d) => kindOf(d) && kindOf(d) !== 'const');
+        if (!target && item.exported && inSource && !(s.flags & ts.SymbolFlags.TypeParameter) && isType) {
           if (!sections.includes(UNEXPORTED)) sections.push(UNEXPORTED);
           target = describe(s, s.name, UNEXPORTED, false);
         }

@@ -1,8 +1,8 @@
 // What the SDK needs from its host that only Node offers through built-in modules: worker threads,
 // file: URLs, the native onnxruntime. Shared code asks here. Nothing is installed by default (the
-// browser case); the Node entries (node.ts, cli.ts, deploy.node.ts, worker.node.ts) install Node's
-// implementations from src/node/ when they load, so a browser bundle reaches no Node built-in and
-// no onnxruntime-node.
+// browser case); the Node entries (node.ts, cli.ts, deploy.node.ts, lab.node.ts, worker.node.ts)
+// install Node's implementations from src/node/ when they load, so a browser bundle reaches no Node
+// built-in and no onnxruntime-node.
 import type * as Ort from 'onnxruntime-web';
 import type { Endpoint } from 'comlink';
 import { SpecialistError } from './errors.ts';

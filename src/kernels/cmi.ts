@@ -5,7 +5,7 @@
 import { SpecialistError } from '../core/errors.ts';
 import { forEachRowChunk, type CallOptions } from '../core/call-options.ts';
 import { checkColumns, checkFinite, checkInteger, checkMatrix, toColumnMajor, type Matrix } from '../core/tensor.ts';
-import type { KernelRuntime } from './runtime.ts';
+import { scoped, type KernelRuntime } from './runtime.ts';
 
 export interface BlockDistancesInput {
   /** Points are the rows, [n, d]. */
@@ -69,7 +69,7 @@ function wasmBlock(runtime: KernelRuntime, input: BlockDistancesInput, options?:
   const { points } = input;
   const n = points.rows;
   const cols = checkColumns('columns', input.columns, points.cols);
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const data = mem.alloc(points.data.byteLength);
     const colsPtr = mem.alloc(cols.byteLength);
     const out = mem.alloc(n * n * 4);
@@ -110,7 +110,7 @@ function referenceNearest(input: NearestIndicesInput): Int32Array {
 function wasmNearest(runtime: KernelRuntime, input: NearestIndicesInput, options?: CallOptions): Int32Array {
   const n = input.distances.rows;
   const s = input.count;
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const d = mem.alloc(n * n * 4);
     const vals = mem.alloc(s * 4);
     const out = mem.alloc(n * s * 4);
@@ -206,7 +206,7 @@ export function cmiCountsScratchBytes(n: number): number {
 function wasmCounts(runtime: KernelRuntime, input: CmiCountsInput, options?: CallOptions): CmiCountsOutput {
   const { rows: n, cols: dx } = input.x[0];
   const versions = input.x.length;
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const xs = mem.alloc(versions * dx * n * 4);
     const dyz = mem.alloc(n * n * 4);
     const dz = input.dz ? mem.alloc(n * n * 4) : 0;

@@ -3,7 +3,7 @@
 import { forEachRowChunk, type CallOptions } from '../core/call-options.ts';
 import { SpecialistError } from '../core/errors.ts';
 import { checkFinite, checkMatrix, type Matrix } from '../core/tensor.ts';
-import type { KernelRuntime } from './runtime.ts';
+import { scoped, type KernelRuntime } from './runtime.ts';
 
 export interface FourierFeaturesInput {
   /** Points as rows, [n, b]. */
@@ -44,7 +44,7 @@ function reference({ x, w, phase }: FourierFeaturesInput): Matrix {
 function wasm(runtime: KernelRuntime, { x, w, phase }: FourierFeaturesInput, options?: CallOptions): Matrix {
   const { rows: n, cols: b } = x;
   const m = w.cols;
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const px = mem.alloc(x.data.byteLength);
     const pw = mem.alloc(w.data.byteLength);
     const pp = mem.alloc(phase.byteLength);

@@ -1,7 +1,8 @@
 import { SpecialistError } from '../core/errors.ts';
 import { forEachRowChunk, type CallOptions } from '../core/call-options.ts';
 import { checkColumns, checkFinite, checkInteger, checkMatrix, toColumnMajor, type Matrix } from '../core/tensor.ts';
-import type { KernelRuntime } from './runtime.ts';
+import type { KernelMemory } from './memory.ts';
+import { scoped, type KernelRuntime } from './runtime.ts';
 
 /** Points are the rows of `points`; distances use the max norm over `columns` (default all). */
 export interface KnnInput {
@@ -48,7 +49,7 @@ function referenceKnn(input: KnnInput): Float32Array {
 }
 
 /** Copies the points column-major into kernel memory with the column list; returns pointers. */
-function stagePoints(mem: KernelRuntime['memory'], points: Matrix, cols: Int32Array) {
+function stagePoints(mem: KernelMemory, points: Matrix, cols: Int32Array) {
   const data = mem.alloc(points.data.byteLength);
   const colsPtr = mem.alloc(cols.byteLength);
   const scratch = mem.alloc(points.rows * 4);
@@ -58,7 +59,7 @@ function stagePoints(mem: KernelRuntime['memory'], points: Matrix, cols: Int32Ar
 function wasmKnn(runtime: KernelRuntime, input: KnnInput, options?: CallOptions): Float32Array {
   const cols = checkColumns('columns', input.columns, input.points.cols);
   const n = input.points.rows;
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const p = stagePoints(mem, input.points, cols);
     const out = mem.alloc(n * 4);
     toColumnMajor(input.points, mem.f32(p.data, input.points.data.length));
@@ -97,7 +98,7 @@ function referenceCount(input: RadiusCountInput): Int32Array {
 function wasmCount(runtime: KernelRuntime, input: RadiusCountInput, options?: CallOptions): Int32Array {
   const cols = checkColumns('columns', input.columns, input.points.cols);
   const n = input.points.rows;
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const p = stagePoints(mem, input.points, cols);
     const radius = mem.alloc(n * 4);
     const out = mem.alloc(n * 4);

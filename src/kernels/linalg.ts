@@ -1,7 +1,7 @@
 import { SpecialistError } from '../core/errors.ts';
 import { checkpoint, type CallOptions } from '../core/call-options.ts';
 import { checkInteger, checkMatrix, type Matrix } from '../core/tensor.ts';
-import type { KernelRuntime } from './runtime.ts';
+import { scoped, type KernelRuntime } from './runtime.ts';
 
 export interface GemmInput {
   a: Matrix;
@@ -68,7 +68,7 @@ function referenceGemm(input: GemmInput): Matrix {
 function wasmGemm(runtime: KernelRuntime, input: GemmInput, options?: CallOptions): Matrix {
   const { m, n, k } = gemmShape(input);
   const beta = input.beta ?? 0;
-  return runtime.scoped((kern, mem) => {
+  return scoped(runtime, (kern, mem) => {
     const pa = mem.alloc(input.a.data.byteLength);
     const pb = mem.alloc(input.b.data.byteLength);
     const pc = mem.alloc(m * n * 4);
@@ -130,7 +130,7 @@ function referenceCovariance(input: CovarianceInput): CovarianceOutput {
 }
 
 function wasmMeans(runtime: KernelRuntime, { x }: MatrixInput): Float64Array {
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const px = mem.alloc(x.data.byteLength);
     const pm = mem.alloc(x.cols * 8);
     mem.f32(px, x.data.length).set(x.data);
@@ -142,7 +142,7 @@ function wasmMeans(runtime: KernelRuntime, { x }: MatrixInput): Float64Array {
 function wasmCovariance(runtime: KernelRuntime, input: CovarianceInput, options?: CallOptions): CovarianceOutput {
   const { x } = input;
   const d = x.cols;
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const px = mem.alloc(x.data.byteLength);
     const pm = mem.alloc(d * 8);
     const pcen = mem.alloc(d * 8);

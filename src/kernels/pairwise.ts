@@ -1,7 +1,7 @@
 import { SpecialistError } from '../core/errors.ts';
 import { forEachRowChunk, type CallOptions } from '../core/call-options.ts';
 import { checkMatrix, type Matrix } from '../core/tensor.ts';
-import type { KernelRuntime } from './runtime.ts';
+import { scoped, type KernelRuntime } from './runtime.ts';
 
 export type DistanceMetric = 'max' | 'sqeuclidean';
 
@@ -55,7 +55,7 @@ function reference(input: PairwiseInput): Matrix {
 function wasm(runtime: KernelRuntime, input: PairwiseInput, options?: CallOptions): Matrix {
   const a = input.a;
   const b = input.b ?? a;
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const pa = mem.alloc(a.data.byteLength);
     const pb = b === a ? pa : mem.alloc(b.data.byteLength);
     const po = mem.alloc(a.rows * b.rows * 4);

@@ -29,10 +29,11 @@ const definitions = { pairwiseDistances, knnDistance, countWithinRadius, gemm, c
   denseForward, denseBackward, batchNormForward, batchNormBackward, adamStep, groupSoftThreshold, mlpJacobian, jacobianL1Grad,
 };
 
-type Definitions = typeof definitions;
-export type KernelName = keyof Definitions;
-export type KernelInput<N extends KernelName> = Parameters<Definitions[N]['reference']>[0];
-export type KernelOutput<N extends KernelName> = ReturnType<Definitions[N]['reference']>;
+/** Every registered kernel by name: its validator, TypeScript reference and wasm binding. */
+export type KernelDefinitions = typeof definitions;
+export type KernelName = keyof KernelDefinitions;
+export type KernelInput<N extends KernelName> = Parameters<KernelDefinitions[N]['reference']>[0];
+export type KernelOutput<N extends KernelName> = ReturnType<KernelDefinitions[N]['reference']>;
 
 const registry = new Map<string, KernelDefinition<unknown, unknown>>(
   Object.values(definitions).map((def) => [def.name, def as unknown as KernelDefinition<unknown, unknown>]),

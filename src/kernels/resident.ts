@@ -10,7 +10,7 @@ export class ResidentScope {
 
   constructor(
     /** The raw exports: pointers are the numbers this scope hands out. */
-    readonly kernels: KernelExports,
+    readonly exports: KernelExports,
     private readonly memory: KernelMemory,
   ) {
     this.start = memory.mark();

@@ -5,8 +5,8 @@ import { SpecialistError } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { kernelRidgeR2 } from './identifiability.ts';
 
-/** What these scores read of a glyph world (synthetic/glyph-world.ts's GlyphTruth has it all). */
-export interface GlyphTruth {
+/** What these scores read of a glyph world (a GlyphWorld has it all). */
+export interface ScoredGlyphWorld {
   params: { steps: number; segmentLength: number; tasks: number; slots: readonly string[]; fonts: readonly number[] };
   truth: {
     relation: ArrayLike<number>;
@@ -51,7 +51,7 @@ function oneHot(values: ArrayLike<number>, classes: number): Tensor<Float32Array
  * R^2 (kernel ridge, held-out rows) of `representation` (one row per entry of `steps`) to the
  * content of `slot` and of the other slots, to the style and to the font.
  */
-export function blockScores(world: GlyphTruth, representation: Tensor<Float32Array>, steps: StepRows, slot: number, seed = 0): BlockScores {
+export function blockScores(world: ScoredGlyphWorld, representation: Tensor<Float32Array>, steps: StepRows, slot: number, seed = 0): BlockScores {
   if (representation.shape.length !== 2 || representation.shape[0] !== steps.length) {
     throw new SpecialistError('SHAPE_MISMATCH', `representation has shape [${representation.shape.join(', ')}]; give one row per step ([${steps.length}, k])`, { argument: 'representation' });
   }
@@ -76,7 +76,7 @@ export function blockScores(world: GlyphTruth, representation: Tensor<Float32Arr
  * Share of `steps` where a head's prediction of task `task`'s contribution [rows, dg] lies nearest
  * to the embedding of the character actually shown in the task's slot.
  */
-export function readAccuracy(world: GlyphTruth, prediction: Tensor<Float32Array>, steps: StepRows, task: number): number {
+export function readAccuracy(world: ScoredGlyphWorld, prediction: Tensor<Float32Array>, steps: StepRows, task: number): number {
   const { steps: T, slots } = world.params;
   const slot = world.truth.taskSlots[task];
   const embedding = world.truth.embeddings[task];
@@ -100,7 +100,7 @@ export function readAccuracy(world: GlyphTruth, prediction: Tensor<Float32Array>
 }
 
 /** Every (episode, step) of episodes [from, to) at the steps that serve `task` in the true relation. */
-export function servedSteps(world: GlyphTruth, task: number, from: number, to: number): [number, number][] {
+export function servedSteps(world: ScoredGlyphWorld, task: number, from: number, to: number): [number, number][] {
   const { steps: T, segmentLength: L, tasks: M } = world.params;
   const steps = Array.from({ length: T }, (_, t) => t).filter((t) => world.truth.relation[Math.floor(t / L) * M + task] === 1);
   const out: [number, number][] = [];

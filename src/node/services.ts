@@ -1,4 +1,4 @@
-// Node only: every Node entry (node.ts, cli.ts, deploy.node.ts, worker.node.ts) calls
+// Node only: every Node entry (node.ts, cli.ts, deploy.node.ts, lab.node.ts, worker.node.ts) calls
 // useNodeServices() first, giving the shared code worker threads, file reading and onnxruntime-node
 // (see core/host.ts). A call, not an import for its side effect, so no tree shaking can drop it.
 import { readFile } from 'node:fs/promises';

@@ -2,7 +2,7 @@
 // schedule, and the model. `exchange` makes it one rank of a fit split over two workers.
 import { throwIfAborted, toSpecialistError } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
-import { kernelsFor } from '../kernels/runtime.ts';
+import { exclusive, kernelsFor, residentScope } from '../kernels/runtime.ts';
 import { createRng } from '../core/random.ts';
 import { prepareData, splitRows, type TargetsInput } from './data.ts';
 import type { GradientExchange } from './exchange.ts';
@@ -24,8 +24,8 @@ export async function fitHere(latents: Tensor, targets: TargetsInput, options: S
   const whitened = opts.whitenTargets ? data.tasks.map((t) => whiten(t.y, t.dy, t.member)) : undefined;
   const trainData = whitened ? { ...data, tasks: data.tasks.map((t, k) => ({ ...t, y: whitened[k].y, dy: whitened[k].kept })) } : data;
   // The trainer's buffers live for the whole (asynchronous) fit: a resident scope, held exclusively.
-  return kernels.exclusive(async () => {
-    const scope = kernels.resident();
+  return exclusive(kernels, async () => {
+    const scope = residentScope(kernels);
     try {
       const trainer = new Trainer(scope, trainData, train, {
         latentDims: opts.latentDims,

@@ -1,12 +1,14 @@
 // Layer 2 training in a worker: the fit job and its typed client.
+import type { Tensor } from '../core/tensor.ts';
 import type { JobHandler, JobRunner } from '../worker/job.ts';
+import type { TargetsInput } from './data.ts';
 import { fitSpecialists, type FitCallOptions, type FitProgress } from './fit.ts';
 import { Specialists } from './model.ts';
 import type { SpecialistOptions } from './options.ts';
 
 interface FitPayload {
-  latents: Parameters<typeof fitSpecialists>[0];
-  targets: Parameters<typeof fitSpecialists>[1];
+  latents: Tensor;
+  targets: TargetsInput;
   membership: FitCallOptions['membership'];
   options: SpecialistOptions;
 }
@@ -36,8 +38,8 @@ export interface FitInWorkerOptions extends Omit<FitCallOptions, 'kernels' | 'on
  */
 export async function fitSpecialistsInWorker(
   pool: JobRunner,
-  latents: FitPayload['latents'],
-  targets: FitPayload['targets'],
+  latents: Tensor,
+  targets: TargetsInput,
   options: SpecialistOptions = {},
   call: FitInWorkerOptions = {},
 ): Promise<Specialists> {

@@ -58,19 +58,19 @@ export class ResidentDense {
   }
 
   forward(x: number, rows: number): number {
-    this.scope.kernels.denseForward(x, rows, this.din, this.w, this.dout, this.b, this.act, SLOPE, this.pre, this.out);
+    this.scope.exports.denseForward(x, rows, this.din, this.w, this.dout, this.b, this.act, SLOPE, this.pre, this.out);
     return this.out;
   }
 
   /** gradOut [rows, dout] -> parameter gradients, and gradX (added into when accumulate). */
   backward(x: number, rows: number, gradOut: number, gradX: number, accumulate: boolean): void {
-    this.scope.kernels.denseBackward(x, rows, this.din, this.w, this.dout, this.pre, this.out, gradOut, this.act, SLOPE, this.gradPre, this.gw, this.gb, gradX, accumulate ? 1 : 0);
+    this.scope.exports.denseBackward(x, rows, this.din, this.w, this.dout, this.pre, this.out, gradOut, this.act, SLOPE, this.gradPre, this.gw, this.gb, gradX, accumulate ? 1 : 0);
   }
 
   adam(lr: number, step: number): void {
     const [mw, vw, mb, vb] = this.moments;
     const bc1 = 1 - 0.9 ** step, bc2 = 1 - 0.999 ** step;
-    const k = this.scope.kernels;
+    const k = this.scope.exports;
     k.adamStep(this.w, this.gw, mw, vw, this.din * this.dout, lr, 0.9, 0.999, 1e-8, bc1, bc2);
     k.adamStep(this.b, this.gb, mb, vb, this.dout, lr, 0.9, 0.999, 1e-8, bc1, bc2);
   }

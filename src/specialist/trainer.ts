@@ -71,7 +71,7 @@ export class Trainer {
     this.dh = dh;
     this.B = Math.min(cfg.batchSize, train.length);
     const B = this.B;
-    this.k = mem.kernels;
+    this.k = mem.exports;
     this.encoder = new ResidentMlp(mem, [d, ...cfg.encoderWidths, dh], 'leakyRelu', B);
     this.decoder = new ResidentMlp(mem, [dh, ...[...cfg.encoderWidths].reverse(), d], 'leakyRelu', B);
     this.heads = tasks.map((t) => new ResidentMlp(mem, [dh, cfg.headWidth, t.dy], 'leakyRelu', B));

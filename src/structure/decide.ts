@@ -32,12 +32,12 @@ export interface StructureResult {
   /** T x M, each step labelled as its segment (dropped steps 0). */
   stepTasks: number[][];
   /** 'pairwise': M x N x N raw p-values, symmetric, null on the diagonal (all null for 'direct'). */
-  pValues: Cube;
+  pValues: (number | null)[][][];
   /** Statistics matching pValues (Fisher z: z for d = dg = 1, else Rao's F; RCoT: n ||C||_F^2; kNN-CMI: the CMI estimate). */
-  statistics: Cube;
+  statistics: (number | null)[][][];
   /** 'direct': M x N raw p-values of s_{r_k} vs g_i (all null for 'pairwise'). */
-  directPValues: Grid;
-  directStatistics: Grid;
+  directPValues: (number | null)[][];
+  directStatistics: (number | null)[][];
   /**
    * Tasks (0-based) with no segment found. With 'pairwise' this is all that is knowable: a task
    * serving a single segment leaves no dependent pair, so it looks exactly like a task serving
@@ -51,7 +51,7 @@ export interface StructureResult {
    * step, or a hidden common cause) or a false positive. Decided at alpha with the same correction
    * over its own N(N-1)/2 tests. Null when turned off.
    */
-  diagnostic: { pValues: Grid; statistics: Grid; dependentPairs: [number, number][] } | null;
+  diagnostic: { pValues: (number | null)[][]; statistics: (number | null)[][]; dependentPairs: [number, number][] } | null;
   /** With test: 'auto', which test ran and why (null otherwise). */
   testChoice: TestChoice | null;
   /**

@@ -3,7 +3,7 @@
 import { checkpoint } from '../core/call-options.ts';
 import { throwIfAborted } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
-import { kernelsFor } from '../kernels/runtime.ts';
+import { exclusive, kernelsFor } from '../kernels/runtime.ts';
 import { decide, type StructureResult } from './decide.ts';
 import { inThread, onWorkers, type Executor } from './execute.ts';
 import { assemble, planLayout } from './input.ts';
@@ -34,7 +34,7 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
     const queries = (conditioning: DirectConditioning) => plan(layout, opts.method, conditioning).main.map((p) => p.query);
     const fisherDefault = opts.method === 'direct' && opts.conditioning === undefined ? defaultConditioning(layout, fisherZ()) : 'neighbours';
     const wide = fisherDefault === 'all-states' ? queries('all-states') : null;
-    testChoice = await kernels.exclusive(async () => chooseTest(data, queries(opts.conditioning ?? 'neighbours'), wide, kernels, opts.seed));
+    testChoice = await exclusive(kernels, async () => chooseTest(data, queries(opts.conditioning ?? 'neighbours'), wide, kernels, opts.seed));
     const { test, spec } = resolveTest(testChoice.test, undefined, opts.alpha);
     opts = { ...opts, test, pool: poolFor(call.pool, spec), conditioning: opts.conditioning ?? testChoice.conditioning ?? undefined };
   }
@@ -69,7 +69,7 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
   // On workers each one prepares the data itself: that time is part of testsMs.
   if (opts.pool) return finish(0, onWorkers(opts.pool.runner, opts.pool.spec, data, opts.seed, call, progress));
   const runtime = kernels ?? (await kernelsFor(call));
-  return runtime.exclusive(async () => {
+  return exclusive(runtime, async () => {
     const t0 = performance.now();
     const prepared = opts.test.prepare(data, { kernels: runtime, seed: opts.seed, signal: call.signal });
     try {

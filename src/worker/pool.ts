@@ -2,6 +2,7 @@ import { transfer, wrap, type Remote } from 'comlink';
 import { SpecialistError, abortError } from '../core/errors.ts';
 import { hardwareThreads, isNode } from '../core/platform.ts';
 import { checkKeys } from '../core/validate.ts';
+import type { KernelBuild } from '../kernels/builds.ts';
 import type { KernelOptions } from '../kernels/runtime.ts';
 import { spawnWorker, type WorkerHandle } from './endpoint.ts';
 import type { JobRunner, JobRunOptions } from './job.ts';
@@ -142,7 +143,7 @@ export class WorkerPool implements JobRunner {
   }
 
   /** The kernel build the workers run. */
-  get build(): WorkerInfo['build'] {
+  get build(): KernelBuild | 'custom' {
     return this.firstInfo!.build;
   }
 

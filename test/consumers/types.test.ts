@@ -42,7 +42,7 @@ describe('types in consumer projects (no skipLibCheck)', () => {
       return (error as { stdout: string }).stdout;
     }
   };
-  const API = "export const used = [WorkerPool, discoverTaskStructure, SpecialistRuntime, WorkerSpecialistRuntime, runPipeline];\n";
+  const API = "import { generalistWorld } from 'specialist-sdk/lab';\nexport const used = [WorkerPool, discoverTaskStructure, SpecialistRuntime, WorkerSpecialistRuntime, runPipeline, generalistWorld];\n";
 
   it('Node (node16 resolution, lib ES2022 and @types/node, no DOM): the node entry and its types', () => {
     const errors = typecheck(

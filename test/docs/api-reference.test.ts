@@ -22,12 +22,18 @@ it('docs/api is up to date with the sources (else run npm run docs:api)', () => 
   assert.deepEqual(staleApiPages('.'), []);
 });
 
-it('docs/api documents every export of src/index.ts, src/node.ts and src/deploy.ts', () => {
+it('docs/api documents every export of src/index.ts, src/node.ts, src/deploy.ts and src/lab.ts', () => {
   const reference = readdirSync(API_DIR).filter((f) => f.endsWith('.md')).map((f) => readFileSync(join(API_DIR, f), 'utf8')).join('\n');
   const documented = new Set([...reference.matchAll(/^### `([^`]+)` \(/gm)].map((m) => m[1]));
-  for (const entry of ['src/index.ts', 'src/node.ts', 'src/deploy.ts']) {
+  for (const entry of ['src/index.ts', 'src/node.ts', 'src/deploy.ts', 'src/lab.ts']) {
     const names = exportedNames(entry);
-    assert.ok(names.length >= (entry === 'src/deploy.ts' ? 10 : 100), `${entry}: only ${names.length} names parsed`);
+    assert.ok(names.length >= (entry === 'src/deploy.ts' ? 10 : 50), `${entry}: only ${names.length} names parsed`);
     assert.deepEqual(names.filter((n) => !documented.has(n)), [], `${entry}: exports missing from docs/api`);
   }
+});
+
+it('the main entry, types included, has under 100 names in the browser and in Node, and shares none with the lab entry', () => {
+  const [browser, node, lab] = ['src/index.ts', 'src/node.ts', 'src/lab.ts'].map(exportedNames);
+  assert.ok(browser.length < 100 && node.length < 100, `${browser.length} names in the browser, ${node.length} in Node`);
+  assert.deepEqual(lab.filter((name) => node.includes(name)), []);
 });

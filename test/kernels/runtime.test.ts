@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { embeddedKernelBytes, selectBuild, supportedBuilds } from '../../src/kernels/builds.ts';
-import { KernelRuntime } from '../../src/kernels/runtime.ts';
+import { KernelRuntime, scoped } from '../../src/kernels/runtime.ts';
 import { runKernel, runReference, getKernel } from '../../src/kernels/registry.ts';
 import { SpecialistError } from '../../src/core/errors.ts';
 import { assertExact, createRng, expectCode, randomMatrix } from '../helpers.ts';
@@ -125,7 +125,7 @@ describe('bad input gets typed errors that name the problem', () => {
   it('a raw wasm trap never escapes: it becomes KERNEL_TRAP', async () => {
     const rt = await KernelRuntime.create({ memory: { maximumBytes: 65536 } });
     // Bypass validation on purpose to provoke an out-of-bounds access inside the kernel.
-    const error = await expectCode(() => rt.scoped((k) => k.columnMeans(0, 1_000_000, 4, 0)), 'KERNEL_TRAP');
+    const error = await expectCode(() => scoped(rt, (k) => k.columnMeans(0, 1_000_000, 4, 0)), 'KERNEL_TRAP');
     assert.ok(error instanceof SpecialistError);
   });
 });

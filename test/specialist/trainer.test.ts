@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { createRng } from '../../src/core/random.ts';
-import { KernelRuntime } from '../../src/kernels/runtime.ts';
+import { KernelRuntime, residentScope } from '../../src/kernels/runtime.ts';
 import type { FitData } from '../../src/specialist/data.ts';
 import { Trainer } from '../../src/specialist/trainer.ts';
 
@@ -26,7 +26,7 @@ it('batchGradient matches central differences of the ghost-batch loss (float64 r
   const kernels = await KernelRuntime.create({ build: 'scalar' });
   const data = tinyData(12, 7);
   const rows = Int32Array.from({ length: 12 }, (_, i) => i);
-  const scope = kernels.resident();
+  const scope = residentScope(kernels);
   try {
     const trainer = new Trainer(scope, data, rows, { latentDims: 3, encoderWidths: [5], headWidth: 4, batchSize: 12, learningRate: 1e-3, reconstructionWeight: 0.7, penalty: 'group' });
     trainer.init(createRng(3));

@@ -1,6 +1,7 @@
 // Imports by package name; Vite finds the SDK's worker and onnxruntime-web's .wasm by itself
 // (new URL(..., import.meta.url)), in `vite` (dev) and in `vite build`.
-import { PIPELINE_STAGES, WorkerPool, generalistWorld, isSpecialistError, runPipelineInWorker } from 'specialist-sdk';
+import { PIPELINE_STAGES, WorkerPool, isSpecialistError, runPipelineInWorker } from 'specialist-sdk';
+import { generalistWorld } from 'specialist-sdk/lab';
 
 const WORLD = { episodes: 600, steps: 8, seed: 1 };
 const OPTIONS = { structure: { segmentLength: 2 }, specialists: { epochs: 40, seed: 1 } };

@@ -3,7 +3,7 @@
 // the trainer calls the same exports on resident buffers.
 import { SpecialistError } from '../../core/errors.ts';
 import { checkFinite } from '../../core/tensor.ts';
-import type { KernelRuntime } from '../runtime.ts';
+import { scoped, type KernelRuntime } from '../runtime.ts';
 
 export interface AdamInput {
   param: Float32Array;
@@ -59,7 +59,7 @@ function referenceAdam(input: AdamInput): AdamOutput {
 function wasmAdam(runtime: KernelRuntime, input: AdamInput): AdamOutput {
   const { beta1, beta2, eps, bc1, bc2 } = adamConstants(input);
   const len = input.param.length;
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const [pp, pg, pm, pv] = [0, 1, 2, 3].map(() => mem.alloc(len * 4));
     mem.f32(pp, len).set(input.param);
     mem.f32(pg, len).set(input.grad);

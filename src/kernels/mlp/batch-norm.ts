@@ -3,7 +3,7 @@
 // the trainer calls the same exports on resident buffers.
 import { SpecialistError } from '../../core/errors.ts';
 import { checkFinite, checkMatrix, type Matrix } from '../../core/tensor.ts';
-import type { KernelRuntime } from '../runtime.ts';
+import { scoped, type KernelRuntime } from '../runtime.ts';
 import { checkSame, mat } from './layer.ts';
 
 export interface BatchNormForwardInput {
@@ -59,7 +59,7 @@ function referenceBatchNormForward(input: BatchNormForwardInput): BatchNormForwa
 function wasmBatchNormForward(runtime: KernelRuntime, input: BatchNormForwardInput): BatchNormForwardOutput {
   const { x } = input;
   const n = x.rows, d = x.cols;
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const px = mem.alloc(x.data.byteLength), pm = mem.alloc(d * 4), ps = mem.alloc(d * 4), po = mem.alloc(x.data.byteLength);
     mem.f32(px, x.data.length).set(x.data);
     const training = input.mean === undefined;
@@ -104,7 +104,7 @@ function referenceBatchNormBackward(input: BatchNormBackwardInput): Matrix {
 function wasmBatchNormBackward(runtime: KernelRuntime, input: BatchNormBackwardInput): Matrix {
   const { xhat, gradOut, invStd } = input;
   const n = xhat.rows, d = xhat.cols;
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const px = mem.alloc(xhat.data.byteLength), pg = mem.alloc(xhat.data.byteLength), ps = mem.alloc(d * 4), psum = mem.alloc(d * 8), po = mem.alloc(xhat.data.byteLength);
     mem.f32(px, n * d).set(xhat.data);
     mem.f32(pg, n * d).set(gradOut.data);

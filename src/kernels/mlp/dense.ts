@@ -2,7 +2,7 @@
 // Registry entries (validate, float64 TypeScript reference, wasm binding) beside their code;
 // the trainer calls the same exports on resident buffers.
 import { checkMatrix, type Matrix } from '../../core/tensor.ts';
-import type { KernelRuntime } from '../runtime.ts';
+import { scoped, type KernelRuntime } from '../runtime.ts';
 import { ACTIVATION_CODES, type DenseLayer, DEFAULT_SLOPE, checkLayer, checkSame, act64, dact64, mat } from './layer.ts';
 
 export interface DenseForwardInput extends DenseLayer {
@@ -38,7 +38,7 @@ export function referenceDenseForward(input: DenseForwardInput): DenseForwardOut
 function wasmDenseForward(runtime: KernelRuntime, input: DenseForwardInput): DenseForwardOutput {
   const { x, w, b } = input;
   const n = x.rows, din = x.cols, dout = w.cols;
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const px = mem.alloc(x.data.byteLength), pw = mem.alloc(w.data.byteLength), pb = mem.alloc(b.byteLength);
     const pp = mem.alloc(n * dout * 4), po = mem.alloc(n * dout * 4);
     mem.f32(px, x.data.length).set(x.data);
@@ -102,7 +102,7 @@ function referenceDenseBackward(input: DenseBackwardInput): DenseBackwardOutput 
 function wasmDenseBackward(runtime: KernelRuntime, input: DenseBackwardInput): DenseBackwardOutput {
   const { x, w, pre, out, gradOut } = input;
   const n = x.rows, din = x.cols, dout = w.cols;
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const put = (a: Float32Array) => {
       const p = mem.alloc(a.byteLength);
       mem.f32(p, a.length).set(a);

@@ -3,7 +3,7 @@
 // the trainer calls the same exports on resident buffers.
 import { SpecialistError } from '../../core/errors.ts';
 import { checkFinite, checkMatrix, type Matrix } from '../../core/tensor.ts';
-import type { KernelRuntime } from '../runtime.ts';
+import { scoped, type KernelRuntime } from '../runtime.ts';
 import { mat } from './layer.ts';
 
 export interface GroupThresholdInput {
@@ -40,7 +40,7 @@ function referenceGroupThreshold({ w, taus }: GroupThresholdInput): GroupThresho
 }
 
 function wasmGroupThreshold(runtime: KernelRuntime, { w, taus }: GroupThresholdInput): GroupThresholdOutput {
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const pw = mem.alloc(w.data.byteLength), pt = mem.alloc(taus.byteLength), pn = mem.alloc(w.rows * 4);
     mem.f32(pw, w.data.length).set(w.data);
     mem.f32(pt, taus.length).set(taus);

@@ -4,7 +4,7 @@
 import { SpecialistError, throwIfAborted } from '../../core/errors.ts';
 import type { CallOptions } from '../../core/call-options.ts';
 import { checkMatrix, type Matrix } from '../../core/tensor.ts';
-import type { KernelRuntime } from '../runtime.ts';
+import { scoped, type KernelRuntime } from '../runtime.ts';
 import { referenceDenseForward } from './dense.ts';
 import { ACTIVATION_CODES, type DenseLayer, DEFAULT_SLOPE, checkLayer, act64, dact64, mat } from './layer.ts';
 
@@ -73,7 +73,7 @@ function referenceJacobian({ x, layers }: JacobianInput): JacobianOutput {
 function wasmJacobian(runtime: KernelRuntime, { x, layers }: JacobianInput, options?: CallOptions): JacobianOutput {
   const n = x.rows, din = x.cols;
   const dy = layers[layers.length - 1].w.cols;
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const put = (a: Float32Array) => {
       const p = mem.alloc(a.byteLength);
       mem.f32(p, a.length).set(a);
@@ -156,7 +156,7 @@ function wasmJacobianL1Grad(runtime: KernelRuntime, input: JacobianL1GradInput):
   const [l1, l2] = layers;
   const weight = input.weight ?? 1;
   const n = x.rows, din = x.cols, h = l1.w.cols, dy = l2.w.cols;
-  return runtime.scoped((k, mem) => {
+  return scoped(runtime, (k, mem) => {
     const put = (a: Float32Array) => {
       const p = mem.alloc(a.byteLength);
       mem.f32(p, a.length).set(a);

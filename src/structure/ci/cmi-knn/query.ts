@@ -5,7 +5,7 @@ import { SpecialistError, throwIfAborted } from '../../../core/errors.ts';
 import { createRng } from '../../../core/random.ts';
 import { cmiCountsScratchBytes } from '../../../kernels/cmi.ts';
 import type { KernelMemory } from '../../../kernels/memory.ts';
-import type { KernelExports, KernelRuntime } from '../../../kernels/runtime.ts';
+import { scoped, type KernelExports, type KernelRuntime } from '../../../kernels/runtime.ts';
 import { digamma } from '../../../stats/digamma.ts';
 import type { CiQuery, CiResult } from '../../ci-test.ts';
 import { invalid, minimumRows, permutationBudget, querySeed, ROUND_FIRST, ROUND_MAX, type Resolved } from './options.ts';
@@ -55,7 +55,7 @@ export function runQuery(runtime: KernelRuntime, prepared: PreparedData, options
     );
   }
 
-  return runtime.scoped((kx: KernelExports, mem: KernelMemory) => {
+  return scoped(runtime, (kx: KernelExports, mem: KernelMemory) => {
     const dx = blocks.x.length;
     const other = [...blocks.y, ...blocks.z];
     const data = mem.alloc(other.length * n * 4);
