@@ -1,4 +1,4 @@
-// An exported head (standardize, select, dense LeakyRelu / Tanh / identity: what a specialist head
+// An exported head (standardise, select, dense LeakyRelu / Tanh / identity: what a specialist head
 // is made of) loaded by onnxruntime-web in Chromium gives what its TypeScript twin runStages gives
 // in Node: within 1e-5 on the wasm EP, and within 1e-3 relative on the webgpu EP (SwiftShader).
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ function head(seed: number) {
   const rand = (n: number, s = 1) => Float32Array.from({ length: n }, () => rng.normal() * s);
   const latent = 9;
   const stages: NetworkStage[] = [
-    { kind: 'standardize', mean: rand(latent), invStd: Float32Array.from(rand(latent), (v) => 0.5 + Math.abs(v)) },
+    { kind: 'standardise', mean: rand(latent), invStd: Float32Array.from(rand(latent), (v) => 0.5 + Math.abs(v)) },
     { kind: 'select', columns: [6, 2, 4] },
     { kind: 'dense', din: 3, dout: 32, w: rand(96, 0.6), b: rand(32, 0.1), activation: 'leakyRelu', slope: 0.2 },
     { kind: 'dense', din: 32, dout: 32, w: rand(1024, 0.2), b: rand(32, 0.1), activation: 'tanh' },

@@ -63,7 +63,7 @@ describe('kernels in Chromium workers', () => {
           for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]));
           return m;
         };
-        const pool = await sdk.WorkerPool.create({ size: 2, kernels: { build } });
+        const pool = await sdk.WorkerPool.create({ size: 2, kernelOptions: { build } });
         try {
           const diffs: Record<string, number> = {};
           for (const { name, input, want } of sent) {

@@ -5,7 +5,7 @@
 // are in neither: tests reach them from source.
 
 // Core: errors, the one tensor type, call options.
-export { SpecialistError, isSpecialistError, type ErrorCode, type SerializedError } from './core/errors.ts';
+export { SpecialistError, isSpecialistError, type ErrorCode, type SerialisedError } from './core/errors.ts';
 export type { Tensor, TensorData } from './core/tensor.ts';
 export type { CallOptions, ProgressCallback } from './core/call-options.ts';
 export { VERSION } from './core/version.ts';
@@ -27,7 +27,7 @@ export type { Penalty, SpecialistOptions } from './specialist/options.ts';
 export type { TargetsInput } from './specialist/data.ts';
 export { Specialists, type DeserialiseOptions, type LossCurves, type SpecialistsState, type ValidationPoint } from './specialist/model.ts';
 export type { LayerWeights } from './specialist/layers.ts';
-export type { Activation } from './kernels/mlp/layer.ts';
+export type { Activation } from './core/activation.ts';
 export { exportSpecialistOnnx, type ExportOnnxOptions } from './specialist/export-onnx.ts';
 
 // The generalist encoder (any ONNX model, onnxruntime-web / -node).
@@ -46,7 +46,7 @@ export { WorkerSpecialistRuntime, type WorkerRunOptions, type WorkerRuntimeCallO
 // Workers and kernel runtimes.
 export { WorkerPool, type PinnedRunner, type PoolOptions, type PoolStats } from './worker/pool.ts';
 export type { JobProgress, JobRunner, JobRunOptions } from './worker/job.ts';
-export { KernelRuntime, type KernelCallOptions, type KernelMemoryUse, type KernelOptions } from './kernels/runtime.ts';
+export { KernelRuntime, type KernelCallOptions, type KernelMemoryUse, type KernelRuntimeOptions } from './kernels/runtime.ts';
 export type { KernelBuild, WasmSource } from './kernels/builds.ts';
 export type { WasmModule } from './core/lib-types.ts';
 export type { MemoryOptions } from './kernels/memory.ts';

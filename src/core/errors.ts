@@ -29,18 +29,18 @@ export class SpecialistError extends Error {
     super(message);
   }
 
-  toJSON(): SerializedError {
+  toJSON(): SerialisedError {
     return { code: this.code, message: this.message, details: this.details, stack: this.stack };
   }
 
-  static fromJSON(value: SerializedError): SpecialistError {
+  static fromJSON(value: SerialisedError): SpecialistError {
     const error = new SpecialistError(value.code, value.message, value.details);
     if (value.stack) error.stack = value.stack;
     return error;
   }
 }
 
-export interface SerializedError {
+export interface SerialisedError {
   code: ErrorCode;
   message: string;
   details: Record<string, unknown>;

@@ -129,12 +129,6 @@ export function checkColumns(name: string, columns: ArrayLike<number> | undefine
   return out;
 }
 
-export function checkInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new SpecialistError('INVALID_ARGUMENT', `${name} must be an integer in [${min}, ${max}], got ${value}`, { argument: name, value, min, max });
-  }
-}
-
 /** Copies a row-major [rows, cols] matrix into column-major order (one contiguous column each). */
 export function toColumnMajor(m: Matrix, target: Float32Array): void {
   const { data, rows, cols } = m;

@@ -128,15 +128,17 @@ const MOVED: Record<string, string> = {
 /**
  * Throws INVALID_ARGUMENT for a key of a configuration object that `known` does not list: a typo or
  * an option of another call would otherwise be ignored in silence. `known` is a Record over the
- * options type's keys, so the compiler keeps it complete.
+ * options type's keys, so the compiler keeps it complete; `hints` says, for keys this call refuses
+ * on purpose (renamed, or dropped by it), where they went.
  */
-export function checkKeys(name: string, options: object, known: Record<string, true>): void {
+export function checkKeys(name: string, options: object, known: Record<string, true>, hints: Record<string, string> = {}): void {
   const unknown = Object.keys(options).filter((k) => !Object.hasOwn(known, k));
   if (unknown.length === 0) return;
   const key = unknown[0];
-  throw new SpecialistError(
-    'INVALID_ARGUMENT',
-    `${name} has no option "${key}"${MOVED[key] ? `: ${MOVED[key]}` : ''} (${name} takes ${Object.keys(known).join(', ')})`,
-    { argument: name, option: key, unknown },
-  );
+  const hint = Object.hasOwn(hints, key) ? hints[key] : Object.hasOwn(MOVED, key) ? MOVED[key] : undefined;
+  throw new SpecialistError('INVALID_ARGUMENT', `${name} has no option "${key}"${hint ? `: ${hint}` : ''} (${name} takes ${Object.keys(known).join(', ')})`, {
+    argument: name,
+    option: key,
+    unknown,
+  });
 }

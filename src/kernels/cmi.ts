@@ -4,7 +4,8 @@
 
 import { SpecialistError } from '../core/errors.ts';
 import { forEachRowChunk, type CallOptions } from '../core/call-options.ts';
-import { checkColumns, checkFinite, checkInteger, checkMatrix, toColumnMajor, type Matrix } from '../core/tensor.ts';
+import { checkColumns, checkFinite, checkMatrix, toColumnMajor, type Matrix } from '../core/tensor.ts';
+import { checkCount } from '../core/validate.ts';
 import { scoped, type KernelRuntime } from './runtime.ts';
 
 export interface BlockDistancesInput {
@@ -65,11 +66,11 @@ function referenceBlock(input: BlockDistancesInput): Float32Array {
   return out;
 }
 
-function wasmBlock(runtime: KernelRuntime, input: BlockDistancesInput, options?: CallOptions): Float32Array {
+function wasmBlock(kernels: KernelRuntime, input: BlockDistancesInput, options?: CallOptions): Float32Array {
   const { points } = input;
   const n = points.rows;
   const cols = checkColumns('columns', input.columns, points.cols);
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const data = mem.alloc(points.data.byteLength);
     const colsPtr = mem.alloc(cols.byteLength);
     const out = mem.alloc(n * n * 4);
@@ -91,7 +92,7 @@ function validateNearest(input: NearestIndicesInput): void {
       cols: input.distances.cols,
     });
   }
-  checkInteger('count', input.count, 1, input.distances.rows);
+  checkCount('count', input.count, 1, input.distances.rows);
 }
 
 function referenceNearest(input: NearestIndicesInput): Int32Array {
@@ -107,10 +108,10 @@ function referenceNearest(input: NearestIndicesInput): Int32Array {
   return out;
 }
 
-function wasmNearest(runtime: KernelRuntime, input: NearestIndicesInput, options?: CallOptions): Int32Array {
+function wasmNearest(kernels: KernelRuntime, input: NearestIndicesInput, options?: CallOptions): Int32Array {
   const n = input.distances.rows;
   const s = input.count;
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const d = mem.alloc(n * n * 4);
     const vals = mem.alloc(s * 4);
     const out = mem.alloc(n * s * 4);
@@ -153,7 +154,7 @@ function validateCounts(input: CmiCountsInput): void {
   });
   checkDistances('dyz', input.dyz, n);
   if (input.dz !== undefined) checkDistances('dz', input.dz, n);
-  checkInteger('k', input.k, 1, n - 1);
+  checkCount('k', input.k, 1, n - 1);
   if (input.guess !== undefined) {
     if (!(input.guess instanceof Float32Array) || input.guess.length !== n) {
       throw new SpecialistError('SHAPE_MISMATCH', `guess must be a Float32Array with one entry per point (${n})`, { argument: 'guess', expected: n, length: input.guess?.length });
@@ -203,10 +204,10 @@ export function cmiCountsScratchBytes(n: number): number {
   return 4 * n * 4;
 }
 
-function wasmCounts(runtime: KernelRuntime, input: CmiCountsInput, options?: CallOptions): CmiCountsOutput {
+function wasmCounts(kernels: KernelRuntime, input: CmiCountsInput, options?: CallOptions): CmiCountsOutput {
   const { rows: n, cols: dx } = input.x[0];
   const versions = input.x.length;
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const xs = mem.alloc(versions * dx * n * 4);
     const dyz = mem.alloc(n * n * 4);
     const dz = input.dz ? mem.alloc(n * n * 4) : 0;

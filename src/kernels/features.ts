@@ -41,10 +41,10 @@ function reference({ x, w, phase }: FourierFeaturesInput): Matrix {
   return { data: out, rows: n, cols: m };
 }
 
-function wasm(runtime: KernelRuntime, { x, w, phase }: FourierFeaturesInput, options?: CallOptions): Matrix {
+function wasm(kernels: KernelRuntime, { x, w, phase }: FourierFeaturesInput, options?: CallOptions): Matrix {
   const { rows: n, cols: b } = x;
   const m = w.cols;
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const px = mem.alloc(x.data.byteLength);
     const pw = mem.alloc(w.data.byteLength);
     const pp = mem.alloc(phase.byteLength);

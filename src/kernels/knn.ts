@@ -1,6 +1,7 @@
 import { SpecialistError } from '../core/errors.ts';
 import { forEachRowChunk, type CallOptions } from '../core/call-options.ts';
-import { checkColumns, checkFinite, checkInteger, checkMatrix, toColumnMajor, type Matrix } from '../core/tensor.ts';
+import { checkColumns, checkFinite, checkMatrix, toColumnMajor, type Matrix } from '../core/tensor.ts';
+import { checkCount } from '../core/validate.ts';
 import type { KernelMemory } from './memory.ts';
 import { scoped, type KernelRuntime } from './runtime.ts';
 
@@ -32,7 +33,7 @@ function validateKnn(input: KnnInput): void {
   checkMatrix('points', input.points);
   checkColumns('columns', input.columns, input.points.cols);
   if (input.points.rows < 2) throw new SpecialistError('SHAPE_MISMATCH', 'kNN needs at least 2 points', { rows: input.points.rows });
-  checkInteger('k', input.k, 1, input.points.rows - 1);
+  checkCount('k', input.k, 1, input.points.rows - 1);
 }
 
 function referenceKnn(input: KnnInput): Float32Array {
@@ -56,10 +57,10 @@ function stagePoints(mem: KernelMemory, points: Matrix, cols: Int32Array) {
   return { data, colsPtr, scratch };
 }
 
-function wasmKnn(runtime: KernelRuntime, input: KnnInput, options?: CallOptions): Float32Array {
+function wasmKnn(kernels: KernelRuntime, input: KnnInput, options?: CallOptions): Float32Array {
   const cols = checkColumns('columns', input.columns, input.points.cols);
   const n = input.points.rows;
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const p = stagePoints(mem, input.points, cols);
     const out = mem.alloc(n * 4);
     toColumnMajor(input.points, mem.f32(p.data, input.points.data.length));
@@ -95,10 +96,10 @@ function referenceCount(input: RadiusCountInput): Int32Array {
   return out;
 }
 
-function wasmCount(runtime: KernelRuntime, input: RadiusCountInput, options?: CallOptions): Int32Array {
+function wasmCount(kernels: KernelRuntime, input: RadiusCountInput, options?: CallOptions): Int32Array {
   const cols = checkColumns('columns', input.columns, input.points.cols);
   const n = input.points.rows;
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const p = stagePoints(mem, input.points, cols);
     const radius = mem.alloc(n * 4);
     const out = mem.alloc(n * 4);

@@ -1,6 +1,7 @@
 import { SpecialistError } from '../core/errors.ts';
 import { checkpoint, type CallOptions } from '../core/call-options.ts';
-import { checkInteger, checkMatrix, type Matrix } from '../core/tensor.ts';
+import { checkMatrix, type Matrix } from '../core/tensor.ts';
+import { checkCount } from '../core/validate.ts';
 import { scoped, type KernelRuntime } from './runtime.ts';
 
 export interface GemmInput {
@@ -65,10 +66,10 @@ function referenceGemm(input: GemmInput): Matrix {
   return { data: out, rows: m, cols: n };
 }
 
-function wasmGemm(runtime: KernelRuntime, input: GemmInput, options?: CallOptions): Matrix {
+function wasmGemm(kernels: KernelRuntime, input: GemmInput, options?: CallOptions): Matrix {
   const { m, n, k } = gemmShape(input);
   const beta = input.beta ?? 0;
-  return scoped(runtime, (kern, mem) => {
+  return scoped(kernels, (kern, mem) => {
     const pa = mem.alloc(input.a.data.byteLength);
     const pb = mem.alloc(input.b.data.byteLength);
     const pc = mem.alloc(m * n * 4);
@@ -105,7 +106,7 @@ function validateMeans(input: MatrixInput): void {
 function validateCovariance(input: CovarianceInput): void {
   checkMatrix('x', input.x);
   const ddof = input.ddof ?? 1;
-  checkInteger('ddof', ddof, 0, input.x.rows - 1);
+  checkCount('ddof', ddof, 0, input.x.rows - 1);
 }
 
 function referenceMeans({ x }: MatrixInput): Float64Array {
@@ -129,8 +130,8 @@ function referenceCovariance(input: CovarianceInput): CovarianceOutput {
   return { means, cov };
 }
 
-function wasmMeans(runtime: KernelRuntime, { x }: MatrixInput): Float64Array {
-  return scoped(runtime, (k, mem) => {
+function wasmMeans(kernels: KernelRuntime, { x }: MatrixInput): Float64Array {
+  return scoped(kernels, (k, mem) => {
     const px = mem.alloc(x.data.byteLength);
     const pm = mem.alloc(x.cols * 8);
     mem.f32(px, x.data.length).set(x.data);
@@ -139,10 +140,10 @@ function wasmMeans(runtime: KernelRuntime, { x }: MatrixInput): Float64Array {
   });
 }
 
-function wasmCovariance(runtime: KernelRuntime, input: CovarianceInput, options?: CallOptions): CovarianceOutput {
+function wasmCovariance(kernels: KernelRuntime, input: CovarianceInput, options?: CallOptions): CovarianceOutput {
   const { x } = input;
   const d = x.cols;
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const px = mem.alloc(x.data.byteLength);
     const pm = mem.alloc(d * 8);
     const pcen = mem.alloc(d * 8);

@@ -52,10 +52,10 @@ function reference(input: PairwiseInput): Matrix {
   return { data: out, rows: a.rows, cols: b.rows };
 }
 
-function wasm(runtime: KernelRuntime, input: PairwiseInput, options?: CallOptions): Matrix {
+function wasm(kernels: KernelRuntime, input: PairwiseInput, options?: CallOptions): Matrix {
   const a = input.a;
   const b = input.b ?? a;
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const pa = mem.alloc(a.data.byteLength);
     const pb = b === a ? pa : mem.alloc(b.data.byteLength);
     const po = mem.alloc(a.rows * b.rows * 4);

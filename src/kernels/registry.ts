@@ -21,7 +21,7 @@ export interface KernelDefinition<I, O> {
   readonly summary: string;
   validate(input: I): void;
   reference(input: I): O;
-  wasm(runtime: KernelRuntime, input: I, options?: CallOptions): O;
+  wasm(kernels: KernelRuntime, input: I, options?: CallOptions): O;
 }
 
 // The one explicit registration list: a new kernel family adds its entries here.
@@ -50,10 +50,10 @@ export function getKernel<N extends KernelName>(name: N): KernelDefinition<Kerne
 }
 
 /** Validates and runs one kernel on a runtime in this thread. */
-export function runKernel<N extends KernelName>(runtime: KernelRuntime, name: N, input: KernelInput<N>, options?: CallOptions): KernelOutput<N> {
+export function runKernel<N extends KernelName>(kernels: KernelRuntime, name: N, input: KernelInput<N>, options?: CallOptions): KernelOutput<N> {
   const def = getKernel(name);
   def.validate(input);
-  return def.wasm(runtime, input, options);
+  return def.wasm(kernels, input, options);
 }
 
 /** Validates and runs the plain TypeScript reference of one kernel. */

@@ -5,8 +5,8 @@ import { ResidentScope } from './resident.ts';
 import { compileEmbedded, compileSource, selectBuild, type KernelBuild, type WasmSource } from './builds.ts';
 import { KernelMemory, type MemoryOptions } from './memory.ts';
 
-/** The options of KernelRuntime.create (and of every worker's runtime: PoolOptions.kernels). */
-export interface KernelOptions {
+/** The options of KernelRuntime.create (and of every worker's runtime: PoolOptions.kernelOptions). */
+export interface KernelRuntimeOptions {
   /** Which compilation to run. Default 'auto': relaxed SIMD, else SIMD, else scalar, whichever the host validates. */
   build?: KernelBuild | 'auto';
   /**
@@ -54,7 +54,7 @@ export class KernelRuntime {
   }
 
   /** Compiles (once per build, then cached) and instantiates the kernel module; a bad `wasm` is INVALID_WASM. */
-  static async create(options: KernelOptions = {}): Promise<KernelRuntime> {
+  static async create(options: KernelRuntimeOptions = {}): Promise<KernelRuntime> {
     const memory = new KernelMemory(options.memory);
     let build: KernelBuild | 'custom';
     let module: WebAssembly.Module;

@@ -1,15 +1,14 @@
 // Turns a feed-forward network (dense layers, standardisation, column selection) into ONNX nodes,
 // so trained specialist heads can run in any onnxruntime. Each stage has a TypeScript twin in
 // `runStages`, which the tests compare with onnxruntime's output.
+import type { Activation } from '../core/activation.ts';
 import { SpecialistError } from '../core/errors.ts';
 import type { NodeSpec, TensorSpec } from './builder.ts';
 
-export type StageActivation = 'identity' | 'leakyRelu' | 'tanh';
-
 export type NetworkStage =
-  | { kind: 'dense'; din: number; dout: number; w: Float32Array; b: Float32Array; activation: StageActivation; slope?: number }
+  | { kind: 'dense'; din: number; dout: number; w: Float32Array; b: Float32Array; activation: Activation; slope?: number }
   /** (x - mean) * invStd, per column: a batch norm without affine, with its running statistics. */
-  | { kind: 'standardize'; mean: Float32Array; invStd: Float32Array }
+  | { kind: 'standardise'; mean: Float32Array; invStd: Float32Array }
   /** Keeps the listed columns, in order (a task's block of coordinates). */
   | { kind: 'select'; columns: number[] };
 
@@ -31,7 +30,7 @@ export function appendStages(nodes: NodeSpec[], initializers: TensorSpec[], inpu
         nodes.push({ op: 'Tanh', inputs: [x], outputs: [`${p}.a`] });
         x = `${p}.a`;
       }
-    } else if (stage.kind === 'standardize') {
+    } else if (stage.kind === 'standardise') {
       initializers.push({ name: `${p}.mean`, dims: [stage.mean.length], data: stage.mean }, { name: `${p}.invStd`, dims: [stage.invStd.length], data: stage.invStd });
       nodes.push({ op: 'Sub', inputs: [x, `${p}.mean`], outputs: [`${p}.centred`] }, { op: 'Mul', inputs: [`${p}.centred`, `${p}.invStd`], outputs: [`${p}.std`] });
       x = `${p}.std`;
@@ -60,7 +59,7 @@ export function runStages(input: Float32Array, rows: number, stages: NetworkStag
       }
       x = out;
       cols = stage.dout;
-    } else if (stage.kind === 'standardize') {
+    } else if (stage.kind === 'standardise') {
       x = x.map((v, idx) => (v - stage.mean[idx % cols]) * stage.invStd[idx % cols]);
     } else {
       const out = new Float64Array(rows * stage.columns.length);

@@ -19,12 +19,12 @@ export function specialistStages(model: Specialists, task: number): { sHat: Netw
   }
   const s = model.state;
   const sHat: NetworkStage[] = [
-    { kind: 'standardize', mean: s.zMean, invStd: Float32Array.from(s.zStd, (v) => 1 / v) },
+    { kind: 'standardise', mean: s.zMean, invStd: Float32Array.from(s.zStd, (v) => 1 / v) },
     ...dense(s.encoder),
-    { kind: 'standardize', mean: s.bnMean, invStd: s.bnInvStd },
+    { kind: 'standardise', mean: s.bnMean, invStd: s.bnInvStd },
   ];
   // y * std + mean, written as a standardisation with mean' = -mean / std and invStd' = std.
-  const unscale: NetworkStage = { kind: 'standardize', mean: Float32Array.from(s.yMean[task], (m, i) => -m / s.yStd[task][i]), invStd: s.yStd[task] };
+  const unscale: NetworkStage = { kind: 'standardise', mean: Float32Array.from(s.yMean[task], (m, i) => -m / s.yStd[task][i]), invStd: s.yStd[task] };
   return { sHat, block: [{ kind: 'select', columns: s.supports[task] }], prediction: [...dense(s.heads[task]), unscale] };
 }
 

@@ -3,16 +3,13 @@
 // the description, and afterwards the tensors against the fields (scales non-zero, each support
 // equal to the one its importances and threshold give). The checksum already catches damage; these
 // checks also refuse a file that was edited and re-checksummed into something the SDK never writes.
+import { ACTIVATIONS, type Activation } from '../core/activation.ts';
 import { SpecialistError } from '../core/errors.ts';
-import type { LayerWeights } from './layers.ts';
-
-type Activation = LayerWeights['activation'];
 import type { LossCurves, SpecialistsState } from './state.ts';
 import { supportFrom } from './support.ts';
 
 /** Bounds of the fields (the fit options' own bounds where they have one). */
 export const LIMITS = { width: 1 << 20, latentDims: 1024, hidden: 4096, tasks: 4096, lambda: 1e6, epochs: 1e7 };
-const ACTIVATIONS: readonly Activation[] = ['identity', 'leakyRelu', 'tanh'];
 const PENALTIES = ['group', 'jacobian', 'none'];
 const PHASES = ['dense', 'path', 'refit'];
 export const METADATA_KEYS = ['format', 'formatVersion', 'sdkVersion', 'encoderSha256', 'latentDims', 'supports', 'hyperparameters', 'meta'];

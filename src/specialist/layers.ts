@@ -1,6 +1,6 @@
 // What inference needs of a trained network, and nothing of training: the layer weights, the
 // leaky-ReLU slope, and the activation. model.ts (and so the deployment runtime) imports only this.
-import type { Activation } from '../kernels/mlp/layer.ts';
+import type { Activation } from '../core/activation.ts';
 
 export const SLOPE = 0.1;
 

@@ -1,6 +1,7 @@
 // Dense layers whose parameters, gradients, Adam moments and batch activations live in kernel
 // memory for the whole fit, so a training step is a sequence of kernel calls with no copying.
-import { ACTIVATION_CODES, type Activation } from '../kernels/mlp/layer.ts';
+import type { Activation } from '../core/activation.ts';
+import { ACTIVATION_CODES } from '../kernels/mlp/layer.ts';
 import type { ResidentScope } from '../kernels/resident.ts';
 import type { Rng } from '../core/random.ts';
 

@@ -9,6 +9,7 @@
 // behind them loses under 1.5% of its loss, and blocks of 8 came out as 6. Whitened, each of the 8
 // directions is 1/8 of the loss and dropping one costs about 1/8 of what the task explains.
 import { SpecialistError } from '../core/errors.ts';
+import { symmetricEigen } from '../stats/symmetric-eigen.ts';
 import type { LayerWeights } from './layers.ts';
 
 /**
@@ -25,49 +26,6 @@ export interface Whitening {
   kept: number;
   /** Maps a whitened prediction back to the standardised targets: y = y_w S, S [kept, dy]. */
   unwhiten: Float64Array;
-}
-
-/** Eigenvalues (descending) and eigenvectors (columns of v, row-major [n, n]) of a symmetric matrix (cyclic Jacobi). */
-export function symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const m = Float64Array.from(a);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0, total = 0;
-    for (let p = 0; p < n; p++) for (let q = 0; q < n; q++) (p === q ? (total += m[p * n + q] ** 2) : (off += m[p * n + q] ** 2));
-    if (off <= 1e-24 * Math.max(total, 1e-300)) break;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = m[p * n + q];
-        if (apq === 0) continue;
-        const theta = (m[q * n + q] - m[p * n + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-        for (let k = 0; k < n; k++) {
-          const mkp = m[k * n + p], mkq = m[k * n + q];
-          m[k * n + p] = c * mkp - s * mkq;
-          m[k * n + q] = s * mkp + c * mkq;
-        }
-        for (let k = 0; k < n; k++) {
-          const mpk = m[p * n + k], mqk = m[q * n + k];
-          m[p * n + k] = c * mpk - s * mqk;
-          m[q * n + k] = s * mpk + c * mqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p], vkq = v[k * n + q];
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => m[j * n + j] - m[i * n + i]);
-  const values = Float64Array.from(order, (i) => m[i * n + i]);
-  const vectors = new Float64Array(n * n);
-  order.forEach((src, dst) => {
-    for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src];
-  });
-  return { values, vectors };
 }
 
 /**

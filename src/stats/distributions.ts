@@ -1,6 +1,6 @@
 // Distribution functions the CI tests need, accurate to about 1e-14 relative in double precision,
 // tails included (p-values of 1e-20 must not round to 0 before a multiple-testing correction).
-// Everything goes through the regularized incomplete gamma function: the normal tail is
+// Everything goes through the regularised incomplete gamma function: the normal tail is
 // erfc(x) = Q(1/2, x^2) and the chi-square tail with k degrees of freedom is Q(k/2, x/2).
 
 import { SpecialistError } from '../core/errors.ts';
@@ -76,7 +76,7 @@ function checkGammaArgs(a: number, x: number): void {
   if (Number.isNaN(x)) throw new SpecialistError('NON_FINITE', 'x is NaN', { argument: 'x' });
 }
 
-/** Regularized lower incomplete gamma P(a, x) = gamma(a, x) / Gamma(a). */
+/** Regularised lower incomplete gamma P(a, x) = gamma(a, x) / Gamma(a). */
 export function gammaP(a: number, x: number): number {
   checkGammaArgs(a, x);
   if (x <= 0) return 0;
@@ -84,7 +84,7 @@ export function gammaP(a: number, x: number): number {
   return x < a + 1 ? lowerSeries(a, x) : 1 - upperFraction(a, x);
 }
 
-/** Regularized upper incomplete gamma Q(a, x) = 1 - P(a, x), accurate in the far tail. */
+/** Regularised upper incomplete gamma Q(a, x) = 1 - P(a, x), accurate in the far tail. */
 export function gammaQ(a: number, x: number): number {
   checkGammaArgs(a, x);
   if (x <= 0) return 1;
@@ -158,11 +158,11 @@ function betaFraction(a: number, b: number, x: number): number {
 }
 
 /**
- * Regularized incomplete beta I_x(a, b) = B(x; a, b) / B(a, b), accurate to about 1e-14 relative
+ * Regularised incomplete beta I_x(a, b) = B(x; a, b) / B(a, b), accurate to about 1e-14 relative
  * in both tails (the fraction is evaluated on the side of the mean where it converges, for the
  * smaller of I and 1 - I).
  */
-export function betaRegularized(a: number, b: number, x: number): number {
+export function betaRegularised(a: number, b: number, x: number): number {
   for (const [name, v] of [['a', a], ['b', b]] as const) {
     if (!(v > 0) || !Number.isFinite(v)) throw new SpecialistError('INVALID_ARGUMENT', `${name} must be finite and > 0, got ${v}`, { argument: name, value: v });
   }
@@ -182,5 +182,5 @@ export function fSf(f: number, d1: number, d2: number): number {
   if (f <= 0) return 1;
   if (f === Infinity) return 0;
   // P(F > f) = I_{d2 / (d2 + d1 f)}(d2 / 2, d1 / 2); the complement form keeps the far tail exact.
-  return betaRegularized(d2 / 2, d1 / 2, d2 / (d2 + d1 * f));
+  return betaRegularised(d2 / 2, d1 / 2, d2 / (d2 + d1 * f));
 }

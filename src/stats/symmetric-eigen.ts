@@ -1,13 +1,29 @@
-// Eigenvalues (and vectors) of small dense symmetric matrices in float64, for the null
-// distributions of the kernel CI tests.
+// Eigenvalues (and vectors) of small dense symmetric matrices in float64: the one eigensolver of
+// the SDK, for the null distributions of the kernel CI tests and the whitened targets of Layer 2.
 
 /**
  * Eigen-decomposition of the p x p row-major symmetric `a` (not modified) by cyclic Jacobi
- * rotations: a = V diag(values) V^T, V row-major with eigenvector j in column j. Accurate to
- * rounding for every eigenvalue, small ones included; O(p^3) per sweep, 6-10 sweeps.
- * With `vectors` false only the values are computed (half the work).
+ * rotations: a = V diag(values) V^T, values in decreasing order, V row-major with the eigenvector
+ * of values[j] in column j. Accurate to rounding for every eigenvalue, small ones included;
+ * O(p^3) per sweep, 6-10 sweeps.
  */
-export function symmetricEigen(a: Float64Array, p: number, vectors = true): { values: Float64Array; vectors: Float64Array | null } {
+export function symmetricEigen(a: Float64Array, p: number): { values: Float64Array; vectors: Float64Array } {
+  const { diagonal, vectors } = jacobi(a, p, true);
+  const order = Array.from({ length: p }, (_, i) => i).sort((i, j) => diagonal[j] - diagonal[i]);
+  const sorted = new Float64Array(p * p);
+  order.forEach((from, to) => {
+    for (let k = 0; k < p; k++) sorted[k * p + to] = vectors![k * p + from];
+  });
+  return { values: Float64Array.from(order, (i) => diagonal[i]), vectors: sorted };
+}
+
+/** Eigenvalues of the symmetric `a`, in decreasing order (half the work of symmetricEigen). */
+export function symmetricEigenvalues(a: Float64Array, p: number): Float64Array {
+  return jacobi(a, p, false).diagonal.sort((x, y) => y - x);
+}
+
+/** Cyclic Jacobi sweeps until the off-diagonal part is rounding: the diagonal left, and the rotations when asked. */
+function jacobi(a: Float64Array, p: number, vectors: boolean): { diagonal: Float64Array; vectors: Float64Array | null } {
   const m = Float64Array.from(a);
   const v = vectors ? new Float64Array(p * p) : null;
   if (v) for (let i = 0; i < p; i++) v[i * p + i] = 1;
@@ -30,7 +46,7 @@ export function symmetricEigen(a: Float64Array, p: number, vectors = true): { va
       }
     }
   }
-  return { values: Float64Array.from({ length: p }, (_, i) => m[i * p + i]), vectors: v };
+  return { diagonal: Float64Array.from({ length: p }, (_, i) => m[i * p + i]), vectors: v };
 }
 
 /** m <- R^T m R for the rotation R in the (i, j) plane. */
@@ -52,9 +68,4 @@ function rotateColumns(m: Float64Array, p: number, i: number, j: number, c: numb
     m[k * p + i] = c * mki - s * mkj;
     m[k * p + j] = s * mki + c * mkj;
   }
-}
-
-/** Eigenvalues of the symmetric `a`, in decreasing order. */
-export function symmetricEigenvalues(a: Float64Array, p: number): Float64Array {
-  return symmetricEigen(a, p, false).values.sort((x, y) => y - x);
 }

@@ -96,7 +96,7 @@ const bound = (shift: number) => `could shift a Fisher z statistic by up to ${sh
  * else it runs on the narrow ones, where it was checked.
  */
 export function chooseTest(data: Matrix, narrow: readonly CiQuery[], wide: readonly CiQuery[] | null, kernels: KernelRuntime, seed: number): TestChoice {
-  const { columns } = transformColumns(data, 'standardize');
+  const { columns } = transformColumns(data, 'standardise');
   const bandwidths = new Bandwidths(columns, data.rows);
   const first = largestShift(data, columns, bandwidths, narrow, kernels, seed);
   if (first.shift > AUTO_MAX_SHIFT) {

@@ -3,7 +3,7 @@ import { SpecialistError, abortError } from '../core/errors.ts';
 import { hardwareThreads, isNode } from '../core/platform.ts';
 import { checkKeys } from '../core/validate.ts';
 import type { KernelBuild } from '../kernels/builds.ts';
-import type { KernelOptions } from '../kernels/runtime.ts';
+import type { KernelRuntimeOptions } from '../kernels/runtime.ts';
 import { spawnWorker, type WorkerHandle } from './endpoint.ts';
 import type { JobRunner, JobRunOptions } from './job.ts';
 import { ABORT_MESSAGE, type ProgressMessage, type WorkerApi, type WorkerInfo, type WorkerInit } from './protocol.ts';
@@ -23,8 +23,8 @@ const MAX_POOL_SIZE = 256;
 export interface PoolOptions {
   /** Number of workers, 1 to 256. Default: the host's hardware threads (at least 1, at most 16). */
   size?: number;
-  /** Kernel build, wasm source and memory for every worker; see KernelOptions. */
-  kernels?: KernelOptions;
+  /** Kernel build, wasm source and memory for every worker's KernelRuntime; see KernelRuntimeOptions. */
+  kernelOptions?: KernelRuntimeOptions;
   /**
    * The worker script. Default: the SDK's own (dist/worker.js in browsers, which bundlers emit and
    * rename; dist/worker.node.js in Node). Give a URL only to serve a worker script yourself: it
@@ -86,15 +86,15 @@ interface Slot {
   pins: Set<Pin>;
 }
 
-function toInit(kernels: KernelOptions = {}): Omit<WorkerInit, 'onnxruntime'> {
-  const { wasm, ...rest } = kernels;
-  if (wasm === undefined) return { kernels: rest };
-  if (wasm instanceof URL || typeof wasm === 'string') return { kernels: { ...rest, wasm: String(wasm) } };
+function toInit(kernelOptions: KernelRuntimeOptions = {}): Omit<WorkerInit, 'onnxruntime'> {
+  const { wasm, ...rest } = kernelOptions;
+  if (wasm === undefined) return { kernelOptions: rest };
+  if (wasm instanceof URL || typeof wasm === 'string') return { kernelOptions: { ...rest, wasm: String(wasm) } };
   if (wasm instanceof WebAssembly.Module) {
     throw new SpecialistError('INVALID_ARGUMENT', 'A compiled WebAssembly.Module cannot be sent to workers; pass the bytes or a URL');
   }
   const view = ArrayBuffer.isView(wasm) ? new Uint8Array(wasm.buffer, wasm.byteOffset, wasm.byteLength) : new Uint8Array(wasm);
-  return { kernels: { ...rest, wasm: view.slice().buffer } };
+  return { kernelOptions: { ...rest, wasm: view.slice().buffer } };
 }
 
 /**
@@ -119,11 +119,13 @@ export class WorkerPool implements JobRunner {
 
   private constructor(options: PoolOptions) {
     if (!options || typeof options !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'pool options must be an object', { argument: 'options' });
-    checkKeys('PoolOptions', options, { size: true, kernels: true, workerUrl: true } satisfies Record<keyof PoolOptions, true>);
+    checkKeys('PoolOptions', options, { size: true, kernelOptions: true, workerUrl: true } satisfies Record<keyof PoolOptions, true>, {
+      kernels: 'the options of every worker\'s kernel runtime are `kernelOptions` (renamed in 1.0)',
+    });
     const size = options.size ?? Math.min(16, hardwareThreads());
     if (!Number.isInteger(size) || size < 1 || size > MAX_POOL_SIZE) throw new SpecialistError('INVALID_ARGUMENT', `pool size must be an integer in [1, ${MAX_POOL_SIZE}], got ${size}`, { size });
     this.size = size;
-    this.init = toInit(options.kernels);
+    this.init = toInit(options.kernelOptions);
     if (options.workerUrl !== undefined) {
       try {
         this.workerUrl = new URL(String(options.workerUrl), isNode ? undefined : globalThis.location?.href);

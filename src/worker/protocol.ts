@@ -2,13 +2,13 @@
 // job kind, payload, progress, abort), nothing of any domain. The main thread talks to a worker only
 // through WorkerApi (wrapped by comlink).
 import type { KernelBuild } from '../kernels/builds.ts';
-import type { KernelOptions } from '../kernels/runtime.ts';
+import type { KernelRuntimeOptions } from '../kernels/runtime.ts';
 import type { MessagePortLike } from '../core/lib-types.ts';
 import type { OnnxRuntimeSettings } from '../core/onnxruntime-settings.ts';
 
 /** Sent once when a worker starts. URL sources travel as strings; bytes are copied per worker. */
 export interface WorkerInit {
-  kernels: Omit<KernelOptions, 'wasm'> & { wasm?: ArrayBuffer | string };
+  kernelOptions: Omit<KernelRuntimeOptions, 'wasm'> & { wasm?: ArrayBuffer | string };
   /** The starting thread's configureOnnxRuntime settings. */
   onnxruntime: OnnxRuntimeSettings;
 }

@@ -16,9 +16,9 @@ export function serveJobs(handlers: readonly JobHandler<never, unknown>[], endpo
   let kernels: KernelRuntime | undefined;
 
   const api: WorkerApi = {
-    async init({ kernels: options, onnxruntime }: WorkerInit) {
+    async init({ kernelOptions, onnxruntime }: WorkerInit) {
       configureOnnxRuntime(onnxruntime);
-      kernels = await KernelRuntime.create(options);
+      kernels = await KernelRuntime.create(kernelOptions);
       return { build: kernels.build, memoryMaximumBytes: kernels.memory.maximumBytes, jobs: [...byKind.keys()] };
     },
 

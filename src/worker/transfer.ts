@@ -3,12 +3,12 @@
 // import this module, so the handler is installed on each.
 
 import { transfer, transferHandlers, type TransferHandler } from 'comlink';
-import { SpecialistError, toSpecialistError, type SerializedError } from '../core/errors.ts';
+import { SpecialistError, toSpecialistError, type SerialisedError } from '../core/errors.ts';
 
 const builtin = transferHandlers.get('throw')!;
 
-const throwHandler: TransferHandler<{ value: unknown }, SerializedError> = {
-  canHandle: builtin.canHandle as TransferHandler<{ value: unknown }, SerializedError>['canHandle'],
+const throwHandler: TransferHandler<{ value: unknown }, SerialisedError> = {
+  canHandle: builtin.canHandle as TransferHandler<{ value: unknown }, SerialisedError>['canHandle'],
   serialize({ value }) {
     return [toSpecialistError(value).toJSON(), []];
   },

@@ -6,12 +6,12 @@ import { buildOnnxModel, type NodeSpec, type TensorSpec } from '../../src/onnx/b
 import { appendStages, runStages, type NetworkStage } from '../../src/onnx/export-network.ts';
 import { assertClose, createRng } from '../helpers.ts';
 
-it('dense (all activations), standardize and select stages match their TypeScript twin', async () => {
+it('dense (all activations), standardise and select stages match their TypeScript twin', async () => {
   const rng = createRng(51);
   const rand = (n: number, s = 1) => Float32Array.from({ length: n }, () => rng.normal() * s);
   const stages: NetworkStage[] = [
     { kind: 'dense', din: 6, dout: 8, w: rand(48, 0.5), b: rand(8), activation: 'leakyRelu', slope: 0.1 },
-    { kind: 'standardize', mean: rand(8), invStd: Float32Array.from(rand(8), (v) => 0.5 + Math.abs(v)) },
+    { kind: 'standardise', mean: rand(8), invStd: Float32Array.from(rand(8), (v) => 0.5 + Math.abs(v)) },
     { kind: 'select', columns: [7, 2, 5] },
     { kind: 'dense', din: 3, dout: 4, w: rand(12), b: rand(4), activation: 'tanh' },
     { kind: 'dense', din: 4, dout: 2, w: rand(8), b: rand(2), activation: 'identity' },

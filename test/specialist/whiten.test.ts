@@ -1,33 +1,12 @@
-// Whitened task targets: the eigen-decomposition against its definition, whitened columns with
-// unit covariance, rank-deficient targets losing only their null direction, and a head whose
-// unwhitened last layer predicts exactly what the whitened head predicted, mapped back.
+// Whitened task targets: whitened columns with unit covariance, rank-deficient targets losing only
+// their null direction, and a head whose unwhitened last layer predicts exactly what the whitened
+// head predicted, mapped back. (The eigensolver itself: test/stats/symmetric-eigen.test.ts.)
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { createRng } from '../../src/core/random.ts';
 import { activate, type LayerWeights } from '../../src/specialist/layers.ts';
-import { symmetricEigen, unwhitenHead, whiten } from '../../src/specialist/whiten.ts';
-
-it('symmetricEigen: A v = lambda v, orthonormal vectors, descending values', () => {
-  const rng = createRng(4);
-  const n = 7;
-  const b = Float64Array.from({ length: n * n }, () => rng.normal());
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] += b[i * n + k] * b[j * n + k];
-  const { values, vectors } = symmetricEigen(a, n);
-  for (let c = 0; c < n; c++) {
-    if (c > 0) assert.ok(values[c] <= values[c - 1]);
-    for (let i = 0; i < n; i++) {
-      let av = 0;
-      for (let k = 0; k < n; k++) av += a[i * n + k] * vectors[k * n + c];
-      assert.ok(Math.abs(av - values[c] * vectors[i * n + c]) < 1e-9 * values[0], `A v = lambda v (${c}, ${i})`);
-    }
-    for (let c2 = 0; c2 < n; c2++) {
-      let dot = 0;
-      for (let k = 0; k < n; k++) dot += vectors[k * n + c] * vectors[k * n + c2];
-      assert.ok(Math.abs(dot - (c === c2 ? 1 : 0)) < 1e-9);
-    }
-  }
-});
+import { unwhitenHead, whiten } from '../../src/specialist/whiten.ts';
+import { symmetricEigen } from '../../src/stats/symmetric-eigen.ts';
 
 /** Rows of y = x diag(scales) Q for x standard normal [rows, k] and Q [k, dy] with orthonormal rows: a signal of rank k in dy outputs. */
 function mixed(rows: number, k: number, dy: number, scales: number[], seed: number): Float32Array {

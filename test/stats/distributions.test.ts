@@ -2,7 +2,7 @@
 // multiple-testing adjustments on hand-worked examples.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { betaRegularized, chiSquareCdf, chiSquareSf, erfc, fSf, gammaP, gammaQ, logGamma, normalCdf, normalSf, normalTwoSided } from '../../src/stats/distributions.ts';
+import { betaRegularised, chiSquareCdf, chiSquareSf, erfc, fSf, gammaP, gammaQ, logGamma, normalCdf, normalSf, normalTwoSided } from '../../src/stats/distributions.ts';
 import { adjustPValues } from '../../src/stats/multiple-testing.ts';
 import { assertClose, expectCode } from '../helpers.ts';
 
@@ -121,12 +121,12 @@ describe('multiple-testing adjustments', () => {
 describe('incomplete beta and the F distribution', () => {
   it('match closed forms: I_x(a, 1) = x^a, I_x(1, b) = 1 - (1 - x)^b, I_x(1/2, 1/2) = 2 asin(sqrt x) / pi', () => {
     for (const x of [1e-8, 0.01, 0.3, 0.77, 0.999]) {
-      for (const a of [0.5, 3, 40]) assertRel(betaRegularized(a, 1, x), x ** a, 1e-12, `I_${x}(${a}, 1)`);
-      for (const b of [0.5, 3, 40]) assertRel(betaRegularized(1, b, x), -Math.expm1(b * Math.log1p(-x)), 1e-12, `I_${x}(1, ${b})`);
-      assertRel(betaRegularized(0.5, 0.5, x), (2 / Math.PI) * Math.asin(Math.sqrt(x)), 1e-12, `I_${x}(1/2, 1/2)`);
+      for (const a of [0.5, 3, 40]) assertRel(betaRegularised(a, 1, x), x ** a, 1e-12, `I_${x}(${a}, 1)`);
+      for (const b of [0.5, 3, 40]) assertRel(betaRegularised(1, b, x), -Math.expm1(b * Math.log1p(-x)), 1e-12, `I_${x}(1, ${b})`);
+      assertRel(betaRegularised(0.5, 0.5, x), (2 / Math.PI) * Math.asin(Math.sqrt(x)), 1e-12, `I_${x}(1/2, 1/2)`);
     }
-    assert.equal(betaRegularized(2, 3, 0), 0);
-    assert.equal(betaRegularized(2, 3, 1), 1);
+    assert.equal(betaRegularised(2, 3, 0), 0);
+    assert.equal(betaRegularised(2, 3, 1), 1);
   });
 
   it('F tails: tabulated quantiles, F(1, d2) = t^2, and the chi-square limit', () => {
@@ -138,6 +138,6 @@ describe('incomplete beta and the F distribution', () => {
     assert.ok(fSf(200, 3, 50) > 0 && fSf(200, 3, 50) < 1e-25, 'far tail stays positive');
     assert.equal(fSf(0, 2, 3), 1);
     expectCode(() => fSf(1, 0, 3), 'INVALID_ARGUMENT');
-    expectCode(() => betaRegularized(1, 1, NaN), 'NON_FINITE');
+    expectCode(() => betaRegularised(1, 1, NaN), 'NON_FINITE');
   });
 });

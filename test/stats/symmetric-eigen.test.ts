@@ -30,12 +30,34 @@ describe('symmetricEigen', () => {
           let av = 0;
           let dot = 0;
           for (let k = 0; k < p; k++) {
-            av += a[i * p + k] * vectors![k * p + j];
-            dot += vectors![k * p + i] * vectors![k * p + j];
+            av += a[i * p + k] * vectors[k * p + j];
+            dot += vectors[k * p + i] * vectors[k * p + j];
           }
-          assert.ok(Math.abs(av - vectors![i * p + j] * values[j]) < 1e-10 * trace, `A V = V D at ${i}, ${j}, p=${p}`);
+          assert.ok(Math.abs(av - vectors[i * p + j] * values[j]) < 1e-10 * trace, `A V = V D at ${i}, ${j}, p=${p}`);
           assert.ok(Math.abs(dot - (i === j ? 1 : 0)) < 1e-12, `V^T V at ${i}, ${j}, p=${p}`);
         }
+      }
+    }
+  });
+
+  it('descending values, each with its vector: A v = lambda v, orthonormal (the order whitening relies on)', () => {
+    const rng = createRng(4);
+    const n = 7;
+    const b = Float64Array.from({ length: n * n }, () => rng.normal());
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] += b[i * n + k] * b[j * n + k];
+    const { values, vectors } = symmetricEigen(a, n);
+    for (let c = 0; c < n; c++) {
+      if (c > 0) assert.ok(values[c] <= values[c - 1]);
+      for (let i = 0; i < n; i++) {
+        let av = 0;
+        for (let k = 0; k < n; k++) av += a[i * n + k] * vectors[k * n + c];
+        assert.ok(Math.abs(av - values[c] * vectors[i * n + c]) < 1e-9 * values[0], `A v = lambda v (${c}, ${i})`);
+      }
+      for (let c2 = 0; c2 < n; c2++) {
+        let dot = 0;
+        for (let k = 0; k < n; k++) dot += vectors[k * n + c] * vectors[k * n + c2];
+        assert.ok(Math.abs(dot - (c === c2 ? 1 : 0)) < 1e-9);
       }
     }
   });

@@ -38,7 +38,7 @@ describe('CI tests on the worker pool', () => {
   let pool: WorkerPool;
   let runtime: KernelRuntime;
   before(async () => {
-    pool = await WorkerPool.create({ size: 2, kernels: { build: 'simd' } });
+    pool = await WorkerPool.create({ size: 2, kernelOptions: { build: 'simd' } });
     runtime = await KernelRuntime.create({ build: 'simd' });
   });
   after(async () => {

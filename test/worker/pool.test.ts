@@ -188,8 +188,10 @@ describe('worker pool lifecycle', () => {
   });
 
   it('bad kernel options fail at create() with their own code', async () => {
-    await expectCode(() => WorkerPool.create({ size: 1, kernels: { wasm: new Uint8Array([1, 2, 3]) } }), 'INVALID_WASM');
+    await expectCode(() => WorkerPool.create({ size: 1, kernelOptions: { wasm: new Uint8Array([1, 2, 3]) } }), 'INVALID_WASM');
     await expectCode(() => WorkerPool.create({ size: 0 }), 'INVALID_ARGUMENT', 'pool size');
+    // 0.1's name of the option is refused with the new one, not ignored.
+    await expectCode(() => WorkerPool.create({ size: 1, kernels: { build: 'scalar' } } as never), 'INVALID_ARGUMENT', 'are `kernelOptions`');
   });
 
   it('a Node process that never closes its pool still exits by itself', () => {

@@ -56,10 +56,10 @@ function referenceAdam(input: AdamInput): AdamOutput {
   return { param, m, v };
 }
 
-function wasmAdam(runtime: KernelRuntime, input: AdamInput): AdamOutput {
+function wasmAdam(kernels: KernelRuntime, input: AdamInput): AdamOutput {
   const { beta1, beta2, eps, bc1, bc2 } = adamConstants(input);
   const len = input.param.length;
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const [pp, pg, pm, pv] = [0, 1, 2, 3].map(() => mem.alloc(len * 4));
     mem.f32(pp, len).set(input.param);
     mem.f32(pg, len).set(input.grad);

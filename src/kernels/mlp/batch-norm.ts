@@ -56,10 +56,10 @@ function referenceBatchNormForward(input: BatchNormForwardInput): BatchNormForwa
   return { out: mat(out, n, d), mean, invStd };
 }
 
-function wasmBatchNormForward(runtime: KernelRuntime, input: BatchNormForwardInput): BatchNormForwardOutput {
+function wasmBatchNormForward(kernels: KernelRuntime, input: BatchNormForwardInput): BatchNormForwardOutput {
   const { x } = input;
   const n = x.rows, d = x.cols;
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const px = mem.alloc(x.data.byteLength), pm = mem.alloc(d * 4), ps = mem.alloc(d * 4), po = mem.alloc(x.data.byteLength);
     mem.f32(px, x.data.length).set(x.data);
     const training = input.mean === undefined;
@@ -101,10 +101,10 @@ function referenceBatchNormBackward(input: BatchNormBackwardInput): Matrix {
   return mat(out, n, d);
 }
 
-function wasmBatchNormBackward(runtime: KernelRuntime, input: BatchNormBackwardInput): Matrix {
+function wasmBatchNormBackward(kernels: KernelRuntime, input: BatchNormBackwardInput): Matrix {
   const { xhat, gradOut, invStd } = input;
   const n = xhat.rows, d = xhat.cols;
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const px = mem.alloc(xhat.data.byteLength), pg = mem.alloc(xhat.data.byteLength), ps = mem.alloc(d * 4), psum = mem.alloc(d * 8), po = mem.alloc(xhat.data.byteLength);
     mem.f32(px, n * d).set(xhat.data);
     mem.f32(pg, n * d).set(gradOut.data);

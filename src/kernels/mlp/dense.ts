@@ -35,10 +35,10 @@ export function referenceDenseForward(input: DenseForwardInput): DenseForwardOut
   return { pre: mat(pre, x.rows, w.cols), out: mat(out, x.rows, w.cols) };
 }
 
-function wasmDenseForward(runtime: KernelRuntime, input: DenseForwardInput): DenseForwardOutput {
+function wasmDenseForward(kernels: KernelRuntime, input: DenseForwardInput): DenseForwardOutput {
   const { x, w, b } = input;
   const n = x.rows, din = x.cols, dout = w.cols;
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const px = mem.alloc(x.data.byteLength), pw = mem.alloc(w.data.byteLength), pb = mem.alloc(b.byteLength);
     const pp = mem.alloc(n * dout * 4), po = mem.alloc(n * dout * 4);
     mem.f32(px, x.data.length).set(x.data);
@@ -99,10 +99,10 @@ function referenceDenseBackward(input: DenseBackwardInput): DenseBackwardOutput 
   return { gradW: mat(gradW, din, dout), gradB, gradX: mat(gradX, n, din) };
 }
 
-function wasmDenseBackward(runtime: KernelRuntime, input: DenseBackwardInput): DenseBackwardOutput {
+function wasmDenseBackward(kernels: KernelRuntime, input: DenseBackwardInput): DenseBackwardOutput {
   const { x, w, pre, out, gradOut } = input;
   const n = x.rows, din = x.cols, dout = w.cols;
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const put = (a: Float32Array) => {
       const p = mem.alloc(a.byteLength);
       mem.f32(p, a.length).set(a);

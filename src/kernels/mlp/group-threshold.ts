@@ -39,8 +39,8 @@ function referenceGroupThreshold({ w, taus }: GroupThresholdInput): GroupThresho
   return { w: mat(out, w.rows, w.cols), norms };
 }
 
-function wasmGroupThreshold(runtime: KernelRuntime, { w, taus }: GroupThresholdInput): GroupThresholdOutput {
-  return scoped(runtime, (k, mem) => {
+function wasmGroupThreshold(kernels: KernelRuntime, { w, taus }: GroupThresholdInput): GroupThresholdOutput {
+  return scoped(kernels, (k, mem) => {
     const pw = mem.alloc(w.data.byteLength), pt = mem.alloc(taus.byteLength), pn = mem.alloc(w.rows * 4);
     mem.f32(pw, w.data.length).set(w.data);
     mem.f32(pt, taus.length).set(taus);

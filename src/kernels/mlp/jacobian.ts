@@ -70,10 +70,10 @@ function referenceJacobian({ x, layers }: JacobianInput): JacobianOutput {
   return { jacobian, meanAbs: mat(meanAbs, dy, din), dy, din };
 }
 
-function wasmJacobian(runtime: KernelRuntime, { x, layers }: JacobianInput, options?: CallOptions): JacobianOutput {
+function wasmJacobian(kernels: KernelRuntime, { x, layers }: JacobianInput, options?: CallOptions): JacobianOutput {
   const n = x.rows, din = x.cols;
   const dy = layers[layers.length - 1].w.cols;
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const put = (a: Float32Array) => {
       const p = mem.alloc(a.byteLength);
       mem.f32(p, a.length).set(a);
@@ -151,12 +151,12 @@ function referenceJacobianL1Grad(input: JacobianL1GradInput): JacobianL1GradOutp
   return { penalty, gradW1: mat(Float32Array.from(g1), din, h), gradW2: mat(Float32Array.from(g2), h, dy) };
 }
 
-function wasmJacobianL1Grad(runtime: KernelRuntime, input: JacobianL1GradInput): JacobianL1GradOutput {
+function wasmJacobianL1Grad(kernels: KernelRuntime, input: JacobianL1GradInput): JacobianL1GradOutput {
   const { x, layers } = input;
   const [l1, l2] = layers;
   const weight = input.weight ?? 1;
   const n = x.rows, din = x.cols, h = l1.w.cols, dy = l2.w.cols;
-  return scoped(runtime, (k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const put = (a: Float32Array) => {
       const p = mem.alloc(a.byteLength);
       mem.f32(p, a.length).set(a);

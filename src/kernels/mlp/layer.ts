@@ -1,9 +1,9 @@
 // What the MLP kernels share: activations (codes as the wasm side reads them), the dense layer
 // type, its checks, and float64 activations for the references.
+import type { Activation } from '../../core/activation.ts';
 import { SpecialistError } from '../../core/errors.ts';
 import { checkFinite, checkMatrix, type Matrix } from '../../core/tensor.ts';
 
-export type Activation = 'identity' | 'leakyRelu' | 'tanh';
 export const ACTIVATION_CODES: Record<Activation, number> = { identity: 0, leakyRelu: 1, tanh: 2 };
 
 /** One dense layer y = act(x W + b); W is [din, dout] row-major. */

@@ -6,7 +6,7 @@
 import type { Matrix } from '../../core/tensor.ts';
 import { midRanks } from '../../stats/ranks.ts';
 
-export type ColumnTransform = 'standardize' | 'normal-scores';
+export type ColumnTransform = 'standardise' | 'normal-scores';
 
 /**
  * The standard normal quantile (Acklam's rational approximation, relative error below 1.2e-9,
@@ -28,7 +28,7 @@ export function normalQuantile(p: number): number {
   return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
-function standardize(v: Float64Array): boolean {
+function standardise(v: Float64Array): boolean {
   const n = v.length;
   let mean = 0;
   for (const x of v) mean += x;
@@ -50,7 +50,7 @@ export function transformColumns(data: Matrix, transform: ColumnTransform): { co
     let v = new Float64Array(n);
     for (let r = 0; r < n; r++) v[r] = data.data[r * cols + c];
     if (transform === 'normal-scores') v = midRanks(v).map((rank) => normalQuantile((rank + 0.5) / n));
-    const varies = standardize(v);
+    const varies = standardise(v);
     if (!varies) v.fill(0);
     columns.push(v);
     constant.push(!varies);

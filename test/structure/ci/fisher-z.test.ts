@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { KernelRuntime } from '../../../src/kernels/runtime.ts';
 import type { Matrix } from '../../../src/core/tensor.ts';
-import { betaRegularized, fSf, normalTwoSided } from '../../../src/stats/distributions.ts';
+import { betaRegularised, fSf, normalTwoSided } from '../../../src/stats/distributions.ts';
 import type { CiQuery } from '../../../src/structure/ci-test.ts';
 import { fisherZ } from '../../../src/structure/ci/fisher-z.ts';
 import { binomialBand, createRng, expectCode } from '../../helpers.ts';
@@ -169,7 +169,7 @@ describe('fisherZ', () => {
     // lambda from the F value: lambda = 1 / (1 + F dx / df2); the exact p-value is I_lambda(df2 / 2, dx / 2).
     const f = reference(m, q).statistic;
     const lambda = 1 / (1 + (f * dx) / df2);
-    assert.ok(Math.abs(pValue - betaRegularized(df2 / 2, dx / 2, lambda)) < 1e-9, `p ${pValue} vs Beta cdf ${betaRegularized(df2 / 2, dx / 2, lambda)}`);
+    assert.ok(Math.abs(pValue - betaRegularised(df2 / 2, dx / 2, lambda)) < 1e-9, `p ${pValue} vs Beta cdf ${betaRegularised(df2 / 2, dx / 2, lambda)}`);
     assert.ok(Math.abs(pValue - want) < 1e-9);
   });
 

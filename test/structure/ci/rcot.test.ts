@@ -109,6 +109,7 @@ describe('rcot', () => {
     for (const options of [{ featuresX: 0 }, { featuresZ: 1.5 }, { featuresY: 1e9 }, { scalesZ: [] }, { scalesZ: [-1] }, { scaleXY: 0 }, { linear: 'yes' }, { transform: 'log' }, { approximation: 'imhof' }]) {
       expectCode(() => rcot(options as RcotOptions), 'INVALID_ARGUMENT');
     }
+    expectCode(() => rcot({ transform: 'standardize' } as never), 'INVALID_ARGUMENT', "spelt 'standardise'");
     expectCode(() => test(m, { x: [0], y: [0], z: [] }), 'INVALID_ARGUMENT', 'more than once');
     expectCode(() => test(m, { x: [0], y: [9], z: [] }), 'INVALID_ARGUMENT', 'not a column');
     expectCode(() => test(m, { x: [0], y: [1], z: [3] }), 'INVALID_ARGUMENT', 'constant');

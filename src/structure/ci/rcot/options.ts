@@ -42,7 +42,7 @@ export interface RcotOptions {
    * under independence) and lose no power against smooth dependence.
    */
   scaleXY?: number;
-  /** 'standardize' (default): mean 0, variance 1 per column; 'normal-scores': ranks through the normal quantile. */
+  /** 'standardise' (default): mean 0, variance 1 per column; 'normal-scores': ranks through the normal quantile. */
   transform?: ColumnTransform;
   /** Tail of the weighted chi-square null. Default 'saddlepoint' (accurate to a few per cent far into the tail). */
   approximation?: WeightedChiSquareMethod;
@@ -83,7 +83,7 @@ export function resolveOptions(options: RcotOptions): Resolved {
     linear: options.linear ?? true,
     scalesZ: options.scalesZ ?? [0.5, 1, 2],
     scaleXY: options.scaleXY ?? 1,
-    transform: options.transform ?? 'standardize',
+    transform: options.transform ?? 'standardise',
     approximation: options.approximation ?? 'saddlepoint',
   };
   for (const name of ['featuresX', 'featuresY', 'featuresZ'] as const) {
@@ -96,7 +96,9 @@ export function resolveOptions(options: RcotOptions): Resolved {
     throw invalid('scalesZ', `scalesZ must list 1 to 8 positive bandwidth factors, got ${JSON.stringify(o.scalesZ)}`, o.scalesZ);
   }
   if (!(Number.isFinite(o.scaleXY) && o.scaleXY > 0)) throw invalid('scaleXY', `scaleXY must be a positive number, got ${o.scaleXY}`, o.scaleXY);
-  if (o.transform !== 'standardize' && o.transform !== 'normal-scores') throw invalid('transform', `transform must be 'standardize' or 'normal-scores', got ${String(o.transform)}`, o.transform);
+  // 0.1's spelling, refused by name rather than as any unknown value (the SDK writes British English).
+  if ((o.transform as string) === 'standardize') throw invalid('transform', "transform 'standardize' is spelt 'standardise' since 1.0", o.transform);
+  if (o.transform !== 'standardise' && o.transform !== 'normal-scores') throw invalid('transform', `transform must be 'standardise' or 'normal-scores', got ${String(o.transform)}`, o.transform);
   if (!WEIGHTED_CHI_SQUARE_METHODS.includes(o.approximation)) {
     throw invalid('approximation', `approximation must be one of ${WEIGHTED_CHI_SQUARE_METHODS.join(', ')}, got ${String(o.approximation)}`, o.approximation);
   }
