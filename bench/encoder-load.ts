@@ -114,8 +114,8 @@ if (part !== 'chromium') {
   await inWorker.dispose();
   const pool = await WorkerPool.create({ size: 1 });
   try {
-    node.push(await measure('Node: pipeline in a worker, bytes copied', (input) => runPipelineInWorker(pool, input, OPTIONS), () => ({ encoder: model, observations: observations(), tasks: tasks() })));
-    node.push(await measure('Node: pipeline in a worker, bytes transferred', (input) => runPipelineInWorker(pool, input, OPTIONS, { transfer: true }), () => ({ encoder: model.slice(), observations: observations(), tasks: tasks() })));
+    node.push(await measure('Node: pipeline in a worker, bytes copied', (input) => runPipelineInWorker(input, OPTIONS, { pool }), () => ({ encoder: model, observations: observations(), tasks: tasks() })));
+    node.push(await measure('Node: pipeline in a worker, bytes transferred', (input) => runPipelineInWorker(input, OPTIONS, { pool, transfer: true }), () => ({ encoder: model.slice(), observations: observations(), tasks: tasks() })));
   } finally {
     await pool.close();
   }
@@ -218,8 +218,8 @@ async function chromiumRows({ runs, ortUrl, options, episodes, steps, d, rows, g
     const pool = await sdk.WorkerPool.create({ size: 1 });
     try {
       const input = () => ({ encoder: bytes.slice(), observations: { data: randn(episodes * steps * d), shape: [episodes, steps, d] }, tasks: { data: randn(episodes * 2), shape: [episodes, 2] } });
-      await add('Chromium: pipeline in a worker, bytes copied', (x) => sdk.runPipelineInWorker(pool, x, options), input);
-      await add('Chromium: pipeline in a worker, bytes transferred', (x) => sdk.runPipelineInWorker(pool, x, options, { transfer: true }), input);
+      await add('Chromium: pipeline in a worker, bytes copied', (x) => sdk.runPipelineInWorker(x, options, { pool }), input);
+      await add('Chromium: pipeline in a worker, bytes transferred', (x) => sdk.runPipelineInWorker(x, options, { pool, transfer: true }), input);
     } finally {
       await pool.close();
     }

@@ -39,7 +39,7 @@ const distance = await compare(
   'pair-dims/s',
   2000 * 2000 * 64,
   () => getKernel('pairwiseDistances').reference({ a: points, metric: 'max' }),
-  (rt) => runKernel(rt, 'pairwiseDistances', { a: points, metric: 'max' }),
+  (rt) => runKernel('pairwiseDistances', { a: points, metric: 'max' }, { kernels: rt }),
 );
 
 const a = mat(512, 512);
@@ -49,7 +49,7 @@ const gemm = await compare(
   'FLOP/s',
   2 * 512 ** 3,
   () => getKernel('gemm').reference({ a, b }),
-  (rt) => runKernel(rt, 'gemm', { a, b }),
+  (rt) => runKernel('gemm', { a, b }, { kernels: rt }),
 );
 for (const row of gemm.rows) (row as Row & { gflops: number }).gflops = row.rate / 1e9;
 

@@ -95,7 +95,6 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
   let result;
   try {
     result = await runPipelineInWorker(
-      pool,
       {
         encoder: cached ? identityEncoder(cached.latents.shape[2]) : encoder,
         observations: cached ? cached.latents : world.observations(0, n),
@@ -103,7 +102,7 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
         stepTargets: episodesOf(world.contributions, [n + holdout, T, M, dg], 0, n),
       },
       { generalist: cached ? {} : generalist, structure: { segmentLength: L, ...testOptions(s.tests[0]) }, specialists: { seed, epochs: s.epochs }, seed },
-      { onProgress: (p) => p.done === p.total && s.log(`  ${p.stage} done`) },
+      { pool, onProgress: (p) => p.done === p.total && s.log(`  ${p.stage} done`) },
     );
   } finally {
     await pool.close();

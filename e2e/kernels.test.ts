@@ -67,7 +67,7 @@ describe('kernels in Chromium workers', () => {
         try {
           const diffs: Record<string, number> = {};
           for (const { name, input, want } of sent) {
-            const got = await lab.runKernelInWorker(pool, name, typed(input));
+            const got = await lab.runKernelInWorker(name, typed(input), { pool });
             diffs[`${name}#${Object.keys(diffs).length}`] = maxDiff(pick(name, got), want);
           }
           return { build: pool.build, diffs };
@@ -89,14 +89,14 @@ describe('kernels in Chromium workers', () => {
       const lab = await import('/dist/lab.js' as string);
       const pool = await sdk.WorkerPool.create({ size: 1 });
       try {
-        const bad = await lab.runKernelInWorker(pool, 'knnDistance', { points: { data: new Float32Array([1, NaN, 3, 4]), rows: 2, cols: 2 }, k: 1 }).catch((e: any) => e);
+        const bad = await lab.runKernelInWorker('knnDistance', { points: { data: new Float32Array([1, NaN, 3, 4]), rows: 2, cols: 2 }, k: 1 }, { pool }).catch((e: any) => e);
         const big = { data: new Float32Array(6000 * 16).map((_, i) => Math.sin(i)), rows: 6000, cols: 16 };
         const controller = new AbortController();
         const aborted = lab
-          .runKernelInWorker(pool, 'knnDistance', { points: big, k: 3 }, { signal: controller.signal, onProgress: () => controller.abort('stop') })
+          .runKernelInWorker('knnDistance', { points: big, k: 3 }, { pool, signal: controller.signal, onProgress: () => controller.abort('stop') })
           .catch((e: any) => e);
         const abortError = await aborted;
-        const after = await lab.runKernelInWorker(pool, 'columnMeans', { x: { data: new Float32Array([1, 2, 3, 4]), rows: 2, cols: 2 } });
+        const after = await lab.runKernelInWorker('columnMeans', { x: { data: new Float32Array([1, 2, 3, 4]), rows: 2, cols: 2 } }, { pool });
         return {
           bad: { name: bad.name, code: bad.code, row: bad.details?.row, isSdkError: bad instanceof sdk.SpecialistError },
           abort: { code: abortError.code, message: abortError.message },

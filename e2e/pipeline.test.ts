@@ -40,7 +40,8 @@ describe('the pipeline in a Chromium worker equals the Node run', () => {
           const pool = await sdk.WorkerPool.create({ size: 1 });
           try {
             const stages: string[] = [];
-            const r = await sdk.runPipelineInWorker(pool, input, { ...options, generalist: { device, onnxruntime: ortUrl } }, {
+            const r = await sdk.runPipelineInWorker(input, { ...options, generalist: { device, onnxruntime: ortUrl } }, {
+              pool,
               onProgress: (p: { stage: string }) => stages.at(-1) !== p.stage && stages.push(p.stage),
             });
             const latents = r.latents.data.subarray(0, probe.rows * probe.cols);

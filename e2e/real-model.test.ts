@@ -51,9 +51,9 @@ describe('the glyph world and the pipeline on PP-OCRv4 in Chromium equal the Nod
         let r;
         try {
           r = await sdk.runPipelineInWorker(
-            pool,
             { encoder, observations: w.observations(), tasks: { data: w.tasks, shape: w.shapes.tasks }, stepTargets: { data: w.contributions, shape: [n, T, M, dg] } },
             { ...options, generalist: { ...generalist, onnxruntime: ortUrl } },
+            { pool },
           );
         } finally {
           await pool.close();

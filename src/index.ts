@@ -7,7 +7,7 @@
 // Core: errors, the one tensor type, call options.
 export { SpecialistError, isSpecialistError, type ErrorCode, type SerialisedError } from './core/errors.ts';
 export type { Tensor, TensorData } from './core/tensor.ts';
-export type { CallOptions, ProgressCallback } from './core/call-options.ts';
+export type { CallOptions, Progress, ProgressCallback } from './core/call-options.ts';
 export { VERSION } from './core/version.ts';
 
 // Layer 1, task structure (Theorem 1).
@@ -44,8 +44,8 @@ export { SpecialistRuntime, type ModelSource, type RunOutput, type SpecialistRun
 export { WorkerSpecialistRuntime, type WorkerRunOptions, type WorkerRuntimeCallOptions } from './deploy/worker-runtime.ts';
 
 // Workers and kernel runtimes.
-export { WorkerPool, type PinnedRunner, type PoolOptions, type PoolStats } from './worker/pool.ts';
-export type { JobProgress, JobRunner, JobRunOptions } from './worker/job.ts';
+export { WorkerPool, type PoolOptions, type PoolStats } from './worker/pool.ts';
+export type { JobRunner, JobRunOptions, PinnedRunner } from './worker/job.ts';
 export { KernelRuntime, type KernelCallOptions, type KernelMemoryUse, type KernelRuntimeOptions } from './kernels/runtime.ts';
 export type { KernelBuild, WasmSource } from './kernels/builds.ts';
 export type { WasmModule } from './core/lib-types.ts';

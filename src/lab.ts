@@ -32,8 +32,8 @@ export { runCiBatches, type CiBatchOptions } from './structure/ci-batch-job.ts';
 export { LAMBDA_GRID } from './specialist/fit.ts';
 
 // Single kernels (in this thread or in a worker) and their builds.
-export { kernelNames, runKernel, type KernelDefinitions, type KernelInput, type KernelName, type KernelOutput } from './kernels/registry.ts';
-export { runKernelInWorker } from './worker/kernel-job.ts';
+export { kernelNames, runKernel, type KernelDefinitions, type KernelInput, type KernelName, type KernelOutput, type KernelRunOptions } from './kernels/registry.ts';
+export { runKernelInWorker, type KernelInWorkerOptions } from './worker/kernel-job.ts';
 export { KERNEL_BUILDS, selectBuild, supportedBuilds } from './kernels/builds.ts';
 export type { DistanceMetric, PairwiseInput } from './kernels/pairwise.ts';
 export type { KnnInput, RadiusCountInput } from './kernels/knn.ts';

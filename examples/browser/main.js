@@ -117,14 +117,13 @@ async function run(pool) {
     say(`Running the pipeline on ${settings.episodes} episodes x ${settings.steps} steps...`);
     const started = performance.now();
     const result = await runPipelineInWorker(
-      pool,
       input,
       {
         generalist: { ...generalist, device: $('device').value },
         structure: { segmentLength: 2 },
         specialists: { epochs: number('epochs'), seed: settings.seed },
       },
-      { signal, onProgress: showProgress, transfer: true },
+      { pool, signal, onProgress: showProgress, transfer: true },
     );
     saved = result.specialists && { heads: result.specialists.serialise(), encoder };
     $('progress').value = 1;

@@ -48,10 +48,9 @@ try {
     stepTargets: existsSync(join(dir, 'contributions.npy')) ? await tensor('contributions.npy') : undefined,
   };
   const result = await runPipelineInWorker(
-    pool,
     input,
     { structure: { segmentLength: Number(values['segment-length']) }, specialists: { epochs: Number(values.epochs) } },
-    { signal: controller.signal, onProgress: showProgress },
+    { pool, signal: controller.signal, onProgress: showProgress },
   );
   if (process.stderr.isTTY) process.stderr.write('\n');
   console.log(`encoder on ${result.device.device} (${result.device.reason})`);

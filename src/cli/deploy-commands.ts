@@ -32,7 +32,7 @@ export const encodeCommand: Command = {
     try {
       const observations = await readFloatNpy(inputPath);
       const started = performance.now();
-      const latents = await generalist.encode(observations, { onProgress: (done, total) => bar.update('encode', done, total) });
+      const latents = await generalist.encode(observations, { onProgress: ({ done, total }) => bar.update('encode', done, total) });
       bar.done();
       await writeNpyFile(out, { shape: latents.shape, data: latents.data });
       const report = { out, shape: latents.shape, device: generalist.device, encoderSha256: generalist.modelSha256, elapsedMs: Math.round(performance.now() - started) };

@@ -42,7 +42,7 @@ export const fitCommand: Command = {
     const t0 = performance.now();
     const model = await fitSpecialists(latents, targets, { lambda, penalty, latentDims, epochs, seed }, {
       membership,
-      onProgress: (p) => bar.update(`fit ${p.phase}`, p.epoch, p.totalEpochs),
+      onProgress: (p) => bar.update(`fit ${p.phase}`, p.done, p.total),
     });
     bar.done();
     await saveSpecialists(out, model);

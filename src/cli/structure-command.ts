@@ -49,7 +49,7 @@ export const structureCommand: Command = {
       const spec = test === 'cmiknn' ? { name: test, options: { knn, permutations, shuffleNeighbors } } : test === 'auto' ? test : { name: test };
       const result = await discoverTaskStructure(states, tasks, { segmentLength, method, test: spec, alpha, correction, rule, conditioning, dropTail, seed }, {
         pool,
-        onProgress: (done, total) => bar.update('CI tests', done, total),
+        onProgress: ({ done, total }) => bar.update('CI tests', done, total),
       });
       bar.done();
       if (json) {

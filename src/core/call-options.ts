@@ -1,9 +1,20 @@
 import { SpecialistError, throwIfAborted } from './errors.ts';
 
-export type ProgressCallback = (done: number, total: number) => void;
+/**
+ * The one shape of progress: `done` of `total` units of the call's work (tests, rows, epochs...).
+ * A call may report more (FitProgress adds the loss and the supports, PipelineProgress the stage).
+ */
+export interface Progress {
+  done: number;
+  total: number;
+}
+
+/** A caller's progress callback; if it throws, the call stops with CALLBACK_FAILED. */
+export type ProgressCallback<P extends Progress = Progress> = (progress: P) => void;
 
 /** What every long call accepts besides its data. */
 export interface CallOptions {
+  /** Aborting rejects the call with ABORTED. */
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
 }
@@ -25,7 +36,7 @@ export function callBack<A extends unknown[]>(name: string, callback: ((...args:
 /** Reports progress and honours the abort signal between chunks of kernel work. */
 export function checkpoint(options: CallOptions | undefined, done: number, total: number): void {
   throwIfAborted(options?.signal);
-  callBack('onProgress', options?.onProgress, done, total);
+  callBack('onProgress', options?.onProgress, { done, total });
   throwIfAborted(options?.signal);
 }
 

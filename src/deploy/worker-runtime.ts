@@ -8,17 +8,19 @@ import { isNode } from '../core/platform.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { checkKeys } from '../core/validate.ts';
 import type { DeviceChoice } from '../generalist/generalist.ts';
-import { WorkerPool, type PinnedRunner } from '../worker/pool.ts';
+import type { JobRunner, OwnedRunner, PinnedRunner } from '../worker/job.ts';
+import { startWorkers } from '../worker/start.ts';
 import { linkSignals } from './linked-signal.ts';
 import { disposeInWorker, loadInWorker, runInWorker, type LoadedRuntime, type SentSource } from './job.ts';
 import { checkRun, checkRuntimeOptions, type ModelSource, type RunOutput, type SpecialistRuntimeOptions } from './specialist-runtime.ts';
 
 export interface WorkerRuntimeCallOptions {
   /**
-   * Host the runtime in a worker of this pool (pinned to it, see WorkerPool.pin) instead of a
-   * worker of its own. Default: a one-worker pool that the runtime starts and dispose() ends.
+   * Host the runtime in a worker of this pool (pinned to it: the pool must have pin(), as a
+   * WorkerPool has) instead of a worker of its own. Default: a one-worker pool that the runtime
+   * starts and dispose() ends.
    */
-  pool?: WorkerPool;
+  pool?: JobRunner;
   /**
    * Hand the encoder and heads bytes to the worker instead of copying them: the main thread then
    * copies nothing, but the ArrayBuffers under your Uint8Arrays are detached (length 0) afterwards,
@@ -57,8 +59,8 @@ function sendable(source: ModelSource, what: string): SentSource {
 function checkCall(call: WorkerRuntimeCallOptions): void {
   if (!call || typeof call !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'call options must be an object', { argument: 'call' });
   checkKeys('WorkerRuntimeCallOptions', call, { pool: true, transfer: true, signal: true } satisfies Record<keyof WorkerRuntimeCallOptions, true>);
-  if (call.pool !== undefined && typeof (call.pool as Partial<WorkerPool>)?.pin !== 'function') {
-    throw new SpecialistError('INVALID_ARGUMENT', 'pool must be a WorkerPool (WorkerPool.create())', { argument: 'pool' });
+  if (call.pool !== undefined && typeof (call.pool as Partial<JobRunner>)?.pin !== 'function') {
+    throw new SpecialistError('INVALID_ARGUMENT', 'pool must be a WorkerPool (from WorkerPool.create()) or another JobRunner able to pin a worker', { argument: 'pool' });
   }
 }
 
@@ -81,7 +83,7 @@ export class WorkerSpecialistRuntime {
   private constructor(
     private readonly runner: PinnedRunner,
     /** The pool the runtime started and ends, if it did. */
-    private readonly ownPool: WorkerPool | undefined,
+    private readonly ownPool: OwnedRunner | undefined,
     private readonly info: LoadedRuntime,
   ) {}
 
@@ -94,8 +96,8 @@ export class WorkerSpecialistRuntime {
     checkCall(call);
     checkRuntimeOptions(options);
     const payload = { encoder: sendable(encoder, 'encoder'), heads: sendable(heads, 'heads'), options };
-    const ownPool = call.pool ? undefined : await WorkerPool.create({ size: 1 });
-    const runner = (call.pool ?? ownPool!).pin();
+    const ownPool = call.pool ? undefined : await startWorkers(1);
+    const runner = (call.pool ?? ownPool!).pin!();
     try {
       const info = await loadInWorker(runner, payload, { signal: call.signal, transfer: call.transfer });
       return new WorkerSpecialistRuntime(runner, ownPool, info);

@@ -202,7 +202,7 @@ export class Generalist {
       }
       out.set(values.subarray(0, (end - start) * width!), start * width!);
       tensor.dispose?.();
-      callBack('onProgress', options.onProgress, end, rows);
+      callBack('onProgress', options.onProgress, { done: end, total: rows });
     }
     return { data: out!, shape: [...lead, width!] };
   }

@@ -10,7 +10,7 @@ import { denseBackward, denseForward } from './mlp/dense.ts';
 import { groupSoftThreshold } from './mlp/group-threshold.ts';
 import { jacobianL1Grad, mlpJacobian } from './mlp/jacobian.ts';
 import { pairwiseDistances } from './pairwise.ts';
-import type { KernelRuntime } from './runtime.ts';
+import { KernelRuntime } from './runtime.ts';
 
 /**
  * A kernel: one name, a validator that turns bad input into typed errors, a plain TypeScript
@@ -49,11 +49,22 @@ export function getKernel<N extends KernelName>(name: N): KernelDefinition<Kerne
   return def as unknown as KernelDefinition<KernelInput<N>, KernelOutput<N>>;
 }
 
-/** Validates and runs one kernel on a runtime in this thread. */
-export function runKernel<N extends KernelName>(kernels: KernelRuntime, name: N, input: KernelInput<N>, options?: CallOptions): KernelOutput<N> {
+/** The call options of runKernel: the runtime to run on (required: a kernel call is synchronous), progress and abort. */
+export interface KernelRunOptions extends CallOptions {
+  kernels: KernelRuntime;
+}
+
+/** Validates and runs one kernel in this thread, on `call.kernels`. Progress counts the kernel's row chunks. */
+export function runKernel<N extends KernelName>(name: N, input: KernelInput<N>, call: KernelRunOptions): KernelOutput<N> {
+  if ((name as unknown) instanceof KernelRuntime) {
+    throw new SpecialistError('INVALID_ARGUMENT', 'runKernel takes the kernel runtime last, in its call options, since 1.0: runKernel(name, input, { kernels })', { argument: 'kernels' });
+  }
+  if (!(call?.kernels instanceof KernelRuntime)) {
+    throw new SpecialistError('INVALID_ARGUMENT', 'runKernel needs a KernelRuntime (from KernelRuntime.create()) in its call options: runKernel(name, input, { kernels })', { argument: 'kernels' });
+  }
   const def = getKernel(name);
   def.validate(input);
-  return def.wasm(kernels, input, options);
+  return def.wasm(call.kernels, input, call);
 }
 
 /** Validates and runs the plain TypeScript reference of one kernel. */

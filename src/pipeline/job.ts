@@ -1,32 +1,40 @@
 // The whole pipeline in a worker: the pipeline job and its typed client.
+import type { ProgressCallback } from '../core/call-options.ts';
 import { Specialists } from '../specialist/model.ts';
-import type { JobHandler, JobRunner } from '../worker/job.ts';
+import { poolOf, type JobHandler, type JobRunner } from '../worker/job.ts';
 import { runPipeline, type PipelineInput, type PipelineOptions, type PipelineProgress, type PipelineResult } from './pipeline.ts';
 
 type SentResult = Omit<PipelineResult, 'specialists'> & { specialists: Uint8Array | null };
 
-/** Progress: the stage's done / total, with the PipelineProgress as detail. Result: heads serialised. */
+/** Progress: the PipelineProgress of each stage. Result: heads serialised. */
 export const pipelineJob: JobHandler<{ input: PipelineInput; options: PipelineOptions }, SentResult> = {
   kind: 'pipeline',
   async run({ input, options }, { kernels, onProgress }) {
-    const result = await runPipeline(input, options, { kernels, onProgress: onProgress && ((p) => onProgress(p.done, p.total, p)) });
+    const result = await runPipeline(input, options, { kernels, onProgress });
     return { ...result, specialists: result.specialists?.serialise() ?? null };
   },
 };
 
+/** The call options of runPipelineInWorker: the pool to run in, progress, abort and transfer. */
 export interface PipelineInWorkerOptions {
+  /** The workers; the whole pipeline runs in one of them, on that worker's kernel runtime. */
+  pool: JobRunner;
+  /** Aborting rejects with ABORTED and ends the worker. */
   signal?: AbortSignal;
-  onProgress?: (progress: PipelineProgress) => void;
+  onProgress?: ProgressCallback<PipelineProgress>;
   /** Transfer the input arrays instead of copying them (they are detached afterwards). Default false. */
   transfer?: boolean;
 }
 
+const IN_WORKER_KEYS: Record<keyof PipelineInWorkerOptions, true> = { pool: true, signal: true, onProgress: true, transfer: true };
+
 /**
- * The whole pipeline (encode, Layer 1, Layer 2) in one worker of `pool`, with one progress stream
- * (stage, done, total) and one abort signal. Resolves with the heads deserialised in this thread.
+ * The whole pipeline (encode, Layer 1, Layer 2) in one worker of `call.pool`, with one progress
+ * stream (stage, done, total) and one abort signal. Resolves with the heads deserialised in this thread.
  */
-export async function runPipelineInWorker(pool: JobRunner, input: PipelineInput, options: PipelineOptions, call: PipelineInWorkerOptions = {}): Promise<PipelineResult> {
-  const { onProgress, ...run } = call;
-  const result = await pool.run<SentResult>(pipelineJob.kind, { input, options }, { ...run, onProgress: onProgress && ((_d, _t, detail) => onProgress(detail as PipelineProgress)) });
+export async function runPipelineInWorker(input: PipelineInput, options: PipelineOptions, call: PipelineInWorkerOptions): Promise<PipelineResult> {
+  const pool = poolOf('runPipelineInWorker', 'PipelineInWorkerOptions', call, IN_WORKER_KEYS, input);
+  const { signal, onProgress, transfer } = call;
+  const result = await pool.run<SentResult>(pipelineJob.kind, { input, options }, { signal, transfer, onProgress: onProgress as ProgressCallback | undefined });
   return { ...result, specialists: result.specialists ? Specialists.deserialise(result.specialists) : null };
 }

@@ -1,6 +1,7 @@
 // The product as a user meets it: observations and task variables in; encode with the generalist,
 // find which steps serve which task (Layer 1), fit each task's specialist block on those steps
 // (Layer 2), and hand back the per-task representations and heads.
+import type { Progress, ProgressCallback } from '../core/call-options.ts';
 import { SpecialistError, throwIfAborted } from '../core/errors.ts';
 import { Generalist, type DeviceChoice, type GeneralistOptions } from '../generalist/generalist.ts';
 import { kernelsFor, type KernelCallOptions } from '../kernels/runtime.ts';
@@ -17,10 +18,9 @@ import type { JobRunner } from '../worker/job.ts';
 export type PipelineStage = 'encode' | 'structure' | 'specialists';
 export const PIPELINE_STAGES: readonly PipelineStage[] = ['encode', 'structure', 'specialists'];
 
-export interface PipelineProgress {
+/** The pipeline's progress: `done` of `total` within the current stage. */
+export interface PipelineProgress extends Progress {
   stage: PipelineStage;
-  done: number;
-  total: number;
 }
 
 export interface PipelineInput {
@@ -74,7 +74,7 @@ export interface PipelineResult {
 }
 
 export interface PipelineCallOptions extends Omit<KernelCallOptions, 'onProgress'> {
-  onProgress?: (progress: PipelineProgress) => void;
+  onProgress?: ProgressCallback<PipelineProgress>;
   /**
    * Workers for Layers 1 and 2 (a WorkerPool): the kNN-CMI tests spread over them, and a fit
    * splits its minibatches over two of them. Results are the same as in this thread. Default: none.
@@ -85,7 +85,7 @@ export interface PipelineCallOptions extends Omit<KernelCallOptions, 'onProgress
 /** Runs the three stages in this thread (runPipelineInWorker runs them in a worker of a pool). */
 export async function runPipeline(input: PipelineInput, options: PipelineOptions, call: PipelineCallOptions = {}): Promise<PipelineResult> {
   const started = performance.now();
-  const progress = (stage: PipelineStage) => (done: number, total: number) => call.onProgress?.({ stage, done, total });
+  const progress = (stage: PipelineStage) => ({ done, total }: Progress) => call.onProgress?.({ stage, done, total });
   if (!input || typeof input !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'input must be { encoder, observations, tasks[, stepTargets] }', { argument: 'input' });
   if (!options || typeof options !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'options must be { structure: { segmentLength, ... }, ... }', { argument: 'options' });
   checkKeys('PipelineOptions', options, PIPELINE_KEYS);
@@ -169,7 +169,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
       membership: { data: member, shape: [rows.length, K] },
       kernels,
       pool: call.pool,
-      onProgress: (p) => call.onProgress?.({ stage: 'specialists', done: p.epoch, total: p.totalEpochs }),
+      onProgress: (p) => call.onProgress?.({ stage: 'specialists', done: p.done, total: p.total }),
     });
     specialists = fitted.withEncoder(generalist.modelSha256);
   }

@@ -1,15 +1,14 @@
 // The call options and progress of fitSpecialists (their own module, so the schedule and the
 // parallel fit can name them without importing the entry point).
+import type { Progress, ProgressCallback } from '../core/call-options.ts';
 import type { Tensor } from '../core/tensor.ts';
 import type { KernelCallOptions } from '../kernels/runtime.ts';
 import type { JobRunner } from '../worker/job.ts';
 import type { ValidationPoint } from './model.ts';
 
-export interface FitProgress {
+/** A fit's progress: `done` is the epoch within the whole fit (1-based), `total` the planned epochs (the path may stop early). */
+export interface FitProgress extends Progress {
   phase: ValidationPoint['phase'];
-  /** Epoch within the whole fit (1-based) and the planned total (the path may stop early). */
-  epoch: number;
-  totalEpochs: number;
   loss: number;
   /** Each task's penalty strength at the end of this epoch. */
   lambda: number[];
@@ -17,7 +16,7 @@ export interface FitProgress {
 }
 
 export interface FitCallOptions extends Omit<KernelCallOptions, 'onProgress'> {
-  onProgress?: (progress: FitProgress) => void;
+  onProgress?: ProgressCallback<FitProgress>;
   /** Membership [N, K] of 0/1: which rows count for which task. Default: every row counts for every task. */
   membership?: Tensor;
   /**

@@ -2,13 +2,14 @@
 // schedule is then the same on both), each computes one of the two ghost batches of every
 // minibatch, and they swap gradients through shared memory (exchange.ts). Rank 0 returns the
 // model; rank 1 only helps. The result equals a fit on one thread, bit for bit.
+import type { ProgressCallback } from '../core/call-options.ts';
 import { SpecialistError } from '../core/errors.ts';
 import { isNode } from '../core/platform.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { isJobRunner, type JobHandler, type JobRunner } from '../worker/job.ts';
 import { prepareData, type TargetsInput } from './data.ts';
 import { sharedExchangeBuffer, SharedExchange } from './exchange.ts';
-import type { FitCallOptions, FitProgress } from './fit-call.ts';
+import type { FitCallOptions } from './fit-call.ts';
 import { fitHere } from './fit-here.ts';
 import { Specialists } from './model.ts';
 import { resolveOptions, type SpecialistOptions } from './options.ts';
@@ -22,7 +23,7 @@ interface ShardPayload {
   rank: number;
 }
 
-/** Progress (rank 0 only): epoch / planned epochs, with the FitProgress as detail. Result: rank 0's serialised model; null from rank 1. */
+/** Progress (rank 0 only): the FitProgress of each epoch. Result: rank 0's serialised model; null from rank 1. */
 export const fitShardJob: JobHandler<ShardPayload, Uint8Array | null> = {
   kind: 'fitSpecialistsShard',
   async run({ latents, targets, membership, options, buffer, rank }, { kernels, onProgress }) {
@@ -33,7 +34,7 @@ export const fitShardJob: JobHandler<ShardPayload, Uint8Array | null> = {
       const model = await fitHere(latents, targets, options, {
         kernels,
         membership,
-        onProgress: rank === 0 && onProgress ? (p) => onProgress(p.epoch, p.totalEpochs, p) : undefined,
+        onProgress: rank === 0 ? onProgress : undefined,
       }, exchange);
       return rank === 0 ? model.serialise() : null;
     } catch (error) {
@@ -77,7 +78,7 @@ export async function fitOnPool(pool: JobRunner, latents: Tensor, targets: Targe
   const ranks = [0, 1].map((rank) =>
     pool.run<Uint8Array | null>(fitShardJob.kind, { latents, targets, membership: call.membership, options, buffer, rank } satisfies ShardPayload, {
       signal: stop.signal,
-      onProgress: rank === 0 && onProgress ? (_done, _total, detail) => onProgress(detail as FitProgress) : undefined,
+      onProgress: rank === 0 ? (onProgress as ProgressCallback | undefined) : undefined,
     }),
   );
   try {

@@ -160,7 +160,7 @@ export class Schedule {
       }
       this.curves.train.push(loss);
       this.epochDone++;
-      callBack('onProgress', this.call.onProgress, { phase: spec.phase, epoch: this.epochDone, totalEpochs: this.totalEpochs, loss, lambda: to, nonzeros: this.nonzeros() });
+      callBack('onProgress', this.call.onProgress, { phase: spec.phase, done: this.epochDone, total: this.totalEpochs, loss, lambda: to, nonzeros: this.nonzeros() });
       const pause = this.yieldNow();
       if (pause) await pause;
       if (spec.stop?.(e + 1)) break;

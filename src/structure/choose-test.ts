@@ -45,7 +45,7 @@ function nonlinearShares(data: Matrix, columns: Float64Array[], bandwidths: Band
   const features = new Float32Array(n * width);
   writeBlockFeatures(createRng(seed), z.map((c) => columns[c]), n, bandwidths.of(z), BASIS, features, width, 0, kernels);
   targets.forEach((c, t) => { for (let i = 0; i < n; i++) features[i * width + pz + t] = columns[c][i]; });
-  const { cov } = runKernel(kernels, 'covariance', { x: { data: features, rows: n, cols: width } });
+  const { cov } = runKernel('covariance', { x: { data: features, rows: n, cols: width } }, { kernels });
   const full = ridgeByGcv(cov, width, pz, targets.map((_, t) => pz + t), n);
   // The linear fit: z's own columns sit last in the basis (BASIS.linear).
   const dz = z.length;

@@ -5,7 +5,7 @@
 import { callBack, type CallOptions } from '../core/call-options.ts';
 import { SpecialistError } from '../core/errors.ts';
 import { checkMatrix, type Matrix } from '../core/tensor.ts';
-import type { JobHandler, JobRunner } from '../worker/job.ts';
+import { poolOf, type JobHandler, type JobRunner } from '../worker/job.ts';
 import { ciTestFromSpec, type CiTestSpec } from './ci/builtins.ts';
 import type { CiQuery, CiResult } from './ci-test.ts';
 
@@ -27,10 +27,10 @@ export const ciBatchJob: JobHandler<CiBatch, CiResult[]> = {
     const prepared = ciTestFromSpec(batch.test).prepare(batch.data, { kernels, seed: batch.seed });
     try {
       const results: CiResult[] = [];
-      onProgress?.(0, batch.queries.length);
+      onProgress?.({ done: 0, total: batch.queries.length });
       for (const query of batch.queries) {
         results.push(prepared.test(query, { family: batch.family }));
-        onProgress?.(results.length, batch.queries.length);
+        onProgress?.({ done: results.length, total: batch.queries.length });
       }
       return results;
     } finally {
@@ -40,6 +40,8 @@ export const ciBatchJob: JobHandler<CiBatch, CiResult[]> = {
 };
 
 export interface CiBatchOptions extends CallOptions {
+  /** The workers to spread the queries over (one batch per worker). */
+  pool: JobRunner;
   /** Prepare seed, as CiPrepareContext.seed in this thread. Default 0. */
   seed?: number;
   /** Tests in the whole run, for permutation budgets (PreparedCiTest.test's `family`). Default 1. */
@@ -47,11 +49,12 @@ export interface CiBatchOptions extends CallOptions {
 }
 
 /**
- * Runs `queries` on `data` with a built-in test, split over the runner's workers (one batch per
- * worker, round-robin so that costly and cheap tests mix); resolves to the results in query order.
- * Progress: tests done / total. Abort rejects with ABORTED.
+ * Runs `queries` on `data` with a built-in test, split over the workers of `options.pool` (one
+ * batch per worker, round-robin so that costly and cheap tests mix); resolves to the results in
+ * query order. Progress: tests done / total. Abort rejects with ABORTED.
  */
-export async function runCiBatches(runner: JobRunner, spec: CiTestSpec, data: Matrix, queries: readonly CiQuery[], options: CiBatchOptions = {}): Promise<CiResult[]> {
+export async function runCiBatches(spec: CiTestSpec, data: Matrix, queries: readonly CiQuery[], options: CiBatchOptions): Promise<CiResult[]> {
+  const runner = poolOf('runCiBatches', 'CiBatchOptions', options, { pool: true, seed: true, family: true, signal: true, onProgress: true } satisfies Record<keyof CiBatchOptions, true>, spec);
   checkMatrix('data', data);
   if (!Array.isArray(queries)) throw new SpecialistError('INVALID_ARGUMENT', 'queries must be an array of { x, y, z }', { argument: 'queries' });
   ciTestFromSpec(spec); // a bad spec fails here, typed, before any worker sees it
@@ -62,14 +65,14 @@ export async function runCiBatches(runner: JobRunner, spec: CiTestSpec, data: Ma
   const positions: number[][] = Array.from({ length: batches }, () => []);
   queries.forEach((_, i) => positions[i % batches].push(i));
   const done = new Array<number>(batches).fill(0);
-  const report = () => callBack('onProgress', options.onProgress, done.reduce((a, b) => a + b, 0), queries.length);
+  const report = () => callBack('onProgress', options.onProgress, { done: done.reduce((a, b) => a + b, 0), total: queries.length });
   report();
   const parts = await Promise.all(
     positions.map((indices, b) =>
       runner
         .run<CiResult[]>(ciBatchJob.kind, { test: spec, data, queries: indices.map((i) => queries[i]), seed, family } satisfies CiBatch, {
           signal: options.signal,
-          onProgress: (count) => {
+          onProgress: ({ done: count }) => {
             done[b] = Math.max(done[b], count);
             report();
           },

@@ -64,18 +64,18 @@ export function onWorkers(runner: JobRunner, spec: CiTestSpec, data: Matrix, see
     const base = progress.done;
     let last = base;
     const results = await runCiBatches(
-      runner,
       spec,
       data,
       planned.map((p) => p.query),
       {
+        pool: runner,
         seed,
         family,
         signal: call.signal,
-        onProgress: (done) => {
+        onProgress: ({ done }) => {
           if (base + done <= last) return;
           last = base + done;
-          callBack('onProgress', call.onProgress, last, progress.total);
+          callBack('onProgress', call.onProgress, { done: last, total: progress.total });
         },
       },
     );

@@ -1,6 +1,6 @@
 // The worker layer's own job: run one registered kernel (src/kernels/registry.ts) in a worker.
 import { runKernel, type KernelInput, type KernelName, type KernelOutput } from '../kernels/registry.ts';
-import type { JobHandler, JobRunner, JobRunOptions } from './job.ts';
+import { poolOf, type JobHandler, type JobRunner, type JobRunOptions } from './job.ts';
 
 interface KernelPayload {
   name: KernelName;
@@ -9,10 +9,17 @@ interface KernelPayload {
 
 export const kernelJob: JobHandler<KernelPayload, unknown> = {
   kind: 'kernel',
-  run: ({ name, input }, { kernels, onProgress }) => runKernel(kernels, name, input as never, { onProgress }),
+  run: ({ name, input }, { kernels, onProgress }) => runKernel(name, input as never, { kernels, onProgress }),
 };
 
-/** Runs one registered kernel in a worker of `pool`. Progress counts the kernel's row chunks; abort rejects with ABORTED. */
-export function runKernelInWorker<N extends KernelName>(pool: JobRunner, name: N, input: KernelInput<N>, options: JobRunOptions = {}): Promise<KernelOutput<N>> {
+/** The call options of runKernelInWorker: the pool to run in, progress, abort and transfer. */
+export interface KernelInWorkerOptions extends JobRunOptions {
+  pool: JobRunner;
+}
+
+/** Runs one registered kernel in a worker of `call.pool`. Progress counts the kernel's row chunks; abort rejects with ABORTED. */
+export function runKernelInWorker<N extends KernelName>(name: N, input: KernelInput<N>, call: KernelInWorkerOptions): Promise<KernelOutput<N>> {
+  const pool = poolOf('runKernelInWorker', 'KernelInWorkerOptions', call, { pool: true, signal: true, onProgress: true, transfer: true } satisfies Record<keyof KernelInWorkerOptions, true>, name);
+  const { pool: _, ...options } = call;
   return pool.run<KernelOutput<N>>(kernelJob.kind, { name, input } satisfies KernelPayload, options);
 }

@@ -5,7 +5,7 @@ import { checkKeys } from '../core/validate.ts';
 import type { KernelBuild } from '../kernels/builds.ts';
 import type { KernelRuntimeOptions } from '../kernels/runtime.ts';
 import { spawnWorker, type WorkerHandle } from './endpoint.ts';
-import type { JobRunner, JobRunOptions } from './job.ts';
+import type { JobRunner, JobRunOptions, PinnedRunner } from './job.ts';
 import { ABORT_MESSAGE, type ProgressMessage, type WorkerApi, type WorkerInfo, type WorkerInit } from './protocol.ts';
 import { withTransfer } from './transfer.ts';
 import { onnxRuntimeSettings } from '../core/onnxruntime-settings.ts';
@@ -39,22 +39,6 @@ export interface PoolStats {
   queued: number;
   /** Workers replaced after an abort or a crash. */
   restarts: number;
-}
-
-/**
- * Jobs bound to one worker of a pool, for work that keeps state in that worker between jobs (a
- * loaded runtime: deploy/worker-runtime.ts). Made by WorkerPool.pin().
- */
-export interface PinnedRunner extends JobRunner {
-  /**
-   * Resolves (never rejects) with the error that ended the pin: its worker died (WORKER_FAILED),
-   * was ended because another job on it was aborted (WORKER_FAILED, reason 'aborted'), the pool
-   * closed (ABORTED, reason 'closed') or release() was called (ABORTED, reason 'released'). Jobs
-   * run afterwards reject with that error: the worker's state is gone.
-   */
-  readonly ended: Promise<SpecialistError>;
-  /** Ends the pin: its queued jobs reject with ABORTED; a running one finishes; the worker stays in the pool. */
-  release(): void;
 }
 
 interface Pin {
@@ -365,7 +349,7 @@ export class WorkerPool implements JobRunner {
       channel.port1.onmessage = (event: MessageEvent<ProgressMessage>) => {
         if (task.settled || !onProgress) return;
         try {
-          onProgress(event.data[0], event.data[1], event.data[2]);
+          onProgress(event.data);
         } catch (error) {
           // The caller's callback failed: stop its job and reject its call only.
           this.stop(task, callbackFailed(error));

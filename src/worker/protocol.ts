@@ -3,6 +3,7 @@
 // through WorkerApi (wrapped by comlink).
 import type { KernelBuild } from '../kernels/builds.ts';
 import type { KernelRuntimeOptions } from '../kernels/runtime.ts';
+import type { Progress } from '../core/call-options.ts';
 import type { MessagePortLike } from '../core/lib-types.ts';
 import type { OnnxRuntimeSettings } from '../core/onnxruntime-settings.ts';
 
@@ -34,8 +35,8 @@ export interface WorkerApi {
   memoryInUse(): number;
 }
 
-/** Posted by the worker on a job's port. */
-export type ProgressMessage = [done: number, total: number] | [done: number, total: number, detail: unknown];
+/** Posted by the worker on a job's port: the handler's progress object, cloned. */
+export type ProgressMessage = Progress;
 
 /** Posted by the caller on a job's port: stop (the handler's JobContext.signal aborts). */
 export const ABORT_MESSAGE = 'abort';

@@ -33,10 +33,7 @@ export function serveJobs(handlers: readonly JobHandler<never, unknown>[], endpo
         const handler = byKind.get(kind);
         if (!handler) throw new SpecialistError('INVALID_ARGUMENT', `Unknown job kind "${kind}"; this worker runs ${[...byKind.keys()].join(', ')}`, { kind });
         if (!kernels) throw new SpecialistError('WORKER_FAILED', 'Worker used before init()');
-        const onProgress = port
-          ? (done: number, total: number, detail?: unknown) =>
-              port.postMessage((detail === undefined ? [done, total] : [done, total, detail]) satisfies ProgressMessage)
-          : undefined;
+        const onProgress = port ? (progress: ProgressMessage) => port.postMessage(progress) : undefined;
         return withTransfer(await handler.run(payload as never, { kernels, onProgress, signal: stop.signal }));
       } finally {
         port?.close();

@@ -226,7 +226,7 @@ describe('WorkerSpecialistRuntime: abort, dispose, a dying worker', () => {
       // Both workers hold a runtime, so an ordinary job shares one; aborting it ends that worker.
       const controller = new AbortController();
       const points = randomMatrix(createRng(3), 4000, 16);
-      const job = runKernelInWorker(pool, 'knnDistance', { points, k: 5 }, { signal: controller.signal });
+      const job = runKernelInWorker('knnDistance', { points, k: 5 }, { pool, signal: controller.signal });
       controller.abort(); // the job went to an idle worker synchronously: this ends it mid-job
       await expectCode(() => job, 'ABORTED');
       const outcomes = await Promise.allSettled([a.run(f.observations, 0), b.run(f.observations, 0)]);
@@ -260,7 +260,7 @@ describe('WorkerSpecialistRuntime: abort, dispose, a dying worker', () => {
       assert.equal(getEventListeners(stream.signal, 'abort').length, 0, 'the caller\'s signal');
       assert.equal(getEventListeners((runtime as unknown as { disposal: AbortController }).disposal.signal, 'abort').length, 0, 'the runtime\'s own signal');
       // The pool itself, for any job run with a long-lived signal.
-      for (let i = 0; i < 50; i++) await runKernelInWorker(pool, 'knnDistance', { points: randomMatrix(createRng(i), 20, 2), k: 2 }, { signal: stream.signal });
+      for (let i = 0; i < 50; i++) await runKernelInWorker('knnDistance', { points: randomMatrix(createRng(i), 20, 2), k: 2 }, { pool, signal: stream.signal });
       assert.equal(getEventListeners(stream.signal, 'abort').length, 0, 'after pool jobs');
       await runtime.dispose();
       await new Promise((resolve) => setImmediate(resolve));

@@ -34,10 +34,10 @@ it('records the SHA-256 of the model bytes, reports progress, and aborts between
   const g = await Generalist.load(model, { batchSize: 10 });
   assert.equal(g.modelSha256, createHash('sha256').update(model).digest('hex'));
   const seen: number[] = [];
-  await g.encode({ data: obs(95 * 3), shape: [95, 3] }, { onProgress: (done) => seen.push(done) });
+  await g.encode({ data: obs(95 * 3), shape: [95, 3] }, { onProgress: ({ done }) => seen.push(done) });
   assert.deepEqual(seen, [10, 20, 30, 40, 50, 60, 70, 80, 90, 95]);
   const controller = new AbortController();
-  await expectCode(() => g.encode({ data: obs(95 * 3), shape: [95, 3] }, { signal: controller.signal, onProgress: (done) => done >= 30 && controller.abort() }), 'ABORTED');
+  await expectCode(() => g.encode({ data: obs(95 * 3), shape: [95, 3] }, { signal: controller.signal, onProgress: ({ done }) => done >= 30 && controller.abort() }), 'ABORTED');
 });
 
 it('an internal tensor can be the embedding', async () => {

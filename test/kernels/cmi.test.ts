@@ -31,10 +31,10 @@ for (const build of supportedBuilds()) {
           const points = kind === 'tied' ? tiedMatrix(rng, n, d) : randomMatrix(rng, n, d, kind);
           const columns = d > 2 ? [d - 1, 0] : undefined;
           const first = { points, columns };
-          const block = runKernel(rt, 'blockDistances', first);
+          const block = runKernel('blockDistances', first, { kernels: rt });
           assertExact(block, runReference('blockDistances', first), `block n=${n} d=${d} ${kind}`);
           const second = { points, columns: [0], init: block };
-          assertExact(runKernel(rt, 'blockDistances', second), runReference('blockDistances', second), `block+init n=${n} d=${d} ${kind}`);
+          assertExact(runKernel('blockDistances', second, { kernels: rt }), runReference('blockDistances', second), `block+init n=${n} d=${d} ${kind}`);
         }
       }
     });
@@ -47,7 +47,7 @@ for (const build of supportedBuilds()) {
           const distances = { data: runReference('blockDistances', { points }), rows: n, cols: n };
           for (const count of new Set([1, Math.min(n, 5), n])) {
             const input = { distances, count };
-            assertExact(runKernel(rt, 'nearestIndices', input), runReference('nearestIndices', input), `nearest n=${n} s=${count} ${kind}`);
+            assertExact(runKernel('nearestIndices', input, { kernels: rt }), runReference('nearestIndices', input), `nearest n=${n} s=${count} ${kind}`);
           }
         }
       }
@@ -72,7 +72,7 @@ for (const build of supportedBuilds()) {
               const guesses = [undefined, want.eps.slice(0, n), want.eps.map((e) => e * 0.5).slice(0, n), want.eps.map((e) => e * 3 + 1).slice(0, n), new Float32Array(n)];
               for (const guess of guesses) {
                 const input = guess ? { ...base, guess } : base;
-                const got = runKernel(rt, 'cmiCounts', input);
+                const got = runKernel('cmiCounts', input, { kernels: rt });
                 const what = `counts n=${n} dx=${dx} k=${k} z=${withZ} ${kind} guess=${guess ? 'yes' : 'no'}`;
                 assertExact(got.eps, want.eps, `${what} eps`);
                 assertExact(got.counts, want.counts, `${what} counts`);
@@ -93,7 +93,7 @@ for (const build of supportedBuilds()) {
       const dyz = runReference('blockDistances', { points: ranks(1), init: dz });
       const want = runReference('cmiCounts', { x, dyz, dz, k: 40 });
       for (const guess of [undefined, want.eps.slice(3 * n)]) {
-        const got = runKernel(rt, 'cmiCounts', guess ? { x, dyz, dz, k: 40, guess } : { x, dyz, dz, k: 40 });
+        const got = runKernel('cmiCounts', guess ? { x, dyz, dz, k: 40, guess } : { x, dyz, dz, k: 40 }, { kernels: rt });
         assertExact(got.eps, want.eps, 'eps');
         assertExact(got.counts, want.counts, 'counts');
       }
@@ -103,9 +103,9 @@ for (const build of supportedBuilds()) {
       const rng = createRng(34);
       const n = 300;
       const x = [randomMatrix(rng, n, 2)];
-      const dz = runKernel(rt, 'blockDistances', { points: randomMatrix(rng, n, 3) });
-      const dyz = runKernel(rt, 'blockDistances', { points: randomMatrix(rng, n, 1), init: dz });
-      const { counts } = runKernel(rt, 'cmiCounts', { x, dyz, dz, k: 30 });
+      const dz = runKernel('blockDistances', { points: randomMatrix(rng, n, 3) }, { kernels: rt });
+      const dyz = runKernel('blockDistances', { points: randomMatrix(rng, n, 1), init: dz }, { kernels: rt });
+      const { counts } = runKernel('cmiCounts', { x, dyz, dz, k: 30 }, { kernels: rt });
       for (let i = 0; i < n; i++) {
         // The subspace counts bound the joint one: n_xz, n_yz >= k - 1 and n_z >= both.
         assert.ok(counts[i] >= 29 && counts[n + i] >= 29, `row ${i}`);
@@ -118,20 +118,20 @@ for (const build of supportedBuilds()) {
       const n = 6;
       const x = [randomMatrix(rng, n, 1)];
       const dyz = runReference('blockDistances', { points: randomMatrix(rng, n, 2) });
-      await expectCode(() => runKernel(rt, 'cmiCounts', { x, dyz, k: n }), 'INVALID_ARGUMENT', 'k must be');
-      await expectCode(() => runKernel(rt, 'cmiCounts', { x, dyz: dyz.slice(1), k: 2 }), 'SHAPE_MISMATCH', 'dyz');
+      await expectCode(() => runKernel('cmiCounts', { x, dyz, k: n }, { kernels: rt }), 'INVALID_ARGUMENT', 'k must be');
+      await expectCode(() => runKernel('cmiCounts', { x, dyz: dyz.slice(1), k: 2 }, { kernels: rt }), 'SHAPE_MISMATCH', 'dyz');
       const negative = dyz.slice();
       negative[1] = -1;
-      await expectCode(() => runKernel(rt, 'cmiCounts', { x, dyz: negative, k: 2 }), 'INVALID_ARGUMENT', 'negative');
+      await expectCode(() => runKernel('cmiCounts', { x, dyz: negative, k: 2 }, { kernels: rt }), 'INVALID_ARGUMENT', 'negative');
       const diag = dyz.slice();
       diag[0] = 1;
-      await expectCode(() => runKernel(rt, 'cmiCounts', { x, dyz: diag, k: 2 }), 'INVALID_ARGUMENT', 'dyz[0, 0]');
-      await expectCode(() => runKernel(rt, 'cmiCounts', { x: [x[0], randomMatrix(rng, n, 2)], dyz, k: 2 }), 'SHAPE_MISMATCH', 'x[1]');
-      await expectCode(() => runKernel(rt, 'nearestIndices', { distances: { data: dyz, rows: n, cols: n }, count: n + 1 }), 'INVALID_ARGUMENT');
-      await expectCode(() => runKernel(rt, 'blockDistances', { points: x[0], init: new Float32Array(3) }), 'SHAPE_MISMATCH', 'init');
+      await expectCode(() => runKernel('cmiCounts', { x, dyz: diag, k: 2 }, { kernels: rt }), 'INVALID_ARGUMENT', 'dyz[0, 0]');
+      await expectCode(() => runKernel('cmiCounts', { x: [x[0], randomMatrix(rng, n, 2)], dyz, k: 2 }, { kernels: rt }), 'SHAPE_MISMATCH', 'x[1]');
+      await expectCode(() => runKernel('nearestIndices', { distances: { data: dyz, rows: n, cols: n }, count: n + 1 }, { kernels: rt }), 'INVALID_ARGUMENT');
+      await expectCode(() => runKernel('blockDistances', { points: x[0], init: new Float32Array(3) }, { kernels: rt }), 'SHAPE_MISMATCH', 'init');
       const nan = randomMatrix(rng, n, 2);
       nan.data[3] = NaN;
-      await expectCode(() => runKernel(rt, 'blockDistances', { points: nan }), 'NON_FINITE', 'row 1, column 1');
+      await expectCode(() => runKernel('blockDistances', { points: nan }, { kernels: rt }), 'NON_FINITE', 'row 1, column 1');
     });
 
     it('leaves no kernel memory in use after the calls', () => {

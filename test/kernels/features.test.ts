@@ -21,7 +21,7 @@ for (const build of supportedBuilds()) {
         const scale = 1 + 10 * rng.next();
         const w = { data: Float32Array.from({ length: b * m }, () => scale * rng.normal()), rows: b, cols: m };
         const phase = Float32Array.from({ length: m }, () => 2 * Math.PI * rng.next());
-        const got = runKernel(rt, 'fourierFeatures', { x, w, phase });
+        const got = runKernel('fourierFeatures', { x, w, phase }, { kernels: rt });
         assert.deepEqual([got.rows, got.cols], [n, m]);
         const want = runReference('fourierFeatures', { x, w, phase }).data;
         for (let i = 0; i < n; i++) {
@@ -42,15 +42,15 @@ for (const build of supportedBuilds()) {
       const x = { data: new Float32Array(3), rows: 3, cols: 1 };
       const w = { data: Float32Array.from([1, 2, 3, 4]), rows: 1, cols: 4 };
       const phase = Float32Array.from([0, Math.PI, Math.PI / 2, 40 * Math.PI]);
-      const got = runKernel(rt, 'fourierFeatures', { x, w, phase }).data;
+      const got = runKernel('fourierFeatures', { x, w, phase }, { kernels: rt }).data;
       assertClose(got.subarray(0, 4), [Math.SQRT2, -Math.SQRT2, 0, Math.SQRT2], { abs: 2e-6 }, 'row 0');
     });
 
     it('bad shapes are typed errors', () => {
       const x = { data: new Float32Array(6), rows: 3, cols: 2 };
-      expectCode(() => runKernel(rt, 'fourierFeatures', { x, w: { data: new Float32Array(3), rows: 1, cols: 3 }, phase: new Float32Array(3) }), 'SHAPE_MISMATCH');
-      expectCode(() => runKernel(rt, 'fourierFeatures', { x, w: { data: new Float32Array(6), rows: 2, cols: 3 }, phase: new Float32Array(2) }), 'SHAPE_MISMATCH');
-      expectCode(() => runKernel(rt, 'fourierFeatures', { x, w: { data: new Float32Array(6), rows: 2, cols: 3 }, phase: Float32Array.from([0, NaN, 0]) }), 'NON_FINITE');
+      expectCode(() => runKernel('fourierFeatures', { x, w: { data: new Float32Array(3), rows: 1, cols: 3 }, phase: new Float32Array(3) }, { kernels: rt }), 'SHAPE_MISMATCH');
+      expectCode(() => runKernel('fourierFeatures', { x, w: { data: new Float32Array(6), rows: 2, cols: 3 }, phase: new Float32Array(2) }, { kernels: rt }), 'SHAPE_MISMATCH');
+      expectCode(() => runKernel('fourierFeatures', { x, w: { data: new Float32Array(6), rows: 2, cols: 3 }, phase: Float32Array.from([0, NaN, 0]) }, { kernels: rt }), 'NON_FINITE');
     });
   });
 }

@@ -36,10 +36,10 @@ for (const build of builds) {
           const a = randomMatrix(rng, n, d, kind);
           const b = randomMatrix(rng, 1 + rng.int(80), d, kind);
           for (const input of [{ a, metric: 'max' as const }, { a, b, metric: 'max' as const }]) {
-            assertExact(runKernel(rt, 'pairwiseDistances', input).data, runReference('pairwiseDistances', input).data, `max [${n}, ${d}]`);
+            assertExact(runKernel('pairwiseDistances', input, { kernels: rt }).data, runReference('pairwiseDistances', input).data, `max [${n}, ${d}]`);
           }
           const sq = { a, b, metric: 'sqeuclidean' as const };
-          const got = runKernel(rt, 'pairwiseDistances', sq);
+          const got = runKernel('pairwiseDistances', sq, { kernels: rt });
           assert.deepEqual([got.rows, got.cols], [n, b.rows]);
           // Summation order differs from the reference (4 lanes, fused multiply-add in relaxed).
           assertClose(got.data, runReference('pairwiseDistances', sq).data, { abs: 1e-5, rel: 1e-5 * Math.max(1, d) }, `sqeuclidean [${n}, ${d}]`);
@@ -54,12 +54,12 @@ for (const build of builds) {
           const columns = d > 2 ? [d - 1, 0, Math.floor(d / 2)] : undefined;
           for (const k of [1, Math.max(1, Math.floor((n - 1) / 2)), n - 1]) {
             const input = { points, columns, k };
-            const knn = runKernel(rt, 'knnDistance', input);
+            const knn = runKernel('knnDistance', input, { kernels: rt });
             assertExact(knn, runReference('knnDistance', input), `knn [${n}, ${d}] k=${k}`);
             // Radii at the kNN distance (ties included) and just above it.
             for (const radius of [knn, knn.map((r) => r * 1.5 + 1e-3)]) {
               const count = { points, columns, radius };
-              assertExact(runKernel(rt, 'countWithinRadius', count), runReference('countWithinRadius', count), `count [${n}, ${d}] k=${k}`);
+              assertExact(runKernel('countWithinRadius', count, { kernels: rt }), runReference('countWithinRadius', count), `count [${n}, ${d}] k=${k}`);
             }
           }
         }
@@ -69,8 +69,8 @@ for (const build of builds) {
     it('countWithinRadius counts strictly fewer than k points inside the k-th neighbour distance', () => {
       const rng = createRng(13);
       const points = randomMatrix(rng, 300, 3);
-      const radius = runKernel(rt, 'knnDistance', { points, k: 7 });
-      const counts = runKernel(rt, 'countWithinRadius', { points, radius });
+      const radius = runKernel('knnDistance', { points, k: 7 }, { kernels: rt });
+      const counts = runKernel('countWithinRadius', { points, radius }, { kernels: rt });
       // Continuous data have no ties: exactly k - 1 points are strictly closer.
       assert.ok(counts.every((c) => c === 6));
     });
@@ -85,7 +85,7 @@ for (const build of builds) {
             const c = randomMatrix(rng, m, n);
             for (const [alpha, beta] of [[1, 0], [0.5, -2]]) {
               const input = { a, b, c, transA, transB, alpha, beta };
-              const got = runKernel(rt, 'gemm', input);
+              const got = runKernel('gemm', input, { kernels: rt });
               assert.deepEqual([got.rows, got.cols], [m, n]);
               assertClose(got.data, runReference('gemm', input).data, { abs: 1e-5 * k, rel: 1e-5 }, `gemm ${m}x${n}x${k} tA=${transA} tB=${transB}`);
             }
@@ -99,9 +99,9 @@ for (const build of builds) {
       for (const [n, d] of [...SHAPES, [1000, 9] as [number, number]]) {
         if (n < 2) continue;
         const x = randomMatrix(rng, n, d, 'edge');
-        assertClose(runKernel(rt, 'columnMeans', { x }), runReference('columnMeans', { x }), { abs: 1e-9, rel: 1e-12 }, `means [${n}, ${d}]`);
+        assertClose(runKernel('columnMeans', { x }, { kernels: rt }), runReference('columnMeans', { x }), { abs: 1e-9, rel: 1e-12 }, `means [${n}, ${d}]`);
         for (const ddof of [0, 1]) {
-          const got = runKernel(rt, 'covariance', { x, ddof });
+          const got = runKernel('covariance', { x, ddof }, { kernels: rt });
           const want = runReference('covariance', { x, ddof });
           assertClose(got.cov, want.cov, { abs: 1e-9, rel: 1e-9 }, `cov [${n}, ${d}]`);
           assertClose(got.means, want.means, { abs: 1e-9, rel: 1e-12 }, `cov means [${n}, ${d}]`);
@@ -119,7 +119,7 @@ for (const build of builds) {
         const e = [rng.normal(), rng.normal(), rng.normal()];
         for (let i = 0; i < 3; i++) data[r * 3 + i] = L[i][0] * e[0] + L[i][1] * e[1] + L[i][2] * e[2] + 10;
       }
-      const { cov, means } = runKernel(rt, 'covariance', { x: { data, rows: n, cols: 3 } });
+      const { cov, means } = runKernel('covariance', { x: { data, rows: n, cols: 3 } }, { kernels: rt });
       for (let i = 0; i < 3; i++) {
         assert.ok(Math.abs(means[i] - 10) < 0.05, `mean ${i}`);
         for (let j = 0; j < 3; j++) {

@@ -68,13 +68,13 @@ for (const build of builds) {
         for (const activation of ACTS) {
           const l = layer(rng, din, dout, activation);
           const x = randomMatrix(rng, n, din);
-          const fw = runKernel(rt, 'denseForward', { x, ...l });
+          const fw = runKernel('denseForward', { x, ...l }, { kernels: rt });
           const ref = runReference('denseForward', { x, ...l });
           close(rt, fw.pre.data, ref.pre.data, `pre [${n},${din},${dout}] ${activation}`);
           close(rt, fw.out.data, ref.out.data, `out [${n},${din},${dout}] ${activation}`);
           const gradOut = randomMatrix(rng, n, dout);
           const input = { x, ...l, pre: ref.pre, out: ref.out, gradOut };
-          const bw = runKernel(rt, 'denseBackward', input);
+          const bw = runKernel('denseBackward', input, { kernels: rt });
           const rb = runReference('denseBackward', input);
           close(rt, bw.gradW.data, rb.gradW.data, `gradW [${n},${din},${dout}] ${activation}`, n);
           close(rt, bw.gradB, rb.gradB, `gradB ${activation}`, n);
@@ -88,31 +88,31 @@ for (const build of builds) {
       for (const [n, d] of [[2, 1], [3, 5], [17, 4], [33, 7], [64, 13]]) {
         const x = randomMatrix(rng, n, d);
         x.data.forEach((v, i) => (x.data[i] = v * 3 + 5)); // off-centre, so the mean matters
-        const fw = runKernel(rt, 'batchNormForward', { x });
+        const fw = runKernel('batchNormForward', { x }, { kernels: rt });
         const ref = runReference('batchNormForward', { x });
         close(rt, fw.out.data, ref.out.data, `bn out [${n},${d}]`, 10);
         close(rt, fw.invStd, ref.invStd, 'bn invStd', 10);
         const given = { x, mean: ref.mean, invStd: ref.invStd };
-        close(rt, runKernel(rt, 'batchNormForward', given).out.data, runReference('batchNormForward', given).out.data, 'bn inference');
+        close(rt, runKernel('batchNormForward', given, { kernels: rt }).out.data, runReference('batchNormForward', given).out.data, 'bn inference');
         const back = { xhat: ref.out, gradOut: randomMatrix(rng, n, d), invStd: ref.invStd };
-        close(rt, runKernel(rt, 'batchNormBackward', back).data, runReference('batchNormBackward', back).data, `bn backward [${n},${d}]`, 10);
+        close(rt, runKernel('batchNormBackward', back, { kernels: rt }).data, runReference('batchNormBackward', back).data, `bn backward [${n},${d}]`, 10);
 
         const len = n * d;
         const vec = () => Float32Array.from({ length: len }, () => rng.normal());
         const adam = { param: vec(), grad: vec(), m: vec(), v: vec().map(Math.abs), step: 1 + rng.int(50), lr: 1e-2 };
-        const got = runKernel(rt, 'adamStep', adam);
+        const got = runKernel('adamStep', adam, { kernels: rt });
         const want = runReference('adamStep', adam);
         for (const key of ['param', 'm', 'v'] as const) close(rt, got[key], want[key], `adam ${key}`, 5);
 
         const taus = Float32Array.from({ length: n }, () => Math.abs(rng.normal()) * Math.sqrt(d));
-        const gt = runKernel(rt, 'groupSoftThreshold', { w: x, taus });
+        const gt = runKernel('groupSoftThreshold', { w: x, taus }, { kernels: rt });
         const rt2 = runReference('groupSoftThreshold', { w: x, taus });
         close(rt, gt.w.data, rt2.w.data, 'group threshold w', 10);
         close(rt, gt.norms, rt2.norms, 'group threshold norms', 10);
       }
       // A row below its threshold becomes exactly zero; one above keeps its direction.
       const w = { data: Float32Array.from([3, 4, 0.3, 0.4]), rows: 2, cols: 2 };
-      const { w: out, norms } = runKernel(rt, 'groupSoftThreshold', { w, taus: Float32Array.from([1, 1]) });
+      const { w: out, norms } = runKernel('groupSoftThreshold', { w, taus: Float32Array.from([1, 1]) }, { kernels: rt });
       assertClose(out.data, [2.4, 3.2, 0, 0], { abs: 1e-6 }, 'exact zero');
       assertClose(norms, [4, 0], { abs: 1e-6 }, 'norms');
     });
@@ -122,7 +122,7 @@ for (const build of builds) {
       for (const [n, din, h] of SHAPES) {
         const layers = [layer(rng, din, h, 'leakyRelu'), layer(rng, h, 5, 'tanh'), layer(rng, 5, 3, 'identity')];
         const x = randomMatrix(rng, n, din);
-        const got = runKernel(rt, 'mlpJacobian', { x, layers });
+        const got = runKernel('mlpJacobian', { x, layers }, { kernels: rt });
         const want = runReference('mlpJacobian', { x, layers });
         close(rt, got.jacobian, want.jacobian, `jacobian [${n},${din},${h}]`, h);
         close(rt, got.meanAbs.data, want.meanAbs.data, 'mean |J|', h);
@@ -133,7 +133,7 @@ for (const build of builds) {
       const rng = createRng(24);
       for (const [n, din, h] of SHAPES) {
         const input = { x: randomMatrix(rng, n, din), layers: [layer(rng, din, h, 'leakyRelu'), layer(rng, h, 3, 'identity')] as [DenseLayer, DenseLayer], weight: 0.7 };
-        const got = runKernel(rt, 'jacobianL1Grad', input);
+        const got = runKernel('jacobianL1Grad', input, { kernels: rt });
         const want = runReference('jacobianL1Grad', input);
         assertClose([got.penalty], [want.penalty], { rel: 1e-4 }, 'penalty');
         close(rt, got.gradW1.data, want.gradW1.data, 'gradW1', n);
@@ -150,9 +150,9 @@ for (const build of builds) {
         const x = randomMatrix(rng, n, din);
         const r = randomMatrix(rng, n, dout);
         const forward = () => {
-          const a = runKernel(rt, 'denseForward', { x, ...l1 });
-          const bn = runKernel(rt, 'batchNormForward', { x: a.out });
-          const b = runKernel(rt, 'denseForward', { x: bn.out, ...l2 });
+          const a = runKernel('denseForward', { x, ...l1 }, { kernels: rt });
+          const bn = runKernel('batchNormForward', { x: a.out }, { kernels: rt });
+          const b = runKernel('denseForward', { x: bn.out, ...l2 }, { kernels: rt });
           return { a, bn, b };
         };
         const loss = () => {
@@ -162,9 +162,9 @@ for (const build of builds) {
           return s;
         };
         const { a, bn, b } = forward();
-        const g2 = runKernel(rt, 'denseBackward', { x: bn.out, ...l2, pre: b.pre, out: b.out, gradOut: r });
-        const gbn = runKernel(rt, 'batchNormBackward', { xhat: bn.out, gradOut: g2.gradX, invStd: bn.invStd });
-        const g1 = runKernel(rt, 'denseBackward', { x, ...l1, pre: a.pre, out: a.out, gradOut: gbn });
+        const g2 = runKernel('denseBackward', { x: bn.out, ...l2, pre: b.pre, out: b.out, gradOut: r }, { kernels: rt });
+        const gbn = runKernel('batchNormBackward', { xhat: bn.out, gradOut: g2.gradX, invStd: bn.invStd }, { kernels: rt });
+        const g1 = runKernel('denseBackward', { x, ...l1, pre: a.pre, out: a.out, gradOut: gbn }, { kernels: rt });
         const checks: [string, Float32Array, Float32Array][] = [
           ['W2', l2.w.data, g2.gradW.data], ['b2', l2.b, g2.gradB], ['W1', l1.w.data, g1.gradW.data], ['b1', l1.b, g1.gradB], ['x', x.data, g1.gradX.data],
         ];
@@ -180,10 +180,10 @@ for (const build of builds) {
       const n = 4, din = 5, h = 7, dy = 3;
       const layers = [layer(rng, din, h, 'tanh'), layer(rng, h, h, 'leakyRelu'), layer(rng, h, dy, 'identity')];
       const x = randomMatrix(rng, n, din);
-      const { jacobian } = runKernel(rt, 'mlpJacobian', { x, layers });
+      const { jacobian } = runKernel('mlpJacobian', { x, layers }, { kernels: rt });
       const output = (o: number, s: number) => () => {
         let y: Matrix = x;
-        for (const l of layers) y = runKernel(rt, 'denseForward', { x: y, ...l }).out;
+        for (const l of layers) y = runKernel('denseForward', { x: y, ...l }, { kernels: rt }).out;
         return y.data[s * dy + o];
       };
       for (let s = 0; s < n; s++) {
@@ -193,8 +193,8 @@ for (const build of builds) {
         }
       }
       const head = { x, layers: [layer(rng, din, h, 'leakyRelu'), layer(rng, h, dy, 'identity')] as [DenseLayer, DenseLayer], weight: 0.5 };
-      const g = runKernel(rt, 'jacobianL1Grad', head);
-      const penalty = () => runKernel(rt, 'jacobianL1Grad', head).penalty;
+      const g = runKernel('jacobianL1Grad', head, { kernels: rt });
+      const penalty = () => runKernel('jacobianL1Grad', head, { kernels: rt }).penalty;
       for (const [name, param, grad] of [['W1', head.layers[0].w.data, g.gradW1.data], ['W2', head.layers[1].w.data, g.gradW2.data]] as const) {
         const idx = pick(rng, param.length, 8);
         fdClose(idx.map((i) => grad[i]), finiteDifference(param, idx, penalty, 1e-3), `${build} d |J|_1 / d ${name}`);
@@ -204,16 +204,16 @@ for (const build of builds) {
     it('bad input is a typed error before any wasm call', async () => {
       const rng = createRng(27);
       const l = layer(rng, 3, 2, 'leakyRelu');
-      await expectCode(() => runKernel(rt, 'denseForward', { x: randomMatrix(rng, 4, 5), ...l }), 'SHAPE_MISMATCH', 'input rows');
+      await expectCode(() => runKernel('denseForward', { x: randomMatrix(rng, 4, 5), ...l }, { kernels: rt }), 'SHAPE_MISMATCH', 'input rows');
       const nan = randomMatrix(rng, 4, 3);
       nan.data[5] = NaN;
-      await expectCode(() => runKernel(rt, 'denseForward', { x: nan, ...l }), 'NON_FINITE', 'row 1, column 2');
-      await expectCode(() => runKernel(rt, 'denseForward', { x: randomMatrix(rng, 4, 3), ...l, slope: 2 }), 'INVALID_ARGUMENT', 'slope');
-      await expectCode(() => runKernel(rt, 'batchNormForward', { x: randomMatrix(rng, 1, 3) }), 'SHAPE_MISMATCH', 'at least 2 rows');
+      await expectCode(() => runKernel('denseForward', { x: nan, ...l }, { kernels: rt }), 'NON_FINITE', 'row 1, column 2');
+      await expectCode(() => runKernel('denseForward', { x: randomMatrix(rng, 4, 3), ...l, slope: 2 }, { kernels: rt }), 'INVALID_ARGUMENT', 'slope');
+      await expectCode(() => runKernel('batchNormForward', { x: randomMatrix(rng, 1, 3) }, { kernels: rt }), 'SHAPE_MISMATCH', 'at least 2 rows');
       const v = new Float32Array(3);
-      await expectCode(() => runKernel(rt, 'adamStep', { param: v, grad: v, m: v, v: new Float32Array(2), step: 1, lr: 1e-3 }), 'SHAPE_MISMATCH', 'v must');
-      await expectCode(() => runKernel(rt, 'groupSoftThreshold', { w: randomMatrix(rng, 2, 2), taus: Float32Array.from([1, -1]) }), 'INVALID_ARGUMENT', 'non-negative');
-      await expectCode(() => runKernel(rt, 'jacobianL1Grad', { x: randomMatrix(rng, 2, 3), layers: [{ ...l, activation: 'tanh' }, layer(rng, 2, 1, 'identity')] }), 'INVALID_ARGUMENT', 'piecewise-linear');
+      await expectCode(() => runKernel('adamStep', { param: v, grad: v, m: v, v: new Float32Array(2), step: 1, lr: 1e-3 }, { kernels: rt }), 'SHAPE_MISMATCH', 'v must');
+      await expectCode(() => runKernel('groupSoftThreshold', { w: randomMatrix(rng, 2, 2), taus: Float32Array.from([1, -1]) }, { kernels: rt }), 'INVALID_ARGUMENT', 'non-negative');
+      await expectCode(() => runKernel('jacobianL1Grad', { x: randomMatrix(rng, 2, 3), layers: [{ ...l, activation: 'tanh' }, layer(rng, 2, 1, 'identity')] }, { kernels: rt }), 'INVALID_ARGUMENT', 'piecewise-linear');
     });
   });
 }

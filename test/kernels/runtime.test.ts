@@ -44,7 +44,7 @@ describe('user-supplied kernel module', () => {
     for (const wasm of [bytes, url, url.href, await WebAssembly.compile(bytes)]) {
       const rt = await KernelRuntime.create({ wasm });
       assert.equal(rt.build, 'custom');
-      assertExact(runKernel(rt, 'knnDistance', { points, k: 3 }), expected, 'custom module');
+      assertExact(runKernel('knnDistance', { points, k: 3 }, { kernels: rt }), expected, 'custom module');
     }
   });
 
@@ -67,21 +67,21 @@ describe('kernel memory', () => {
   it('running past the explicit maximum is OUT_OF_MEMORY with sizes, and frees what the call took', async () => {
     const rt = await KernelRuntime.create({ memory: { maximumBytes: 1024 * 1024 } });
     const a = randomMatrix(createRng(4), 1000, 8);
-    const error = await expectCode(() => runKernel(rt, 'pairwiseDistances', { a, metric: 'max' }), 'OUT_OF_MEMORY', 'maximum');
+    const error = await expectCode(() => runKernel('pairwiseDistances', { a, metric: 'max' }, { kernels: rt }), 'OUT_OF_MEMORY', 'maximum');
     assert.equal(error.details.maximum, 1024 * 1024);
     assert.equal(rt.memory.bytesInUse, 0);
     // The runtime stays usable for work that fits.
     const small = randomMatrix(createRng(5), 100, 8);
-    assertExact(runKernel(rt, 'pairwiseDistances', { a: small, metric: 'max' }).data, runReference('pairwiseDistances', { a: small, metric: 'max' }).data, 'after OOM');
+    assertExact(runKernel('pairwiseDistances', { a: small, metric: 'max' }, { kernels: rt }).data, runReference('pairwiseDistances', { a: small, metric: 'max' }).data, 'after OOM');
   });
 
   it('grows on demand and reuses memory call after call', async () => {
     const rt = await KernelRuntime.create({ memory: { initialBytes: 65536 } });
     const a = randomMatrix(createRng(6), 300, 16);
-    runKernel(rt, 'pairwiseDistances', { a, metric: 'max' });
+    runKernel('pairwiseDistances', { a, metric: 'max' }, { kernels: rt });
     const reserved = rt.memory.bytesReserved;
     assert.ok(reserved >= 300 * 300 * 4);
-    for (let i = 0; i < 5; i++) runKernel(rt, 'pairwiseDistances', { a, metric: 'max' });
+    for (let i = 0; i < 5; i++) runKernel('pairwiseDistances', { a, metric: 'max' }, { kernels: rt });
     assert.equal(rt.memory.bytesReserved, reserved);
     assert.equal(rt.memory.bytesInUse, 0);
   });
@@ -99,26 +99,26 @@ describe('bad input gets typed errors that name the problem', () => {
     const rt = await KernelRuntime.create();
     const data = good.data.slice();
     data[2 * 3 + 1] = NaN;
-    const e = await expectCode(() => runKernel(rt, 'knnDistance', { points: { ...good, data }, k: 2 }), 'NON_FINITE', 'row 2, column 1');
+    const e = await expectCode(() => runKernel('knnDistance', { points: { ...good, data }, k: 2 }, { kernels: rt }), 'NON_FINITE', 'row 2, column 1');
     assert.equal(e.details.argument, 'points');
     data[2 * 3 + 1] = -Infinity;
-    await expectCode(() => runKernel(rt, 'covariance', { x: { ...good, data } }), 'NON_FINITE', '-Infinity');
+    await expectCode(() => runKernel('covariance', { x: { ...good, data } }, { kernels: rt }), 'NON_FINITE', '-Infinity');
   });
 
   it('shapes: SHAPE_MISMATCH naming the argument', async () => {
     const rt = await KernelRuntime.create();
-    await expectCode(() => runKernel(rt, 'pairwiseDistances', { a: { data: new Float32Array(7), rows: 2, cols: 3 }, metric: 'max' }), 'SHAPE_MISMATCH', 'a declares [2, 3]');
-    await expectCode(() => runKernel(rt, 'pairwiseDistances', { a: good, b: randomMatrix(rng, 4, 2), metric: 'max' }), 'SHAPE_MISMATCH', 'columns');
-    await expectCode(() => runKernel(rt, 'gemm', { a: good, b: good }), 'SHAPE_MISMATCH', 'inner sizes differ');
-    await expectCode(() => runKernel(rt, 'countWithinRadius', { points: good, radius: new Float32Array(3) }), 'SHAPE_MISMATCH', 'radius');
+    await expectCode(() => runKernel('pairwiseDistances', { a: { data: new Float32Array(7), rows: 2, cols: 3 }, metric: 'max' }, { kernels: rt }), 'SHAPE_MISMATCH', 'a declares [2, 3]');
+    await expectCode(() => runKernel('pairwiseDistances', { a: good, b: randomMatrix(rng, 4, 2), metric: 'max' }, { kernels: rt }), 'SHAPE_MISMATCH', 'columns');
+    await expectCode(() => runKernel('gemm', { a: good, b: good }, { kernels: rt }), 'SHAPE_MISMATCH', 'inner sizes differ');
+    await expectCode(() => runKernel('countWithinRadius', { points: good, radius: new Float32Array(3) }, { kernels: rt }), 'SHAPE_MISMATCH', 'radius');
   });
 
   it('arguments out of range: INVALID_ARGUMENT', async () => {
     const rt = await KernelRuntime.create();
-    await expectCode(() => runKernel(rt, 'knnDistance', { points: good, k: 10 }), 'INVALID_ARGUMENT', 'k must be an integer in [1, 9]');
-    await expectCode(() => runKernel(rt, 'knnDistance', { points: good, k: 1, columns: [0, 3] }), 'INVALID_ARGUMENT', 'columns[1] = 3');
-    await expectCode(() => runKernel(rt, 'pairwiseDistances', { a: good, metric: 'cosine' as never }), 'INVALID_ARGUMENT', 'metric');
-    await expectCode(() => runKernel(rt, 'gemm', { a: good, b: good, transB: true, beta: 1 }), 'INVALID_ARGUMENT', 'beta != 0 needs c');
+    await expectCode(() => runKernel('knnDistance', { points: good, k: 10 }, { kernels: rt }), 'INVALID_ARGUMENT', 'k must be an integer in [1, 9]');
+    await expectCode(() => runKernel('knnDistance', { points: good, k: 1, columns: [0, 3] }, { kernels: rt }), 'INVALID_ARGUMENT', 'columns[1] = 3');
+    await expectCode(() => runKernel('pairwiseDistances', { a: good, metric: 'cosine' as never }, { kernels: rt }), 'INVALID_ARGUMENT', 'metric');
+    await expectCode(() => runKernel('gemm', { a: good, b: good, transB: true, beta: 1 }, { kernels: rt }), 'INVALID_ARGUMENT', 'beta != 0 needs c');
     await expectCode(() => getKernel('fft' as never), 'UNKNOWN_KERNEL', 'fft');
   });
 
@@ -135,7 +135,7 @@ describe('progress and abort in this thread', () => {
     const rt = await KernelRuntime.create();
     const points = randomMatrix(createRng(8), 3000, 8);
     const seen: [number, number][] = [];
-    runKernel(rt, 'knnDistance', { points, k: 5 }, { onProgress: (d, t) => seen.push([d, t]) });
+    runKernel('knnDistance', { points, k: 5 }, { kernels: rt, onProgress: ({ done: d, total: t }) => seen.push([d, t]) });
     assert.ok(seen.length > 2);
     assert.deepEqual(seen.at(-1), [3000, 3000]);
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i][0] >= seen[i - 1][0]);
@@ -147,7 +147,7 @@ describe('progress and abort in this thread', () => {
     const controller = new AbortController();
     let calls = 0;
     const error = await expectCode(
-      () => runKernel(rt, 'knnDistance', { points, k: 5 }, { signal: controller.signal, onProgress: () => ++calls === 3 && controller.abort('enough') }),
+      () => runKernel('knnDistance', { points, k: 5 }, { kernels: rt, signal: controller.signal, onProgress: () => ++calls === 3 && controller.abort('enough') }),
       'ABORTED',
       'enough',
     );
@@ -159,7 +159,7 @@ describe('progress and abort in this thread', () => {
   it('an already-aborted signal stops before any work', async () => {
     const rt = await KernelRuntime.create();
     let calls = 0;
-    await expectCode(() => runKernel(rt, 'covariance', { x: randomMatrix(createRng(10), 5, 2) }, { signal: AbortSignal.abort(), onProgress: () => calls++ }), 'ABORTED');
+    await expectCode(() => runKernel('covariance', { x: randomMatrix(createRng(10), 5, 2) }, { kernels: rt, signal: AbortSignal.abort(), onProgress: () => calls++ }), 'ABORTED');
     assert.equal(calls, 0);
   });
 });

@@ -85,7 +85,7 @@ export const callCases: Case[] = [
     }),
   },
   { area: L1, input: 'alpha 1.5', entry: 'discoverTaskStructure', expect: 'INVALID_ARGUMENT', run: () => { const [s, t] = structureArgs(); return discoverTaskStructure(s, t, { segmentLength: 2, alpha: 1.5 }); } },
-  { area: RUN, input: 'pipeline options {} (no structure options)', entry: 'runPipelineInWorker', expect: 'INVALID_ARGUMENT', run: () => withPool((pool) => runPipelineInWorker(pool, pipelineInput(), {} as never)) },
+  { area: RUN, input: 'pipeline options {} (no structure options)', entry: 'runPipelineInWorker', expect: 'INVALID_ARGUMENT', run: () => withPool((pool) => runPipelineInWorker(pipelineInput(), {} as never, { pool })) },
   { area: RUN, input: 'pipeline input null', entry: 'runPipeline', expect: 'INVALID_ARGUMENT', run: () => runPipeline(null as never, { structure: { segmentLength: 2 } }) },
   { area: RUN, input: 'maxTrainingRows NaN', entry: 'runPipeline', expect: 'INVALID_ARGUMENT', run: () => runPipeline(pipelineInput(), { structure: { segmentLength: 2 }, maxTrainingRows: NaN }) },
   { area: RUN, input: 'a job kind no worker runs', entry: 'WorkerPool.run', expect: 'INVALID_ARGUMENT', run: () => withPool((pool) => pool.run('nope', {})) },
@@ -98,6 +98,6 @@ export const callCases: Case[] = [
   { area: RUN, input: 'task index out of range', entry: 'CLI run --task', expect: 'INVALID_ARGUMENT', run: (c) => c.cli('run', '--encoder', c.files.encoder, '--head', c.files.model, '--input', c.files.observations, '--task', '5', '--out', join(c.dir, 'y.npy')) },
   { area: SIZE, input: '1e7 episodes', entry: 'CLI synth structure --episodes', expect: 'INVALID_ARGUMENT', run: (c) => c.cli('synth', 'structure', '--episodes', '10000000', '--out-dir', join(c.dir, 'w')) },
   { area: SIZE, input: 'a world larger than one array can hold', entry: 'linearColliderWorld', expect: 'OUT_OF_MEMORY', run: async () => linearColliderWorld({ episodes: 10_000_000, steps: 100, tasks: 2 }) },
-  { area: SIZE, input: 'kernel memory above its maximum', entry: 'runKernel', expect: 'OUT_OF_MEMORY', run: async () => runKernel(await KernelRuntime.create({ memory: { maximumBytes: 1 << 20 } }), 'pairwiseDistances', { a: { data: noise(1000 * 4, 1), rows: 1000, cols: 4 }, metric: 'max' }) },
+  { area: SIZE, input: 'kernel memory above its maximum', entry: 'runKernel', expect: 'OUT_OF_MEMORY', run: async () => runKernel('pairwiseDistances', { a: { data: noise(1000 * 4, 1), rows: 1000, cols: 4 }, metric: 'max' }, { kernels: await KernelRuntime.create({ memory: { maximumBytes: 1 << 20 } }) }) },
   { area: SIZE, input: 'a kernel build that does not exist', entry: 'KernelRuntime.create', expect: 'INVALID_ARGUMENT', run: () => KernelRuntime.create({ build: 'avx512' as never }) },
 ];

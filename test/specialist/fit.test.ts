@@ -32,7 +32,7 @@ describe('fitSpecialists', () => {
     assert.equal(model.supports.length, 3);
     assert.deepEqual(model.lambda, [0.5, 0.5, 0.5]);
     assert.ok(progress.length > 0 && progress.every((p) => p.nonzeros.length === 3 && Number.isFinite(p.loss)));
-    assert.deepEqual(progress.map((p) => p.epoch), progress.map((_, i) => i + 1));
+    assert.deepEqual(progress.map((p) => p.done), progress.map((_, i) => i + 1));
     const s = model.transform(latents);
     assert.deepEqual(s.shape, [n, 10]);
     const block = model.transform(latents, 0);
@@ -133,11 +133,11 @@ describe('fitSpecialists', () => {
     const pool = await WorkerPool.create({ size: 1 });
     try {
       const seen: FitProgress[] = [];
-      const m = await fitSpecialistsInWorker(pool, latents, targets, { ...quick, epochs: 3 }, { onProgress: (p) => seen.push(p) });
+      const m = await fitSpecialistsInWorker(latents, targets, { ...quick, epochs: 3 }, { pool, onProgress: (p) => seen.push(p) });
       assert.equal(m.supports.length, 3);
       assert.ok(seen.length >= 3 && seen[0].nonzeros.length === 3 && typeof seen[0].loss === 'number');
       const controller = new AbortController();
-      const pending = fitSpecialistsInWorker(pool, latents, targets, { ...quick, epochs: 500 }, { signal: controller.signal, onProgress: () => controller.abort() });
+      const pending = fitSpecialistsInWorker(latents, targets, { ...quick, epochs: 500 }, { pool, signal: controller.signal, onProgress: () => controller.abort() });
       await expectCode(() => pending, 'ABORTED');
     } finally {
       await pool.close();

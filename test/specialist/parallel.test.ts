@@ -18,7 +18,7 @@ it('a fit on two workers equals the fit on one thread, bit for bit, with progres
   const pool = await WorkerPool.create({ size: 2 });
   try {
     const epochs: number[] = [];
-    const there = await fitSpecialists(latents, targets, options, { pool, onProgress: (p) => epochs.push(p.epoch) });
+    const there = await fitSpecialists(latents, targets, options, { pool, onProgress: (p) => epochs.push(p.done) });
     assert.deepEqual(there.transform(latents).data, here.transform(latents).data);
     assert.deepEqual(there.supports, here.supports);
     assert.deepEqual(there.lambda, here.lambda);

@@ -54,7 +54,7 @@ describe('CI tests on the worker pool', () => {
       const prepared = ciTestFromSpec(spec).prepare(data, { kernels: runtime, seed });
       const local = queries.map((q) => prepared.test(q, { family }));
       const seen: [number, number][] = [];
-      const remote = await runCiBatches(pool, spec, data, queries, { seed, family, onProgress: (done, total) => seen.push([done, total]) });
+      const remote = await runCiBatches(spec, data, queries, { pool, seed, family, onProgress: ({ done, total }) => seen.push([done, total]) });
       assert.deepEqual(remote, local);
       assert.deepEqual(seen.at(-1), [queries.length, queries.length]);
       assert.ok(seen.every(([done], i) => i === 0 || done >= seen[i - 1][0]), 'progress never goes back');
@@ -64,10 +64,10 @@ describe('CI tests on the worker pool', () => {
   it('aborts with ABORTED and the pool keeps working afterwards', async () => {
     const controller = new AbortController();
     const slow: CiTestSpec = { name: 'cmiknn', options: { permutations: 5000, adaptive: false } };
-    const run = runCiBatches(pool, slow, world(400), queries, { signal: controller.signal });
+    const run = runCiBatches(slow, world(400), queries, { pool, signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     await expectCode(() => run, 'ABORTED');
-    const again = await runCiBatches(pool, { name: 'fisherz' }, data, queries.slice(0, 2));
+    const again = await runCiBatches({ name: 'fisherz' }, data, queries.slice(0, 2), { pool });
     assert.equal(again.length, 2);
   });
 
@@ -83,7 +83,7 @@ describe('CI tests on the worker pool', () => {
       const options: StructureOptions = { segmentLength: 2, method, test: { name: 'cmiknn', options: { knn: 8, permutations: 19 } }, seed: 9 };
       const local = await discoverTaskStructure(states, tasks, options, { kernels: runtime });
       const seen: [number, number][] = [];
-      const pooled = await discoverTaskStructure(states, tasks, options, { pool, onProgress: (done, total) => seen.push([done, total]) });
+      const pooled = await discoverTaskStructure(states, tasks, options, { pool, onProgress: ({ done, total }) => seen.push([done, total]) });
       assert.deepEqual(decisions(pooled), decisions(local), method);
       assert.equal(pooled.timings.prepareMs, 0);
       assert.deepEqual(seen.at(-1), [local.tests, local.tests]);
@@ -96,6 +96,6 @@ describe('CI tests on the worker pool', () => {
   });
 
   it('rejects an unknown test by name', async () => {
-    await expectCode(() => runCiBatches(pool, { name: 'nope' } as unknown as CiTestSpec, data, queries), 'INVALID_ARGUMENT', 'Unknown CI test');
+    await expectCode(() => runCiBatches({ name: 'nope' } as unknown as CiTestSpec, data, queries, { pool }), 'INVALID_ARGUMENT', 'Unknown CI test');
   });
 });

@@ -145,7 +145,7 @@ describe('discoverTaskStructure: queries and decisions', () => {
   it('honours the abort signal and reports progress up to the total', async () => {
     const { states, tasks } = arrays(40, 8, 1, 2, 1);
     const seen: [number, number][] = [];
-    const r = await discoverTaskStructure(states, tasks, { segmentLength: 2, method: 'pairwise' }, { kernels: runtime, onProgress: (d, t) => seen.push([d, t]) });
+    const r = await discoverTaskStructure(states, tasks, { segmentLength: 2, method: 'pairwise' }, { kernels: runtime, onProgress: ({ done: d, total: t }) => seen.push([d, t]) });
     assert.deepEqual(seen.at(-1), [r.tests, r.tests]);
     const controller = new AbortController();
     controller.abort('stop');

@@ -52,7 +52,7 @@ it('latentWidth lifts phi(s) to W numbers, injectively, and leaves the narrow wo
   assert.ok(lift.kind === 'dense' && lift.din === D && lift.dout === 64);
   const inner = runStages(wide.states, n * T, narrow.truth.phi);
   const row = 5;
-  const u = Array.from({ length: 64 }, (_, j) => { const v = z.data[row * 64 + j]; return (v >= 0 ? v : v / lift.slope) - lift.b[j]; });
+  const u = Array.from({ length: 64 }, (_, j) => { const v = z.data[row * 64 + j]; return (v >= 0 ? v : v / (lift.slope ?? 1)) - lift.b[j]; });
   // Normal equations A A^T y = A u (A is D x 64, row-major).
   const g = Array.from({ length: D }, (_, i) => Array.from({ length: D }, (_, k) => { let s = 0; for (let j = 0; j < 64; j++) s += lift.w[i * 64 + j] * lift.w[k * 64 + j]; return s; }));
   const r = Array.from({ length: D }, (_, i) => { let s = 0; for (let j = 0; j < 64; j++) s += lift.w[i * 64 + j] * u[j]; return s; });

@@ -25,12 +25,12 @@ describe('worker pool', () => {
     const b = randomMatrix(rng, 17, 29);
     const radius = runReference('knnDistance', { points, k: 4 });
     const [knn, count, dist, prod, cov, means] = await Promise.all([
-      runKernelInWorker(pool, 'knnDistance', { points, k: 4, columns: [0, 2, 4] }),
-      runKernelInWorker(pool, 'countWithinRadius', { points, radius }),
-      runKernelInWorker(pool, 'pairwiseDistances', { a: points, metric: 'max' }),
-      runKernelInWorker(pool, 'gemm', { a, b }),
-      runKernelInWorker(pool, 'covariance', { x: points }),
-      runKernelInWorker(pool, 'columnMeans', { x: points }),
+      runKernelInWorker('knnDistance', { points, k: 4, columns: [0, 2, 4] }, { pool }),
+      runKernelInWorker('countWithinRadius', { points, radius }, { pool }),
+      runKernelInWorker('pairwiseDistances', { a: points, metric: 'max' }, { pool }),
+      runKernelInWorker('gemm', { a, b }, { pool }),
+      runKernelInWorker('covariance', { x: points }, { pool }),
+      runKernelInWorker('columnMeans', { x: points }, { pool }),
     ]);
     assertExact(knn, runReference('knnDistance', { points, k: 4, columns: [0, 2, 4] }), 'knn');
     assertExact(count, runReference('countWithinRadius', { points, radius }), 'count');
@@ -47,14 +47,14 @@ describe('worker pool', () => {
 
   it('errors thrown in a worker arrive as SpecialistError with code and details', async () => {
     const points = randomMatrix(createRng(22), 10, 2);
-    const error = await expectCode(() => runKernelInWorker(pool, 'knnDistance', { points, k: 99 }), 'INVALID_ARGUMENT', 'k must be an integer');
+    const error = await expectCode(() => runKernelInWorker('knnDistance', { points, k: 99 }, { pool }), 'INVALID_ARGUMENT', 'k must be an integer');
     assert.deepEqual(error.details, { argument: 'k', value: 99, min: 1, max: 9 });
     const data = points.data.slice();
     data[5] = NaN;
-    const nan = await expectCode(() => runKernelInWorker(pool, 'covariance', { x: { ...points, data } }), 'NON_FINITE');
+    const nan = await expectCode(() => runKernelInWorker('covariance', { x: { ...points, data } }, { pool }), 'NON_FINITE');
     assert.equal(nan.details.row, 2);
     assert.ok(nan.stack?.includes('checkFinite'), 'the worker-side stack is kept');
-    await expectCode(() => runKernelInWorker(pool, 'nope' as never, {} as never), 'UNKNOWN_KERNEL');
+    await expectCode(() => runKernelInWorker('nope' as never, {} as never, { pool }), 'UNKNOWN_KERNEL');
   });
 
   it('runs jobs by kind from the worker entry\'s list; an unknown kind or an uncloneable payload is a typed error', async () => {
@@ -64,21 +64,22 @@ describe('worker pool', () => {
     await expectCode(() => pool.run('train-a-dragon', {}), 'INVALID_ARGUMENT', 'Unknown job kind');
     const uncloneable = { name: 'columnMeans', input: { x, hook: () => 1 } };
     await expectCode(() => pool.run('kernel', uncloneable), 'INVALID_ARGUMENT', 'cannot be sent to a worker');
-    assert.deepEqual(Array.from(await runKernelInWorker(pool, 'columnMeans', { x })), [2, 3]);
+    assert.deepEqual(Array.from(await runKernelInWorker('columnMeans', { x }, { pool })), [2, 3]);
   });
 
   it('a throwing onProgress rejects only its own call (CALLBACK_FAILED); the pool and the process live on', async () => {
     const points = randomMatrix(createRng(23), 3000, 8);
-    const failing = runKernelInWorker(pool, 'knnDistance', { points, k: 3 }, {
+    const failing = runKernelInWorker('knnDistance', { points, k: 3 }, {
+      pool,
       onProgress: () => {
         throw new Error('my progress bar broke');
       },
     });
-    const bystander = runKernelInWorker(pool, 'columnMeans', { x: points });
+    const bystander = runKernelInWorker('columnMeans', { x: points }, { pool });
     const error = await expectCode(() => failing, 'CALLBACK_FAILED', 'my progress bar broke');
     assert.equal(error.details.callback, 'onProgress');
     assertClose(await bystander, runReference('columnMeans', { x: points }), { abs: 1e-9 }, 'other job');
-    assertExact(await runKernelInWorker(pool, 'knnDistance', { points, k: 3 }), runReference('knnDistance', { points, k: 3 }), 'after');
+    assertExact(await runKernelInWorker('knnDistance', { points, k: 3 }, { pool }), runReference('knnDistance', { points, k: 3 }), 'after');
   });
 
   it('an abort mid-job rejects with ABORTED, retires that worker and leaves other jobs running', async () => {
@@ -87,34 +88,35 @@ describe('worker pool', () => {
     const controller = new AbortController();
     const restartsBefore = pool.stats().restarts;
     let progressCalls = 0;
-    const doomed = runKernelInWorker(pool, 'knnDistance', { points: big, k: 10 }, {
+    const doomed = runKernelInWorker('knnDistance', { points: big, k: 10 }, {
+      pool,
       signal: controller.signal,
       onProgress: () => ++progressCalls === 2 && controller.abort('user cancelled'),
     });
-    const survivor = runKernelInWorker(pool, 'knnDistance', { points: small, k: 3 });
+    const survivor = runKernelInWorker('knnDistance', { points: small, k: 3 }, { pool });
     const error = await expectCode(() => doomed, 'ABORTED', 'user cancelled');
     assert.equal(error.details.reason, 'user cancelled');
     assertExact(await survivor, runReference('knnDistance', { points: small, k: 3 }), 'concurrent job');
     assert.equal(pool.stats().restarts, restartsBefore + 1);
     // The pool replaces the worker on demand and keeps working.
-    assertExact(await runKernelInWorker(pool, 'knnDistance', { points: small, k: 3 }), runReference('knnDistance', { points: small, k: 3 }), 'after abort');
+    assertExact(await runKernelInWorker('knnDistance', { points: small, k: 3 }, { pool }), runReference('knnDistance', { points: small, k: 3 }), 'after abort');
     assert.equal(pool.stats().busy, 0);
   });
 
   it('reports progress from the worker', async () => {
     const points = randomMatrix(createRng(26), 3000, 8);
     const seen: number[] = [];
-    await runKernelInWorker(pool, 'knnDistance', { points, k: 5 }, { onProgress: (done, total) => seen.push(done / total) });
+    await runKernelInWorker('knnDistance', { points, k: 5 }, { pool, onProgress: ({ done, total }) => seen.push(done / total) });
     assert.ok(seen.length >= 3, `got ${seen.length} progress messages`);
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1]);
   });
 
   it('copies inputs by default and transfers them when asked', async () => {
     const x = randomMatrix(createRng(27), 64, 4);
-    await runKernelInWorker(pool, 'columnMeans', { x });
+    await runKernelInWorker('columnMeans', { x }, { pool });
     assert.equal(x.data.length, 256, 'copied: the caller keeps its array');
     const expected = runReference('columnMeans', { x: { ...x, data: x.data.slice() } });
-    const got = await runKernelInWorker(pool, 'columnMeans', { x }, { transfer: true });
+    const got = await runKernelInWorker('columnMeans', { x }, { pool, transfer: true });
     assert.equal(x.data.length, 0, 'transferred: the caller array is detached');
     assertClose(got, expected, { abs: 1e-9 }, 'means after transfer');
   });
@@ -124,30 +126,30 @@ describe('worker pool lifecycle', () => {
   it('aborting a queued job removes it before it starts; an aborted signal rejects at once', async () => {
     const pool = await WorkerPool.create({ size: 1 });
     const big = randomMatrix(createRng(25), 2500, 16);
-    const blocker = runKernelInWorker(pool, 'knnDistance', { points: big, k: 5 });
+    const blocker = runKernelInWorker('knnDistance', { points: big, k: 5 }, { pool });
     const controller = new AbortController();
-    const queued = runKernelInWorker(pool, 'covariance', { x: big }, { signal: controller.signal });
+    const queued = runKernelInWorker('covariance', { x: big }, { pool, signal: controller.signal });
     assert.deepEqual([pool.stats().busy, pool.stats().queued], [1, 1]);
     controller.abort();
     await expectCode(() => queued, 'ABORTED');
     assert.equal(pool.stats().queued, 0);
     await blocker;
     assert.equal(pool.stats().restarts, 0, 'no worker was killed for a queued job');
-    await expectCode(() => runKernelInWorker(pool, 'covariance', { x: big }, { signal: AbortSignal.abort() }), 'ABORTED');
+    await expectCode(() => runKernelInWorker('covariance', { x: big }, { pool, signal: AbortSignal.abort() }), 'ABORTED');
     await pool.close();
   });
 
   it('close() rejects running and queued jobs with ABORTED', async () => {
     const pool = await WorkerPool.create({ size: 1 });
     const big = randomMatrix(createRng(28), 3000, 16);
-    const jobs = [runKernelInWorker(pool, 'knnDistance', { points: big, k: 5 }), runKernelInWorker(pool, 'knnDistance', { points: big, k: 5 })];
+    const jobs = [runKernelInWorker('knnDistance', { points: big, k: 5 }, { pool }), runKernelInWorker('knnDistance', { points: big, k: 5 }, { pool })];
     const settled = Promise.allSettled(jobs);
     await pool.close();
     for (const outcome of await settled) {
       assert.equal(outcome.status, 'rejected');
       assert.equal((outcome as PromiseRejectedResult).reason.code, 'ABORTED');
     }
-    await expectCode(() => runKernelInWorker(pool, 'columnMeans', { x: big }), 'ABORTED', 'closed');
+    await expectCode(() => runKernelInWorker('columnMeans', { x: big }, { pool }), 'ABORTED', 'closed');
   });
 
   it('pinned jobs: an abort or a failing callback rejects at once without ending the worker; release() and close() end the pin', async () => {
@@ -155,26 +157,27 @@ describe('worker pool lifecycle', () => {
     const pin = pool.pin();
     const big = randomMatrix(createRng(29), 3000, 16);
     const controller = new AbortController();
-    const aborted = runKernelInWorker(pin, 'knnDistance', { points: big, k: 5 }, { signal: controller.signal });
+    const aborted = runKernelInWorker('knnDistance', { points: big, k: 5 }, { pool: pin, signal: controller.signal });
     controller.abort('enough');
     await expectCode(() => aborted, 'ABORTED', 'enough');
-    const failing = runKernelInWorker(pin, 'knnDistance', { points: big, k: 5 }, {
+    const failing = runKernelInWorker('knnDistance', { points: big, k: 5 }, {
+      pool: pin,
       onProgress: () => {
         throw new Error('bar broke');
       },
     });
     await expectCode(() => failing, 'CALLBACK_FAILED', 'bar broke');
     const x = { data: new Float32Array([1, 2, 3, 4]), rows: 2, cols: 2 };
-    assert.deepEqual(Array.from(await runKernelInWorker(pin, 'columnMeans', { x })), [2, 3]);
+    assert.deepEqual(Array.from(await runKernelInWorker('columnMeans', { x }, { pool: pin })), [2, 3]);
     assert.equal(pool.stats().restarts, 0, 'the pinned worker was never ended');
 
-    const running = runKernelInWorker(pin, 'knnDistance', { points: big, k: 5 });
-    const queued = runKernelInWorker(pin, 'columnMeans', { x });
+    const running = runKernelInWorker('knnDistance', { points: big, k: 5 }, { pool: pin });
+    const queued = runKernelInWorker('columnMeans', { x }, { pool: pin });
     pin.release();
     await expectCode(() => queued, 'ABORTED', 'released');
     assert.equal((await running).length, 3000, 'the running job finishes');
     assert.equal((await pin.ended).details.reason, 'released');
-    await expectCode(() => runKernelInWorker(pin, 'columnMeans', { x }), 'ABORTED', 'released');
+    await expectCode(() => runKernelInWorker('columnMeans', { x }, { pool: pin }), 'ABORTED', 'released');
 
     const other = pool.pin();
     await pool.close();
@@ -202,7 +205,7 @@ describe('worker pool lifecycle', () => {
       import { runKernelInWorker } from './src/worker/kernel-job.ts';
       const pool = await WorkerPool.create({ size: 2 });
       const x = { data: new Float32Array([1, 2, 3, 4, 5, 6]), rows: 3, cols: 2 };
-      const r = await runKernelInWorker(pool, 'columnMeans', { x }, { onProgress: () => {} });
+      const r = await runKernelInWorker('columnMeans', { x }, { pool, onProgress: () => {} });
       console.log(JSON.stringify(Array.from(r)));`;
     const t0 = Date.now();
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20000 });

@@ -31,7 +31,6 @@ async function run(pool) {
     const [n, T] = world.shapes.observations;
     const [N, M, dg] = [world.shapes.relation[0], ...world.shapes.tasks.slice(1)];
     const result = await runPipelineInWorker(
-      pool,
       {
         encoder: world.encoderOnnx,
         observations: { data: world.observations, shape: world.shapes.observations },
@@ -40,6 +39,7 @@ async function run(pool) {
       },
       OPTIONS,
       {
+        pool,
         signal: controller.signal,
         onProgress: ({ stage, done, total }) => {
           $('progress').value = (PIPELINE_STAGES.indexOf(stage) + done / total) / PIPELINE_STAGES.length;

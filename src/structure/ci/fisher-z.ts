@@ -37,7 +37,7 @@ export function fisherZ(): CiTest {
       if (data.rows < 4) {
         throw new SpecialistError('INVALID_ARGUMENT', `Fisher z needs at least 4 samples, got ${data.rows}`, { argument: 'data', rows: data.rows, reason: 'too-few-samples' });
       }
-      const { cov } = runKernel(context.kernels, 'covariance', { x: data }, context);
+      const { cov } = runKernel('covariance', { x: data }, context);
       return { test: (query) => fisherZFromCovariance(cov, data.cols, data.rows, query) };
     },
   };

@@ -21,7 +21,8 @@ export async function runScenario({ WorkerPool, runPipelineInWorker, generalistW
   const pool = await WorkerPool.create({ size: 1 });
   try {
     const stages = [];
-    const result = await runPipelineInWorker(pool, input, OPTIONS, {
+    const result = await runPipelineInWorker(input, OPTIONS, {
+      pool,
       onProgress: ({ stage }) => stages.at(-1) !== stage && stages.push(stage),
     });
     const d = result.latents.shape[2];

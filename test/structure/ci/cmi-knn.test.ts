@@ -245,7 +245,7 @@ describe('cmiKnn', () => {
     const m = sample(rng, 100, (r) => [r.normal(), r.normal(), r.normal()]);
     const controller = new AbortController();
     const test = prepare(m, { permutations: 500, adaptive: false });
-    await expectCode(() => test.test(XYZ, { signal: controller.signal, onProgress: (done) => done > 0 && controller.abort() }), 'ABORTED');
+    await expectCode(() => test.test(XYZ, { signal: controller.signal, onProgress: ({ done }) => done > 0 && controller.abort() }), 'ABORTED');
     assert.equal(runtime.memory.bytesInUse, 0);
   });
 

@@ -129,7 +129,7 @@ export function runQuery(runtime: KernelRuntime, prepared: PreparedData, options
       // The last version's k-th distances are the next round's guesses.
       mem.f32(guess, n).set(mem.f32(eps + (versions - 1) * n * 4, n));
       drawn += size;
-      callBack('onProgress', call.onProgress, drawn, budget);
+      callBack('onProgress', call.onProgress, { done: drawn, total: budget });
       throwIfAborted(call.signal);
       if (options.adaptive && (1 + exceed > options.alpha * (1 + budget) || exceed >= options.exceedances)) break;
       // The rest of the budget would (by a conservative tail bound) not undo the rejection at alpha / family.
