@@ -68,10 +68,10 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
 
   // On workers each one prepares the data itself: that time is part of testsMs.
   if (opts.pool) return finish(0, onWorkers(opts.pool.runner, opts.pool.spec, data, opts.seed, call, progress));
-  const runtime = kernels ?? (await kernelsFor(call));
-  return exclusive(runtime, async () => {
+  // Without a pool, `kernels` was made above.
+  return exclusive(kernels!, async () => {
     const t0 = performance.now();
-    const prepared = opts.test.prepare(data, { kernels: runtime, seed: opts.seed, signal: call.signal });
+    const prepared = opts.test.prepare(data, { kernels: kernels!, seed: opts.seed, signal: call.signal });
     try {
       return await finish(performance.now() - t0, inThread(prepared, opts.test.name, call, progress));
     } finally {

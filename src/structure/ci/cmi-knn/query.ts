@@ -24,7 +24,7 @@ function statistic(counts: Int32Array, p: number, n: number, k: number, psi: Flo
 export type TestOptions = CallOptions & { family?: number };
 
 /** Runs one query on the kernels; every allocation is released when it returns or throws. */
-export function runQuery(runtime: KernelRuntime, prepared: PreparedData, options: Resolved, seed: number, query: CiQuery, call: TestOptions = {}): CiResult {
+export function runQuery(kernels: KernelRuntime, prepared: PreparedData, options: Resolved, seed: number, query: CiQuery, call: TestOptions = {}): CiResult {
   const blocks = checkQuery(query, prepared);
   const needed = minimumRows(options, { x: blocks.x.length, y: blocks.y.length, z: blocks.z.length });
   if (prepared.n < needed) {
@@ -46,16 +46,16 @@ export function runQuery(runtime: KernelRuntime, prepared: PreparedData, options
   throwIfAborted(call.signal);
   // The two dense [n, n] blocks dominate; say so in terms of n rather than as a bare allocation failure.
   const matrices = (hasZ ? 2 : 1) * n * n * 4;
-  if (runtime.memory.bytesInUse + matrices > runtime.memory.maximumBytes) {
+  if (kernels.memory.bytesInUse + matrices > kernels.memory.maximumBytes) {
     throw new SpecialistError(
       'OUT_OF_MEMORY',
       `cmiknn at n = ${n} needs ${Math.ceil(matrices / 2 ** 20)} MiB of kernel memory for its n x n distance blocks, ` +
-        `beyond the maximum of ${Math.floor(runtime.memory.maximumBytes / 2 ** 20)} MiB. Raise memory.maximumBytes (up to 4 GiB) or subsample.`,
-      { rows: n, needed: matrices, maximum: runtime.memory.maximumBytes },
+        `beyond the maximum of ${Math.floor(kernels.memory.maximumBytes / 2 ** 20)} MiB. Raise memory.maximumBytes (up to 4 GiB) or subsample.`,
+      { rows: n, needed: matrices, maximum: kernels.memory.maximumBytes },
     );
   }
 
-  return scoped(runtime, (kx: KernelExports, mem: KernelMemory) => {
+  return scoped(kernels, (kx: KernelExports, mem: KernelMemory) => {
     const dx = blocks.x.length;
     const other = [...blocks.y, ...blocks.z];
     const data = mem.alloc(other.length * n * 4);

@@ -45,17 +45,17 @@ function blockSeed(seed: number, columns: readonly number[], role: 'xy' | 'z'): 
 }
 
 /** Writes a block's features into `out` ([n, stride]) at `offset`, on the wasm kernels. */
-function writeBlock(runtime: KernelRuntime, prepared: Prepared, seed: number, block: readonly number[], spec: BlockFeatures, role: 'xy' | 'z', out: Float32Array, stride: number, offset: number): void {
+function writeBlock(kernels: KernelRuntime, prepared: Prepared, seed: number, block: readonly number[], spec: BlockFeatures, role: 'xy' | 'z', out: Float32Array, stride: number, offset: number): void {
   const rng = createRng(blockSeed(seed, block, role));
-  writeBlockFeatures(rng, block.map((c) => prepared.columns[c]), prepared.n, prepared.bandwidths.of(block), spec, out, stride, offset, runtime);
+  writeBlockFeatures(rng, block.map((c) => prepared.columns[c]), prepared.n, prepared.bandwidths.of(block), spec, out, stride, offset, kernels);
 }
 
 /**
  * Runs a kernel on inputs built here (features, finite by construction) without the validator,
  * which would rescan every value of the n x p inputs on each call (a tenth of a query at n = 10,000).
  */
-function runBuilt<N extends KernelName>(runtime: KernelRuntime, name: N, input: KernelInput<N>, call: CallOptions): KernelOutput<N> {
-  return getKernel(name).wasm(runtime, input, { signal: call.signal });
+function runBuilt<N extends KernelName>(kernels: KernelRuntime, name: N, input: KernelInput<N>, call: CallOptions): KernelOutput<N> {
+  return getKernel(name).wasm(kernels, input, { signal: call.signal });
 }
 
 /** Centres the columns of the row-major [n, width] `x` on `means`. */
@@ -63,15 +63,15 @@ function centre(x: Float32Array, n: number, width: number, means: Float64Array):
   for (let i = 0; i < n; i++) for (let j = 0; j < width; j++) x[i * width + j] -= means[j];
 }
 
-function zBasis(runtime: KernelRuntime, prepared: Prepared, seed: number, z: readonly number[], spec: BlockFeatures, call: CallOptions): ZBasis {
+function zBasis(kernels: KernelRuntime, prepared: Prepared, seed: number, z: readonly number[], spec: BlockFeatures, call: CallOptions): ZBasis {
   const key = z.join(',');
   if (prepared.lastZ?.key === key) return prepared.lastZ;
   prepared.lastZ = null; // free the previous basis before building the next
   const { n } = prepared;
   const pz = featureWidth(z.length, spec);
   const features = new Float32Array(n * pz);
-  writeBlock(runtime, prepared, seed, z, spec, 'z', features, pz, 0);
-  const { means, cov } = runBuilt(runtime, 'covariance', { x: { data: features, rows: n, cols: pz } }, call);
+  writeBlock(kernels, prepared, seed, z, spec, 'z', features, pz, 0);
+  const { means, cov } = runBuilt(kernels, 'covariance', { x: { data: features, rows: n, cols: pz } }, call);
   centre(features, n, pz, means);
   prepared.lastZ = { key, pz, features, gram: cov, ridge: ridgeBasis(cov, pz, n) };
   return prepared.lastZ;
@@ -117,7 +117,7 @@ export function residualProducts(residuals: Float32Array, n: number, px: number,
   return out;
 }
 
-export function runQuery(runtime: KernelRuntime, prepared: Prepared, options: Resolved, seed: number, query: CiQuery, call: CallOptions): CiResult {
+export function runQuery(kernels: KernelRuntime, prepared: Prepared, options: Resolved, seed: number, query: CiQuery, call: CallOptions): CiResult {
   const { n } = prepared;
   const blocks = checkQueryColumns(query, prepared.columns.length);
   const needed = rcotMinimumRows(options, { x: blocks.x.length, y: blocks.y.length, z: blocks.z.length });
@@ -134,25 +134,25 @@ export function runQuery(runtime: KernelRuntime, prepared: Prepared, options: Re
   const pt = px + py;
   // Features of x then y, centred: the residuals start from them.
   const residuals = new Float32Array(n * pt);
-  writeBlock(runtime, prepared, seed, blocks.x, specs.x, 'xy', residuals, pt, 0);
-  writeBlock(runtime, prepared, seed, blocks.y, specs.y, 'xy', residuals, pt, px);
-  const { means, cov: c } = runBuilt(runtime, 'covariance', { x: { data: residuals, rows: n, cols: pt } }, call);
+  writeBlock(kernels, prepared, seed, blocks.x, specs.x, 'xy', residuals, pt, 0);
+  writeBlock(kernels, prepared, seed, blocks.y, specs.y, 'xy', residuals, pt, px);
+  const { means, cov: c } = runBuilt(kernels, 'covariance', { x: { data: residuals, rows: n, cols: pt } }, call);
   centre(residuals, n, pt, means);
   let cxy: Float64Array;
   if (blocks.z.length === 0) {
     cxy = Float64Array.from({ length: px * py }, (_, j) => c[Math.floor(j / py) * pt + px + (j % py)]);
   } else {
-    const z = zBasis(runtime, prepared, seed, blocks.z, specs.z, call);
+    const z = zBasis(kernels, prepared, seed, blocks.z, specs.z, call);
     const zMatrix = { data: z.features, rows: n, cols: z.pz };
-    const s = Float64Array.from(runBuilt(runtime, 'gemm', { a: zMatrix, b: { data: residuals, rows: n, cols: pt }, transA: true, alpha: 1 / (n - 1) }, call).data);
+    const s = Float64Array.from(runBuilt(kernels, 'gemm', { a: zMatrix, b: { data: residuals, rows: n, cols: pt }, transA: true, alpha: 1 / (n - 1) }, call).data);
     const { beta } = ridgeFit(z.ridge, s, Array.from({ length: pt }, (_, t) => c[t * pt + t]), pt);
     cxy = partialCrossCovariance(c, s, z.gram, beta, z.pz, px, py);
     // r = phi - Z beta, in place.
-    const fitted = runBuilt(runtime, 'gemm', { a: zMatrix, b: { data: Float32Array.from(beta), rows: z.pz, cols: pt } }, call).data;
+    const fitted = runBuilt(kernels, 'gemm', { a: zMatrix, b: { data: Float32Array.from(beta), rows: z.pz, cols: pt } }, call).data;
     for (let i = 0; i < residuals.length; i++) residuals[i] -= fitted[i];
   }
   const products = residualProducts(residuals, n, px, py);
-  const sigma = runBuilt(runtime, 'covariance', { x: { data: products, rows: n, cols: px * py } }, call).cov;
+  const sigma = runBuilt(kernels, 'covariance', { x: { data: products, rows: n, cols: px * py } }, call).cov;
   const all = Array.from({ length: px * py }, (_, j) => j);
   const full = partTest(cxy, sigma, px * py, all, n, options);
   if (!options.linear) return full;
