@@ -1,6 +1,6 @@
 // Registry entries of the kNN-CMI kernels (assembly/cmi.ts): block distance matrices, nearest
 // indices per row, and the fused neighbour counts of the Frenzel-Pompe estimator. The CI test in
-// structure/cmi-knn.ts calls the same exports on data it keeps in kernel memory across permutations.
+// structure/ci/cmi-knn/query.ts calls the same exports on data it keeps in kernel memory across permutations.
 
 import { SpecialistError } from '../core/errors.ts';
 import { forEachRowChunk, type CallOptions } from '../core/call-options.ts';

@@ -1,6 +1,6 @@
 // CI tests in workers: a batch of queries on one data set per job (each worker prepares the data
 // once), and the client that spreads a run's queries over a JobRunner. Per-query randomness depends
-// only on the seed and the query's columns (see ci/cmi-knn.ts), so the results equal those of the
+// only on the seed and the query's columns (see ci/cmi-knn/query.ts), so the results equal those of the
 // same queries in this thread, in any split.
 import { callBack, type CallOptions } from '../core/call-options.ts';
 import { SpecialistError } from '../core/errors.ts';
