@@ -39,7 +39,7 @@ export function rewrite(file: Uint8Array, edit: (f: Editable) => void): Uint8Arr
 /** The same model as SDK 0.1.0 wrote it: format 2, `data_sha256` over the tensor bytes only. */
 export function versionTwo(file: Uint8Array): Uint8Array {
   const { metadata, tensors } = decodeContainer(file);
-  const relabelled = encodeContainer({ ...metadata, formatVersion: '2' }, tensors);
+  const relabelled = encodeContainer({ ...metadata, formatVersion: '2', sdkVersion: '0.1.0' }, tensors);
   const length = Number(new DataView(relabelled.buffer).getBigUint64(0, true));
   const header = JSON.parse(headerText(relabelled));
   const body = relabelled.subarray(8 + length);
