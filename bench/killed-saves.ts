@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../src/io/atomic-write.ts';
+import { writeFileAtomic } from '../src/node/atomic-write.ts';
 import { machine, writeResult } from './util.ts';
 import { createRng } from 'specialist-sdk/lab';
 
@@ -33,7 +33,7 @@ async function trial(signal: NodeJS.Signals): Promise<Trial> {
   const dir = mkdtempSync(join(tmpdir(), 'killed-save-'));
   const target = join(dir, 'model.specialist');
   writeFileSync(target, 'previous');
-  const script = `import { writeFileAtomic } from './src/io/atomic-write.ts';
+  const script = `import { writeFileAtomic } from './src/node/atomic-write.ts';
     await writeFileAtomic(${JSON.stringify(target)}, new Uint8Array(${MB} * 1024 * 1024).fill(7)); console.log('finished');`;
   const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';

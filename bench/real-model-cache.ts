@@ -5,7 +5,7 @@
 // so Layer 1 and Layer 2 run exactly as before on bit-identical latents.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../src/io/atomic-write.ts';
+import { writeFileAtomic } from '../src/node/atomic-write.ts';
 import { buildOnnxModel } from '../src/onnx/builder.ts';
 import type { Tensor } from '../src/core/tensor.ts';
 

@@ -4,5 +4,5 @@ import { useNodeServices } from './node/services.ts';
 useNodeServices();
 
 export * from './index.ts';
-export { readNpyFile, writeNpyFile, writeFileAtomic } from './io/npy-file.ts';
-export { loadSpecialists, saveSpecialists } from './specialist/node.ts';
+export { readNpyFile, writeNpyFile, writeFileAtomic } from './node/npy-file.ts';
+export { loadSpecialists, saveSpecialists } from './node/specialist-files.ts';

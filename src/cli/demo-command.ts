@@ -3,13 +3,13 @@
 // summary against the world's truth, the heads (.specialist and one .onnx per task) and an HTML
 // report written to an output folder.
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../io/npy-file.ts';
+import { writeFileAtomic } from '../node/npy-file.ts';
 import { kernelRidgeR2 } from '../metrics/identifiability.ts';
 import { structureMetrics } from '../metrics/structure.ts';
 import { runPipeline, type PipelineResult } from '../pipeline/pipeline.ts';
 import { renderReport, type ReportTask } from '../report/html.ts';
 import { exportSpecialistOnnx } from '../specialist/export-onnx.ts';
-import { saveSpecialists } from '../specialist/node.ts';
+import { saveSpecialists } from '../node/specialist-files.ts';
 import { generalistWorld, type GeneralistWorld } from '../synthetic/generalist-world.ts';
 import { WorkerPool } from '../worker/pool.ts';
 import { SEED } from './args.ts';

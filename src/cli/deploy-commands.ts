@@ -3,10 +3,10 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Generalist } from '../generalist/generalist.ts';
-import { writeFileAtomic, writeNpyFile } from '../io/npy-file.ts';
+import { writeFileAtomic, writeNpyFile } from '../node/npy-file.ts';
 import { SpecialistRuntime } from '../deploy/specialist-runtime.ts';
 import { exportSpecialistOnnx } from '../specialist/export-onnx.ts';
-import { loadSpecialists } from '../specialist/node.ts';
+import { loadSpecialists } from '../node/specialist-files.ts';
 import type { Command } from './commands.ts';
 import { refuseCollidingPaths } from './paths.ts';
 import { readFloatNpy } from './files.ts';

@@ -1,7 +1,7 @@
 // File helpers shared by the CLI commands: .npy in as typed matrices, folders and JSON out.
 import { mkdir } from 'node:fs/promises';
 import { SpecialistError } from '../core/errors.ts';
-import { readNpyFile, writeFileAtomic } from '../io/npy-file.ts';
+import { readNpyFile, writeFileAtomic } from '../node/npy-file.ts';
 import { toFloat32, type NpyArray } from '../io/npy.ts';
 import type { Tensor } from '../core/tensor.ts';
 

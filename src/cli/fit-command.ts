@@ -1,8 +1,8 @@
 // `specialist-sdk fit`: Layer 2 from files: latents and task targets in, a .specialist model out.
 import { SpecialistError } from '../core/errors.ts';
-import { readNpyFile } from '../io/npy-file.ts';
+import { readNpyFile } from '../node/npy-file.ts';
 import { fitSpecialists } from '../specialist/fit.ts';
-import { saveSpecialists } from '../specialist/node.ts';
+import { saveSpecialists } from '../node/specialist-files.ts';
 import { SEED, parseNumber } from './args.ts';
 import type { Command } from './commands.ts';
 import { refuseCollidingPaths } from './paths.ts';

@@ -2,7 +2,7 @@
 // truth as .npy files plus truth.json, for trying the other commands (and other tools) on it.
 import { join } from 'node:path';
 import { SpecialistError } from '../core/errors.ts';
-import { writeFileAtomic, writeNpyFile } from '../io/npy-file.ts';
+import { writeFileAtomic, writeNpyFile } from '../node/npy-file.ts';
 import { blocksWorld } from '../synthetic/blocks-world.ts';
 import { generalistWorld } from '../synthetic/generalist-world.ts';
 import { linearColliderWorld, nonlinearWorld } from '../synthetic/structure-worlds.ts';

@@ -1,6 +1,6 @@
 // `specialist-sdk transform`: a saved model maps latents to s_hat, or to one task's block.
-import { writeNpyFile } from '../io/npy-file.ts';
-import { loadSpecialists } from '../specialist/node.ts';
+import { writeNpyFile } from '../node/npy-file.ts';
+import { loadSpecialists } from '../node/specialist-files.ts';
 import type { Command } from './commands.ts';
 import { refuseCollidingPaths } from './paths.ts';
 import { readMatrixNpy } from './files.ts';

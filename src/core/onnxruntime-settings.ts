@@ -1,6 +1,7 @@
 // One global place to tell onnxruntime-web where its files are, for the encoders this thread loads
 // and for every worker a WorkerPool starts afterwards (the pool hands the settings to each worker).
 import { SpecialistError } from './errors.ts';
+import { baseUrl } from './platform.ts';
 
 export interface OnnxRuntimeSettings {
   /**
@@ -22,7 +23,7 @@ let current: OnnxRuntimeSettings = {};
 
 function absolute(url: unknown, option: string): string {
   if (typeof url !== 'string' || url === '') throw new SpecialistError('INVALID_ARGUMENT', `${option} must be a non-empty URL string, got ${JSON.stringify(url)}`, { option });
-  const page = (globalThis as { location?: { href: string } }).location?.href;
+  const page = baseUrl();
   if (page === undefined) return url; // Node, or a worker given absolute URLs by its pool
   try {
     return new URL(url, page).href;

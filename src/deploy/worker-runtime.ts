@@ -4,7 +4,7 @@
 // encoder the main thread was held 260-540 ms at a time that way, against 23-41 ms here with a URL
 // or transferred bytes (medians, npm run bench:load on a busy 2-core machine).
 import { SpecialistError } from '../core/errors.ts';
-import { isNode } from '../core/platform.ts';
+import { baseUrl } from '../core/platform.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { checkKeys } from '../core/validate.ts';
 import type { DeviceChoice } from '../generalist/generalist.ts';
@@ -45,8 +45,8 @@ function sendable(source: ModelSource, what: string): SentSource {
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) return source;
   if (source instanceof URL) return source.href;
   if (typeof source === 'string') {
-    const page = (globalThis as { location?: { href: string } }).location?.href;
-    if (isNode || page === undefined) return source;
+    const page = baseUrl();
+    if (page === undefined) return source;
     try {
       return new URL(source, page).href;
     } catch {

@@ -10,7 +10,7 @@ import { createRng } from '../core/random.ts';
 import { checkFinite } from '../core/tensor.ts';
 import { checkAllocation, checkCount, checkKeys, checkShape } from '../core/validate.ts';
 import { checkBatchOutput, checkObservationInput, probeOutputLayout } from './output-layout.ts';
-import { isNode } from '../core/platform.ts';
+import { isNode, webGpu } from '../core/platform.ts';
 import { loadOrtNode, loadOrtWeb, type OrtModule } from './ort.ts';
 import { onnxRuntimeSettings } from '../core/onnxruntime-settings.ts';
 
@@ -333,7 +333,7 @@ async function createSession(
     return wasm(device === 'wasm' ? 'requested' : 'Node: no WebGPU; onnxruntime-web wasm backend (install onnxruntime-node for native speed)');
   }
   if (device === 'wasm') return wasm('requested');
-  const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  const gpu = webGpu();
   const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
   if (!adapter) {
     if (device === 'webgpu') throw new SpecialistError('UNSUPPORTED_BUILD', 'WebGPU was requested but this browser offers no adapter', { device });

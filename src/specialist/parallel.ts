@@ -4,7 +4,7 @@
 // model; rank 1 only helps. The result equals a fit on one thread, bit for bit.
 import type { ProgressCallback } from '../core/call-options.ts';
 import { SpecialistError } from '../core/errors.ts';
-import { isNode } from '../core/platform.ts';
+import { sharedMemoryAvailable } from '../core/platform.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { isJobRunner, type JobHandler, type JobRunner } from '../worker/job.ts';
 import { prepareData, type TargetsInput } from './data.ts';
@@ -44,17 +44,11 @@ export const fitShardJob: JobHandler<ShardPayload, Uint8Array | null> = {
   },
 };
 
-/** Shared memory and blocking waits in workers: always in Node; in browsers only on cross-origin isolated pages. */
-function sharedMemory(): boolean {
-  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return false;
-  return isNode || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-}
-
 /** True when a fit should be split over `pool`: two workers or more, and shared memory. */
 export function usesPool(pool: JobRunner | undefined): pool is JobRunner {
   if (pool === undefined) return false;
   if (!isJobRunner(pool)) throw new SpecialistError('INVALID_ARGUMENT', 'pool must be a WorkerPool (from WorkerPool.create())', { argument: 'pool' });
-  return pool.size >= 2 && sharedMemory();
+  return pool.size >= 2 && sharedMemoryAvailable();
 }
 
 /** Floats of every parameter gradient of the fit (an upper bound: whitening can only drop target directions). */

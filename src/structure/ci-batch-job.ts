@@ -4,7 +4,7 @@
 // same queries in this thread, in any split.
 import { callBack, type CallOptions } from '../core/call-options.ts';
 import { SpecialistError } from '../core/errors.ts';
-import { checkMatrix, type Matrix } from '../core/tensor.ts';
+import { matrixOf, type Matrix, type Tensor } from '../core/tensor.ts';
 import { poolOf, type JobHandler, type JobRunner } from '../worker/job.ts';
 import { ciTestFromSpec, type CiTestSpec } from './ci/builtins.ts';
 import type { CiQuery, CiResult } from './ci-test.ts';
@@ -49,13 +49,17 @@ export interface CiBatchOptions extends CallOptions {
 }
 
 /**
- * Runs `queries` on `data` with a built-in test, split over the workers of `options.pool` (one
- * batch per worker, round-robin so that costly and cheap tests mix); resolves to the results in
- * query order. Progress: tests done / total. Abort rejects with ABORTED.
+ * Runs `queries` on `samples` ([rows, columns]; a query names columns) with a built-in test, split
+ * over the workers of `options.pool` (one batch per worker, round-robin so that costly and cheap
+ * tests mix); resolves to the results in query order. Progress: tests done / total. Abort rejects
+ * with ABORTED.
  */
-export async function runCiBatches(spec: CiTestSpec, data: Matrix, queries: readonly CiQuery[], options: CiBatchOptions): Promise<CiResult[]> {
+export async function runCiBatches(spec: CiTestSpec, samples: Tensor, queries: readonly CiQuery[], options: CiBatchOptions): Promise<CiResult[]> {
   const runner = poolOf('runCiBatches', 'CiBatchOptions', options, { pool: true, seed: true, family: true, signal: true, onProgress: true } satisfies Record<keyof CiBatchOptions, true>, spec);
-  checkMatrix('data', data);
+  if (samples && !('shape' in samples) && 'rows' in samples) {
+    throw new SpecialistError('INVALID_ARGUMENT', 'runCiBatches takes a Tensor { data, shape: [rows, columns] } since 1.0, not a Matrix { data, rows, cols }', { argument: 'samples' });
+  }
+  const data = matrixOf('samples', samples);
   if (!Array.isArray(queries)) throw new SpecialistError('INVALID_ARGUMENT', 'queries must be an array of { x, y, z }', { argument: 'queries' });
   ciTestFromSpec(spec); // a bad spec fails here, typed, before any worker sees it
   const seed = options.seed ?? 0;

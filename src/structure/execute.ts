@@ -65,7 +65,7 @@ export function onWorkers(runner: JobRunner, spec: CiTestSpec, data: Matrix, see
     let last = base;
     const results = await runCiBatches(
       spec,
-      data,
+      { data: data.data, shape: [data.rows, data.cols] },
       planned.map((p) => p.query),
       {
         pool: runner,

@@ -1,6 +1,6 @@
 import { transfer, wrap, type Remote } from 'comlink';
 import { SpecialistError, abortError } from '../core/errors.ts';
-import { hardwareThreads, isNode } from '../core/platform.ts';
+import { baseUrl, hardwareThreads } from '../core/platform.ts';
 import { checkKeys } from '../core/validate.ts';
 import type { KernelBuild } from '../kernels/builds.ts';
 import type { KernelRuntimeOptions } from '../kernels/runtime.ts';
@@ -112,7 +112,7 @@ export class WorkerPool implements JobRunner {
     this.init = toInit(options.kernelOptions);
     if (options.workerUrl !== undefined) {
       try {
-        this.workerUrl = new URL(String(options.workerUrl), isNode ? undefined : globalThis.location?.href);
+        this.workerUrl = new URL(String(options.workerUrl), baseUrl());
       } catch {
         throw new SpecialistError('INVALID_ARGUMENT', `workerUrl must be a URL (a file path needs pathToFileURL), got ${JSON.stringify(String(options.workerUrl))}`, { argument: 'workerUrl' });
       }

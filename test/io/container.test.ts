@@ -1,5 +1,5 @@
 // The specialist container: round trip, and every kind of damage refused with INVALID_FILE
-// (saves killed mid-write: test/atomic-write.test.ts).
+// (saves killed mid-write: test/node/atomic-write.test.ts).
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { decodeContainer, encodeContainer } from '../../src/io/container.ts';

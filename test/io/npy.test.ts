@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { formatNpy, parseNpy, toFloat32 } from '../../src/io/npy.ts';
-import { readNpyFile, writeNpyFile } from '../../src/io/npy-file.ts';
+import { readNpyFile, writeNpyFile } from '../../src/node/npy-file.ts';
 import { expectCode } from '../helpers.ts';
 
 /** A file as numpy.save writes it: magic, version 1.0, header padded with spaces to 64 bytes, '\n'. */

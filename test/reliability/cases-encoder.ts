@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { Generalist } from '../../src/generalist/generalist.ts';
-import { writeNpyFile } from '../../src/io/npy-file.ts';
+import { writeNpyFile } from '../../src/node/npy-file.ts';
 import { buildOnnxModel } from '../../src/onnx/builder.ts';
 import { readGraphInfo } from '../../src/onnx/graph.ts';
 import { exportSpecialistOnnx } from '../../src/specialist/export-onnx.ts';

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../src/io/atomic-write.ts';
+import { writeFileAtomic } from '../../src/node/atomic-write.ts';
 import { formatNpy, parseNpy, toFloat32 } from '../../src/io/npy.ts';
-import { readNpyFile, writeNpyFile } from '../../src/io/npy-file.ts';
-import { saveSpecialists } from '../../src/specialist/node.ts';
+import { readNpyFile, writeNpyFile } from '../../src/node/npy-file.ts';
+import { saveSpecialists } from '../../src/node/specialist-files.ts';
 import type { Case } from './context.ts';
 
 const SAVE = 'Saving files';

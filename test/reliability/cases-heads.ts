@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SpecialistRuntime } from '../../src/deploy/specialist-runtime.ts';
 import { WorkerSpecialistRuntime } from '../../src/deploy/worker-runtime.ts';
 import { Specialists } from '../../src/specialist/model.ts';
-import { loadSpecialists } from '../../src/specialist/node.ts';
+import { loadSpecialists } from '../../src/node/specialist-files.ts';
 import { editInPlace as edited, rewrite as rewritten, versionTwo } from '../specialist/file-edits.ts';
 import type { Case, Context } from './context.ts';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { SpecialistError, type ErrorCode } from '../../src/core/errors.ts';
 import { Generalist } from '../../src/generalist/generalist.ts';
 import { loadOrtNode } from '../../src/generalist/ort.ts';
-import { writeNpyFile } from '../../src/io/npy-file.ts';
+import { writeNpyFile } from '../../src/node/npy-file.ts';
 import { fitSpecialists } from '../../src/specialist/fit.ts';
 import type { Specialists } from '../../src/specialist/model.ts';
 import { generalistWorld } from '../../src/synthetic/generalist-world.ts';
@@ -74,7 +74,7 @@ export async function createContext(): Promise<Context> {
   await writeNpyFile(files.states, { shape: structure.shapes.states, data: structure.states });
   await writeNpyFile(files.tasks, { shape: structure.shapes.tasks, data: structure.tasks });
   await writeNpyFile(files.observations, { shape: [8, D], data: world.observations.subarray(0, 8 * D) });
-  const { writeFileAtomic } = await import('../../src/io/atomic-write.ts');
+  const { writeFileAtomic } = await import('../../src/node/atomic-write.ts');
   const modelBytes = model.serialise();
   await writeFileAtomic(files.model, modelBytes);
   await writeFileAtomic(files.encoder, world.encoderOnnx);

@@ -24,6 +24,9 @@ function world(n: number): Matrix {
   return { data, rows: n, cols };
 }
 
+/** The same samples as runCiBatches takes them: a Tensor. */
+const tensorOf = (m: Matrix) => ({ data: m.data, shape: [m.rows, m.cols] });
+
 const queries: CiQuery[] = [
   { x: [0], y: [1], z: [2] },
   { x: [0], y: [3], z: [2] },
@@ -54,7 +57,7 @@ describe('CI tests on the worker pool', () => {
       const prepared = ciTestFromSpec(spec).prepare(data, { kernels: runtime, seed });
       const local = queries.map((q) => prepared.test(q, { family }));
       const seen: [number, number][] = [];
-      const remote = await runCiBatches(spec, data, queries, { pool, seed, family, onProgress: ({ done, total }) => seen.push([done, total]) });
+      const remote = await runCiBatches(spec, tensorOf(data), queries, { pool, seed, family, onProgress: ({ done, total }) => seen.push([done, total]) });
       assert.deepEqual(remote, local);
       assert.deepEqual(seen.at(-1), [queries.length, queries.length]);
       assert.ok(seen.every(([done], i) => i === 0 || done >= seen[i - 1][0]), 'progress never goes back');
@@ -64,10 +67,10 @@ describe('CI tests on the worker pool', () => {
   it('aborts with ABORTED and the pool keeps working afterwards', async () => {
     const controller = new AbortController();
     const slow: CiTestSpec = { name: 'cmiknn', options: { permutations: 5000, adaptive: false } };
-    const run = runCiBatches(slow, world(400), queries, { pool, signal: controller.signal });
+    const run = runCiBatches(slow, tensorOf(world(400)), queries, { pool, signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     await expectCode(() => run, 'ABORTED');
-    const again = await runCiBatches({ name: 'fisherz' }, data, queries.slice(0, 2), { pool });
+    const again = await runCiBatches({ name: 'fisherz' }, tensorOf(data), queries.slice(0, 2), { pool });
     assert.equal(again.length, 2);
   });
 
@@ -96,6 +99,10 @@ describe('CI tests on the worker pool', () => {
   });
 
   it('rejects an unknown test by name', async () => {
-    await expectCode(() => runCiBatches({ name: 'nope' } as unknown as CiTestSpec, data, queries, { pool }), 'INVALID_ARGUMENT', 'Unknown CI test');
+    await expectCode(() => runCiBatches({ name: 'nope' } as unknown as CiTestSpec, tensorOf(data), queries, { pool }), 'INVALID_ARGUMENT', 'Unknown CI test');
+  });
+
+  it("takes a Tensor like every public call: 0.1's Matrix is a typed error that says so", async () => {
+    await expectCode(() => runCiBatches({ name: 'fisherz' }, data as never, queries, { pool }), 'INVALID_ARGUMENT', 'takes a Tensor { data, shape: [rows, columns] } since 1.0');
   });
 });

@@ -53,7 +53,7 @@ describe('one worker model', () => {
     await expectCode(() => fitSpecialistsInWorker(latents, targets, {}, { pool, kernels } as never), 'INVALID_ARGUMENT', `FitInWorkerOptions has no option "kernels": ${refused}`);
     await expectCode(() => runPipelineInWorker(input, { structure: { segmentLength: 1 } }, { pool, kernels } as never), 'INVALID_ARGUMENT', `PipelineInWorkerOptions has no option "kernels"`);
     await expectCode(() => runKernelInWorker('columnMeans', { x }, { pool, kernels } as never), 'INVALID_ARGUMENT', 'KernelInWorkerOptions has no option "kernels"');
-    await expectCode(() => runCiBatches({ name: 'fisherz' }, x, [], { pool, seeds: 1 } as never), 'INVALID_ARGUMENT', 'CiBatchOptions has no option "seeds"');
+    await expectCode(() => runCiBatches({ name: 'fisherz' }, latents, [], { pool, seeds: 1 } as never), 'INVALID_ARGUMENT', 'CiBatchOptions has no option "seeds"');
   });
 
   it('progress has one shape, { done, total }, in this thread and from a worker', async () => {

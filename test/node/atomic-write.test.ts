@@ -7,7 +7,7 @@ import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { removeOrphanedTemporaries, writeFileAtomic } from '../../src/io/atomic-write.ts';
+import { removeOrphanedTemporaries, writeFileAtomic } from '../../src/node/atomic-write.ts';
 import { expectCode } from '../helpers.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -72,7 +72,7 @@ it('keeps the permissions of the file it replaces', async () => {
 /** Runs writeFileAtomic(target, `megabytes` MB of 7s) in a child; `shell` wraps the node command. */
 function child(target: string, megabytes: number, shell = 'exec') {
   const script = `
-    import { writeFileAtomic } from './src/io/atomic-write.ts';
+    import { writeFileAtomic } from './src/node/atomic-write.ts';
     try { await writeFileAtomic(${JSON.stringify(target)}, new Uint8Array(${megabytes} * 1024 * 1024).fill(7)); console.log('finished'); }
     catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
   const node = [process.execPath, '--import', 'tsx', '--input-type=module', '-e', script].map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');

@@ -1,8 +1,8 @@
 // Model files in Node: atomic writes, typed errors on reads.
 import { readFile } from 'node:fs/promises';
 import { SpecialistError } from '../core/errors.ts';
-import { writeFileAtomic } from '../io/npy-file.ts';
-import { Specialists, type DeserialiseOptions } from './model.ts';
+import { writeFileAtomic } from './npy-file.ts';
+import { Specialists, type DeserialiseOptions } from '../specialist/model.ts';
 
 export async function saveSpecialists(path: string, model: Specialists): Promise<void> {
   await writeFileAtomic(path, model.serialise());

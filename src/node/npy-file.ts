@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write.ts';
 import { SpecialistError } from '../core/errors.ts';
-import { formatNpy, parseNpy, type NpyArray } from './npy.ts';
+import { formatNpy, parseNpy, type NpyArray } from '../io/npy.ts';
 
 export async function readNpyFile(path: string): Promise<NpyArray> {
   let bytes: Uint8Array;
