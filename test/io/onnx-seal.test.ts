@@ -21,7 +21,7 @@ import { fitSpecialists } from '../../src/specialist/fit.ts';
 import type { Specialists } from '../../src/specialist/model.ts';
 import { WorkerPool } from '../../src/worker/pool.ts';
 import { assertClose, createRng, expectCode } from '../helpers.ts';
-import { headsFixture, type HeadsFixture } from './heads-fixture.ts';
+import { headsFixture, type HeadsFixture } from '../deploy/heads-fixture.ts';
 
 async function fitted(d: number, widths: number[], seed: number): Promise<Specialists> {
   const rng = createRng(seed);
