@@ -19,6 +19,10 @@ export type ErrorCode =
   | 'CALLBACK_FAILED' // a callback the caller passed (onProgress) threw; the call stops, nothing else is affected
   | 'INTERNAL'; // anything else thrown inside a worker
 
+/**
+ * The one error type of the SDK: `code` says what went wrong (docs/reliability.md lists every
+ * code), `details` names the argument, file or value.
+ */
 export class SpecialistError extends Error {
   override readonly name = 'SpecialistError';
   constructor(
@@ -40,6 +44,10 @@ export class SpecialistError extends Error {
   }
 }
 
+/**
+ * A SpecialistError as plain data (`toJSON()`), as it crosses a worker boundary;
+ * `SpecialistError.fromJSON` restores it.
+ */
 export interface SerialisedError {
   code: ErrorCode;
   message: string;
@@ -47,6 +55,10 @@ export interface SerialisedError {
   stack?: string;
 }
 
+/**
+ * True when `value` is a SpecialistError (with `code`, when given): the check to use across
+ * bundles and workers.
+ */
 export function isSpecialistError(value: unknown, code?: ErrorCode): value is SpecialistError {
   return value instanceof SpecialistError && (code === undefined || value.code === code);
 }

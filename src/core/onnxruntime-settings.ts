@@ -3,6 +3,10 @@
 import { SpecialistError } from './errors.ts';
 import { baseUrl } from './platform.ts';
 
+/**
+ * Where onnxruntime-web finds its files, for this thread and every worker started afterwards
+ * (configureOnnxRuntime).
+ */
 export interface OnnxRuntimeSettings {
   /**
    * onnxruntime-web's `env.wasm.wasmPaths`: the folder (URL ending in '/') that serves

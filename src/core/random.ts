@@ -25,6 +25,10 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/**
+ * A seeded random number generator (sfc32): the same seed gives the same numbers
+ * everywhere.
+ */
 export function createRng(seed: number): Rng {
   if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
   const init = splitmix32(Math.floor(seed) ^ Math.floor(seed / 2 ** 32));

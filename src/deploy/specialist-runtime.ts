@@ -10,12 +10,17 @@ import { checkKeys } from '../core/validate.ts';
 import { Specialists } from '../specialist/model.ts';
 import { linkSignals } from './linked-signal.ts';
 
+/** How a deployment runtime loads its encoder and checks its heads. */
 export interface SpecialistRuntimeOptions {
   generalist?: GeneralistOptions;
   /** Load heads fitted on another encoder (their latents would mean something else). Default false. */
   allowEncoderMismatch?: boolean;
 }
 
+/**
+ * What a deployment runtime returns for one task: its specialist representation and its head's
+ * prediction.
+ */
 export interface RunOutput {
   /** The task's specialist representation [N, |I_k|]. */
   block: Tensor<Float32Array>;
@@ -32,6 +37,10 @@ async function bytesOf(source: ModelSource, what: string): Promise<Uint8Array> {
   return readBytes(source, what, 'INVALID_FILE');
 }
 
+/**
+ * An encoder and fitted heads loaded to run on new observations in this thread: `run(observations,
+ * task)` gives the task's block and prediction.
+ */
 export class SpecialistRuntime {
   /** Aborted by dispose(): runs still going reject with ABORTED (reason 'runtime disposed'). */
   private readonly disposal = new AbortController();

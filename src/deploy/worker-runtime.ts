@@ -14,6 +14,7 @@ import { linkSignals } from './linked-signal.ts';
 import { disposeInWorker, loadInWorker, runInWorker, type LoadedRuntime, type SentSource } from './job.ts';
 import { checkRun, checkRuntimeOptions, type ModelSource, type RunOutput, type SpecialistRuntimeOptions } from './specialist-runtime.ts';
 
+/** The call options of WorkerSpecialistRuntime.load: the pool to host it, transfer, abort. */
 export interface WorkerRuntimeCallOptions {
   /**
    * Host the runtime in a worker of this pool (pinned to it: the pool must have pin(), as a
@@ -33,6 +34,7 @@ export interface WorkerRuntimeCallOptions {
   signal?: AbortSignal;
 }
 
+/** The call options of WorkerSpecialistRuntime.run: abort and transfer. */
 export interface WorkerRunOptions {
   /** Aborting rejects at once with ABORTED; the worker stops after its current batch and the runtime lives on. */
   signal?: AbortSignal;

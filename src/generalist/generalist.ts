@@ -14,6 +14,10 @@ import { isNode, webGpu } from '../core/platform.ts';
 import { loadOrtNode, loadOrtWeb, type OrtModule } from './ort.ts';
 import { onnxRuntimeSettings } from '../core/onnxruntime-settings.ts';
 
+/**
+ * The device a caller asks for: 'auto' (WebGPU when it agrees with wasm on a canary batch),
+ * 'webgpu' or 'wasm'.
+ */
 export type GeneralistDevice = 'auto' | 'webgpu' | 'wasm';
 /** Which onnxruntime ran the session (declared here, not beside the loader, so these types need no onnxruntime types). */
 export type OrtBackend = 'onnxruntime-web' | 'onnxruntime-node';
@@ -24,6 +28,10 @@ export interface FixedInput {
   dims: number[];
 }
 
+/**
+ * How a generalist ONNX model is loaded and run: device, input and output names, pooling, batch
+ * size, onnxruntime's files.
+ */
 export interface GeneralistOptions {
   /**
    * Where the model runs. 'auto' (default): WebGPU when the browser offers an adapter AND a canary
@@ -62,6 +70,10 @@ export interface GeneralistOptions {
   onnxruntime?: string | URL;
 }
 
+/**
+ * Where a generalist runs and why: the device, the onnxruntime that runs it, the reason, and the
+ * canary's difference when WebGPU was tried.
+ */
 export interface DeviceChoice {
   device: 'webgpu' | 'wasm';
   backend: OrtBackend;

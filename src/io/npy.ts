@@ -11,6 +11,10 @@ import { parseNpyHeader } from './npy-header.ts';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
+/**
+ * The .npy element types the SDK reads and writes: little-endian float32, float64, float16, int32,
+ * int64, and uint8 and bool.
+ */
 export type NpyDtype = '<f4' | '<f8' | '<f2' | '<i4' | '<i8' | '|u1' | '|b1';
 
 /** A tensor read from .npy: float32/float64/int32 as stored; float16 as Float32Array; int64 as Float64Array; uint8/bool as Uint8Array. */
@@ -45,6 +49,10 @@ function bad(source: string, message: string, details: Record<string, unknown> =
 /** The largest size numpy allocates: the product of the nonzero dims times the item size fits an int64. */
 const MAX_BYTES = 2n ** 63n - 1n;
 
+/**
+ * Reads the bytes of a NumPy .npy file as numpy does; anything numpy would refuse (or could
+ * misread) is INVALID_FILE, naming `source`.
+ */
 export function parseNpy(bytes: Uint8Array, source = 'input'): NpyArray {
   if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw bad(source, 'not a NumPy .npy file (missing the \\x93NUMPY magic)');

@@ -5,6 +5,7 @@ import type { WasmModule } from '../core/lib-types.ts';
 
 /** The three compilations of assembly/, best first. */
 export type KernelBuild = 'relaxed-simd' | 'simd' | 'scalar';
+/** Every kernel build, best first. */
 export const KERNEL_BUILDS: readonly KernelBuild[] = ['relaxed-simd', 'simd', 'scalar'];
 
 /** Where the kernel module comes from when the embedded copies will not do. */

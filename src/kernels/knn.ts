@@ -13,6 +13,10 @@ export interface KnnInput {
   k: number;
 }
 
+/**
+ * The input of the countWithinRadius kernel: points, the columns to measure on, and one radius per
+ * point.
+ */
 export interface RadiusCountInput {
   points: Matrix;
   columns?: ArrayLike<number>;

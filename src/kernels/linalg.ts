@@ -4,6 +4,10 @@ import { checkMatrix, type Matrix } from '../core/tensor.ts';
 import { checkCount } from '../core/validate.ts';
 import { scoped, type KernelRuntime } from './runtime.ts';
 
+/**
+ * The input of the gemm kernel, alpha op(a) op(b): the two matrices, which to transpose, the
+ * scale.
+ */
 export interface GemmInput {
   a: Matrix;
   b: Matrix;
@@ -83,16 +87,19 @@ function wasmGemm(kernels: KernelRuntime, input: GemmInput, options?: CallOption
   });
 }
 
+/** The input of the kernels that take one matrix (columnMeans). */
 export interface MatrixInput {
   x: Matrix;
 }
 
+/** The input of the covariance kernel. */
 export interface CovarianceInput {
   x: Matrix;
   /** Divisor is rows - ddof. Default 1 (unbiased). */
   ddof?: number;
 }
 
+/** The output of the covariance kernel: column means and the covariance matrix, in float64. */
 export interface CovarianceOutput {
   means: Float64Array;
   /** Row-major [cols, cols]. */

@@ -5,6 +5,7 @@ const PAGE = 65536;
 /** Allocations start past a small guard so that no live pointer is 0. */
 const BASE = 64;
 
+/** The kernel memory of a KernelRuntime: what it reserves up front and its hard ceiling. */
 export interface MemoryOptions {
   /** Memory reserved up front. Default 1 MiB. */
   initialBytes?: number;

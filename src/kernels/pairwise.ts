@@ -3,8 +3,10 @@ import { forEachRowChunk, type CallOptions } from '../core/call-options.ts';
 import { checkMatrix, type Matrix } from '../core/tensor.ts';
 import { scoped, type KernelRuntime } from './runtime.ts';
 
+/** The distance of pairwiseDistances: 'max' (Chebyshev, the kNN-CMI norm) or 'sqeuclidean'. */
 export type DistanceMetric = 'max' | 'sqeuclidean';
 
+/** The input of the pairwiseDistances kernel: one or two point sets and the metric. */
 export interface PairwiseInput {
   /** Rows are points, [na, d]. */
   a: Matrix;

@@ -31,14 +31,18 @@ const definitions = { pairwiseDistances, knnDistance, countWithinRadius, gemm, c
 
 /** Every registered kernel by name: its validator, TypeScript reference and wasm binding. */
 export type KernelDefinitions = typeof definitions;
+/** The name of a registered kernel. */
 export type KernelName = keyof KernelDefinitions;
+/** The input a kernel takes, by name (`KernelInput<'covariance'>` is `CovarianceInput`). */
 export type KernelInput<N extends KernelName> = Parameters<KernelDefinitions[N]['reference']>[0];
+/** The output a kernel returns, by name. */
 export type KernelOutput<N extends KernelName> = ReturnType<KernelDefinitions[N]['reference']>;
 
 const registry = new Map<string, KernelDefinition<unknown, unknown>>(
   Object.values(definitions).map((def) => [def.name, def as unknown as KernelDefinition<unknown, unknown>]),
 );
 
+/** The names of every registered kernel, as runKernel takes them. */
 export function kernelNames(): KernelName[] {
   return [...registry.keys()] as KernelName[];
 }

@@ -22,6 +22,10 @@ export interface ScoredGlyphWorld {
 /** (episode, step) pairs, as rows of a latent matrix. */
 export type StepRows = readonly (readonly [number, number])[];
 
+/**
+ * How much of each kind of glyph-world content a representation holds (held-out kernel ridge R^2
+ * per kind).
+ */
 export interface BlockScores {
   /** Held-out kernel ridge R^2 from the representation to the one-hot character of the task's slot. */
   content: number;

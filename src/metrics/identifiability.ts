@@ -7,6 +7,7 @@ import { matrixOf, type Matrix, type Tensor } from '../core/tensor.ts';
 import { choleskyInPlace, solveCholesky } from '../stats/cholesky.ts';
 
 
+/** Options of kernelRidgeR2: the rows to fit and to score, the ridge, the seed. */
 export interface KernelRidgeOptions {
   /** Rows used to fit (drawn without replacement). Default 1000. */
   trainRows?: number;

@@ -5,6 +5,10 @@ import { SpecialistError } from '../core/errors.ts';
 /** A 0/1 relation: nested rows (N x M), or flat row-major data with its shape. */
 export type RelationInput = ArrayLike<ArrayLike<number>> | { data: ArrayLike<number>; shape: readonly [number, number] | readonly number[] };
 
+/**
+ * How an estimated segment-task relation agrees with the truth: accuracy, Matthews correlation and
+ * the four cell counts.
+ */
 export interface StructureMetrics {
   /** Share of cells that agree. */
   accuracy: number;

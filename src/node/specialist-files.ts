@@ -4,10 +4,15 @@ import { SpecialistError } from '../core/errors.ts';
 import { writeFileAtomic } from './npy-file.ts';
 import { Specialists, type DeserialiseOptions } from '../specialist/model.ts';
 
+/** Saves fitted heads to a file (Node), atomically: a crash leaves the old file or the new one. */
 export async function saveSpecialists(path: string, model: Specialists): Promise<void> {
   await writeFileAtomic(path, model.serialise());
 }
 
+/**
+ * Reads fitted heads from a file (Node), checked as Specialists.deserialise checks them; errors
+ * name the path.
+ */
 export async function loadSpecialists(path: string, options: DeserialiseOptions = {}): Promise<Specialists> {
   let bytes: Uint8Array;
   try {

@@ -5,6 +5,10 @@ import type { Activation } from '../core/activation.ts';
 import { SpecialistError } from '../core/errors.ts';
 import type { NodeSpec, TensorSpec } from './builder.ts';
 
+/**
+ * One stage of a feed-forward network as the ONNX writer and its TypeScript twin read it: dense,
+ * standardise or select columns.
+ */
 export type NetworkStage =
   | { kind: 'dense'; din: number; dout: number; w: Float32Array; b: Float32Array; activation: Activation; slope?: number }
   /** (x - mean) * invStd, per column: a batch norm without affine, with its running statistics. */

@@ -5,6 +5,10 @@ import { SpecialistError } from '../core/errors.ts';
 import { DEFAULT_OPSET, writeNode } from './builder.ts';
 import { ProtoWriter, fieldString, payload, scanFields, varint, type ProtoField } from './protobuf.ts';
 
+/**
+ * One input or output of an ONNX graph: its name, element type (ONNX's TensorProto code) and
+ * shape.
+ */
 export interface GraphValue {
   name: string;
   elemType: number;
@@ -12,6 +16,10 @@ export interface GraphValue {
   shape?: (number | string)[];
 }
 
+/**
+ * What readGraphInfo reads from an ONNX model: its opset, inputs, outputs and every tensor a node
+ * produces.
+ */
 export interface GraphInfo {
   opset: number;
   inputs: GraphValue[];
@@ -72,6 +80,10 @@ function graphField(model: Uint8Array): { fields: ProtoField[]; graph: ProtoFiel
   return { fields, graph: graphs[0] };
 }
 
+/**
+ * Reads an ONNX model's opset, inputs, outputs and internal tensor names without running it;
+ * damaged bytes are INVALID_FILE.
+ */
 export function readGraphInfo(model: Uint8Array): GraphInfo {
   const { fields, graph } = graphField(model);
   const g = message(graph, 'ONNX graph');

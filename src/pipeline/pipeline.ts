@@ -15,7 +15,9 @@ import type { SpecialistOptions } from '../specialist/options.ts';
 import { discoverTaskStructure, type StructureOptions, type StructureResult } from '../structure/discover.ts';
 import type { JobRunner } from '../worker/job.ts';
 
+/** One stage of the pipeline: 'encode', 'structure' (Layer 1) or 'specialists' (Layer 2). */
 export type PipelineStage = 'encode' | 'structure' | 'specialists';
+/** The pipeline's stages in order, as PipelineProgress.stage reports them. */
 export const PIPELINE_STAGES: readonly PipelineStage[] = ['encode', 'structure', 'specialists'];
 
 /** The pipeline's progress: `done` of `total` within the current stage. */
@@ -23,6 +25,10 @@ export interface PipelineProgress extends Progress {
   stage: PipelineStage;
 }
 
+/**
+ * The data of one pipeline run: the encoder's bytes, the observations, the task variables and
+ * optional per-step targets.
+ */
 export interface PipelineInput {
   /** The generalist encoder (ONNX bytes). */
   encoder: Uint8Array;
@@ -37,6 +43,10 @@ export interface PipelineInput {
   stepTargets?: Tensor;
 }
 
+/**
+ * The settings of one pipeline run (plain and serialisable): each layer's options, the rows used
+ * for training, the seed.
+ */
 export interface PipelineOptions {
   /** Generalist options (device, output, pooling...). Default device 'auto'. */
   generalist?: Omit<GeneralistOptions, 'wasmBinary'>;
@@ -56,6 +66,10 @@ export interface PipelineOptions {
 
 const PIPELINE_KEYS: Record<keyof PipelineOptions, true> = { generalist: true, structure: true, specialists: true, maxTrainingRows: true, seed: true };
 
+/**
+ * What runPipeline returns: the device used, the latents, Layer 1's structure, Layer 2's
+ * specialists (null when no task is served), timings.
+ */
 export interface PipelineResult {
   device: DeviceChoice;
   /** SHA-256 of the encoder bytes; saved heads record it. */
@@ -73,6 +87,10 @@ export interface PipelineResult {
   timings: { encodeMs: number; structureMs: number; specialistsMs: number; totalMs: number };
 }
 
+/**
+ * The call options of runPipeline: workers, kernel runtime, progress (`PipelineProgress`) and
+ * abort.
+ */
 export interface PipelineCallOptions extends Omit<KernelCallOptions, 'onProgress'> {
   onProgress?: ProgressCallback<PipelineProgress>;
   /**

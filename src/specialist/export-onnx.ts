@@ -28,6 +28,7 @@ export function specialistStages(model: Specialists, task: number): { sHat: Netw
   return { sHat, block: [{ kind: 'select', columns: s.supports[task] }], prediction: [...dense(s.heads[task]), unscale] };
 }
 
+/** Options of exportSpecialistOnnx. */
 export interface ExportOnnxOptions {
   /** SHA-256 of the generalist encoder, recorded in the model's metadata. */
   encoderSha256?: string;

@@ -15,6 +15,10 @@ export interface FitProgress extends Progress {
   nonzeros: number[];
 }
 
+/**
+ * The call options of fitSpecialists: membership, workers, kernel runtime, progress
+ * (`FitProgress`) and abort.
+ */
 export interface FitCallOptions extends Omit<KernelCallOptions, 'onProgress'> {
   onProgress?: ProgressCallback<FitProgress>;
   /** Membership [N, K] of 0/1: which rows count for which task. Default: every row counts for every task. */

@@ -9,6 +9,7 @@ export type { LossCurves, SpecialistsState, ValidationPoint } from './state.ts';
 import type { Penalty } from './options.ts';
 import { deserialiseModel, serialiseModel } from './format.ts';
 
+/** How a heads file is checked on load: the encoder it must have been fitted on. */
 export interface DeserialiseOptions {
   /** SHA-256 of the encoder you will feed the heads from: a file fitted on another encoder is refused. */
   encoderSha256?: string;
@@ -42,6 +43,10 @@ function forwardLayers(layers: LayerWeights[], x: Float64Array, rows: number): F
   return h;
 }
 
+/**
+ * Fitted specialist heads: per task, the block of s_hat coordinates it reads and the head on them.
+ * Serialisable, runs without a kernel runtime.
+ */
 export class Specialists {
   constructor(readonly state: SpecialistsState) {}
 

@@ -2,8 +2,16 @@
 import { SpecialistError } from '../core/errors.ts';
 import { checkKeys } from '../core/validate.ts';
 
+/**
+ * The sparsity penalty that picks each task's block: 'group' (proximal group lasso on the head's
+ * input rows), 'jacobian' (l1 of the head's input Jacobian) or 'none'.
+ */
 export type Penalty = 'group' | 'jacobian' | 'none';
 
+/**
+ * Layer 2's settings (plain and serialisable): widths, penalty and its strength, epochs, batch
+ * size, seed; each documents its default.
+ */
 export interface SpecialistOptions {
   /** Coordinates of s_hat. Default: the latent width d (s_hat can hold all of z_hat). */
   latentDims?: number;

@@ -2,6 +2,10 @@
 import type { LayerWeights } from './layers.ts';
 import type { Penalty } from './options.ts';
 
+/**
+ * One validation measurement of a fit: its phase, epoch, lambda per task, and the losses and
+ * supports at that point.
+ */
 export interface ValidationPoint {
   phase: 'dense' | 'path' | 'refit';
   epoch: number;
@@ -13,6 +17,7 @@ export interface ValidationPoint {
   nonzeros: number[];
 }
 
+/** The training and validation losses of a fit, for plotting and for choosing lambda. */
 export interface LossCurves {
   /** Mean training loss per epoch, in order, across every phase. */
   train: number[];
@@ -20,6 +25,10 @@ export interface LossCurves {
   validation: ValidationPoint[];
 }
 
+/**
+ * Everything a fitted Specialists holds, as plain data: sizes, supports, weights, normalisations,
+ * the loss curves and the settings.
+ */
 export interface SpecialistsState {
   d: number;
   latentDims: number;

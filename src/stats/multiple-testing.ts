@@ -4,6 +4,10 @@
 
 import { SpecialistError } from '../core/errors.ts';
 
+/**
+ * Multiple-testing correction of a run's p-values: 'none', 'bonferroni' (family-wise) or 'bh'
+ * (Benjamini-Hochberg false discovery rate).
+ */
 export type Correction = 'none' | 'bonferroni' | 'bh';
 
 export const CORRECTIONS: readonly Correction[] = ['none', 'bonferroni', 'bh'];

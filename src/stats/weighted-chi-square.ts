@@ -13,6 +13,10 @@
 import { SpecialistError } from '../core/errors.ts';
 import { chiSquareSf, normalSf } from './distributions.ts';
 
+/**
+ * How RCoT's null, a weighted sum of chi-squares, is approximated: 'saddlepoint', 'hbe'
+ * (Hall-Buckley-Eagleson) or 'gamma' (Satterthwaite-Welch).
+ */
 export type WeightedChiSquareMethod = 'saddlepoint' | 'hbe' | 'gamma';
 export const WEIGHTED_CHI_SQUARE_METHODS: readonly WeightedChiSquareMethod[] = ['saddlepoint', 'hbe', 'gamma'];
 

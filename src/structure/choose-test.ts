@@ -22,6 +22,10 @@ export const AUTO_MAX_SHIFT = 0.5;
 /** The nonlinear basis of the check: random features of z at three bandwidths, plus z itself. */
 const BASIS: BlockFeatures = { count: 100, scales: [0.5, 1, 2], linear: true };
 
+/**
+ * What the 'auto' test choice measured and chose (StructureResult.testChoice): the test, its
+ * conditioning set, and the evidence.
+ */
 export interface TestChoice {
   /** The test that ran. */
   test: 'fisherz' | 'rcot';

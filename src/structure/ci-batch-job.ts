@@ -39,6 +39,10 @@ export const ciBatchJob: JobHandler<CiBatch, CiResult[]> = {
   },
 };
 
+/**
+ * The call options of runCiBatches: the pool, the prepare seed, the family size, progress and
+ * abort.
+ */
 export interface CiBatchOptions extends CallOptions {
   /** The workers to spread the queries over (one batch per worker). */
   pool: JobRunner;

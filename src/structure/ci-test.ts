@@ -15,6 +15,10 @@ export interface CiQuery {
   z: readonly number[];
 }
 
+/**
+ * The outcome of one conditional-independence test: statistic, p-value, and the permutations drawn
+ * when the test permutes.
+ */
 export interface CiResult {
   /** Test statistic (Fisher z: the z or chi-square value; kNN-CMI: the CMI estimate in nats). */
   statistic: number;
@@ -24,6 +28,10 @@ export interface CiResult {
   permutations?: number;
 }
 
+/**
+ * What a CI test's prepare() gets besides the data: the kernel runtime, a seed, progress and
+ * abort.
+ */
 export interface CiPrepareContext extends CallOptions {
   /** Kernel runtime for tests that run on the wasm kernels. */
   kernels: KernelRuntime;

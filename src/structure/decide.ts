@@ -13,6 +13,10 @@ import { cliqueRule, pairWeight, unionRule } from './rules.ts';
 export type Cube = (number | null)[][][];
 export type Grid = (number | null)[][];
 
+/**
+ * What discoverTaskStructure found: the segment-task relation, the p-values behind it, the
+ * settings used, warnings and timings.
+ */
 export interface StructureResult {
   method: StructureMethod;
   test: string;

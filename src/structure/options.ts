@@ -9,10 +9,27 @@ import { CORRECTIONS, type Correction } from '../stats/multiple-testing.ts';
 import { ciTestFromSpec, CI_TEST_NAMES, type CiTestName, type CiTestSpec } from './ci/builtins.ts';
 import type { CiTest } from './ci-test.ts';
 
+/**
+ * How Layer 1 decides a cell: 'direct' (one test per task and segment, given the neighbouring
+ * steps) or 'pairwise' (the paper's Algorithm 1: tests of pairs of segments given the task).
+ */
 export type StructureMethod = 'pairwise' | 'direct';
+/**
+ * How the pairwise method turns one task's pairwise decisions into its segments: 'union' (the
+ * paper: every segment of a rejected pair serves) or 'clique' (the best-supported set of mutually
+ * dependent segments). Method 'pairwise' only.
+ */
 export type StructureRule = 'union' | 'clique';
+/**
+ * The direct test's conditioning set: the neighbouring steps `{ s_{r-1}, s_{r+1} }` ('neighbours')
+ * or every other used step ('all-states').
+ */
 export type DirectConditioning = 'neighbours' | 'all-states';
 
+/**
+ * Layer 1's settings (plain and serialisable): the segment length, the method, the CI test, alpha
+ * and its correction, the seed.
+ */
 export interface StructureOptions {
   /** Segment length L >= 2; T must be a multiple of it unless `dropTail`. */
   segmentLength: number;
@@ -53,6 +70,10 @@ const STRUCTURE_KEYS: Record<keyof StructureOptions, true> = {
   segmentLength: true, method: true, test: true, alpha: true, correction: true, conditioning: true, rule: true, dropTail: true, diagnostic: true, seed: true,
 };
 
+/**
+ * The call options of discoverTaskStructure: the live objects of one run (kernel runtime, workers,
+ * your own CI test, progress and abort).
+ */
 export interface StructureCallOptions extends KernelCallOptions {
   /**
    * Workers to spread the kNN-CMI tests of the run over (a WorkerPool; each worker prepares the

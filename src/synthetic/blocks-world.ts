@@ -6,6 +6,7 @@ import { SpecialistError } from '../core/errors.ts';
 import { checkAllocation, checkCount } from '../core/validate.ts';
 import { createRng, type Rng } from '../core/random.ts';
 
+/** The size and shape of a blocks world; each option documents its default. */
 export interface BlocksWorldOptions {
   /** Rows. Default 10000. */
   n?: number;
@@ -21,6 +22,10 @@ export interface BlocksWorldOptions {
   seed?: number;
 }
 
+/**
+ * The data and truth of blocksWorld: the true latents, the generalist latents, the task signals
+ * and each task's block.
+ */
 export interface BlocksWorld {
   /** True latents [n, dims]. */
   s: Float32Array;
@@ -74,6 +79,10 @@ function apply(m: Float64Array, rows: number, cols: number, x: ArrayLike<number>
 
 const leaky = (v: number) => (v >= 0 ? v : 0.3 * v);
 
+/**
+ * A world for Layer 2 with known blocks: task signals that are nonlinear functions of known
+ * coordinates of s (their block), and generalist latents z = phi(s) that mix every coordinate.
+ */
 export function blocksWorld(options: BlocksWorldOptions = {}): BlocksWorld {
   const n = options.n ?? 10000;
   const dims = options.dims ?? 10;

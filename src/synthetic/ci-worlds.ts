@@ -13,6 +13,10 @@ import { SpecialistError } from '../core/errors.ts';
 import { createRng, type Rng } from '../core/random.ts';
 import type { Matrix } from '../core/tensor.ts';
 
+/**
+ * The size and kind of a CI world: rows, the widths of x, y and z, the dependence and the share z
+ * explains.
+ */
 export interface CiWorldOptions {
   rows: number;
   /** Columns of z. */
@@ -32,6 +36,7 @@ export interface CiWorldOptions {
   seed?: number;
 }
 
+/** The samples of ciWorld and the query to test on them. */
 export interface CiWorld {
   /** Columns [x, y, z], one row per sample. */
   data: Matrix;
@@ -66,6 +71,10 @@ function randomFunction(rng: Rng, dz: number, kind: 'nonlinear' | 'linear'): Fn 
   return (z) => (raw(z) - mean) / sd;
 }
 
+/**
+ * One conditional-independence problem with a known answer: x and y dependent given z or not,
+ * linear or nonlinear, at a chosen strength.
+ */
 export function ciWorld(options: CiWorldOptions): CiWorld {
   const { rows: n, dz } = options;
   const dx = options.dx ?? 1;

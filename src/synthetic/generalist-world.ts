@@ -16,6 +16,7 @@ import { appendStages, type NetworkStage } from '../onnx/export-network.ts';
 import { createRng, type Rng } from '../core/random.ts';
 import { laplace, leakyRelu, wellConditioned, type Mat } from './random-maps.ts';
 
+/** The size and shape of a generalist world; each option documents its default. */
 export interface GeneralistWorldOptions {
   /** Episodes n. Default 2000. */
   episodes?: number;
@@ -44,6 +45,10 @@ export interface GeneralistWorldOptions {
   seed?: number;
 }
 
+/**
+ * The data and truth of generalistWorld: observations, states, task variables, the encoder's ONNX
+ * bytes and the known blocks.
+ */
 export interface GeneralistWorld {
   /** o_t, [n, T, D]. */
   observations: Float32Array;
@@ -172,6 +177,10 @@ export function drawRelation(rng: Rng, N: number, M: number): Uint8Array {
   }
 }
 
+/**
+ * A world with a known encoder: observations o = f(s) and an ONNX generalist phi(f^{-1}(o))
+ * (lifted to `latentWidth`), with the truth of both layers.
+ */
 export function generalistWorld(options: GeneralistWorldOptions = {}): GeneralistWorld {
   const n = options.episodes ?? 2000;
   const T = options.steps ?? 12;

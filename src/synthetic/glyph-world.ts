@@ -18,6 +18,7 @@ import { drawRelation } from './generalist-world.ts';
 import { glyphFonts, drawText } from './glyphs/render.ts';
 import { initialStyle, nextStyle, STYLE_VARIABLES, styleValues, textStyle, unitNoise, type StyleState } from './glyphs/style-state.ts';
 
+/** The size and shape of a glyph world; each option documents its default. */
 export interface GlyphWorldOptions {
   /** Episodes n. Default 800 (the direct Fisher z test and its diagnostic need 367 and 723 at the 120-wide OCR layer). */
   episodes?: number;
@@ -53,6 +54,10 @@ export interface GlyphWorldOptions {
   seed?: number;
 }
 
+/**
+ * The pictures and truth of glyphWorld: each step's text, the task variables, each step's
+ * contribution, the segment-task relation, and the observations once rendered.
+ */
 export interface GlyphWorld {
   /** The string each step shows, [n * T] (episode-major). */
   texts: string[];
@@ -131,6 +136,10 @@ function resolveOptions(options: GlyphWorldOptions): GlyphWorld['params'] {
   return { ...p, segments: T / L };
 }
 
+/**
+ * A world of rendered text pictures for a real pretrained generalist (PP-OCRv4): steps show
+ * strings whose slots serve known tasks.
+ */
 export function glyphWorld(options: GlyphWorldOptions = {}): GlyphWorld {
   const params = resolveOptions(options);
   const { episodes: n, steps: T, segmentLength: L, tasks: M, slots, taskSlots, taskDim: dg, width, height } = params;

@@ -19,6 +19,10 @@ import {
   uniformUnit, wellConditioned, withNorm, type Mat,
 } from './random-maps.ts';
 
+/**
+ * The size and shape of a structure world: episodes, steps, tasks, state width, segment length,
+ * the relation (or how many segments serve each task), breaks and seed.
+ */
 export interface StructureWorldOptions {
   /** Episodes n (samples). */
   episodes: number;
@@ -53,6 +57,10 @@ export interface StructureWorldOptions {
   seed?: number;
 }
 
+/**
+ * A world with a known segment-task relation: states, task variables and the truth Layer 1 should
+ * find.
+ */
 export interface StructureWorld {
   /** [n, T, d] row-major: episode e, step t, dim j at (e * T + t) * d + j. */
   states: Float32Array;

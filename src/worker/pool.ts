@@ -20,6 +20,10 @@ declare global {
 /** Most workers one pool may hold: each takes its own kernel memory and thread (~10 MB or more). */
 const MAX_POOL_SIZE = 256;
 
+/**
+ * How a WorkerPool is made: its size, every worker's kernel runtime options, and the worker
+ * script.
+ */
 export interface PoolOptions {
   /** Number of workers, 1 to 256. Default: the host's hardware threads (at least 1, at most 16). */
   size?: number;
@@ -33,6 +37,7 @@ export interface PoolOptions {
   workerUrl?: URL | string;
 }
 
+/** A WorkerPool's state at a glance: workers, busy ones, queued jobs and restarts. */
 export interface PoolStats {
   workers: number;
   busy: number;

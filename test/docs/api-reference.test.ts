@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { it } from 'node:test';
+import { extractApi } from '../../scripts/docs/api-extract.ts';
 import { API_DIR, staleApiPages } from '../../scripts/docs/api-reference.ts';
 
 /** Names exported by an entry: `export { a, type B, c as d } from`, `export type {...}`, `export * from`. */
@@ -36,4 +37,11 @@ it('the main entry, types included, has under 100 names in the browser and in No
   const [browser, node, lab] = ['src/index.ts', 'src/node.ts', 'src/lab.ts'].map(exportedNames);
   assert.ok(browser.length < 100 && node.length < 100, `${browser.length} names in the browser, ${node.length} in Node`);
   assert.deepEqual(lab.filter((name) => node.includes(name)), []);
+});
+
+it('every export of the entries has a doc comment, and no public signature names a type the entries do not export', () => {
+  const { items } = extractApi('.');
+  assert.ok(items.length > 150, `only ${items.length} items`);
+  assert.deepEqual(items.filter((i) => i.exported && !i.doc).map((i) => `${i.name} (${i.source})`), [], 'exports without a doc comment');
+  assert.deepEqual(items.filter((i) => !i.exported).map((i) => `${i.name} (${i.source})`), [], 'unexported types in public signatures');
 });

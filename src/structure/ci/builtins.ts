@@ -7,7 +7,12 @@ import { cmiKnn, type CmiKnnOptions } from './cmi-knn/index.ts';
 import { fisherZ } from './fisher-z.ts';
 import { rcot, type RcotOptions } from './rcot/index.ts';
 
+/**
+ * A built-in CI test by name with its options: what StructureOptions.test takes, and what a worker
+ * rebuilds the test from.
+ */
 export type CiTestSpec = { name: 'cmiknn'; options?: CmiKnnOptions } | { name: 'fisherz' } | { name: 'rcot'; options?: RcotOptions };
+/** The name of a built-in conditional-independence test: 'fisherz', 'cmiknn' or 'rcot'. */
 export type CiTestName = CiTestSpec['name'];
 export const CI_TEST_NAMES: readonly CiTestName[] = ['fisherz', 'cmiknn', 'rcot'];
 

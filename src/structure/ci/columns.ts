@@ -6,6 +6,10 @@
 import type { Matrix } from '../../core/tensor.ts';
 import { midRanks } from '../../stats/ranks.ts';
 
+/**
+ * How the kernel tests scale each column first: 'standardise' (zero mean, unit variance) or
+ * 'normal-scores' (ranks mapped to normal quantiles).
+ */
 export type ColumnTransform = 'standardise' | 'normal-scores';
 
 /**

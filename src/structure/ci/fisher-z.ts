@@ -29,6 +29,10 @@ const COLLINEAR = 1e-10;
 /** Keeps atanh finite when a partial correlation rounds to +-1. */
 const MAX_R = 1 - 1e-15;
 
+/**
+ * The Fisher z test of partial correlation (Gaussian, linear): exact for linear worlds and the
+ * cheapest test.
+ */
 export function fisherZ(): CiTest {
   return {
     name: 'fisherz',

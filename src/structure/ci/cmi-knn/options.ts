@@ -3,6 +3,10 @@
 import { SpecialistError } from '../../../core/errors.ts';
 import type { CiQuery } from '../../ci-test.ts';
 
+/**
+ * Options of the kNN conditional mutual information test (Frenzel-Pompe estimator,
+ * local-permutation null); each documents its default.
+ */
 export interface CmiKnnOptions {
   /**
    * Neighbours k of the estimator: an integer >= 1, or a fraction of n in (0, 1) (k = round(f n),

@@ -5,6 +5,10 @@ import { WEIGHTED_CHI_SQUARE_METHODS, type WeightedChiSquareMethod } from '../..
 import type { ColumnTransform } from '../columns.ts';
 import { featureWidth, type BlockFeatures } from '../random-features.ts';
 
+/**
+ * Options of the randomised conditional correlation test (random Fourier features, analytic null);
+ * each documents its default.
+ */
 export interface RcotOptions {
   /**
    * Random Fourier features of the x block. Default 5 (RCoT's own). Power depends on these more
