@@ -75,7 +75,8 @@ export interface GeneralistOptions {
  * canary's difference when WebGPU was tried.
  */
 export interface DeviceChoice {
-  device: 'webgpu' | 'wasm';
+  /** 'webgpu' or 'wasm' (onnxruntime-web), or 'cpu': onnxruntime-node's native CPU provider. */
+  device: 'webgpu' | 'wasm' | 'cpu';
   backend: OrtBackend;
   reason: string;
   /** max |webgpu - wasm| over the canary batch, when both ran. */
@@ -336,7 +337,7 @@ async function createSession(
   if (!['auto', 'webgpu', 'wasm'].includes(device)) throw new SpecialistError('INVALID_ARGUMENT', `device must be auto, webgpu or wasm, got ${device}`);
   const wasm = async (reason: string): Promise<{ session: Ort.InferenceSession; choice: DeviceChoice }> => {
     const backend: OrtBackend = ort === (await loadOrtNode()) ? 'onnxruntime-node' : 'onnxruntime-web';
-    return { session: await createWith(ort, model, backend === 'onnxruntime-node' ? 'cpu' : 'wasm'), choice: { device: 'wasm', backend, reason } };
+    return { session: await createWith(ort, model, backend === 'onnxruntime-node' ? 'cpu' : 'wasm'), choice: { device: backend === 'onnxruntime-node' ? 'cpu' : 'wasm', backend, reason } };
   };
   if (isNode) {
     if (device === 'webgpu') throw new SpecialistError('UNSUPPORTED_BUILD', 'WebGPU is not available in Node; use device "wasm" or "auto"', { device });

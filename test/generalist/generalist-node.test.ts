@@ -26,7 +26,7 @@ async function both(model: Uint8Array, data: Float32Array, shape: number[]) {
 it("device 'auto' chooses onnxruntime-node and equals onnxruntime-web on the default world's encoder", { skip }, async () => {
   const world = generalistWorld({ episodes: 40, seed: 3 });
   const r = await both(world.encoderOnnx, world.observations, world.shapes.observations);
-  assert.deepEqual(r.auto, { device: 'wasm', backend: 'onnxruntime-node', reason: 'Node: onnxruntime-node is installed (native CPU)' });
+  assert.deepEqual(r.auto, { device: 'cpu', backend: 'onnxruntime-node', reason: 'Node: onnxruntime-node is installed (native CPU)' });
   assert.equal(r.wasm.backend, 'onnxruntime-web');
   assert.deepEqual(r.a.shape, r.b.shape);
   assertClose(r.a.data, r.b.data, { abs: 1e-5, rel: 1e-5 }, 'onnxruntime-node vs onnxruntime-web');
