@@ -1,4 +1,4 @@
-// Agreement of an estimated segment-task relation with the truth (method.md section 4).
+// Agreement of an estimated segment-task relation with the truth.
 
 import { SpecialistError } from '../core/errors.ts';
 

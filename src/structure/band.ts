@@ -1,4 +1,4 @@
-// Representatives and conditioning sets of Theorem 1 (method.md section 2), as 0-based steps.
+// Representatives and conditioning sets of Theorem 1 (docs/structure.md), as 0-based steps.
 // In the paper's 1-based terms the representative of segment k is r_k = k L; with 0-based k and
 // steps that is step (k + 1) L - 1, the last step of the segment.
 

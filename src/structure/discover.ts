@@ -1,4 +1,4 @@
-// Which segments of an episode serve which task (method.md section 2; docs/structure.md): check and
+// Which segments of an episode serve which task (Theorem 1; docs/structure.md): check and
 // assemble the data into one matrix, plan the tests, run them (here or on workers), decide.
 import { checkpoint } from '../core/call-options.ts';
 import { throwIfAborted } from '../core/errors.ts';

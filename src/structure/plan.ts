@@ -1,4 +1,4 @@
-// Which CI tests a run asks (method.md section 2), as column queries on the assembled matrix:
+// Which CI tests a run asks (Theorem 1; docs/structure.md), as column queries on the assembled matrix:
 // 'pairwise' tests s_{r_k} _||_ s_{r_v} | band(k, v) + g_i for task i and segments k < v (the
 // paper's Algorithm 1); 'direct' tests s_{r_k} _||_ g_i | conditioning(k) for each task and segment.
 // The diagnostic tests every pair given the band only, without any task variable.

@@ -6,7 +6,7 @@
 // content (the characters) plus the style. Both evolve: the style as a slow chain, the content by
 //   c_{t+1}[p] = (c_t[p] + 1 + sum of the actions on slot p at t) mod K   with probability `contentCarry`,
 //                a fresh uniform character                                 otherwise,
-// so actions feed the next state (method.md section 1). At a step that serves task i, the agent
+// so actions feed the next state (the paper's model). At a step that serves task i, the agent
 // reads the character in task i's slot, a_t^i (misread as a uniform character with probability
 // `misread`), and the task variable g_i = sum_t E_i[a_t^i] + noise collects those reads through a
 // random embedding E_i: g_i is a collider of its steps' actions, as Theorem 1 needs. The relation

@@ -1,4 +1,4 @@
-// Seeded synthetic worlds with a known segment-task relation (method.md sections 1 and 5).
+// Seeded synthetic worlds with a known segment-task relation (the model of the paper, arXiv:2605.12733).
 //
 // Both worlds share one skeleton per episode, t = 1..T:
 //   a_t     = policy(s_t) + action noise
