@@ -14,11 +14,11 @@ export function hardwareThreads(): number {
 }
 
 /**
- * The URL relative URLs are resolved against: the page's (or a worker script's) location in
- * browsers; undefined in Node, where a relative URL string has no base.
+ * The URL relative URLs are resolved against: the page's (or a worker script's) location where
+ * there is one; undefined in Node, where a relative URL string has no base.
  */
 export function baseUrl(): string | undefined {
-  return isNode ? undefined : (globalThis as { location?: { href: string } }).location?.href;
+  return (globalThis as { location?: { href: string } }).location?.href;
 }
 
 /**
