@@ -6,6 +6,7 @@ export { configureOnnxRuntime, onnxRuntimeSettings, type OnnxRuntimeSettings } f
 export { Specialists, type DeserialiseOptions } from './specialist/model.ts';
 export { SpecialistRuntime, type ModelSource, type RunOutput, type SpecialistRuntimeOptions } from './deploy/specialist-runtime.ts';
 export { WorkerSpecialistRuntime, type WorkerRunOptions, type WorkerRuntimeCallOptions } from './deploy/worker-runtime.ts';
+export { HeadRuntime, type HeadRuntimeOptions } from './deploy/head-runtime.ts';
 export { WorkerPool, type PoolOptions, type PoolStats } from './worker/pool.ts';
 export type { JobRunner, JobRunOptions, PinnedRunner } from './worker/job.ts';
 export { VERSION } from './core/version.ts';

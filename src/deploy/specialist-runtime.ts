@@ -4,11 +4,13 @@
 // (docs/reliability.md, "The two runtimes").
 import { SpecialistError, abortError } from '../core/errors.ts';
 import { Generalist, type GeneralistOptions } from '../generalist/generalist.ts';
-import { readBytes } from '../core/read-bytes.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { checkKeys } from '../core/validate.ts';
 import { Specialists } from '../specialist/model.ts';
 import { linkSignals } from './linked-signal.ts';
+import { bytesOf, type ModelSource } from './model-source.ts';
+
+export type { ModelSource };
 
 /** How a deployment runtime loads its encoder and checks its heads. */
 export interface SpecialistRuntimeOptions {
@@ -26,15 +28,6 @@ export interface RunOutput {
   block: Tensor<Float32Array>;
   /** The head's prediction [N, dy]. */
   prediction: Tensor<Float32Array>;
-}
-
-/** Model bytes, or a URL (string or URL; in Node a file: URL) to read them from. */
-export type ModelSource = Uint8Array | ArrayBuffer | URL | string;
-
-async function bytesOf(source: ModelSource, what: string): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  return readBytes(source, what, 'INVALID_FILE');
 }
 
 /**

@@ -2,9 +2,10 @@
 import type { ProgressCallback } from '../core/call-options.ts';
 import { Specialists } from '../specialist/model.ts';
 import { poolOf, type JobHandler, type JobRunner } from '../worker/job.ts';
-import { runPipeline, type PipelineInput, type PipelineOptions, type PipelineProgress, type PipelineResult } from './pipeline.ts';
+import type { DeviceChoice } from '../generalist/generalist.ts';
+import { runPipeline, type EncoderInput, type LatentsInput, type PipelineInput, type PipelineOptions, type PipelineProgress, type PipelineResult } from './pipeline.ts';
 
-type SentResult = Omit<PipelineResult, 'specialists'> & { specialists: Uint8Array | null };
+type SentResult = Omit<PipelineResult<DeviceChoice | null>, 'specialists'> & { specialists: Uint8Array | null };
 
 /** Progress: the PipelineProgress of each stage. Result: heads serialised. */
 export const pipelineJob: JobHandler<{ input: PipelineInput; options: PipelineOptions }, SentResult> = {
@@ -32,7 +33,10 @@ const IN_WORKER_KEYS: Record<keyof PipelineInWorkerOptions, true> = { pool: true
  * The whole pipeline (encode, Layer 1, Layer 2) in one worker of `call.pool`, with one progress
  * stream (stage, done, total) and one abort signal. Resolves with the heads deserialised in this thread.
  */
-export async function runPipelineInWorker(input: PipelineInput, options: PipelineOptions, call: PipelineInWorkerOptions): Promise<PipelineResult> {
+export async function runPipelineInWorker(input: EncoderInput, options: PipelineOptions, call: PipelineInWorkerOptions): Promise<PipelineResult>;
+export async function runPipelineInWorker(input: LatentsInput, options: PipelineOptions, call: PipelineInWorkerOptions): Promise<PipelineResult<null>>;
+export async function runPipelineInWorker(input: PipelineInput, options: PipelineOptions, call: PipelineInWorkerOptions): Promise<PipelineResult<DeviceChoice | null>>;
+export async function runPipelineInWorker(input: PipelineInput, options: PipelineOptions, call: PipelineInWorkerOptions): Promise<PipelineResult<DeviceChoice | null>> {
   const pool = poolOf('runPipelineInWorker', 'PipelineInWorkerOptions', call, IN_WORKER_KEYS, input);
   const { signal, onProgress, transfer } = call;
   const result = await pool.run<SentResult>(pipelineJob.kind, { input, options }, { signal, transfer, onProgress: onProgress as ProgressCallback | undefined });

@@ -1,4 +1,5 @@
-// The product as a user meets it: observations and task variables in; encode with the generalist,
+// The product as a user meets it: observations and task variables in (or latents the user already
+// has, skipping the encoder); encode with the generalist,
 // find which steps serve which task (Layer 1), fit each task's specialist block on those steps
 // (Layer 2), and hand back the per-task representations and heads.
 import type { Progress, ProgressCallback } from '../core/call-options.ts';
@@ -6,7 +7,6 @@ import { SpecialistError, throwIfAborted } from '../core/errors.ts';
 import { Generalist, type DeviceChoice, type GeneralistOptions } from '../generalist/generalist.ts';
 import { kernelsFor, type KernelCallOptions } from '../kernels/runtime.ts';
 import { checkTensor, type Tensor } from '../core/tensor.ts';
-import { createRng } from '../core/random.ts';
 import { checkCount, checkKeys } from '../core/validate.ts';
 import { MIN_ROWS } from '../specialist/data.ts';
 import { fitSpecialists } from '../specialist/fit.ts';
@@ -14,6 +14,7 @@ import type { Specialists } from '../specialist/model.ts';
 import type { SpecialistOptions } from '../specialist/options.ts';
 import { discoverTaskStructure, type StructureOptions, type StructureResult } from '../structure/discover.ts';
 import type { JobRunner } from '../worker/job.ts';
+import { checkStepTargets, fitInputsFromStructure } from './fit-inputs.ts';
 
 /** One stage of the pipeline: 'encode', 'structure' (Layer 1) or 'specialists' (Layer 2). */
 export type PipelineStage = 'encode' | 'structure' | 'specialists';
@@ -25,23 +26,37 @@ export interface PipelineProgress extends Progress {
   stage: PipelineStage;
 }
 
-/**
- * The data of one pipeline run: the encoder's bytes, the observations, the task variables and
- * optional per-step targets.
- */
-export interface PipelineInput {
+/** Observations through an ONNX encoder. */
+export interface EncoderInput {
   /** The generalist encoder (ONNX bytes). */
   encoder: Uint8Array;
   /** Observations [n, T, ...obs]: n episodes of T steps. */
   observations: Tensor<Float32Array>;
+  latents?: undefined;
   /** Task variables [n, M] or [n, M, dg], one row per episode. */
   tasks: Tensor;
   /**
-   * What each task's head learns to predict at a step: [n, T, M] or [n, T, M, dy]. Default: the
-   * episode's task variable g_i, repeated over the steps Layer 1 gave task i.
+   * Optional. What each task's head learns to predict at a step: [n, T, M] or [n, T, M, dy].
+   * Default: the episode's task variable g_i, repeated over the steps Layer 1 gave task i. Give it
+   * when you have a per-step signal of each task (FitInputsOptions.stepTargets says when it helps).
    */
   stepTargets?: Tensor;
 }
+
+/** Latents you already have (your own encoder's output, or the observations themselves): no encoder runs. */
+export interface LatentsInput {
+  /** [n, T, d]: n episodes of T steps of d numbers. */
+  latents: Tensor<Float32Array>;
+  encoder?: undefined;
+  observations?: undefined;
+  /** Task variables [n, M] or [n, M, dg], one row per episode. */
+  tasks: Tensor;
+  /** Optional per-step targets [n, T, M] or [n, T, M, dy], as in EncoderInput. */
+  stepTargets?: Tensor;
+}
+
+/** `{ encoder, observations, tasks }` or `{ latents, tasks }` (optional stepTargets with both). */
+export type PipelineInput = EncoderInput | LatentsInput;
 
 /**
  * The settings of one pipeline run (plain and serialisable): each layer's options, the rows used
@@ -50,7 +65,7 @@ export interface PipelineInput {
 export interface PipelineOptions {
   /** Generalist options (device, output, pooling...). Default device 'auto'. */
   generalist?: Omit<GeneralistOptions, 'wasmBinary'>;
-  /** Layer 1 options; segmentLength is required. Defaults as in discoverTaskStructure. */
+  /** Layer 1 options; segmentLength is required. Defaults as in discoverTaskStructure, but test 'auto' (as the CLI). */
   structure: StructureOptions;
   /** Layer 2 options. Defaults as in fitSpecialists. */
   specialists?: SpecialistOptions;
@@ -66,14 +81,12 @@ export interface PipelineOptions {
 
 const PIPELINE_KEYS: Record<keyof PipelineOptions, true> = { generalist: true, structure: true, specialists: true, maxTrainingRows: true, seed: true };
 
-/**
- * What runPipeline returns: the device used, the latents, Layer 1's structure, Layer 2's
- * specialists (null when no task is served), timings.
- */
-export interface PipelineResult {
-  device: DeviceChoice;
-  /** SHA-256 of the encoder bytes; saved heads record it. */
-  encoderSha256: string;
+/** The pipeline's answer; `Device` is null when latents were given (no encoder ran). */
+export interface PipelineResult<Device extends DeviceChoice | null = DeviceChoice> {
+  /** Where the encoder ran; null when latents were given. */
+  device: Device;
+  /** SHA-256 of the encoder bytes (saved heads record it); null when latents were given. */
+  encoderSha256: Device extends null ? null : string;
   /** [n, T, d] */
   latents: Tensor<Float32Array>;
   structure: StructureResult;
@@ -101,41 +114,42 @@ export interface PipelineCallOptions extends Omit<KernelCallOptions, 'onProgress
 }
 
 /** Runs the three stages in this thread (runPipelineInWorker runs them in a worker of a pool). */
-export async function runPipeline(input: PipelineInput, options: PipelineOptions, call: PipelineCallOptions = {}): Promise<PipelineResult> {
+export async function runPipeline(input: EncoderInput, options: PipelineOptions, call?: PipelineCallOptions): Promise<PipelineResult>;
+export async function runPipeline(input: LatentsInput, options: PipelineOptions, call?: PipelineCallOptions): Promise<PipelineResult<null>>;
+export async function runPipeline(input: PipelineInput, options: PipelineOptions, call?: PipelineCallOptions): Promise<PipelineResult<DeviceChoice | null>>;
+export async function runPipeline(input: PipelineInput, options: PipelineOptions, call: PipelineCallOptions = {}): Promise<PipelineResult<DeviceChoice | null>> {
   const started = performance.now();
   const progress = (stage: PipelineStage) => ({ done, total }: Progress) => call.onProgress?.({ stage, done, total });
-  if (!input || typeof input !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'input must be { encoder, observations, tasks[, stepTargets] }', { argument: 'input' });
+  if (!input || typeof input !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'input must be { latents, tasks } or { encoder, observations, tasks } (and optional stepTargets)', { argument: 'input' });
   if (!options || typeof options !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'options must be { structure: { segmentLength, ... }, ... }', { argument: 'options' });
   checkKeys('PipelineOptions', options, PIPELINE_KEYS);
   if (options.maxTrainingRows !== undefined) checkCount('maxTrainingRows', options.maxTrainingRows, MIN_ROWS, 100_000_000);
   if (options.seed !== undefined && !Number.isFinite(options.seed)) throw new SpecialistError('INVALID_ARGUMENT', `seed must be a finite number, got ${options.seed}`, { argument: 'seed' });
   checkTensor('tasks', input.tasks, [2, 3], 'n, M[, dg]');
-  if (input.observations?.shape?.length < 3) {
-    throw new SpecialistError('SHAPE_MISMATCH', `observations must be [n, T, ...obs] (episodes, steps, observation), got [${input.observations?.shape?.join(', ')}]`, { argument: 'observations' });
-  }
-  const [n, T] = input.observations.shape;
+  const given = checkSource(input);
+  const [n, T] = given.shape;
   if (input.tasks.shape[0] !== n) {
-    throw new SpecialistError('SHAPE_MISMATCH', `tasks has ${input.tasks.shape[0]} episodes, observations have ${n}`, { argument: 'tasks' });
+    throw new SpecialistError('SHAPE_MISMATCH', `tasks has ${input.tasks.shape[0]} episodes, ${input.latents ? 'latents' : 'observations'} have ${n}`, { argument: 'tasks' });
   }
   const M = input.tasks.shape[1];
   const dg = input.tasks.shape[2] ?? 1;
-  if (input.stepTargets) {
-    checkTensor('stepTargets', input.stepTargets, [3, 4], 'n, T, M[, dy]');
-    const [tn, tt, tm] = input.stepTargets.shape;
-    if (tn !== n || tt !== T || tm !== M) {
-      throw new SpecialistError('SHAPE_MISMATCH', `stepTargets must be [${n}, ${T}, ${M}, dy], got [${input.stepTargets.shape.join(', ')}]`, { argument: 'stepTargets' });
-    }
-  }
+  // Checked before the encoder runs: a wrong shape should not cost an encoding.
+  if (input.stepTargets) checkStepTargets(input.stepTargets, n, T, M);
   const warnings: string[] = [];
 
-  // Stage 1: encode every step of every episode.
+  // Stage 1: encode every step of every episode (latents given: nothing to do).
   let t0 = performance.now();
-  const generalist = await Generalist.load(input.encoder, options.generalist);
   let latents: Tensor<Float32Array>;
-  try {
-    latents = await generalist.encode(input.observations, { signal: call.signal, onProgress: progress('encode') });
-  } finally {
-    await generalist.dispose();
+  let encoder: { device: DeviceChoice; sha256: string } | null = null;
+  if (input.latents) latents = input.latents;
+  else {
+    const generalist = await Generalist.load(input.encoder!, options.generalist);
+    try {
+      latents = await generalist.encode(given, { signal: call.signal, onProgress: progress('encode') });
+    } finally {
+      await generalist.dispose();
+    }
+    encoder = { device: generalist.device, sha256: generalist.modelSha256 };
   }
   const d = latents.shape[latents.shape.length - 1];
   const encodeMs = performance.now() - t0;
@@ -144,7 +158,9 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
   throwIfAborted(call.signal);
   t0 = performance.now();
   const kernels = await kernelsFor(call);
-  const structure = await discoverTaskStructure({ data: latents.data, shape: [n, T, d] }, input.tasks, options.structure, {
+  // The CLI's default test ('auto': Fisher z where the data are close enough to linear, else RCoT), not
+  // discoverTaskStructure's Fisher z: a user's latents are rarely linear in their states.
+  const structure = await discoverTaskStructure({ data: latents.data, shape: [n, T, d] }, input.tasks, { test: 'auto', ...options.structure }, {
     kernels,
     pool: call.pool,
     signal: call.signal,
@@ -157,44 +173,33 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
   // Stage 3: Layer 2 on the steps Layer 1 assigned, one head per task that has any.
   throwIfAborted(call.signal);
   t0 = performance.now();
-  const fittedTasks = Array.from({ length: M }, (_, i) => i).filter((i) => structure.stepTasks.some((row) => row[i] === 1));
+  const fit = fitInputsFromStructure(structure, { data: latents.data, shape: [n, T, d] }, input.tasks, {
+    stepTargets: input.stepTargets,
+    maxRows: options.maxTrainingRows,
+    seed: options.seed,
+  });
+  const { fittedTasks } = fit;
   for (let i = 0; i < M; i++) if (!fittedTasks.includes(i)) warnings.push(`task ${i}: Layer 1 assigned it no step, so it has no specialist head`);
   const targetWidth = input.stepTargets ? (input.stepTargets.shape[3] ?? 1) : dg;
   if (targetWidth === 1 && fittedTasks.length > 0) {
     warnings.push('the task signals are scalar: one summary coordinate can serve each task, so a task block of several coordinates cannot be pinned down (give vector-valued targets)');
   }
   let specialists: Specialists | null = null;
-  let trainingRows = 0;
+  const trainingRows = fittedTasks.length > 0 ? fit.latents.shape[0] : 0;
   if (fittedTasks.length > 0) {
-    const rows = chooseRows(n, T, structure.stepTasks, fittedTasks, options.maxTrainingRows ?? 20_000, options.seed ?? 0);
-    trainingRows = rows.length;
-    const K = fittedTasks.length;
-    const z = new Float32Array(rows.length * d);
-    const y = new Float32Array(rows.length * K * targetWidth);
-    const member = new Float32Array(rows.length * K);
-    rows.forEach(([e, t], r) => {
-      z.set(latents.data.subarray((e * T + t) * d, (e * T + t + 1) * d), r * d);
-      fittedTasks.forEach((task, j) => {
-        member[r * K + j] = structure.stepTasks[t][task];
-        const source = input.stepTargets
-          ? input.stepTargets.data.subarray(((e * T + t) * M + task) * targetWidth, ((e * T + t) * M + task + 1) * targetWidth)
-          : input.tasks.data.subarray((e * M + task) * dg, (e * M + task + 1) * dg);
-        y.set(source, (r * K + j) * targetWidth);
-      });
-    });
-    const fitted = await fitSpecialists({ data: z, shape: [rows.length, d] }, { data: y, shape: [rows.length, K, targetWidth] }, options.specialists ?? {}, {
+    const fitted = await fitSpecialists(fit.latents, fit.targets, options.specialists ?? {}, {
       signal: call.signal,
-      membership: { data: member, shape: [rows.length, K] },
+      membership: fit.membership,
       kernels,
       pool: call.pool,
       onProgress: (p) => call.onProgress?.({ stage: 'specialists', done: p.done, total: p.total }),
     });
-    specialists = fitted.withEncoder(generalist.modelSha256);
+    specialists = encoder ? fitted.withEncoder(encoder.sha256) : fitted;
   }
   const specialistsMs = performance.now() - t0;
   return {
-    device: generalist.device,
-    encoderSha256: generalist.modelSha256,
+    device: encoder?.device ?? null,
+    encoderSha256: encoder?.sha256 ?? null,
     latents,
     structure,
     specialists,
@@ -205,19 +210,21 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
   };
 }
 
-/** (episode, step) pairs whose step serves a fitted task, subsampled by whole episodes to the cap. */
-function chooseRows(n: number, T: number, stepTasks: number[][], tasks: number[], cap: number, seed: number): [number, number][] {
-  const steps = Array.from({ length: T }, (_, t) => t).filter((t) => tasks.some((i) => stepTasks[t][i] === 1));
-  const episodes = Array.from({ length: n }, (_, e) => e);
-  const keep = Math.min(n, Math.max(1, Math.floor(cap / Math.max(1, steps.length))));
-  if (keep < n) {
-    const rng = createRng(seed);
-    for (let i = n - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [episodes[i], episodes[j]] = [episodes[j], episodes[i]];
+/** The episodes' data: latents [n, T, d], or observations [n, T, ...obs] with an encoder; not both. */
+function checkSource(input: PipelineInput): Tensor<Float32Array> {
+  const hasEncoder = input.encoder !== undefined || input.observations !== undefined;
+  if (input.latents !== undefined) {
+    if (hasEncoder) {
+      throw new SpecialistError('INVALID_ARGUMENT', 'give latents, or an encoder with observations, not both (latents skip the encoder)', { argument: 'latents' });
     }
-    episodes.length = keep;
-    episodes.sort((a, b) => a - b);
+    checkTensor('latents', input.latents, [3], 'n, T, d');
+    return input.latents;
   }
-  return episodes.flatMap((e) => steps.map((t) => [e, t] as [number, number]));
+  if (input.encoder === undefined) {
+    throw new SpecialistError('INVALID_ARGUMENT', 'input has no encoder: give { latents: [n, T, d], tasks } for latents you already have, or { encoder, observations, tasks }', { argument: 'encoder' });
+  }
+  if (!input.observations || !Array.isArray(input.observations.shape) || input.observations.shape.length < 3) {
+    throw new SpecialistError('SHAPE_MISMATCH', `observations must be [n, T, ...obs] (episodes, steps, observation), got [${input.observations?.shape?.join(', ')}]`, { argument: 'observations' });
+  }
+  return input.observations;
 }

@@ -1,0 +1,41 @@
+// Deployment for apps that already run their encoder (transformers.js, their own onnxruntime
+// session, a server): latents in, the heads' blocks and predictions out. The heads are small MLPs
+// evaluated in plain TypeScript (Specialists.transform / predict): this module imports neither the
+// Generalist nor onnxruntime-web, so a page that uses it fetches no onnxruntime file.
+import { SpecialistError } from '../core/errors.ts';
+import type { Tensor } from '../core/tensor.ts';
+import { checkKeys } from '../core/validate.ts';
+import { Specialists } from '../specialist/model.ts';
+import { bytesOf, type ModelSource } from './model-source.ts';
+import type { RunOutput } from './specialist-runtime.ts';
+
+export interface HeadRuntimeOptions {
+  /**
+   * SHA-256 (hex) of the encoder whose latents you will pass: heads fitted on another encoder are
+   * refused (ENCODER_MISMATCH). Default: not checked (heads fitted on latents record no encoder).
+   */
+  encoderSha256?: string;
+}
+
+export class HeadRuntime {
+  private constructor(readonly heads: Specialists) {}
+
+  /** Loads the heads (a .specialist file's bytes, or a URL to fetch them from). */
+  static async load(heads: ModelSource, options: HeadRuntimeOptions = {}): Promise<HeadRuntime> {
+    if (!options || typeof options !== 'object') throw new SpecialistError('INVALID_ARGUMENT', 'options must be an object', { argument: 'options' });
+    checkKeys('HeadRuntimeOptions', options, { encoderSha256: true } satisfies Record<keyof HeadRuntimeOptions, true>);
+    return new HeadRuntime(Specialists.deserialise(await bytesOf(heads, 'specialist file'), { encoderSha256: options.encoderSha256 }));
+  }
+
+  get tasks(): number {
+    return this.heads.tasks;
+  }
+
+  /** Latents [N, d] (or one latent vector [d]) through task `task`'s head: its block and its prediction. */
+  run(latents: Tensor, task: number): RunOutput {
+    if (!latents || !Array.isArray(latents.shape)) throw new SpecialistError('INVALID_ARGUMENT', 'latents must be { data: Float32Array, shape: [N, d] or [d] }', { argument: 'latents' });
+    this.heads.checkTask(task);
+    const z = latents.shape.length === 1 ? { data: latents.data, shape: [1, latents.shape[0]] } : latents;
+    return { block: this.heads.transform(z, task), prediction: this.heads.predict(z, task) };
+  }
+}
