@@ -11,6 +11,21 @@ export async function readFloatNpy(path: string): Promise<Tensor<Float32Array>> 
   return { data: toFloat32(array, path), shape: array.shape };
 }
 
+const INTEGER_DTYPES: readonly string[] = ['<i4', '<i8', '|u1', '|b1'];
+
+/**
+ * Task variables or targets: float .npy as readFloatNpy; integer or bool labels (numpy's int64,
+ * uint8, bool...) are read as numbers, with a note in `notes`: ordered labels (counts, grades)
+ * mean what they say, categories do not (one-hot them: np.eye(k)[labels]).
+ */
+export async function readLabelsNpy(path: string, notes: string[]): Promise<Tensor<Float32Array>> {
+  const array = await readNpyFile(path);
+  if (!INTEGER_DTYPES.includes(array.dtype)) return { data: toFloat32(array, path), shape: array.shape };
+  notes.push(`${path} holds integer labels (${array.dtype}): read as numbers, so their order counts; if they are categories, save them one-hot (np.eye(k)[labels]) instead`);
+  // int64 arrive as exact float64 (the reader refuses beyond 2^53); float32 holds labels up to 2^24 exactly.
+  return { data: Float32Array.from(array.data), shape: array.shape };
+}
+
 /** A 2-D .npy [N, d] as float32; a 1-D [N] array becomes [N, 1]. */
 export async function readMatrixNpy(path: string, name: string): Promise<Tensor<Float32Array>> {
   const { data, shape } = await readFloatNpy(path);
