@@ -3,6 +3,7 @@ import { SpecialistError, toSpecialistError } from './core/errors.ts';
 import { GLOBAL_OPTIONS, inFlagTerms, parseCommandLine } from './cli/args.ts';
 import type { CliIO } from './cli/commands.ts';
 import { COMMANDS as commands } from './cli/command-list.ts';
+import { closest } from './cli/suggest.ts';
 import { VERSION } from './core/version.ts';
 import { useNodeServices } from './node/services.ts';
 
@@ -25,7 +26,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   try {
-    if (!command) throw new SpecialistError('INVALID_ARGUMENT', `unknown command "${name}"; run specialist-sdk --help`, { command: name });
+    if (!command) {
+      const near = closest(name, commands.map((c) => c.name));
+      throw new SpecialistError('INVALID_ARGUMENT', `unknown command "${name}"; ${near ? `did you mean ${near}? ` : ''}run specialist-sdk --help`, { command: name });
+    }
     const options = parseCommandLine(rest, { ...GLOBAL_OPTIONS, ...command.options }, command.conditions);
     if (options.flag('help')) {
       io.out(`${command.summary}\n\nUsage: ${command.usage}`);
@@ -35,7 +39,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   } catch (thrown) {
     const error = toSpecialistError(thrown);
     if (command) error.message = inFlagTerms(error.message, command.options);
-    if (rest.includes('--json')) io.out(JSON.stringify({ error: error.toJSON() }));
+    // For scripts: the code, message and details; no stack (it names install paths and says nothing to do).
+    if (rest.includes('--json')) io.out(JSON.stringify({ error: { code: error.code, message: error.message, details: error.details } }));
     else io.err(`error [${error.code}]: ${error.message}`);
     return 2;
   }

@@ -3,6 +3,7 @@
 // flag and stray words are errors that name what was typed; typed accessors check values and bounds.
 import { parseArgs as parseNodeArgs } from 'node:util';
 import { SpecialistError } from '../core/errors.ts';
+import { closest } from './suggest.ts';
 
 /** A command's options: 'string' takes a value (`--out x` or `--out=x`), 'boolean' is a bare flag. */
 export type OptionKinds = Record<string, 'string' | 'boolean'>;
@@ -28,7 +29,10 @@ export function parseCommandLine(argv: string[], kinds: OptionKinds, conditions:
     } catch (error) {
       const { code, message } = error as { code?: string; message: string };
       const option = message.match(/'(-[^' ]+)/)?.[1];
-      if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw invalid(`Unknown option: ${option}; --help lists the options`, { option });
+      if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+        const near = option?.startsWith('--') ? closest(option.slice(2).split('=')[0], Object.keys(kinds)) : undefined;
+        throw invalid(`Unknown option: ${option}; ${near ? `did you mean --${near}? ` : ''}--help lists the options`, near ? { option, suggestion: `--${near}` } : { option });
+      }
       // Otherwise node's message names the option and the fix ("Option '--json' does not take an argument").
       throw invalid(message, { option });
     }

@@ -1,5 +1,5 @@
 // File helpers shared by the CLI commands: .npy in as typed matrices, folders and JSON out.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { SpecialistError } from '../core/errors.ts';
 import { readNpyFile, writeFileAtomic } from '../node/npy-file.ts';
 import { toFloat32, type NpyArray } from '../io/npy.ts';
@@ -50,4 +50,16 @@ export async function ensureDir(dir: string): Promise<void> {
 
 export async function writeJson(path: string, value: unknown): Promise<void> {
   await writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value, null, 2) + '\n'));
+}
+
+/** The structure command's --json output (or the pipeline's structure.json): its stepTasks are checked where used. */
+export async function readStructureJson(path: string): Promise<{ stepTasks: number[][] }> {
+  let value: { stepTasks?: unknown };
+  try {
+    value = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new SpecialistError('INVALID_FILE', `--structure ${path}: cannot read it as JSON (${(error as Error).message}); write it with \`specialist-sdk structure ... --json > ${path}\``, { file: path });
+  }
+  if (!Array.isArray(value?.stepTasks)) throw new SpecialistError('INVALID_FILE', `--structure ${path} has no stepTasks: write it with \`specialist-sdk structure ... --json > ${path}\``, { file: path });
+  return value as { stepTasks: number[][] };
 }

@@ -6,8 +6,21 @@ import { saveSpecialists } from '../node/specialist-files.ts';
 import { SEED, parseNumber } from './args.ts';
 import type { Command } from './commands.ts';
 import { refuseCollidingPaths } from './paths.ts';
-import { asMembership, readFloatNpy, readMatrixNpy } from './files.ts';
+import { fitInputsFromStructure } from '../pipeline/fit-inputs.ts';
+import { asMembership, readFloatNpy, readLabelsNpy, readStructureJson } from './files.ts';
+import { emptySupports } from './verdict.ts';
 import { ProgressBar } from './progress.ts';
+
+/** Rows [N, d] (or [N]); episodes [n, T, d] get told what goes with them. */
+async function readLatentRows(path: string) {
+  const latents = await readFloatNpy(path);
+  if (latents.shape.length === 3) {
+    throw new SpecialistError('SHAPE_MISMATCH', `--latents ${path} is [n, T, d] (episodes, steps, latent): give --structure S.json (the structure command's --json output) and --tasks G.npy instead of --targets, to fit on the steps that serve each task`, { option: 'latents' });
+  }
+  if (latents.shape.length === 1) return { data: latents.data, shape: [latents.shape[0], 1] };
+  if (latents.shape.length !== 2) throw new SpecialistError('SHAPE_MISMATCH', `--latents ${path} must be [N] or [N, d], got shape (${latents.shape.join(', ')})`, { option: 'latents' });
+  return latents;
+}
 
 export const fitCommand: Command = {
   name: 'fit',
@@ -15,13 +28,24 @@ export const fitCommand: Command = {
   usage:
     'specialist-sdk fit --latents Z.npy --targets Y.npy [--membership W.npy] [--lambda auto|X] [--penalty group|jacobian|none]\n' +
     '      [--latent-dims D] [--epochs E] [--seed N] --out model.specialist [--json]\n' +
-    '  Z [N, d]; Y [N, K] or [N, K, dy]; W [N, K] of 0/1 (rows that count for each task).',
-  options: { latents: 'string', targets: 'string', membership: 'string', lambda: 'string', penalty: 'string', 'latent-dims': 'string', epochs: 'string', seed: 'string', out: 'string' },
+    '  Z [N, d]; Y [N, K] or [N, K, dy]; W [N, K] of 0/1 (rows that count for each task).\n' +
+    'specialist-sdk fit --latents Z.npy --structure S.json --tasks G.npy [--step-targets Y.npy] [options as above] --out model.specialist\n' +
+    '  Z [n, T, d] (encode\'s output, or your latents); S the structure command\'s --json output; G [n, M] or [n, M, dg];\n' +
+    '  Y [n, T, M] or [n, T, M, dy]. Head j is task j when every task has a step (else see the printed task numbers).',
+  options: {
+    latents: 'string', targets: 'string', membership: 'string', structure: 'string', tasks: 'string', 'step-targets': 'string',
+    lambda: 'string', penalty: 'string', 'latent-dims': 'string', epochs: 'string', seed: 'string', out: 'string',
+  },
   conditions: { lambda: { penalty: ['group', 'jacobian'] } },
   async run(options, io) {
     const latentsPath = options.requireString('latents');
-    const targetsPath = options.requireString('targets');
-    const membershipPath = options.string('membership');
+    const structurePath = options.string('structure');
+    // Two ways in: rows [N, d] with targets (and membership), or episodes [n, T, d] with Layer 1's answer.
+    const byStructure = structurePath !== undefined;
+    const targetsPath = byStructure ? undefined : options.requireString('targets');
+    const membershipPath = byStructure ? undefined : options.string('membership');
+    const tasksPath = byStructure ? options.requireString('tasks') : undefined;
+    const stepTargetsPath = byStructure ? options.string('step-targets') : undefined;
     const lambdaText = options.string('lambda', 'auto')!;
     const penalty = options.choice('penalty', ['group', 'jacobian', 'none'] as const, 'group');
     const latentDims = options.optionalNumber('latent-dims', { integer: true, min: 1, max: 1024 });
@@ -34,10 +58,22 @@ export const fitCommand: Command = {
       throw new SpecialistError('INVALID_ARGUMENT', `--lambda must be auto or a non-negative number, got ${lambdaText}`, { option: 'lambda' });
     }
     options.rejectUnknown();
-    refuseCollidingPaths({ out }, { latents: latentsPath, targets: targetsPath, membership: membershipPath });
-    const latents = await readMatrixNpy(latentsPath, 'latents');
-    const targets = await readFloatNpy(targetsPath);
-    const membership = membershipPath ? asMembership(await readNpyFile(membershipPath), membershipPath) : undefined;
+    refuseCollidingPaths({ out }, { latents: latentsPath, targets: targetsPath, membership: membershipPath, structure: structurePath, tasks: tasksPath, 'step-targets': stepTargetsPath });
+    const notes: string[] = [];
+    let fitted: number[] | undefined;
+    let latents, targets, membership;
+    if (byStructure) {
+      const episodes = await readFloatNpy(latentsPath);
+      if (episodes.shape.length !== 3) throw new SpecialistError('SHAPE_MISMATCH', `--latents ${latentsPath} must be [n, T, d] with --structure (episodes, steps, latent), got shape (${episodes.shape.join(', ')})`, { option: 'latents' });
+      const stepTargets = stepTargetsPath ? await readLabelsNpy(stepTargetsPath, notes) : undefined;
+      const inputs = fitInputsFromStructure(await readStructureJson(structurePath), episodes, await readLabelsNpy(tasksPath!, notes), { stepTargets, seed });
+      if (inputs.fittedTasks.length === 0) throw new SpecialistError('INVALID_ARGUMENT', `${structurePath} gives no task any step: there is nothing to fit`, { option: 'structure' });
+      ({ latents, targets, membership, fittedTasks: fitted } = inputs);
+    } else {
+      latents = await readLatentRows(latentsPath);
+      targets = await readLabelsNpy(targetsPath!, notes);
+      membership = membershipPath ? asMembership(await readNpyFile(membershipPath), membershipPath) : undefined;
+    }
     const bar = new ProgressBar(json ? undefined : process.stderr);
     const t0 = performance.now();
     const model = await fitSpecialists(latents, targets, { lambda, penalty, latentDims, epochs, seed }, {
@@ -46,11 +82,15 @@ export const fitCommand: Command = {
     });
     bar.done();
     await saveSpecialists(out, model);
-    const report = { supports: model.supports, lambda: model.lambda, latentDims: model.latentDims, converged: model.converged, elapsedMs: Math.round(performance.now() - t0), out };
+    const taskOf = (j: number) => fitted?.[j] ?? j;
+    const warnings = [...notes, ...emptySupports(model.supports, fitted)];
+    if (!model.converged) warnings.push('the fit did not converge within its epochs: raise --epochs (the supports may still change)');
+    const report = { supports: model.supports, tasks: fitted ?? model.supports.map((_, j) => j), lambda: model.lambda, latentDims: model.latentDims, converged: model.converged, warnings, elapsedMs: Math.round(performance.now() - t0), out };
     if (json) io.out(JSON.stringify(report));
     else {
       io.out(`fitted ${model.tasks} task heads on ${model.latentDims} coordinates${model.converged ? '' : ' (not converged)'}; saved ${out}`);
-      model.supports.forEach((s, k) => io.out(`  task ${k}: coordinates ${s.join(', ') || '(none)'}  (lambda ${model.lambda[k]})`));
+      model.supports.forEach((s, j) => io.out(`  ${fitted ? `head ${j}, task ${taskOf(j)}` : `task ${j}`}: coordinates ${s.join(', ') || '(none)'}  (lambda ${model.lambda[j]})`));
+      for (const w of warnings) io.out(`  warning: ${w}`);
     }
     return 0;
   },

@@ -15,7 +15,7 @@ import type { Command } from './commands.ts';
 import { ensureDir, readFloatNpy, readLabelsNpy, writeJson } from './files.ts';
 import { refuseCollidingPaths } from './paths.ts';
 import { ProgressBar } from './progress.ts';
-import { readTruth, verdictOf } from './verdict.ts';
+import { emptySupports, readTruth, verdictOf } from './verdict.ts';
 
 export const pipelineCommand: Command = {
   name: 'pipeline',
@@ -117,11 +117,4 @@ async function readEncoder(path: string): Promise<Uint8Array> {
   } catch (error) {
     throw new SpecialistError('INVALID_FILE', `--encoder ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { file: path });
   }
-}
-
-/** A head that reads no coordinate predicts a constant: say so instead of shipping it silently. */
-export function emptySupports(supports: (number[] | null)[]): string[] {
-  return supports.flatMap((support, task) =>
-    support && support.length === 0 ? [`task ${task}: the head reads no coordinate (its prediction is a constant): the latents carry nothing the fit could find about this task's targets; check that the tasks and latents are of the same episodes, in the same order`] : [],
-  );
 }

@@ -61,7 +61,7 @@ export const structureCommand: Command = {
           pValues: result.pValues,
           directPValues: result.directPValues,
           undetectable: result.undetectable,
-          dependentWithoutTask: result.diagnostic?.dependentPairs ?? null,
+          dependentPairs: result.diagnostic?.dependentPairs ?? null,
           method: result.method,
           test: result.test,
           testChoice: result.testChoice,
