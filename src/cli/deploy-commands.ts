@@ -60,9 +60,14 @@ export const exportOnnxCommand: Command = {
     const model = await loadSpecialists(modelPath);
     const bytes = exportSpecialistOnnx(model, task, { encoderSha256: model.encoderSha256 });
     await writeFileAtomic(out, bytes);
-    const report = { out, task, support: model.supports[task], bytes: bytes.length };
+    // An empty block still exports (the file is valid), but its prediction is a constant: say so.
+    const warnings = model.supports[task]?.length === 0 ? [`task ${task}'s head reads no coordinate: the exported block is [N, 0] and its prediction a constant (see the fit's warning)`] : [];
+    const report = { out, task, support: model.supports[task], bytes: bytes.length, warnings };
     if (json) io.out(JSON.stringify(report));
-    else io.out(`wrote ${out}: task ${task}, block of coordinates ${JSON.stringify(report.support)}`);
+    else {
+      io.out(`wrote ${out}: task ${task}, block of coordinates ${JSON.stringify(report.support)}`);
+      for (const w of warnings) io.out(`  warning: ${w}`);
+    }
     return 0;
   },
 };

@@ -6,9 +6,8 @@ import { saveSpecialists } from '../node/specialist-files.ts';
 import { SEED, parseNumber } from './args.ts';
 import type { Command } from './commands.ts';
 import { refuseCollidingPaths } from './paths.ts';
-import { fitInputsFromStructure } from '../pipeline/fit-inputs.ts';
+import { fitInputsFromStructure, fitWarnings } from '../pipeline/fit-inputs.ts';
 import { asMembership, readFloatNpy, readLabelsNpy, readStructureJson } from './files.ts';
-import { emptySupports } from './verdict.ts';
 import { ProgressBar } from './progress.ts';
 
 /** Rows [N, d] (or [N]); episodes [n, T, d] get told what goes with them. */
@@ -83,8 +82,7 @@ export const fitCommand: Command = {
     bar.done();
     await saveSpecialists(out, model);
     const taskOf = (j: number) => fitted?.[j] ?? j;
-    const warnings = [...notes, ...emptySupports(model.supports, fitted)];
-    if (!model.converged) warnings.push('the fit did not converge within its epochs: raise --epochs (the supports may still change)');
+    const warnings = [...notes, ...fitWarnings(model, fitted).map((w) => w.replace('raise epochs', 'raise --epochs'))];
     const report = { supports: model.supports, tasks: fitted ?? model.supports.map((_, j) => j), lambda: model.lambda, latentDims: model.latentDims, converged: model.converged, warnings, elapsedMs: Math.round(performance.now() - t0), out };
     if (json) io.out(JSON.stringify(report));
     else {

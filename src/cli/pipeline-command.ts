@@ -15,7 +15,7 @@ import type { Command } from './commands.ts';
 import { ensureDir, readFloatNpy, readLabelsNpy, writeJson } from './files.ts';
 import { refuseCollidingPaths } from './paths.ts';
 import { ProgressBar } from './progress.ts';
-import { emptySupports, readTruth, verdictOf } from './verdict.ts';
+import { readTruth, verdictOf } from './verdict.ts';
 
 export const pipelineCommand: Command = {
   name: 'pipeline',
@@ -88,7 +88,7 @@ export const pipelineCommand: Command = {
         return j < 0 || !result.specialists ? null : result.specialists.supports[j];
       });
       const verdict = truth ? verdictOf(s.relation, truth, supports) : undefined;
-      const warnings = [...notes, ...result.warnings, ...emptySupports(supports)];
+      const warnings = [...notes, ...result.warnings.map((w) => w.replace('raise epochs', 'raise --epochs'))];
       const summary = {
         relation: s.relation, supports, test: s.test, device: result.device, converged: result.specialists?.converged ?? null,
         verdict: verdict && { relationMatches: verdict.relationMatches, wrongCells: verdict.wrongCells, accuracy: verdict.accuracy, mcc: verdict.mcc, blockSizes: verdict.blockSizes ?? null },
@@ -99,7 +99,6 @@ export const pipelineCommand: Command = {
       else {
         io.out(`Layer 1      ${s.segments} segments of ${s.segmentLength} steps, ${s.test} tests: ${s.relation.map((row, k) => `segment ${k}: tasks ${row.flatMap((v, i) => (v ? [i] : [])).join(', ') || '-'}`).join('; ')}`);
         supports.forEach((support, task) => io.out(`Layer 2      task ${task}: ${support === null ? 'no head' : `block of ${support.length} coordinates ${JSON.stringify(support)}`}`));
-        if (result.specialists && !result.specialists.converged) io.out('warning      the fit did not converge: raise --epochs');
         for (const line of verdict?.lines ?? []) io.out(line);
         for (const w of warnings) io.out(`warning      ${w}`);
         io.out(`wrote        ${[files.structure, ...(result.specialists ? [files.model] : []), ...Object.values(heads), files.summary].join('\n             ')}`);

@@ -21,8 +21,12 @@ export const transformCommand: Command = {
     const model = await loadSpecialists(modelPath);
     const s = model.transform(await readMatrixNpy(latentsPath, 'latents'), task);
     await writeNpyFile(out, s);
-    if (json) io.out(JSON.stringify({ out, shape: s.shape, task: task ?? null }));
-    else io.out(`wrote ${out} [${s.shape.join(', ')}]`);
+    const warnings = s.shape[1] === 0 ? [`task ${task}'s head reads no coordinate: its block is empty (see the fit's warning)`] : [];
+    if (json) io.out(JSON.stringify({ out, shape: s.shape, task: task ?? null, warnings }));
+    else {
+      io.out(`wrote ${out} [${s.shape.join(', ')}]`);
+      for (const w of warnings) io.out(`  warning: ${w}`);
+    }
     return 0;
   },
 };

@@ -52,15 +52,3 @@ export function verdictOf(relation: number[][], truth: Truth, supports?: (number
   }
   return { relationMatches: wrongCells.length === 0, wrongCells, accuracy: metrics.accuracy, mcc: metrics.mcc, blockSizes, lines };
 }
-
-/**
- * A head that reads no coordinate predicts a constant: said, not shipped silently. supports[j] is
- * head j's (null: no head), of task tasks[j] (default j).
- */
-export function emptySupports(supports: (number[] | null)[], tasks?: number[]): string[] {
-  return supports.flatMap((support, j) =>
-    support && support.length === 0
-      ? [`task ${tasks?.[j] ?? j}: the head reads no coordinate (its prediction is a constant): the latents carry nothing the fit found about this task's targets; check that tasks and latents are of the same episodes, in the same order`]
-      : [],
-  );
-}

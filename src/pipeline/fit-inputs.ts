@@ -6,6 +6,7 @@ import { checkTensor, type Tensor } from '../core/tensor.ts';
 import { createRng } from '../core/random.ts';
 import { checkCount } from '../core/validate.ts';
 import { MIN_ROWS } from '../specialist/data.ts';
+import type { Specialists } from '../specialist/model.ts';
 import type { StructureResult } from '../structure/discover.ts';
 
 export interface FitInputsOptions {
@@ -112,4 +113,18 @@ function chooseRows(n: number, T: number, stepTasks: number[][], tasks: number[]
     episodes.sort((a, b) => a - b);
   }
   return episodes.flatMap((e) => steps.map((t) => [e, t] as [number, number]));
+}
+
+/**
+ * What a fitted model's numbers alone would hide: a head that reads no coordinate (its prediction is
+ * a constant) and a fit stopped before it converged. Head j is task tasks[j] (default j).
+ */
+export function fitWarnings(model: Pick<Specialists, 'supports' | 'converged'>, tasks?: readonly number[]): string[] {
+  const warnings = model.supports.flatMap((support, j) =>
+    support.length === 0
+      ? [`task ${tasks?.[j] ?? j}: the head reads no coordinate (its prediction is a constant): the latents carry nothing the fit found about this task's targets; check that tasks and latents are of the same episodes, in the same order`]
+      : [],
+  );
+  if (!model.converged) warnings.push('the fit did not converge within its epochs: raise epochs (the supports may still change)');
+  return warnings;
 }

@@ -14,7 +14,7 @@ import type { Specialists } from '../specialist/model.ts';
 import type { SpecialistOptions } from '../specialist/options.ts';
 import { discoverTaskStructure, type StructureOptions, type StructureResult } from '../structure/discover.ts';
 import type { JobRunner } from '../worker/job.ts';
-import { checkStepTargets, fitInputsFromStructure } from './fit-inputs.ts';
+import { checkStepTargets, fitInputsFromStructure, fitWarnings } from './fit-inputs.ts';
 
 /** One stage of the pipeline: 'encode', 'structure' (Layer 1) or 'specialists' (Layer 2). */
 export type PipelineStage = 'encode' | 'structure' | 'specialists';
@@ -95,7 +95,7 @@ export interface PipelineResult<Device extends DeviceChoice | null = DeviceChoic
   fittedTasks: number[];
   /** Rows (episode, step) used to fit Layer 2. */
   trainingRows: number;
-  /** What may make the answer doubtful: Layer 1's warnings (prefixed "Layer 1: "), tasks without a head, scalar targets. */
+  /** What may make the answer doubtful: Layer 1's warnings (prefixed "Layer 1: "), tasks without a head, scalar targets, heads that read no coordinate, a fit that did not converge. */
   warnings: string[];
   timings: { encodeMs: number; structureMs: number; specialistsMs: number; totalMs: number };
 }
@@ -195,6 +195,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
       onProgress: (p) => call.onProgress?.({ stage: 'specialists', done: p.done, total: p.total }),
     });
     specialists = encoder ? fitted.withEncoder(encoder.sha256) : fitted;
+    warnings.push(...fitWarnings(fitted, fittedTasks));
   }
   const specialistsMs = performance.now() - t0;
   return {

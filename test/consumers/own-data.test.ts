@@ -92,7 +92,7 @@ describe("the user's own data from the packed tarball (docs/own-data.md as shipp
     const out = await run('node', ['own.mjs'], dir);
     const line = (key: string) => JSON.parse(out.split('\n').find((l) => l.startsWith(`${key} `))!.slice(key.length + 1));
     assert.deepEqual(line('relation'), TRUTH.relation, out);
-    assert.deepEqual(line('deployed'), [1, 2]);
+    assert.deepEqual(line('deployed'), { block: [1, 2], prediction: [1, 2] });
     assertBlocks(Specialists.deserialise(readFileSync(join(dir, 'model.specialist'))), toy, toy.observations, 'JS');
   });
 
