@@ -16,6 +16,7 @@ import { SEED } from './args.ts';
 import type { Command } from './commands.ts';
 import { ensureDir, writeJson } from './files.ts';
 import { ProgressBar } from './progress.ts';
+import { supportsByTask, verdictOf } from './verdict.ts';
 
 /** R^2 of each head's block against the true block and against every other true coordinate. */
 function scoreHeads(world: GeneralistWorld, result: PipelineResult, seed: number): ReportTask[] {
@@ -93,6 +94,8 @@ export const demoCommand: Command = {
 
     const truth = Array.from({ length: N }, (_, k) => Array.from(world.truth.relation.subarray(k * M, k * M + M)));
     const metrics = structureMetrics(result.structure.relation, truth);
+    // The verdict: the relation cell by cell and the block sizes against the world's truth (R^2 below).
+    const verdict = verdictOf(result.structure.relation, { relation: truth, blocks: world.truth.blocks }, supportsByTask(M, result.fittedTasks, result.specialists));
     const heads = scoreHeads(world, result, seed);
     await ensureDir(outDir);
     const files: Record<string, string> = {};
@@ -112,6 +115,7 @@ export const demoCommand: Command = {
       steps: T,
       seed,
       device: result.device,
+      verdict: { relationMatches: verdict.relationMatches, wrongCells: verdict.wrongCells, blockSizes: verdict.blockSizes },
       structure: { accuracy: metrics.accuracy, mcc: metrics.mcc, relation: result.structure.relation, truth, method: result.structure.method, test: result.structure.test },
       heads: heads.map((h) => ({ task: h.task, support: h.support, trueBlockSize: h.trueBlock?.length, r2Relevant: h.r2Relevant, r2Irrelevant: h.r2Irrelevant })),
       lambda: result.specialists?.lambda ?? [],
@@ -153,6 +157,7 @@ export const demoCommand: Command = {
       for (const h of heads) {
         io.out(`Layer 2      task ${h.task}: support ${JSON.stringify(h.support)} (true block ${JSON.stringify(h.trueBlock)}), R² relevant ${fmt(h.r2Relevant ?? 0)}, other coordinates ${fmt(Math.max(0, h.r2Irrelevant ?? 0))}`);
       }
+      for (const line of verdict.lines) io.out(line);
       for (const w of result.warnings) io.out(`warning      ${w}`);
       io.out(`timings      encode ${fmt(t.encodeMs / 1000, 2)} s, structure ${fmt(t.structureMs / 1000, 2)} s, specialists ${fmt(t.specialistsMs / 1000, 1)} s, total ${fmt(summary.timingsMs.total / 1000, 1)} s`);
       io.out(`wrote        ${Object.values(summary.files).join('\n             ')}`);

@@ -15,7 +15,7 @@ import type { Command } from './commands.ts';
 import { ensureDir, readFloatNpy, readLabelsNpy, writeJson } from './files.ts';
 import { refuseCollidingPaths } from './paths.ts';
 import { ProgressBar } from './progress.ts';
-import { readTruth, verdictOf } from './verdict.ts';
+import { readTruth, supportsByTask, verdictOf } from './verdict.ts';
 
 export const pipelineCommand: Command = {
   name: 'pipeline',
@@ -60,10 +60,12 @@ export const pipelineCommand: Command = {
     const input: PipelineInput = latentsPath
       ? { latents: await readFloatNpy(latentsPath), tasks, stepTargets }
       : { encoder: await readEncoder(encoderPath!), observations: await readFloatNpy(observationsPath!), tasks, stepTargets };
+    // As the structure command: test 'auto' (Fisher z where the data are close enough to linear, else
+    // RCoT, whose tests spread over the pool).
     const pool = await WorkerPool.create();
     const bar = new ProgressBar(json ? undefined : process.stderr);
     try {
-      const result = await runPipeline(input, { structure: { segmentLength, seed }, specialists: { epochs, seed }, generalist: latentsPath ? undefined : { device }, seed }, {
+      const result = await runPipeline(input, { structure: { segmentLength, seed, test: 'auto' }, specialists: { epochs, seed }, generalist: latentsPath ? undefined : { device }, seed }, {
         pool,
         onProgress: (p) => bar.update(p.stage, p.done, p.total),
       });
@@ -83,10 +85,7 @@ export const pipelineCommand: Command = {
         }
       }
       // Supports per task (null for a task without a head), for the verdict and the summary.
-      const supports = s.relation[0].map((_, task) => {
-        const j = result.fittedTasks.indexOf(task);
-        return j < 0 || !result.specialists ? null : result.specialists.supports[j];
-      });
+      const supports = supportsByTask(s.relation[0].length, result.fittedTasks, result.specialists);
       const verdict = truth ? verdictOf(s.relation, truth, supports) : undefined;
       const warnings = [...notes, ...result.warnings.map((w) => w.replace('raise epochs', 'raise --epochs'))];
       const summary = {

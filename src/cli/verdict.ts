@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { SpecialistError } from '../core/errors.ts';
 import { structureMetrics } from '../metrics/structure.ts';
+import type { Specialists } from '../specialist/model.ts';
 
 export interface Truth {
   /** Segments x tasks, 0/1. */
@@ -51,4 +52,12 @@ export function verdictOf(relation: number[][], truth: Truth, supports?: (number
     lines.push(`verdict      block sizes ${blockSizes.every((b) => b.found === b.truth) ? 'match' : 'differ'}: ${sizes}`);
   }
   return { relationMatches: wrongCells.length === 0, wrongCells, accuracy: metrics.accuracy, mcc: metrics.mcc, blockSizes, lines };
+}
+
+/** Each of the M tasks' support (null for a task without a head), from heads in fittedTasks' order. */
+export function supportsByTask(M: number, fittedTasks: number[], heads: Specialists | null): (number[] | null)[] {
+  return Array.from({ length: M }, (_, task) => {
+    const j = fittedTasks.indexOf(task);
+    return j < 0 || !heads ? null : heads.supports[j];
+  });
 }

@@ -65,7 +65,7 @@ export type PipelineInput = EncoderInput | LatentsInput;
 export interface PipelineOptions {
   /** Generalist options (device, output, pooling...). Default device 'auto'. */
   generalist?: Omit<GeneralistOptions, 'wasmBinary'>;
-  /** Layer 1 options; segmentLength is required. Defaults as in discoverTaskStructure, but test 'auto' (as the CLI). */
+  /** Layer 1 options; segmentLength is required. Defaults as in discoverTaskStructure. */
   structure: StructureOptions;
   /** Layer 2 options. Defaults as in fitSpecialists. */
   specialists?: SpecialistOptions;
@@ -158,9 +158,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
   throwIfAborted(call.signal);
   t0 = performance.now();
   const kernels = await kernelsFor(call);
-  // The CLI's default test ('auto': Fisher z where the data are close enough to linear, else RCoT), not
-  // discoverTaskStructure's Fisher z: a user's latents are rarely linear in their states.
-  const structure = await discoverTaskStructure({ data: latents.data, shape: [n, T, d] }, input.tasks, { test: 'auto', ...options.structure }, {
+  const structure = await discoverTaskStructure({ data: latents.data, shape: [n, T, d] }, input.tasks, options.structure, {
     kernels,
     pool: call.pool,
     signal: call.signal,
