@@ -38,8 +38,8 @@ function renderItem(item: ApiItem, model: ApiModel, link: (name: string) => stri
   const where = model.entries.filter((e) => e.names.includes(item.name)).map((e) => (e.file === 'src/node.ts' && !model.entries[0].names.includes(item.name) ? `\`${pkg}\` (Node)` : importOf(e.file, pkg)));
   const usedBy = item.exported ? [] : model.items.filter((o) => o.exported && o.refs.includes(item.name)).map((o) => `[${o.name}](${link(o.name)})`);
   const origin = item.exported ? `exported from ${[...new Set(where)].join(', ')}` : `not exported; used by ${usedBy.join(', ')}`;
-  // A generated source is not committed: name it without a link.
-  const source = item.source.endsWith('.generated.ts') ? `\`${item.source}\` (written by \`npm run build:wasm\`)` : `[${item.source}](../../${item.source})`;
+  // Named, not linked: the package ships docs/ without src/, where a link would not resolve.
+  const source = item.source.endsWith('.generated.ts') ? `\`${item.source}\` (written by \`npm run build:wasm\`)` : `\`${item.source}\``;
   lines.push(`${origin[0].toUpperCase()}${origin.slice(1)} · source ${source}`, '');
   lines.push('```ts', ...item.signatures, '```', '');
   if (item.resolved) lines.push(`Spelled out: ${code(item.resolved)}`, '');
@@ -57,6 +57,20 @@ function renderItem(item: ApiItem, model: ApiModel, link: (name: string) => stri
   if (item.refs.length) lines.push(`Refers to: ${item.refs.map((r) => `[${r}](${link(r)})`).join(', ')}.`, '');
   return lines.join('\n');
 }
+
+/** The first questions, each with the names that answer it (and a pointer to the guide where one helps). */
+const HOW_DO_I: [question: string, names: string[], more?: string][] = [
+  ['Run the whole path on latents I already have (no encoder)', ['runPipeline', 'LatentsInput'], 'step by step in [docs/own-data.md](../own-data.md)'],
+  ['Run it on observations with my ONNX encoder', ['runPipeline', 'EncoderInput', 'Generalist']],
+  ["Fit Layer 2 myself on Layer 1's answer", ['fitInputsFromStructure', 'fitSpecialists']],
+  ['Save and load heads', ['Specialists', 'saveSpecialists', 'loadSpecialists'], '`serialise()` / `Specialists.deserialise(bytes)` anywhere, the two functions in Node'],
+  ['Deploy without the training code', ['SpecialistRuntime', 'WorkerSpecialistRuntime', 'HeadRuntime'], `from \`specialist-sdk/deploy\`; HeadRuntime on latents you already have, without onnxruntime`],
+  ['Cancel a run', ['CallOptions', 'PipelineCallOptions'], 'pass `signal` (an AbortSignal): the run rejects with `ABORTED`'],
+  ['Show progress', ['ProgressCallback', 'PipelineProgress'], 'pass `onProgress`'],
+  ['Run off the main thread, in workers', ['WorkerPool', 'runPipelineInWorker', 'fitSpecialistsInWorker', 'WorkerSpecialistRuntime']],
+  ['Read and write NumPy files', ['parseNpy', 'formatNpy', 'readNpyFile', 'writeNpyFile']],
+  ['Tell errors apart', ['SpecialistError', 'isSpecialistError', 'ErrorCode']],
+];
 
 /** The pages, by file name under docs/api/. */
 export function renderApi(model: ApiModel, pkg: string): Map<string, string> {
@@ -87,12 +101,18 @@ export function renderApi(model: ApiModel, pkg: string): Map<string, string> {
 
   const index = [GENERATED, '', '# API reference', '', 'Every public export of the SDK, generated from the TypeScript declarations and their doc comments.', '', '## Entries', ''];
   index.push('| import | from | names |', '| --- | --- | --- |');
-  for (const e of model.entries) index.push(`| ${entryLabel(e.file, pkg)} | [${e.file}](../../${e.file}) | ${e.names.length} |`);
+  for (const e of model.entries) index.push(`| ${entryLabel(e.file, pkg)} | \`${e.file}\` | ${e.names.length} |`);
   for (const e of model.entries.filter((e) => e.file !== 'src/index.ts' && e.file !== 'src/lab.ts')) {
     const names = e.names.filter((n) => !model.entries[0].names.includes(n) || e.file === 'src/deploy.ts');
     if (e.file === 'src/node.ts') index.push('', `In Node, \`${pkg}\` also exports ${names.map((n) => `[\`${n}\`](${pageBySection.get(itemByName.get(n)!.section)}#${anchor(itemByName.get(n)!)})`).join(', ')}.`);
     else index.push('', `${entryLabel(e.file, pkg).split(':')[0]} exports ${names.map((n) => `[\`${n}\`](${pageBySection.get(itemByName.get(n)!.section)}#${anchor(itemByName.get(n)!)})`).join(', ')}.`);
   }
+  const linkTo = (name: string) => {
+    const item = itemByName.get(name);
+    if (!item) throw new Error(`the "How do I" index names ${name}, which is no public name`);
+    return `[\`${name}\`](${pageBySection.get(item.section)}#${anchor(item)})`;
+  };
+  index.push('', '## How do I', '', ...HOW_DO_I.map(([question, names, more]) => `- ${question}: ${names.map(linkTo).join(', ')}${more ? `; ${more}` : ''}.`));
   index.push('', '## Sections', '');
   for (const s of model.sections) index.push(`- [${s}](${pageBySection.get(s)}) (${model.items.filter((i) => i.section === s).length})`);
   index.push('', '## Every name', '', '| name | kind | section |', '| --- | --- | --- |');

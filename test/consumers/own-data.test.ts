@@ -5,7 +5,7 @@
 // pipeline command). Each answer is checked against the toy data's truth: the relation cell by cell,
 // block sizes, and the blocks' R^2 against the true state coordinates (kernel ridge, held out).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +13,7 @@ import { formatNpy } from '../../src/io/npy.ts';
 import { kernelRidgeR2 } from '../../src/metrics/identifiability.ts';
 import { buildOnnxModel, denseLayer, type NodeSpec, type TensorSpec } from '../../src/onnx/builder.ts';
 import { Specialists } from '../../src/specialist/model.ts';
+import { brokenLinks, markdownFiles } from '../../scripts/docs/links.ts';
 import { installConsumer, packTarball, run } from './harness.ts';
 // @ts-expect-error: a plain .mjs module of the test (the user's own data generator)
 import { TRUTH, toyData } from './own-data/toy-data.mjs';
@@ -74,9 +75,10 @@ describe("the user's own data from the packed tarball (docs/own-data.md as shipp
   const toy: Toy = toyData(EPISODES);
   let dir: string;
   let doc: string;
+  let tarball: string;
 
   before(async () => {
-    const tarball = await packTarball(work);
+    tarball = await packTarball(work);
     dir = await installConsumer(undefined, resolve('test/consumers/own-data'), join(work, 'project'), tarball);
     doc = readFileSync(join(dir, 'node_modules/specialist-sdk/docs/own-data.md'), 'utf8');
     writeFileSync(join(dir, 'latents.npy'), formatNpy(toy.observations));
@@ -84,6 +86,13 @@ describe("the user's own data from the packed tarball (docs/own-data.md as shipp
   });
 
   after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('every relative link of the shipped Markdown (README, docs, examples) resolves inside the package', () => {
+    const root = join(dir, 'node_modules/specialist-sdk');
+    const files = markdownFiles(root);
+    assert.ok(files.includes('docs/own-data.md') && files.includes('docs/api/README.md'), files.join(', '));
+    assert.deepEqual(brokenLinks(root, files), []);
+  });
 
   it('the 20 lines of JS: no encoder, the true relation and blocks; the heads deployed on latents', async () => {
     const [snippet] = codeBlocks(doc, 'js');
@@ -119,5 +128,15 @@ describe("the user's own data from the packed tarball (docs/own-data.md as shipp
     const summary = JSON.parse(readFileSync(join(dir, 'out/summary.json'), 'utf8'));
     assert.equal(summary.device.device, 'wasm');
     assert.deepEqual(summary.relation, TRUTH.relation);
+  });
+
+  it("examples/node, copied out of the package, installs with its README's line (the tarball) and runs as the README says", async () => {
+    const example = join(work, 'example-node');
+    cpSync(join(dir, 'node_modules/specialist-sdk/examples/node'), example, { recursive: true });
+    const [commands] = codeBlocks(readFileSync(join(example, 'README.md'), 'utf8'), 'sh');
+    const lines = commands.split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean);
+    assert.match(lines[0], /^npm install \/path\/to\/specialist-sdk-0\.1\.0\.tgz$/);
+    for (const line of lines) await run('sh', ['-c', line.replace('/path/to/specialist-sdk-0.1.0.tgz', tarball) + (line.startsWith('npm install') ? ' --no-audit --no-fund --prefer-offline' : '')], example);
+    assert.ok(existsSync(join(example, 'heads.specialist')));
   });
 });
