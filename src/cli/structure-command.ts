@@ -4,8 +4,9 @@ import { WorkerPool } from '../worker/pool.ts';
 import { SEED } from './args.ts';
 import { ciTestConditions } from './ci-test-options.ts';
 import type { Command } from './commands.ts';
-import { readFloatNpy } from './files.ts';
+import { readFloatNpy, readLabelsNpy } from './files.ts';
 import { ProgressBar } from './progress.ts';
+import { readTruth, verdictOf } from './verdict.ts';
 
 export const structureCommand: Command = {
   name: 'structure',
@@ -13,11 +14,11 @@ export const structureCommand: Command = {
   usage:
     'specialist-sdk structure --states S.npy --tasks G.npy --segment-length L [--method direct|pairwise] [--test auto|fisherz|rcot|cmiknn]\n' +
     '      [--alpha 0.05] [--correction bh|bonferroni|none] [--rule clique|union] [--conditioning neighbours|all-states]\n' +
-    '      [--knn K] [--permutations P] [--shuffle-neighbors S] [--drop-tail] [--seed N] [--json]\n' +
-    '  S [n, T] or [n, T, d]; G [n, M] or [n, M, dg]; one row per episode.',
+    '      [--knn K] [--permutations P] [--shuffle-neighbors S] [--drop-tail] [--truth truth.json] [--seed N] [--json]\n' +
+    '  S [n, T] or [n, T, d]; G [n, M] or [n, M, dg]; one row per episode. --truth (as synth writes it) adds a verdict.',
   options: {
     states: 'string', tasks: 'string', 'segment-length': 'string', method: 'string', test: 'string', alpha: 'string', correction: 'string', rule: 'string',
-    conditioning: 'string', knn: 'string', permutations: 'string', 'shuffle-neighbors': 'string', 'drop-tail': 'boolean', seed: 'string',
+    conditioning: 'string', knn: 'string', permutations: 'string', 'shuffle-neighbors': 'string', 'drop-tail': 'boolean', seed: 'string', truth: 'string',
   },
   // Refused where they do not apply: a test's own options with another test, --conditioning with pairwise, --rule with direct.
   conditions: { ...ciTestConditions(['auto', 'fisherz', 'rcot', 'cmiknn']), conditioning: { method: ['direct'] }, rule: { method: ['pairwise'] } },
@@ -36,11 +37,14 @@ export const structureCommand: Command = {
     const permutations = options.optionalNumber('permutations', { integer: true, min: 1, max: 100_000 });
     const shuffleNeighbors = options.optionalNumber('shuffle-neighbors', { integer: true, min: 1, max: 10_000 });
     const dropTail = options.flag('drop-tail');
+    const truthPath = options.string('truth');
     const seed = options.number('seed', 0, SEED);
     const json = options.flag('json');
     options.rejectUnknown();
     const states = await readFloatNpy(statesPath);
-    const tasks = await readFloatNpy(tasksPath);
+    const notes: string[] = [];
+    const tasks = await readLabelsNpy(tasksPath, notes);
+    const truth = truthPath ? await readTruth(truthPath) : undefined;
     // kNN-CMI and RCoT tests are independent and slow: spread them over the cores (Fisher z, also
     // when 'auto' picks it, runs in this thread and ignores the pool).
     const pool = test !== 'fisherz' ? await WorkerPool.create() : undefined;
@@ -52,6 +56,7 @@ export const structureCommand: Command = {
         onProgress: ({ done, total }) => bar.update('CI tests', done, total),
       });
       bar.done();
+      const verdict = truth && verdictOf(result.relation, truth);
       if (json) {
         io.out(JSON.stringify({
           segments: result.segments,
@@ -65,7 +70,8 @@ export const structureCommand: Command = {
           method: result.method,
           test: result.test,
           testChoice: result.testChoice,
-          warnings: result.warnings,
+          warnings: [...notes, ...result.warnings],
+          verdict: verdict ? { relationMatches: verdict.relationMatches, wrongCells: verdict.wrongCells, accuracy: verdict.accuracy, mcc: verdict.mcc } : null,
           alpha: result.alpha,
           correction: result.correction,
           rule: result.rule,
@@ -79,7 +85,8 @@ export const structureCommand: Command = {
         result.relation.forEach((row, k) => io.out(`  segment ${String(k).padStart(2)} (steps ${k * segmentLength}-${k * segmentLength + segmentLength - 1}): tasks ${row.flatMap((v, i) => (v ? [i] : [])).join(', ') || '-'}`));
         if (result.undetectable.length) io.out(`  no segment found for tasks ${result.undetectable.join(', ')}`);
         const pairs = result.diagnostic?.dependentPairs ?? [];
-        for (const warning of result.warnings) io.out(`  warning: ${warning}`);
+        for (const line of verdict?.lines ?? []) io.out(`  ${line.replace(/^verdict +/, 'verdict: ')}`);
+        for (const warning of [...notes, ...result.warnings]) io.out(`  warning: ${warning}`);
         if (pairs.length) io.out(`  warning: ${pairs.length} segment pairs are dependent without any task variable (a violated assumption or a false positive): ${pairs.map(([a, b]) => `${a}-${b}`).join(', ')}`);
       }
       return 0;

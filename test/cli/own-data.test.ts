@@ -4,7 +4,7 @@
 // built binary (npm run build:js first).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
@@ -73,4 +73,18 @@ it('pipeline: one source (latents, or observations with an encoder); --device on
   assert.match(cli('pipeline', '--latents', episodes, '--encoder', 'm.onnx', '--tasks', tasks, '--segment-length', '2').stderr, /--encoder goes with --observations/);
   assert.match(cli('pipeline', '--observations', episodes, '--tasks', tasks, '--segment-length', '2').stderr, /need --encoder/);
   assert.match(cli('pipeline', '--latents', episodes, '--tasks', tasks, '--segment-length', '2', '--device', 'wasm').stderr, /does not apply with --latents/);
+});
+
+it("synth's truth.json scores a structure run: the verdict names the wrong cells, the JSON agrees with the relation", () => {
+  const world = join(dir, 'world');
+  assert.equal(cli('synth', 'structure', '--out-dir', world, '--episodes', '1000', '--steps', '8', '--tasks', '2', '--seed', '1').status, 0);
+  const args = ['structure', '--states', join(world, 'states.npy'), '--tasks', join(world, 'tasks.npy'), '--segment-length', '2', '--truth', join(world, 'truth.json')];
+  const text = cli(...args);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^ {2}verdict: relation (matches the truth|differs from the truth in \d+ cells)/m);
+  const report = JSON.parse(cli(...args, '--json').stdout);
+  const truth = JSON.parse(readFileSync(join(world, 'truth.json'), 'utf8')).relation as number[][];
+  const wrong = report.relation.flatMap((row: number[], k: number) => row.flatMap((v, i) => (v !== truth[k][i] ? [[k, i]] : [])));
+  assert.deepEqual(report.verdict.wrongCells, wrong);
+  assert.equal(report.verdict.relationMatches, wrong.length === 0);
 });
