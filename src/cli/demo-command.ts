@@ -4,49 +4,27 @@
 // report written to an output folder.
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../node/npy-file.ts';
-import { kernelRidgeR2 } from '../metrics/identifiability.ts';
 import { structureMetrics } from '../metrics/structure.ts';
+import { worldVerdict, type Verdict } from '../metrics/verdict.ts';
 import { runPipeline, type PipelineResult } from '../pipeline/pipeline.ts';
 import { renderReport, type ReportTask } from '../report/html.ts';
 import { exportSpecialistOnnx } from '../specialist/export-onnx.ts';
 import { saveSpecialists } from '../node/specialist-files.ts';
-import { generalistWorld, type GeneralistWorld } from '../synthetic/generalist-world.ts';
+import { generalistWorld } from '../synthetic/generalist-world.ts';
 import { WorkerPool } from '../worker/pool.ts';
 import { SEED } from './args.ts';
 import type { Command } from './commands.ts';
 import { ensureDir, writeJson } from './files.ts';
 import { ProgressBar } from './progress.ts';
-import { supportsByTask, verdictOf } from './verdict.ts';
 
-/** R^2 of each head's block against the true block and against every other true coordinate. */
-function scoreHeads(world: GeneralistWorld, result: PipelineResult, seed: number): ReportTask[] {
+/** The report's rows: each head's verdict (R^2 to its true block and to the rest) with its importances. */
+function reportTasks(verdict: Verdict, result: PipelineResult): ReportTask[] {
   const model = result.specialists;
   if (!model) return [];
-  const [n, T, D] = world.shapes.observations;
-  return result.fittedTasks.map((task, j) => {
-    const steps = result.structure.stepTasks.flatMap((row, t) => (row[task] ? [t] : []));
-    const rows = Math.min(n * steps.length, 3000);
-    const latents = new Float32Array(rows * D);
-    const states = new Float32Array(rows * D);
-    for (let r = 0; r < rows; r++) {
-      const e = Math.floor(r / steps.length);
-      const t = steps[r % steps.length];
-      latents.set(result.latents.data.subarray((e * T + t) * D, (e * T + t + 1) * D), r * D);
-      states.set(world.states.subarray((e * T + t) * D, (e * T + t + 1) * D), r * D);
-    }
-    const block = model.transform({ data: latents, shape: [rows, D] }, j);
-    const trueBlock = world.truth.blocks[task];
-    const others = Array.from({ length: D }, (_, c) => c).filter((c) => !trueBlock.includes(c));
-    const pick = (cols: number[]) => ({ data: Float32Array.from({ length: rows * cols.length }, (_, q) => states[Math.floor(q / cols.length) * D + cols[q % cols.length]]), shape: [rows, cols.length] });
-    const score = (cols: number[]) => (block.shape[1] === 0 ? 0 : kernelRidgeR2(block, pick(cols), { seed }).mean);
-    return {
-      task,
-      support: model.supports[j],
-      importance: Array.from(model.state.importance[j]),
-      trueBlock,
-      r2Relevant: score(trueBlock),
-      r2Irrelevant: score(others),
-    };
+  return verdict.tasks.flatMap((t) => {
+    const j = result.fittedTasks.indexOf(t.task);
+    if (j < 0 || !t.support) return [];
+    return [{ task: t.task, support: t.support, importance: Array.from(model.state.importance[j]), trueBlock: t.trueBlock, r2Relevant: t.r2Relevant ?? 0, r2Irrelevant: t.r2Irrelevant ?? 0 }];
   });
 }
 
@@ -94,9 +72,9 @@ export const demoCommand: Command = {
 
     const truth = Array.from({ length: N }, (_, k) => Array.from(world.truth.relation.subarray(k * M, k * M + M)));
     const metrics = structureMetrics(result.structure.relation, truth);
-    // The verdict: the relation cell by cell and the block sizes against the world's truth (R^2 below).
-    const verdict = verdictOf(result.structure.relation, { relation: truth, blocks: world.truth.blocks }, supportsByTask(M, result.fittedTasks, result.specialists));
-    const heads = scoreHeads(world, result, seed);
+    // The verdict against the world's truth: the relation cell by cell, block sizes, each block's R^2.
+    const verdict = worldVerdict(world, result, seed);
+    const heads = reportTasks(verdict, result);
     await ensureDir(outDir);
     const files: Record<string, string> = {};
     if (result.specialists) {
@@ -115,7 +93,7 @@ export const demoCommand: Command = {
       steps: T,
       seed,
       device: result.device,
-      verdict: { relationMatches: verdict.relationMatches, wrongCells: verdict.wrongCells, blockSizes: verdict.blockSizes },
+      verdict: { relationMatches: verdict.relationMatches, wrongCells: verdict.wrongCells, lines: verdict.lines },
       structure: { accuracy: metrics.accuracy, mcc: metrics.mcc, relation: result.structure.relation, truth, method: result.structure.method, test: result.structure.test },
       heads: heads.map((h) => ({ task: h.task, support: h.support, trueBlockSize: h.trueBlock?.length, r2Relevant: h.r2Relevant, r2Irrelevant: h.r2Irrelevant })),
       lambda: result.specialists?.lambda ?? [],

@@ -15,7 +15,7 @@ import type { Command } from './commands.ts';
 import { ensureDir, readFloatNpy, readLabelsNpy, writeJson } from './files.ts';
 import { refuseCollidingPaths } from './paths.ts';
 import { ProgressBar } from './progress.ts';
-import { readTruth, supportsByTask, verdictOf } from './verdict.ts';
+import { readTruth, supportsByTask, relationVerdict } from './verdict.ts';
 
 export const pipelineCommand: Command = {
   name: 'pipeline',
@@ -86,11 +86,11 @@ export const pipelineCommand: Command = {
       }
       // Supports per task (null for a task without a head), for the verdict and the summary.
       const supports = supportsByTask(s.relation[0].length, result.fittedTasks, result.specialists);
-      const verdict = truth ? verdictOf(s.relation, truth, supports) : undefined;
+      const verdict = truth ? relationVerdict(s.relation, truth, supports) : undefined;
       const warnings = [...notes, ...result.warnings.map((w) => w.replace('raise epochs', 'raise --epochs'))];
       const summary = {
         relation: s.relation, supports, test: s.test, device: result.device, converged: result.specialists?.converged ?? null,
-        verdict: verdict && { relationMatches: verdict.relationMatches, wrongCells: verdict.wrongCells, accuracy: verdict.accuracy, mcc: verdict.mcc, blockSizes: verdict.blockSizes ?? null },
+        verdict: verdict && { relationMatches: verdict.relationMatches, wrongCells: verdict.wrongCells, accuracy: verdict.accuracy, mcc: verdict.mcc, blockSizes: verdict.tasks.map((t) => ({ task: t.task, found: t.support?.length ?? null, truth: t.trueBlock.length })) },
         warnings, timingsMs: result.timings, files: { ...files, ...heads, model: result.specialists ? files.model : null },
       };
       await writeJson(files.summary, summary);

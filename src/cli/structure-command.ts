@@ -6,7 +6,7 @@ import { ciTestConditions } from './ci-test-options.ts';
 import type { Command } from './commands.ts';
 import { readFloatNpy, readLabelsNpy } from './files.ts';
 import { ProgressBar } from './progress.ts';
-import { readTruth, verdictOf } from './verdict.ts';
+import { readTruth, relationVerdict } from './verdict.ts';
 
 export const structureCommand: Command = {
   name: 'structure',
@@ -56,7 +56,7 @@ export const structureCommand: Command = {
         onProgress: ({ done, total }) => bar.update('CI tests', done, total),
       });
       bar.done();
-      const verdict = truth && verdictOf(result.relation, truth);
+      const verdict = truth && relationVerdict(result.relation, truth);
       if (json) {
         io.out(JSON.stringify({
           segments: result.segments,

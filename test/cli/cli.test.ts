@@ -49,6 +49,9 @@ it('demo runs the whole pipeline and writes the report and the heads', () => {
   assert.equal(summary.episodes, 300);
   assert.equal(summary.structure.relation.length, 4);
   assert.ok(summary.structure.accuracy >= 0 && summary.structure.accuracy <= 1);
+  // The verdict against the world's truth: relation, block sizes, R^2 (issue 20).
+  assert.equal(summary.verdict.relationMatches, summary.verdict.wrongCells.length === 0);
+  assert.match(summary.verdict.lines.join('\n'), /relation (matches|differs).*\n.*block sizes (match|differ).*\n.*block R² to the true coordinates/);
   for (const key of ['encode', 'structure', 'specialists', 'total']) assert.ok(summary.timingsMs[key] >= 0, key);
   for (const file of Object.values(summary.files) as string[]) assert.ok(existsSync(file), file);
   const html = readFileSync(summary.files.report, 'utf8');

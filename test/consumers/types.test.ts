@@ -5,7 +5,7 @@
 // TypeScript compilations take half a minute.)
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -60,4 +60,12 @@ describe('types in consumer projects (no skipLibCheck)', () => {
     const nodeOnly = typecheck('browser-fs.ts', "import { readNpyFile } from 'specialist-sdk';\nexport const f = readNpyFile;\n", options);
     assert.match(nodeOnly, /has no exported member 'readNpyFile'/);
   });
+
+  it("the README quick start and docs/own-data.md's JS compile under strict TypeScript as written (Node)", () => {
+    const js = (file: string) => [...readFileSync(join(project, 'node_modules/specialist-sdk', file), 'utf8').matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+    const options = { module: 'node16', moduleResolution: 'node16', lib: ['ES2022'], types: ['node'] };
+    assert.equal(typecheck('quick-start.mts', js('README.md')[0] + 'export {};\n', options), '');
+    assert.equal(typecheck('own-data.mts', js('docs/own-data.md')[0] + 'export {};\n', options), '');
+  });
 });
+
