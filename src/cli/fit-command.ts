@@ -41,6 +41,11 @@ export const fitCommand: Command = {
     const structurePath = options.string('structure');
     // Two ways in: rows [N, d] with targets (and membership), or episodes [n, T, d] with Layer 1's answer.
     const byStructure = structurePath !== undefined;
+    for (const other of ['targets', 'membership'] as const) {
+      if (byStructure && options.string(other) !== undefined) {
+        throw new SpecialistError('INVALID_ARGUMENT', `--${other} does not apply here: with --structure, the targets are --tasks (or --step-targets) and the rows come from the structure`, { option: other });
+      }
+    }
     const targetsPath = byStructure ? undefined : options.requireString('targets');
     const membershipPath = byStructure ? undefined : options.string('membership');
     const tasksPath = byStructure ? options.requireString('tasks') : undefined;

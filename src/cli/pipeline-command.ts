@@ -33,16 +33,17 @@ export const pipelineCommand: Command = {
     const latentsPath = options.string('latents');
     const observationsPath = options.string('observations');
     const encoderPath = options.string('encoder');
-    if ((latentsPath === undefined) === (observationsPath === undefined)) {
-      throw new SpecialistError('INVALID_ARGUMENT', 'give --latents Z.npy (latents you already have) or --observations O.npy with --encoder M.onnx, not both', { option: 'latents' });
-    }
-    if (latentsPath !== undefined && encoderPath !== undefined) throw new SpecialistError('INVALID_ARGUMENT', '--encoder goes with --observations: latents are not encoded again', { option: 'encoder' });
-    if (observationsPath !== undefined && encoderPath === undefined) throw new SpecialistError('INVALID_ARGUMENT', '--observations need --encoder M.onnx (or give the latents with --latents)', { option: 'encoder' });
+    // One source: latents, or observations with the encoder that turns them into latents.
+    const refuse = (message: string, option: string) => new SpecialistError('INVALID_ARGUMENT', message, { option });
+    if (latentsPath !== undefined && observationsPath !== undefined) throw refuse('--observations does not apply here: give --latents Z.npy (latents you already have) or --observations O.npy with --encoder M.onnx, not both', 'observations');
+    if (latentsPath === undefined && observationsPath === undefined) throw refuse('--latents is required (latents you already have), or --observations O.npy with --encoder M.onnx', 'latents');
+    if (latentsPath !== undefined && encoderPath !== undefined) throw refuse('--encoder does not apply here: it goes with --observations (latents are not encoded again)', 'encoder');
+    if (observationsPath !== undefined && encoderPath === undefined) throw refuse('--encoder is required with --observations (or give the latents with --latents)', 'encoder');
+    if (latentsPath !== undefined && options.string('device') !== undefined) throw refuse('--device does not apply here: it chooses where the encoder runs, and --latents run none', 'device');
     const tasksPath = options.requireString('tasks');
     const segmentLength = options.requireNumber('segment-length', { integer: true, min: 2, max: 100_000 });
     const stepTargetsPath = options.string('step-targets');
     const truthPath = options.string('truth');
-    if (latentsPath !== undefined && options.string('device') !== undefined) throw new SpecialistError('INVALID_ARGUMENT', '--device chooses where the encoder runs: it does not apply with --latents', { option: 'device' });
     const device = options.choice('device', ['auto', 'wasm', 'webgpu'] as const, 'auto');
     const epochs = options.optionalNumber('epochs', { integer: true, min: 1, max: 100_000 });
     const seed = options.number('seed', 0, SEED);

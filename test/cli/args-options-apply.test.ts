@@ -28,6 +28,7 @@ const SAMPLE: Record<string, string> = {
   out: 'out.npy', model: 'model.file', task: '0', input: 'input.npy', output: 'latent', 'batch-size': '8',
   encoder: 'encoder.onnx', head: 'model.specialist', 'block-out': 'block.npy',
   episodes: '100', steps: '4', dim: '1', 'task-dim': '1', 'break-probability': '0.1', n: '100', 'latent-width': '16',
+  structure: 'structure.json', 'step-targets': 'step-targets.npy', observations: 'observations.npy', truth: 'truth.json',
   'out-dir': join(dir, 'out'), 'synth --tasks': '2', method: 'direct', test: 'auto', rule: 'clique', conditioning: 'neighbours', penalty: 'group', device: 'auto', kind: 'linear',
 };
 
@@ -53,8 +54,16 @@ async function outcome(command: Command, argv: string[]): Promise<{ checked: tru
   throw new Error(`${command.name} ${argv.join(' ')} never checked its options`);
 }
 
-/** The words each command's variants start with (synth writes one of three worlds). */
-const variantsOf = (command: Command) => (command.name === 'synth' ? [['structure'], ['specialist'], ['generalist']] : [[]]);
+/**
+ * The words each command's variants start with: synth writes one of three worlds; fit takes rows
+ * [N, d] with targets or episodes with --structure; pipeline takes latents or observations.
+ */
+const VARIANTS: Record<string, string[][]> = {
+  synth: [['structure'], ['specialist'], ['generalist']],
+  fit: [[], ['--structure', 'structure.json']],
+  pipeline: [[], ['--observations', 'observations.npy']],
+};
+const variantsOf = (command: Command) => VARIANTS[command.name] ?? [[]];
 
 /** The options a variant requires, found by running it with none and adding what it asks for. */
 async function requiredArgs(command: Command, words: string[]): Promise<string[]> {

@@ -69,10 +69,10 @@ it('pipeline: one source (latents, or observations with an encoder); --device on
   const tasks = file('g.npy', new Float32Array(200), [100, 2]);
   const episodes = file('e2.npy', new Float32Array(100 * 4 * 2), [100, 4, 2]);
   const both = cli('pipeline', '--latents', episodes, '--observations', episodes, '--tasks', tasks, '--segment-length', '2');
-  assert.match(both.stderr, /\[INVALID_ARGUMENT\].*not both/);
-  assert.match(cli('pipeline', '--latents', episodes, '--encoder', 'm.onnx', '--tasks', tasks, '--segment-length', '2').stderr, /--encoder goes with --observations/);
-  assert.match(cli('pipeline', '--observations', episodes, '--tasks', tasks, '--segment-length', '2').stderr, /need --encoder/);
-  assert.match(cli('pipeline', '--latents', episodes, '--tasks', tasks, '--segment-length', '2', '--device', 'wasm').stderr, /does not apply with --latents/);
+  assert.match(both.stderr, /\[INVALID_ARGUMENT\]: --observations does not apply here: .*not both/);
+  assert.match(cli('pipeline', '--latents', episodes, '--encoder', 'm.onnx', '--tasks', tasks, '--segment-length', '2').stderr, /--encoder does not apply here: it goes with --observations/);
+  assert.match(cli('pipeline', '--observations', episodes, '--tasks', tasks, '--segment-length', '2').stderr, /--encoder is required with --observations/);
+  assert.match(cli('pipeline', '--latents', episodes, '--tasks', tasks, '--segment-length', '2', '--device', 'wasm').stderr, /--device does not apply here: .*--latents run none/);
 });
 
 it("synth's truth.json scores a structure run: the verdict names the wrong cells, the JSON agrees with the relation", () => {
