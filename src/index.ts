@@ -38,12 +38,11 @@ export { readGraphInfo, type GraphInfo, type GraphValue } from './onnx/graph.ts'
 // The pipeline: encode, Layer 1, Layer 2.
 export { runPipeline, PIPELINE_STAGES, type EncoderInput, type LatentsInput, type PipelineCallOptions, type PipelineInput, type PipelineOptions, type PipelineProgress, type PipelineResult, type PipelineStage } from './pipeline/pipeline.ts';
 export { runPipelineInWorker, type PipelineInWorkerOptions } from './pipeline/job.ts';
-export { fitInputsFromStructure, type FitInputs, type FitInputsOptions } from './pipeline/fit-inputs.ts';
+export { fitInputsFromStructure, type FitInputs } from './pipeline/fit-inputs.ts';
 
 // Deployment: encoder + heads on-device (also the lighter entry `deploy`).
 export { SpecialistRuntime, type ModelSource, type RunOutput, type SpecialistRuntimeOptions } from './deploy/specialist-runtime.ts';
 export { WorkerSpecialistRuntime, type WorkerRunOptions, type WorkerRuntimeCallOptions } from './deploy/worker-runtime.ts';
-export { HeadRuntime, type HeadRuntimeOptions } from './deploy/head-runtime.ts';
 
 // Workers and kernel runtimes.
 export { WorkerPool, type PoolOptions, type PoolStats } from './worker/pool.ts';
