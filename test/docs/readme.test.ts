@@ -20,7 +20,7 @@ it('the README quick start runs, finds the true relation and deploys a head', ()
   const r = spawnSync(process.execPath, [join(dir, 'quick.mjs')], { encoding: 'utf8', timeout: 180_000 });
   assert.equal(r.status, 0, `exit ${r.status} ${r.signal ?? ''}\n${r.stderr}`);
   // The verdict against the world's truth (relation, block sizes, R^2), then the deployed shapes.
-  const world = generalistWorld({ episodes: 2, steps: 8, seed: 1 }); // the relation depends on seed and steps only
+  const world = generalistWorld({ episodes: 2, steps: 8, seed: 1 });
   const [N, M] = world.shapes.relation;
   assert.match(r.stdout, new RegExp(`^verdict +relation matches the truth \\(${N} segments x ${M} tasks\\)$`, 'm'), r.stdout);
   assert.match(r.stdout, /^verdict +block sizes (match|differ): task 0 \d+ \(true \d+\)/m);
@@ -31,13 +31,4 @@ it('the README quick start runs, finds the true relation and deploys a head', ()
   const deployed = JSON.parse(/^deployed (.*)$/m.exec(r.stdout)![1]);
   assert.deepEqual(deployed.prediction, [1, world.params.taskDim], 'one prediction of the task dimension');
   assert.equal(deployed.block[0], 1);
-}); // the relation depends on seed and steps only
-  const [N, M] = world.shapes.relation;
-  const printed = JSON.parse(`[${r.stdout.replace(/\]\s*\[/g, '],[').replace(/\s+/g, '')}]`) as number[][][];
-  const truth = Array.from({ length: N }, (_, k) => Array.from(world.truth.relation.subarray(k * M, (k + 1) * M)));
-  assert.deepEqual(printed[0], truth);
-  assert.equal(printed[1].length, M);
-  assert.ok(printed[1].every((support) => support.length >= 1));
-  assert.deepEqual(printed[3], [1, world.params.taskDim], 'one prediction of the task dimension');
-  assert.deepEqual(printed[2], [1, printed[1][0].length], 'one block as wide as task 0 support');
 });
