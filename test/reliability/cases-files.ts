@@ -109,10 +109,11 @@ export const fileCases: Case[] = [
     run: async () => assert.deepEqual(Array.from(toFloat32(parseNpy(npyWith("{'descr': '<f2', 'fortran_order': False, 'shape': (2,)}", new Uint8Array(new Uint16Array([0x3c00, 0x3555]).buffer))))), [1, 0.333251953125]),
   },
   {
-    area: NPY, input: 'int64 labels where measurements are expected', entry: 'CLI fit --targets', expect: 'INVALID_FILE',
+    area: NPY, input: 'int64 labels as task targets', entry: 'CLI fit --targets', expect: 'ok', note: 'read as numbers, with a note that categories want one-hot (docs/own-data.md)',
     async run(ctx) {
-      writeFileSync(join(ctx.dir, 'labels.npy'), npyWith("{'descr': '<i8', 'fortran_order': False, 'shape': (240,)}", new Uint8Array(new BigInt64Array(240).map((_, i) => BigInt(i % 3)).buffer)));
-      await ctx.cli('fit', '--latents', ctx.files.latents, '--targets', join(ctx.dir, 'labels.npy'), '--out', join(ctx.dir, 'm3.specialist'));
+      writeFileSync(join(ctx.dir, 'labels.npy'), npyWith("{'descr': '<i8', 'fortran_order': False, 'shape': (240, 1)}", new Uint8Array(new BigInt64Array(240).map((_, i) => BigInt(i % 3)).buffer)));
+      const out = await ctx.cli('fit', '--latents', ctx.files.latents, '--targets', join(ctx.dir, 'labels.npy'), '--epochs', '2', '--out', join(ctx.dir, 'm3.specialist'));
+      assert.match(out, /holds integer labels \(<i8\): read as numbers.*one-hot/);
     },
   },
   { area: NPY, input: 'negative dimension in the header', entry: 'parseNpy', expect: 'INVALID_FILE', run: async () => parseNpy(npyWith("{'descr': '<f4', 'fortran_order': False, 'shape': (-4,), }")) },
