@@ -5,10 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SpecialistError } from '../core/errors.ts';
-import { writeFileAtomic } from '../io/npy-file.ts';
+import { writeFileAtomic } from '../node/npy-file.ts';
 import { runPipeline, type PipelineInput } from '../pipeline/pipeline.ts';
 import { exportSpecialistOnnx } from '../specialist/export-onnx.ts';
-import { saveSpecialists } from '../specialist/node.ts';
+import { saveSpecialists } from '../node/specialist-files.ts';
 import { WorkerPool } from '../worker/pool.ts';
 import { SEED } from './args.ts';
 import type { Command } from './commands.ts';
