@@ -51,7 +51,7 @@ export async function correctCalls(): Promise<void> {
 export async function wrongArgumentOrder(): Promise<void> {
   // @ts-expect-error TS2345 the pool goes last, in the call options
   await fitSpecialistsInWorker(pool, latents, targets, {});
-  // @ts-expect-error TS2345 the pool goes last, in the call options
+  // @ts-expect-error TS2769 the pool goes last, in the call options
   await runPipelineInWorker(pool, input, { structure: { segmentLength: 2 } });
   // @ts-expect-error TS2345 the pool goes last, in the call options
   await runCiBatches(pool, { name: 'fisherz' }, latents, queries);
@@ -83,7 +83,7 @@ export async function optionsThatDoNotExist(): Promise<void> {
   await WorkerPool.create({ kernels: { build: 'simd' } });
   // @ts-expect-error TS2353 a worker runs on its own kernel runtime: no kernels in a worker call
   await fitSpecialistsInWorker(latents, targets, {}, { pool, kernels });
-  // @ts-expect-error TS2353 a worker runs on its own kernel runtime: no kernels in a worker call
+  // @ts-expect-error TS2769 a worker runs on its own kernel runtime: no kernels in a worker call
   await runPipelineInWorker(input, { structure: { segmentLength: 2 } }, { pool, kernels });
   // @ts-expect-error TS2820 British spelling: 'standardise'
   await discoverTaskStructure(latents, targets, { segmentLength: 2, test: { name: 'rcot', options: { transform: 'standardize' } } });

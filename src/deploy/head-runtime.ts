@@ -9,6 +9,7 @@ import { Specialists } from '../specialist/model.ts';
 import { bytesOf, type ModelSource } from './model-source.ts';
 import type { RunOutput } from './specialist-runtime.ts';
 
+/** How a HeadRuntime checks the heads it loads. */
 export interface HeadRuntimeOptions {
   /**
    * SHA-256 (hex) of the encoder whose latents you will pass: heads fitted on another encoder are
@@ -17,6 +18,10 @@ export interface HeadRuntimeOptions {
   encoderSha256?: string;
 }
 
+/**
+ * Fitted heads run on latents the app already has (its own encoder's output): `run(latents, task)`
+ * gives the task's block and prediction. Loads no encoder and no onnxruntime.
+ */
 export class HeadRuntime {
   private constructor(readonly heads: Specialists) {}
 

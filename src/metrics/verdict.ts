@@ -6,6 +6,7 @@ import type { Tensor } from '../core/tensor.ts';
 import { kernelRidgeR2 } from './identifiability.ts';
 import { structureMetrics } from './structure.ts';
 
+/** One task against the truth: its head's coordinates, its true block and the R^2 of one to the other. */
 export interface TaskVerdict {
   task: number;
   /** The head's coordinates (null: the task has no head). */
@@ -16,6 +17,7 @@ export interface TaskVerdict {
   r2Irrelevant: number | null;
 }
 
+/** A run against the truth: the relation cell by cell, each task's block, and the same in words. */
 export interface Verdict {
   relationMatches: boolean;
   /** [segment, task] of every cell that differs from the truth. */

@@ -9,20 +9,7 @@ import { MIN_ROWS } from '../specialist/data.ts';
 import type { Specialists } from '../specialist/model.ts';
 import type { StructureResult } from '../structure/discover.ts';
 
-export interface FitInputsOptions {
-  /**
-   * What each task's head learns to predict at a step: [n, T, M] or [n, T, M, dy]. Default: the
-   * episode's task variable g_i at every step Layer 1 gave task i. Give it when a per-step signal
-   * exists (the task's reading of that step's state): it pins a block down better than one g_i
-   * per episode, which a head can only learn as a summary of all the task's steps.
-   */
-  stepTargets?: Tensor;
-  /** Most rows kept; beyond it whole episodes are subsampled (seeded). At least 20. Default 20,000. */
-  maxRows?: number;
-  /** Seed for the subsampling. Default 0. */
-  seed?: number;
-}
-
+/** Layer 2's rows built from Layer 1's answer: the latents, targets and membership of the served (episode, step) rows. */
 export interface FitInputs {
   /** [R, d]: the latents of the kept (episode, step) rows. */
   latents: Tensor<Float32Array>;
@@ -39,7 +26,24 @@ export interface FitInputs {
  * structure command's JSON): `fitSpecialists(f.latents, f.targets, options, { membership: f.membership })`.
  * latents [n, T, d]; tasks [n, M] or [n, M, dg], one row per episode.
  */
-export function fitInputsFromStructure(structure: Pick<StructureResult, 'stepTasks'>, latents: Tensor, tasks: Tensor, options: FitInputsOptions = {}): FitInputs {
+export function fitInputsFromStructure(
+  structure: Pick<StructureResult, 'stepTasks'>,
+  latents: Tensor,
+  tasks: Tensor,
+  options: {
+    /**
+     * What each task's head learns to predict at a step: [n, T, M] or [n, T, M, dy]. Default: the
+     * episode's task variable g_i at every step Layer 1 gave task i. Give it when a per-step signal
+     * exists (the task's reading of that step's state): it pins a block down better than one g_i
+     * per episode, which a head can only learn as a summary of all the task's steps.
+     */
+    stepTargets?: Tensor;
+    /** Most rows kept; beyond it whole episodes are subsampled (seeded). At least 20. Default 20,000. */
+    maxRows?: number;
+    /** Seed for the subsampling. Default 0. */
+    seed?: number;
+  } = {},
+): FitInputs {
   const [n, T, d] = checkTensor('latents', latents, [3], 'n, T, d');
   checkTensor('tasks', tasks, [2, 3], 'n, M[, dg]');
   if (tasks.shape[0] !== n) throw new SpecialistError('SHAPE_MISMATCH', `tasks has ${tasks.shape[0]} episodes, latents have ${n}`, { argument: 'tasks' });

@@ -38,7 +38,7 @@ export interface EncoderInput {
   /**
    * Optional. What each task's head learns to predict at a step: [n, T, M] or [n, T, M, dy].
    * Default: the episode's task variable g_i, repeated over the steps Layer 1 gave task i. Give it
-   * when you have a per-step signal of each task (FitInputsOptions.stepTargets says when it helps).
+   * when you have a per-step signal of each task (fitInputsFromStructure's stepTargets option says when it helps).
    */
   stepTargets?: Tensor;
 }
