@@ -48,6 +48,8 @@ export interface CaseResult {
   torch?: FitRun;
   /** The 1-minute load average when our fit started (the machine is shared). */
   loadAtStart?: number;
+  /** Load average when the case was done (fits and PyTorch). */
+  loadAtEnd?: number;
 }
 
 /** The default world's shape (blocks 2, 3, 2 and 2 irrelevant coordinates: d = 9). */
@@ -152,7 +154,7 @@ export async function lifted(pool: WorkerPool, options: { widths: number[]; rows
     const loadAtStart = loadavg()[0];
     const mine = await ours(c, pool, false, options.repeats);
     const theirs = options.torchThreads > 0 ? torch(c, options.torchThreads) : undefined;
-    results.push({ label, d: c.d, width: c.width, rows: c.latents.shape[0], seed: spec.seed, ours: mine, torch: theirs, loadAtStart });
+    results.push({ label, d: c.d, width: c.width, rows: c.latents.shape[0], seed: spec.seed, ours: mine, torch: theirs, loadAtStart, loadAtEnd: loadavg()[0] });
     console.error(`${label}: ours ${mine.seconds.toFixed(1)} s (${mine.samples?.map((v) => v.toFixed(1)).join(', ') ?? ''}; load ${loadAtStart.toFixed(1)}; ${mine.latentDims} components; peak ${mine.peakRssMiB} MiB) ${summary(mine)}; torch ${theirs ? `${theirs.seconds.toFixed(1)} s ${summary(theirs)}` : 'skipped'}`);
   }
   return results;
@@ -169,7 +171,7 @@ export async function unseen(pool: WorkerPool, options: { widths: number[]; full
     const c = wideCase(spec);
     const loadAtStart = loadavg()[0];
     const mine = await ours(c, pool, false);
-    results.push({ label, d: c.d, width: c.width, rows: c.latents.shape[0], seed: spec.seed, ours: mine, loadAtStart });
+    results.push({ label, d: c.d, width: c.width, rows: c.latents.shape[0], seed: spec.seed, ours: mine, loadAtStart, loadAtEnd: loadavg()[0] });
     console.error(`unseen ${label} seed ${spec.seed}: ${mine.seconds.toFixed(1)} s (load ${loadAtStart.toFixed(1)} -> ${loadavg()[0].toFixed(1)}; ${mine.latentDims} components; peak ${mine.peakRssMiB} MiB) ${summary(mine)}`);
   }
   return results;
