@@ -73,7 +73,7 @@ function liftedTables(r: any): string {
   if (r.unseen) {
     const all = r.unseen.cases.flatMap((c: any) => c.ours.scores);
     lines.push(
-      `Issue 18's unseen worlds (\`BENCH_PARTS=unseen\`, ${r.unseen.machine.cpu}, ${r.unseen.machine.cores} cores): lifted W = 512 / 1024 (intrinsic 32, every served step of 2000 episodes) and full-rank d = 256 (blocks of 32, 128 irrelevant, 20,000 rows); defaults, two workers (the CLI's defaults): ${all.filter((t: Score) => t.size === t.trueSize).length} of ${all.length} tasks with the exact support size.`,
+      `Issue 18's unseen worlds (\`BENCH_PARTS=unseen\`, ${r.unseen.machine.cpu}, ${r.unseen.machine.cores} cores): ${[...new Set(r.unseen.cases.map((c: any) => (c.width > c.d ? `lifted W = ${c.width} (intrinsic 32, every served step of 2000 episodes)` : `full-rank d = ${c.d} (blocks of ${c.d / 8}, ${c.d / 2} irrelevant, ${c.rows} rows)`)))].join(', ')}; defaults, two workers (the CLI's defaults): ${all.filter((t: Score) => t.size === t.trueSize).length} of ${all.length} tasks with the exact support size.`,
       '',
       '| case | seed | rows | components | exact | R^2 relevant (min) | R^2 other (max) | fit s | CPU s | peak MiB | load average (start -> end) |',
       '|---|---|---|---|---|---|---|---|---|---|---|',
