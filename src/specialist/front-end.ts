@@ -19,8 +19,9 @@
 // format, same transform(), same ONNX export.
 import { SpecialistError } from '../core/errors.ts';
 import { createRng } from '../core/random.ts';
+import { checkCount } from '../core/validate.ts';
 import type { Matrix } from '../core/tensor.ts';
-import type { KernelRuntime } from '../kernels/runtime.ts';
+import { type KernelRuntime, scoped } from '../kernels/runtime.ts';
 import { symmetricEigen } from '../stats/symmetric-eigen.ts';
 import { columnStats } from './data.ts';
 import type { LayerWeights } from './layers.ts';
@@ -68,7 +69,7 @@ function covariance(kernels: KernelRuntime, z: Matrix, mean: Float32Array, std: 
   const W = z.cols;
   const step = Math.max(1, Math.ceil(z.rows / COVARIANCE_ROWS));
   const rows = Int32Array.from({ length: Math.ceil(z.rows / step) }, (_, i) => i * step);
-  return kernels.scoped((k, mem) => {
+  return scoped(kernels, (k, mem) => {
     const cov = mem.alloc(W * W * 4), chunk = mem.alloc(CHUNK * W * 4);
     mem.f32(cov, W * W).fill(0);
     for (let start = 0; start < rows.length; start += CHUNK) {
@@ -100,7 +101,7 @@ function orthonormalise(q: Float64Array, W: number, k: number): void {
 
 /** a [W, W] times q [W, k] on the kernels (float32). */
 function times(kernels: KernelRuntime, a: Float32Array, q: Float64Array, W: number, k: number): Float64Array {
-  return kernels.scoped((kern, mem) => {
+  return scoped(kernels, (kern, mem) => {
     const pa = mem.alloc(W * W * 4), pq = mem.alloc(W * k * 4), pc = mem.alloc(W * k * 4);
     mem.f32(pa, W * W).set(a);
     mem.f32(pq, W * k).set(q);
@@ -120,17 +121,16 @@ function rayleighRitz(kernels: KernelRuntime, cov: Float32Array, q: Float64Array
       b[i * k + j] = b[j * k + i] = s;
     }
   }
-  const eig = symmetricEigen(b, k);
-  const order = Array.from({ length: k }, (_, i) => i).sort((i, j) => eig.values[j] - eig.values[i]);
+  const eig = symmetricEigen(b, k); // values descending, eigenvector j in column j
   const vectors = new Float64Array(W * k);
   for (let r = 0; r < W; r++) {
     for (let c = 0; c < k; c++) {
       let s = 0;
-      for (let i = 0; i < k; i++) s += q[r * k + i] * eig.vectors![i * k + order[c]];
+      for (let i = 0; i < k; i++) s += q[r * k + i] * eig.vectors[i * k + c];
       vectors[r * k + c] = s;
     }
   }
-  return { values: Float64Array.from(order, (i) => eig.values[i]), vectors };
+  return { values: eig.values, vectors };
 }
 
 /**
@@ -169,9 +169,8 @@ export const MAX_INPUT_RANK = (3 * MAX_BLOCK) / 4;
 export function fitFrontEnd(kernels: KernelRuntime, z: Matrix, rank: number | 'auto', seed: number): FrontEnd | null {
   const W = z.cols;
   const most = Math.min(W, MAX_INPUT_RANK);
-  if (rank !== 'auto' && (!Number.isInteger(rank) || rank < 1 || rank > most)) {
-    throw new SpecialistError('INVALID_ARGUMENT', `inputRank must be 'auto', 'full' or an integer in [1, ${most}] (at most the latents' width and ${MAX_INPUT_RANK}), got ${JSON.stringify(rank)}`, { option: 'inputRank', value: rank });
-  }
+  // 'full' never gets here; a number is at most the latents' width and MAX_INPUT_RANK.
+  if (rank !== 'auto') checkCount('inputRank', rank, 1, most);
   const { mean, std } = columnStats(z.data, z.rows, W);
   const cov = covariance(kernels, z, mean, std);
   const above = (values: Float64Array) => values.filter((v) => v >= RANK_FLOOR * values[0]).length;
@@ -190,7 +189,7 @@ export function fitFrontEnd(kernels: KernelRuntime, z: Matrix, rank: number | 'a
 export function projectRows(kernels: KernelRuntime, z: Matrix, front: FrontEnd): Float32Array {
   const { width: W, rank: r } = front;
   const out = new Float32Array(z.rows * r);
-  kernels.scoped((k, mem) => {
+  scoped(kernels, (k, mem) => {
     const pp = mem.alloc(W * r * 4), px = mem.alloc(CHUNK * W * 4), pu = mem.alloc(CHUNK * r * 4);
     mem.f32(pp, W * r).set(front.components);
     for (let start = 0; start < z.rows; start += CHUNK) {
