@@ -156,7 +156,7 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
     member[r * fitted.length + j] = result.structure.stepTasks[st][i];
     y.set(world.contributions.subarray(((e * T + st) * M + i) * dg, ((e * T + st) * M + i + 1) * dg), (r * fitted.length + j) * dg);
   }));
-  const dense = await fitSpecialists(gatherSteps(result.latents, rows), { data: y, shape: [rows.length, fitted.length, dg] }, { penalty: 'none', seed, epochs: s.epochs }, { membership: { data: member, shape: [rows.length, fitted.length] } });
+  const dense = await fitSpecialists(gatherSteps(result.latents, rows), { data: y, shape: [rows.length, fitted.length, dg] }, { penalty: 'none', seed, epochs: s.epochs, inputRank: 'full' }, { membership: { data: member, shape: [rows.length, fitted.length] } });
   const referenceMs = performance.now() - t0;
 
   const heads: HeadRun[] = [];

@@ -52,10 +52,47 @@ function scalingTables(r: any): string {
   return lines.join('\n');
 }
 
+/** The lifted-width scaling table and issue 18's unseen worlds, from the results file. */
+function liftedTables(r: any): string {
+  const lines: string[] = [];
+  const load = (c: any) => `${c.loadAtStart?.toFixed(1) ?? ''}${c.loadAtEnd === undefined ? '' : ` -> ${c.loadAtEnd.toFixed(1)}`}`;
+  const cpu = (run: any) => (run.cpuSeconds === undefined ? '' : run.cpuSeconds.toFixed(1));
+  if (r.lifted) {
+    lines.push(
+      `Lifted widths (\`BENCH_PARTS=lifted\`, ${r.lifted.machine.cpu}, ${r.lifted.machine.cores} cores): generalistWorld with an intrinsic 32 (blocks 4, 4, 4, 4 and 16 irrelevant) lifted to W numbers, seed 0, per-step targets, true membership; fitSpecialists with defaults on two workers (median of ${r.lifted.repeats} fits; CPU = seconds of CPU of all threads, peak = resident memory of the process) beside PyTorch (CPU, ${r.lifted.torchThreads} threads, the same front end and algorithm, stopped after ${r.lifted.torchTimeout} s).`,
+      '',
+      '| case | W | rows | components | ours s | CPU s | peak MiB | PyTorch s | PyTorch / ours | exact (ours) | exact (PyTorch) | R^2 (ours) | R^2 (PyTorch) | load average (start -> end) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...r.lifted.cases.map((c: any) => {
+        const ratio = c.torch && Number.isFinite(c.torch.seconds) ? `x${(c.torch.seconds / c.ours.seconds).toFixed(1)}` : c.torch?.atLeast ? `> x${(c.torch.atLeast / c.ours.seconds).toFixed(0)}` : '';
+        return `| ${c.label} | ${c.width} | ${c.rows} | ${c.ours.latentDims ?? ''} | ${seconds(c.ours)} | ${cpu(c.ours)} | ${c.ours.peakRssMiB ?? ''} | ${seconds(c.torch)} | ${ratio} | ${exact(c.ours.scores)} | ${c.torch?.scores?.length ? exact(c.torch.scores) : ''} | ${r2(c.ours.scores)} | ${c.torch ? r2(c.torch.scores) : ''} | ${load(c)} |`;
+      }),
+      '',
+    );
+  }
+  if (r.unseen) {
+    const all = r.unseen.cases.flatMap((c: any) => c.ours.scores);
+    lines.push(
+      `Issue 18's unseen worlds (\`BENCH_PARTS=unseen\`, ${r.unseen.machine.cpu}, ${r.unseen.machine.cores} cores): ${[...new Set(r.unseen.cases.map((c: any) => (c.width > c.d ? `lifted W = ${c.width} (intrinsic 32, every served step of 2000 episodes)` : `full-rank d = ${c.d} (blocks of ${c.d / 8}, ${c.d / 2} irrelevant, ${c.rows} rows)`)))].join(', ')}; defaults, two workers (the CLI's defaults): ${all.filter((t: Score) => t.size === t.trueSize).length} of ${all.length} tasks with the exact support size.`,
+      '',
+      '| case | seed | rows | components | exact | R^2 relevant (min) | R^2 other (max) | fit s | CPU s | peak MiB | load average (start -> end) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+      ...r.unseen.cases.map((c: any) => `| ${c.label} | ${c.seed} | ${c.rows} | ${c.ours.latentDims ?? ''} | ${exact(c.ours.scores)} | ${f2(Math.min(...c.ours.scores.map((t: Score) => t.r2Relevant)))} | ${f2(Math.max(...c.ours.scores.map((t: Score) => t.r2Other)))} | ${c.ours.seconds.toFixed(1)} | ${cpu(c.ours)} | ${c.ours.peakRssMiB ?? ''} | ${load(c)} |`),
+      '',
+    );
+  }
+  return lines.join('\n');
+}
+
 export function writeDocTable(): void {
   const r = JSON.parse(readFileSync('bench/results/specialist-latest.json', 'utf8'));
   let doc = readFileSync('docs/specialist.md', 'utf8');
   if (r.scaling || r.wide) doc = doc.replace(/<!-- scaling: written by bench\/specialist.ts -->[\s\S]*<!-- \/scaling -->/, `<!-- scaling: written by bench/specialist.ts -->\n${scalingTables(r)}\n<!-- /scaling -->`);
+  for (const part of ['lifted', 'unseen'] as const) {
+    if (!r[part]) continue;
+    const marker = new RegExp(`<!-- ${part}: written by bench/specialist.ts -->[\\s\\S]*<!-- /${part} -->`);
+    doc = doc.replace(marker, `<!-- ${part}: written by bench/specialist.ts -->\n${liftedTables({ [part]: r[part] })}\n<!-- /${part} -->`);
+  }
   if (r.ablation && r.throughput) doc = doc.replace(/<!-- results: written by bench\/specialist.ts -->[\s\S]*<!-- \/results -->/, `<!-- results: written by bench/specialist.ts -->\n${blocksTables(r)}\n<!-- /results -->`);
   writeFileSync('docs/specialist.md', doc);
 }

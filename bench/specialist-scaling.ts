@@ -1,8 +1,13 @@
-// Layer 2 at the widths of real generalists (issue 12), for bench/specialist.ts:
+// Layer 2 at the widths of real generalists (issues 12 and 18), for bench/specialist.ts:
 //   scaling  time and support accuracy against d (9, 32, 64, 128, 256; 20,000 rows) and against rows
 //            (5,000, 20,000, 100,000; d = 64), fitSpecialists on two workers beside the same
 //            algorithm in PyTorch on CPU with two threads (bench/specialist_fit_torch.py), same data;
-//   wide     unseen generalist worlds (seeds 1-3) at d = 32, 64, 128: exact support sizes and R^2.
+//   wide     unseen generalist worlds (seeds 1-3) at d = 32, 64, 128: exact support sizes and R^2;
+//   lifted   the same against the width W of lifted latents (an intrinsic 32: blocks [4, 4, 4, 4]
+//            and 16 irrelevant coordinates, W = 128 ... 2048, 20,000 rows) and against rows at
+//            W = 1024, ours (median of BENCH_REPEATS fits, peak memory) beside PyTorch (capped);
+//   unseen   issue 18's done criteria: lifted worlds at W = 512 and 1024 (n = 2000 episodes, every
+//            served step) and the full-rank d = 256 world (blocks of 32, 20,000 rows), seeds 11-13.
 // Cases are generalistWorld with per-step targets and the true step-task relation as membership.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,10 +16,19 @@ import { join } from 'node:path';
 import { formatNpy, parseNpy } from '../src/io/npy.ts';
 import { fitSpecialists } from '../src/specialist/fit.ts';
 import { WorkerPool } from '../src/worker/pool.ts';
-import { modelBlocks, scoreCase, sHatBlocks, wideCase, wideSpec, type TaskScore, type WideCaseSpec } from './wide-case.ts';
+import type { Specialists } from '../src/specialist/model.ts';
+import { modelBlocks, scoreCase, sHatBlocks, wideCase, wideSpec, type TaskScore, type WideCase, type WideCaseSpec } from './wide-case.ts';
 
 export interface FitRun {
   seconds: number;
+  /** Every repeat's seconds (the fit is deterministic: only the time varies), when repeated. */
+  samples?: number[];
+  /** CPU seconds of the process (every thread) during the fit: what the fit cost, whatever the load. */
+  cpuSeconds?: number;
+  /** Peak resident memory of the process during the fit (MiB), sampled every 100 ms. */
+  peakRssMiB?: number;
+  /** Components the fit read (its s_hat width: the front end's rank, or d). */
+  latentDims?: number;
   scores: TaskScore[];
   /** Scores with 3000 kernel-ridge fitting rows (see docs/specialist.md on the estimator's ceiling). */
   scores3000?: TaskScore[];
@@ -26,35 +40,61 @@ export interface FitRun {
 export interface CaseResult {
   label: string;
   d: number;
+  /** Width of the latents (W), when lifted. */
+  width?: number;
   rows: number;
   seed: number;
   ours: FitRun;
   torch?: FitRun;
   /** The 1-minute load average when our fit started (the machine is shared). */
   loadAtStart?: number;
+  /** Load average when the case was done (fits and PyTorch). */
+  loadAtEnd?: number;
 }
 
 /** The default world's shape (blocks 2, 3, 2 and 2 irrelevant coordinates: d = 9). */
 const DEFAULT_WORLD = { blockSizes: [2, 3, 2], irrelevantDims: 2 };
 
-async function ours(spec: WideCaseSpec, pool: WorkerPool, wideScores: boolean): Promise<FitRun> {
-  const c = wideCase(spec);
-  const t0 = performance.now();
-  const model = await fitSpecialists(c.latents, c.targets, { seed: spec.seed }, { membership: c.membership, pool });
-  const seconds = (performance.now() - t0) / 1000;
-  const blocks = modelBlocks(c, model);
-  return { seconds, scores: scoreCase(c, blocks), scores3000: wideScores ? scoreCase(c, blocks, 3000) : undefined };
+/** Runs `body` while sampling the process's resident memory; returns its result and the peak (MiB). */
+async function peakMemory<T>(body: () => Promise<T>): Promise<{ value: T; peakRssMiB: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  try {
+    const value = await body();
+    return { value, peakRssMiB: Math.round(Math.max(peak, process.memoryUsage().rss) / 2 ** 20) };
+  } finally {
+    clearInterval(timer);
+  }
 }
 
-function torch(spec: WideCaseSpec, threads: number): FitRun {
-  const c = wideCase(spec);
+async function ours(spec: WideCaseSpec | WideCase, pool: WorkerPool, wideScores: boolean, repeats = 1): Promise<FitRun> {
+  const c = 'latents' in spec ? spec : wideCase(spec);
+  const samples: number[] = [], cpu: number[] = [];
+  let model: Specialists | undefined, peakRssMiB = 0;
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now(), c0 = process.cpuUsage();
+    const run = await peakMemory(() => fitSpecialists(c.latents, c.targets, { seed: c.spec.seed }, { membership: c.membership, pool }));
+    samples.push((performance.now() - t0) / 1000);
+    const used = process.cpuUsage(c0);
+    cpu.push((used.user + used.system) / 1e6);
+    model = run.value;
+    peakRssMiB = Math.max(peakRssMiB, run.peakRssMiB);
+  }
+  const blocks = modelBlocks(c, model!);
+  const seconds = [...samples].sort((a, b) => a - b)[samples.length >> 1];
+  const cpuSeconds = [...cpu].sort((a, b) => a - b)[cpu.length >> 1];
+  return { seconds, samples: repeats > 1 ? samples : undefined, cpuSeconds, peakRssMiB, latentDims: model!.latentDims, scores: scoreCase(c, blocks), scores3000: wideScores ? scoreCase(c, blocks, 3000) : undefined };
+}
+
+function torch(spec: WideCaseSpec | WideCase, threads: number): FitRun {
+  const c = 'latents' in spec ? spec : wideCase(spec);
   const dir = mkdtempSync(join(tmpdir(), 'specialist-torch-'));
   try {
     writeFileSync(join(dir, 'latents.npy'), formatNpy(c.latents));
     writeFileSync(join(dir, 'targets.npy'), formatNpy(c.targets));
     writeFileSync(join(dir, 'membership.npy'), formatNpy(c.membership));
     const limit = Number(process.env.BENCH_TORCH_TIMEOUT ?? 1800);
-    const r = spawnSync('/usr/bin/python3', ['bench/specialist_fit_torch.py', dir, String(threads), String(spec.seed)], { encoding: 'utf8', timeout: limit * 1000, maxBuffer: 1 << 26 });
+    const r = spawnSync('/usr/bin/python3', ['bench/specialist_fit_torch.py', dir, String(threads), String(c.spec.seed)], { encoding: 'utf8', timeout: limit * 1000, maxBuffer: 1 << 26 });
     if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return { seconds: NaN, scores: [], note: `not finished within ${limit} s`, atLeast: limit };
     if (r.status !== 0) return { seconds: NaN, scores: [], note: `PyTorch skipped: ${(r.stderr || r.error?.message || 'python3 failed').trim().split('\n').at(-1)}` };
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
@@ -93,6 +133,46 @@ export async function wide(pool: WorkerPool, options: { blocks: number[]; seeds:
       results.push({ label: `d = ${8 * block}`, d: 8 * block, rows: spec.rows, seed, ours: mine, loadAtStart });
       console.error(`wide d = ${8 * block} seed ${seed}: ${mine.seconds.toFixed(1)} s ${summary(mine)}`);
     }
+  }
+  return results;
+}
+
+/** The intrinsic-32 world of issue 18: blocks [4, 4, 4, 4] and 16 irrelevant coordinates, lifted to W. */
+export function liftedSpec(W: number, rows: number, seed: number, episodes?: number): WideCaseSpec {
+  return { blockSizes: [4, 4, 4, 4], irrelevantDims: 16, rows, seed, latentWidth: W, episodes };
+}
+
+/** Time, memory and accuracy against the width of lifted latents and against rows, ours beside PyTorch. */
+export async function lifted(pool: WorkerPool, options: { widths: number[]; rows: number[]; rowsWidth: number; torchThreads: number; repeats: number; seed: number }): Promise<CaseResult[]> {
+  const cases = [
+    ...options.widths.map((W) => ({ label: `W = ${W}`, spec: liftedSpec(W, 20_000, options.seed) })),
+    ...options.rows.filter((n) => n !== 20_000).map((n) => ({ label: `W = ${options.rowsWidth}, ${n} rows`, spec: liftedSpec(options.rowsWidth, n, options.seed) })),
+  ];
+  const results: CaseResult[] = [];
+  for (const { label, spec } of cases) {
+    const c = wideCase(spec);
+    const loadAtStart = loadavg()[0];
+    const mine = await ours(c, pool, false, options.repeats);
+    const theirs = options.torchThreads > 0 ? torch(c, options.torchThreads) : undefined;
+    results.push({ label, d: c.d, width: c.width, rows: c.latents.shape[0], seed: spec.seed, ours: mine, torch: theirs, loadAtStart, loadAtEnd: loadavg()[0] });
+    console.error(`${label}: ours ${mine.seconds.toFixed(1)} s (${mine.samples?.map((v) => v.toFixed(1)).join(', ') ?? ''}; load ${loadAtStart.toFixed(1)}; ${mine.latentDims} components; peak ${mine.peakRssMiB} MiB) ${summary(mine)}; torch ${theirs ? `${theirs.seconds.toFixed(1)} s ${summary(theirs)}` : 'skipped'}`);
+  }
+  return results;
+}
+
+/** Issue 18's done criteria: lifted worlds (n = 2000 episodes) at W = 512 and 1024, and the full-rank d = 256 world, on unseen seeds. */
+export async function unseen(pool: WorkerPool, options: { widths: number[]; fullRank: number[]; seeds: number[] }): Promise<CaseResult[]> {
+  const cases = [
+    ...options.widths.flatMap((W) => options.seeds.map((seed) => ({ label: `W = ${W}`, spec: liftedSpec(W, 0, seed, 2000) }))),
+    ...options.fullRank.flatMap((d) => options.seeds.map((seed) => ({ label: `d = ${d}`, spec: wideSpec(d / 8, 20_000, seed) }))),
+  ];
+  const results: CaseResult[] = [];
+  for (const { label, spec } of cases) {
+    const c = wideCase(spec);
+    const loadAtStart = loadavg()[0];
+    const mine = await ours(c, pool, false);
+    results.push({ label, d: c.d, width: c.width, rows: c.latents.shape[0], seed: spec.seed, ours: mine, loadAtStart, loadAtEnd: loadavg()[0] });
+    console.error(`unseen ${label} seed ${spec.seed}: ${mine.seconds.toFixed(1)} s (load ${loadAtStart.toFixed(1)} -> ${loadavg()[0].toFixed(1)}; ${mine.latentDims} components; peak ${mine.peakRssMiB} MiB) ${summary(mine)}`);
   }
   return results;
 }

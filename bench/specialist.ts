@@ -7,16 +7,20 @@
 // The Jacobian-l1 penalty (lambda auto) is measured on the first BENCH_JACOBIAN_SEEDS seeds.
 // Then (issue 12, bench/specialist-scaling.ts) the scaling table against d and rows beside the
 // same algorithm in PyTorch, and unseen wide generalist worlds.
-// Environment: BENCH_PARTS (blocks,throughput,scaling,wide), BENCH_SEEDS (10), BENCH_JACOBIAN_SEEDS
-// (3), BENCH_N (8000 rows), BENCH_EPOCHS (120), BENCH_DIMS (9,32,64,128,256), BENCH_ROWS
-// (5000,20000,100000), BENCH_TORCH_THREADS (2; 0 skips PyTorch), BENCH_WIDE_SEEDS (1,2,3).
+// Then (issue 18) the lifted-width scaling table and the unseen wide worlds of its done criteria.
+// Environment: BENCH_PARTS (blocks,throughput,scaling,wide,lifted,unseen), BENCH_SEEDS (10),
+// BENCH_JACOBIAN_SEEDS (3), BENCH_N (8000 rows), BENCH_EPOCHS (120), BENCH_DIMS (9,32,64,128,256),
+// BENCH_ROWS (5000,20000,100000), BENCH_TORCH_THREADS (2; 0 skips PyTorch), BENCH_TORCH_TIMEOUT
+// (seconds per PyTorch fit, 1800), BENCH_WIDE_SEEDS (1,2,3), BENCH_WIDTHS (128,256,512,1024,2048),
+// BENCH_LIFT_ROWS (5000,20000,100000, at W = BENCH_ROWS_WIDTH, 1024), BENCH_REPEATS (3),
+// BENCH_UNSEEN_WIDTHS (512,1024), BENCH_UNSEEN_FULL (256), BENCH_UNSEEN_SEEDS (11,12,13).
 import { spawnSync } from 'node:child_process';
 import { writeDocTable } from './specialist-doc.ts';
 import { fitSpecialists } from '../src/specialist/fit.ts';
 import type { SpecialistOptions } from '../src/specialist/options.ts';
 import type { Tensor } from '../src/core/tensor.ts';
 import { machine, writeResult } from './util.ts';
-import { scaling, wide } from './specialist-scaling.ts';
+import { lifted, scaling, unseen, wide } from './specialist-scaling.ts';
 import { WorkerPool } from '../src/worker/pool.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { blocksWorld, kernelRidgeR2 } from 'specialist-sdk/lab';
@@ -25,8 +29,8 @@ const seeds = Number(process.env.BENCH_SEEDS ?? 10);
 const jacobianSeeds = Number(process.env.BENCH_JACOBIAN_SEEDS ?? 3);
 const n = Number(process.env.BENCH_N ?? 8000);
 const epochs = Number(process.env.BENCH_EPOCHS ?? 120);
-const parts = new Set((process.env.BENCH_PARTS ?? 'blocks,throughput,scaling,wide').split(','));
-const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map(Number);
+const parts = new Set((process.env.BENCH_PARTS ?? 'blocks,throughput,scaling,wide,lifted,unseen').split(','));
+const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').filter(Boolean).map(Number);
 
 function columns(data: Float32Array, rows: number, cols: number, pick: number[]): Tensor {
   const out = new Float32Array(rows * pick.length);
@@ -116,12 +120,20 @@ if (parts.has('throughput')) {
   console.error(`throughput: wasm ${ours.samplesPerSecond.toFixed(0)} samples/s; torch ${torch.samplesPerSecond?.toFixed(0) ?? torch.note}`);
   result.throughput = { wasm: ours, torch };
 }
-if (parts.has('scaling') || parts.has('wide')) {
+if (['scaling', 'wide', 'lifted', 'unseen'].some((p) => parts.has(p))) {
   const pool = await WorkerPool.create({ size: 2 });
   try {
     const torchThreads = Number(process.env.BENCH_TORCH_THREADS ?? 2);
     if (parts.has('scaling')) result.scaling = { torchThreads, cases: await scaling(pool, { dims: list('BENCH_DIMS', '9,32,64,128,256'), rows: list('BENCH_ROWS', '5000,20000,100000'), torchThreads, seed: 0 }) };
     if (parts.has('wide')) result.wide = await wide(pool, { blocks: [4, 8, 16], seeds: list('BENCH_WIDE_SEEDS', '1,2,3') });
+    if (parts.has('lifted')) {
+      const options = { widths: list('BENCH_WIDTHS', '128,256,512,1024,2048'), rows: list('BENCH_LIFT_ROWS', '5000,20000,100000'), rowsWidth: Number(process.env.BENCH_ROWS_WIDTH ?? 1024), torchThreads, repeats: Number(process.env.BENCH_REPEATS ?? 3), seed: 0 };
+      result.lifted = { torchThreads, torchTimeout: Number(process.env.BENCH_TORCH_TIMEOUT ?? 1800), repeats: options.repeats, machine: machine(), cases: await lifted(pool, options) };
+    }
+    if (parts.has('unseen')) {
+      const options = { widths: list('BENCH_UNSEEN_WIDTHS', '512,1024'), fullRank: list('BENCH_UNSEEN_FULL', '256'), seeds: list('BENCH_UNSEEN_SEEDS', '11,12,13') };
+      result.unseen = { machine: machine(), cases: await unseen(pool, options) };
+    }
   } finally {
     await pool.close();
   }

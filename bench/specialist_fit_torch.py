@@ -1,7 +1,7 @@
 # PyTorch CPU peer of fitSpecialists (bench/specialist-scaling.ts): the same algorithm, written
 # from docs/specialist.md and src/specialist/ (the same steps and numbers, not a line-by-line copy):
 # standardised latents; per task standardised, whitened targets (directions above 1e-4 of the
-# largest variance); encoder d -> 4d (64..1024) -> max(64, d) -> d with leaky ReLU 0.1, batch norm
+# largest variance); encoder d -> 4d (64..512) -> max(64, d) -> d with leaky ReLU 0.1, batch norm
 # without affine on two ghost batches per minibatch of 128, mirrored decoder, heads d -> 32 ->
 # directions; Adam 8e-3 then the proximal group step on each head's input rows
 # (lr * sqrt(32) * lambda, reweighted per stage); a dense fit until the validation loss stops
@@ -11,7 +11,11 @@
 # stage fails for a task when the loss rises by more than 0.25 x explained / (size + 1) and 2
 # standard errors), one retry at the geometric mean, finished tasks frozen; backward elimination
 # with the same check; a final refit of 1500 steps with the learning rate falling to 0; supports by
-# mean |Jacobian| above 0.05 x the largest.
+# mean |Jacobian| above 0.05 x the largest. Wide latents first go through the same front end
+# (src/specialist/front-end.ts): standardised columns, their covariance over at most 8192 rows at a
+# uniform stride, the principal components holding at least 1% of the largest one's variance when
+# that is at most half the width and at most 384 (numpy's eigh instead of a subspace iteration), and
+# the fit on those components.
 #
 # Usage: specialist_fit_torch.py DIR THREADS SEED. DIR holds latents.npy [N, d], targets.npy
 # [N, K, dy], membership.npy [N, K]; writes DIR/torch-shat.npy (s_hat of every row) and prints one
@@ -33,11 +37,29 @@ def main():
     y = np.load(f'{folder}/targets.npy').astype(np.float32)
     member = np.load(f'{folder}/membership.npy').astype(np.float32)
     t0 = time.perf_counter()
+    z = front_end(z)
     fit = Fit(z, y, member, gen)
     result = fit.run()
     seconds = time.perf_counter() - t0
     np.save(f'{folder}/torch-shat.npy', fit.encode(torch.from_numpy(fit.z)).numpy())
     print(json.dumps(dict(result, seconds=seconds, threads=threads, torch=torch.__version__)))
+
+RANK_FLOOR, FRONT_END_MIN_WIDTH, COVARIANCE_ROWS, MAX_RANK = 0.01, 128, 8192, 384
+
+def front_end(z):
+    n, w = z.shape
+    if w <= FRONT_END_MIN_WIDTH:
+        return z
+    std = z.std(0)
+    x = (z - z.mean(0)) / np.where(std > 0, std, 1)
+    sample = x[:: max(1, math.ceil(n / COVARIANCE_ROWS))]
+    values, vectors = np.linalg.eigh(sample.T @ sample / len(sample))
+    order = np.argsort(values)[::-1]
+    values, vectors = values[order], vectors[:, order]
+    rank = int(np.sum(values >= RANK_FLOOR * values[0]))
+    if rank > w / 2 or rank > MAX_RANK:
+        return z
+    return (x @ vectors[:, :rank]).astype(np.float32)
 
 def leaky(x):
     return torch.nn.functional.leaky_relu(x, SLOPE)
@@ -83,7 +105,7 @@ class Fit:
         self.val, self.train = np.sort(order[:nval]), np.sort(order[nval:])
         self.check = self.train[:: max(1, math.ceil(len(self.train) / 8192))]
         self.gen = gen
-        widths = [min(1024, max(64, 4 * d)), max(64, d)]
+        widths = [min(512, max(64, 4 * d)), max(64, d)]
         self.enc, self.dec = mlp([d, *widths, d]), mlp([d, *reversed(widths), d])
         self.heads = [mlp([d, HEAD, yk.shape[1]]) for yk in self.y]
         self.allowed = [torch.ones(d) for _ in self.heads]

@@ -13,9 +13,13 @@ export interface WideCaseSpec {
   blockSizes: number[];
   /** Coordinates no task uses. */
   irrelevantDims: number;
-  /** Rows to fit (episodes x serving steps, whole episodes). */
+  /** Rows to fit (episodes x serving steps, whole episodes); ignored when `episodes` is given. */
   rows: number;
+  /** Every served step of this many episodes (a pipeline's rows for n episodes), instead of `rows`. */
+  episodes?: number;
   seed: number;
+  /** Width W of the generalist's output (generalistWorld's latentWidth): phi(s) lifted to W numbers. Default: no lift. */
+  latentWidth?: number;
 }
 
 export interface WideCase {
@@ -24,8 +28,10 @@ export interface WideCase {
   latents: Tensor;
   targets: Tensor;
   membership: Tensor;
-  /** True states of the rows [rows, d]. */
+  /** True states of the rows [rows, D] (D = d unless the latents are lifted to a width W > D). */
   states: Float32Array;
+  /** Width of the latents (W; d when there is no lift). */
+  width: number;
   blocks: number[][];
 }
 
@@ -35,22 +41,29 @@ export function wideSpec(block: number, rows: number, seed: number): WideCaseSpe
 }
 
 export function wideCase(spec: WideCaseSpec): WideCase {
-  const { blockSizes, irrelevantDims, rows: wanted, seed } = spec;
+  const { blockSizes, irrelevantDims, rows: wanted, seed, latentWidth } = spec;
   const M = blockSizes.length;
   // T = 12 steps of which most serve a task: episodes enough for the rows wanted.
   const probe = generalistWorld({ episodes: 2, blockSizes, irrelevantDims, seed });
   const L = probe.params.segmentLength, T = probe.params.steps;
   const serves = (rel: Uint8Array, t: number, i: number) => rel[Math.floor(t / L) * M + i] === 1;
   const steps = Array.from({ length: T }, (_, t) => t).filter((t) => Array.from({ length: M }, (_, i) => i).some((i) => serves(probe.truth.relation, t, i)));
-  const episodes = Math.ceil(wanted / steps.length);
-  const world = generalistWorld({ episodes, blockSizes, irrelevantDims, seed });
+  const episodes = spec.episodes ?? Math.ceil(wanted / steps.length);
+  const rowCount = spec.episodes ? episodes * steps.length : wanted;
+  const world = generalistWorld({ episodes, blockSizes, irrelevantDims, seed, latentWidth });
   const D = world.params.latentDims, dg = world.params.taskDim;
   const pairs: [number, number][] = [];
-  for (let e = 0; e < episodes; e++) for (const t of steps) if (pairs.length < wanted) pairs.push([e, t]);
+  for (let e = 0; e < episodes; e++) for (const t of steps) if (pairs.length < rowCount) pairs.push([e, t]);
   const R = pairs.length;
   const states = new Float32Array(R * D);
   pairs.forEach(([e, t], r) => states.set(world.states.subarray((e * T + t) * D, (e * T + t + 1) * D), r * D));
-  const z = runStages(states, R, world.truth.phi).data;
+  // In chunks of rows: runStages works in float64, and [100,000, 2048] would take 1.6 GB at once.
+  const W = world.params.latentWidth;
+  const z = new Float32Array(R * W);
+  for (let from = 0; from < R; from += 4096) {
+    const to = Math.min(R, from + 4096);
+    z.set(runStages(states.subarray(from * D, to * D), to - from, world.truth.phi).data, from * W);
+  }
   const y = new Float32Array(R * M * dg);
   const member = new Float32Array(R * M);
   pairs.forEach(([e, t], r) => {
@@ -63,7 +76,8 @@ export function wideCase(spec: WideCaseSpec): WideCase {
   return {
     spec,
     d: D,
-    latents: { data: z, shape: [R, D] },
+    width: W,
+    latents: { data: z, shape: [R, W] },
     targets: { data: y, shape: [R, M, dg] },
     membership: { data: member, shape: [R, M] },
     states,
@@ -84,7 +98,7 @@ export type BlockOf = (task: number, rows: number[]) => Tensor;
 
 /** Our model's blocks: its transform of the rows' latents. */
 export function modelBlocks(c: WideCase, model: Specialists): BlockOf {
-  const d = c.d;
+  const d = c.width;
   return (task, rows) => model.transform({ data: Float32Array.from({ length: rows.length * d }, (_, q) => c.latents.data[rows[Math.floor(q / d)] * d + (q % d)]), shape: [rows.length, d] }, task);
 }
 
@@ -102,7 +116,7 @@ export function sHatBlocks(sHat: Float32Array, dh: number, supports: number[][])
  * to the true block and to every other true coordinate.
  */
 export function scoreCase(c: WideCase, blockOf: BlockOf, trainRows = 1000): TaskScore[] {
-  const [R, D] = c.latents.shape;
+  const R = c.latents.shape[0], D = c.d;
   const M = c.blocks.length;
   return c.blocks.map((trueBlock, task) => {
     const rows: number[] = [];

@@ -3,6 +3,7 @@ import { SpecialistError } from '../core/errors.ts';
 import { readNpyFile } from '../node/npy-file.ts';
 import { fitSpecialists } from '../specialist/fit.ts';
 import { saveSpecialists } from '../node/specialist-files.ts';
+import { WorkerPool } from '../worker/pool.ts';
 import { SEED, parseNumber } from './args.ts';
 import type { Command } from './commands.ts';
 import { refuseCollidingPaths } from './paths.ts';
@@ -26,14 +27,16 @@ export const fitCommand: Command = {
   summary: 'Layer 2: learn each task\'s block of latent coordinates; save the heads to a .specialist file',
   usage:
     'specialist-sdk fit --latents Z.npy --targets Y.npy [--membership W.npy] [--lambda auto|X] [--penalty group|jacobian|none]\n' +
-    '      [--latent-dims D] [--epochs E] [--seed N] --out model.specialist [--json]\n' +
+    '      [--input-rank auto|full|R] [--latent-dims D] [--epochs E] [--workers 2|0] [--seed N] --out model.specialist [--json]\n' +
     '  Z [N, d]; Y [N, K] or [N, K, dy]; W [N, K] of 0/1 (rows that count for each task).\n' +
     'specialist-sdk fit --latents Z.npy --structure S.json --tasks G.npy [--step-targets Y.npy] [options as above] --out model.specialist\n' +
     '  Z [n, T, d] (encode\'s output, or your latents); S the structure command\'s --json output; G [n, M] or [n, M, dg];\n' +
-    '  Y [n, T, M] or [n, T, M, dy]. Head j is task j when every task has a step (else see the printed task numbers).',
+    '  Y [n, T, M] or [n, T, M, dy]. Head j is task j when every task has a step (else see the printed task numbers).\n' +
+    '  --input-rank: principal components of the latents the fit reads (auto: the rank the data support, for d > 128).\n' +
+    '  --workers: 2 (default) splits every minibatch over two worker threads (the same result); 0 trains on this thread.',
   options: {
     latents: 'string', targets: 'string', membership: 'string', structure: 'string', tasks: 'string', 'step-targets': 'string',
-    lambda: 'string', penalty: 'string', 'latent-dims': 'string', epochs: 'string', seed: 'string', out: 'string',
+    lambda: 'string', penalty: 'string', 'input-rank': 'string', 'latent-dims': 'string', epochs: 'string', workers: 'string', seed: 'string', out: 'string',
   },
   conditions: { lambda: { penalty: ['group', 'jacobian'] } },
   async run(options, io) {
@@ -52,11 +55,17 @@ export const fitCommand: Command = {
     const stepTargetsPath = byStructure ? options.string('step-targets') : undefined;
     const lambdaText = options.string('lambda', 'auto')!;
     const penalty = options.choice('penalty', ['group', 'jacobian', 'none'] as const, 'group');
+    const rankText = options.string('input-rank', 'auto')!;
     const latentDims = options.optionalNumber('latent-dims', { integer: true, min: 1, max: 1024 });
+    const workers = options.choice('workers', ['2', '0'] as const, '2');
     const epochs = options.optionalNumber('epochs', { integer: true, min: 1, max: 100000 });
     const seed = options.number('seed', 0, SEED);
     const out = options.requireString('out');
     const json = options.flag('json');
+    const inputRank = rankText === 'auto' || rankText === 'full' ? rankText : parseNumber(rankText, true);
+    if (inputRank === undefined || (typeof inputRank === 'number' && !(Number.isInteger(inputRank) && inputRank >= 1))) {
+      throw new SpecialistError('INVALID_ARGUMENT', `--input-rank must be auto, full or a positive integer, got ${rankText}`, { option: 'input-rank' });
+    }
     const lambda = lambdaText === 'auto' ? 'auto' : parseNumber(lambdaText);
     if (lambda === undefined || (lambda !== 'auto' && !(Number.isFinite(lambda) && lambda >= 0))) {
       throw new SpecialistError('INVALID_ARGUMENT', `--lambda must be auto or a non-negative number, got ${lambdaText}`, { option: 'lambda' });
@@ -80,11 +89,18 @@ export const fitCommand: Command = {
     }
     const bar = new ProgressBar(json ? undefined : process.stderr);
     const t0 = performance.now();
-    const model = await fitSpecialists(latents, targets, { lambda, penalty, latentDims, epochs, seed }, {
-      membership,
-      onProgress: (p) => bar.update(`fit ${p.phase}`, p.done, p.total),
-    });
-    bar.done();
+    const pool = workers === '2' ? await WorkerPool.create({ size: 2 }) : undefined;
+    let model;
+    try {
+      model = await fitSpecialists(latents, targets, { lambda, penalty, inputRank, latentDims, epochs, seed }, {
+        membership,
+        pool,
+        onProgress: (p) => bar.update(`fit ${p.phase}`, p.done, p.total),
+      });
+    } finally {
+      bar.done();
+      await pool?.close();
+    }
     await saveSpecialists(out, model);
     const taskOf = (j: number) => fitted?.[j] ?? j;
     const warnings = [...notes, ...fitWarnings(model, fitted).map((w) => w.replace('raise epochs', 'raise --epochs'))];

@@ -83,7 +83,8 @@ export function standardise(data: Float32Array, cols: number, mean: Float32Array
   return data.map((v, i) => (v - mean[i % cols]) / std[i % cols]);
 }
 
-export function prepareData(latents: Tensor, targets: TargetsInput, membership?: Tensor): FitData {
+/** Checks latents, targets and membership (typed errors naming what is wrong); the targets split per task with each task's member rows. */
+export function checkInputs(latents: Tensor, targets: TargetsInput, membership?: Tensor): { z: Matrix; parts: Matrix[]; member: Uint8Array[] } {
   const z = matrixOf('latents', latents);
   const parts = splitTargets(targets, z.rows);
   parts.forEach((t, k) => {
@@ -120,6 +121,11 @@ export function prepareData(latents: Tensor, targets: TargetsInput, membership?:
       });
     }
   });
+  return { z, parts, member };
+}
+
+export function prepareData(latents: Tensor, targets: TargetsInput, membership?: Tensor): FitData {
+  const { z, parts, member } = checkInputs(latents, targets, membership);
   const zs = columnStats(z.data, z.rows, z.cols);
   const tasks = parts.map((t, k) => {
     const s = columnStats(t.data, t.rows, t.cols, member[k]);

@@ -7,16 +7,23 @@
 //           accepted support (frozen, penalty lifted) while the others go on; then backward
 //           elimination with the same check; with a given lambda, one run ramping it in;
 //   refit   the supports frozen, no penalty, the learning rate annealed to 0.
-// On this thread (fit-here.ts) or split over two workers of a pool (parallel.ts), with the same result.
+// On this thread (fit-here.ts) or split over two workers of a pool (parallel.ts), with the same result;
+// wide latents first go through the principal-component front end (front-end.ts).
+import { SpecialistError, throwIfAborted } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
-import type { TargetsInput } from './data.ts';
+import { kernelsFor } from '../kernels/runtime.ts';
+import { checkInputs, type TargetsInput } from './data.ts';
 import type { FitCallOptions } from './fit-call.ts';
 import { fitHere } from './fit-here.ts';
-import type { Specialists } from './model.ts';
-import type { SpecialistOptions } from './options.ts';
+import { fitFrontEnd, foldFrontEnd, FRONT_END_MIN_WIDTH, MAX_INPUT_RANK, projectRows } from './front-end.ts';
+import { Specialists } from './model.ts';
+import { resolveOptions, type SpecialistOptions } from './options.ts';
 import { fitOnPool, usesPool } from './parallel.ts';
 
 export type { FitCallOptions, FitProgress } from './fit-call.ts';
+
+/** Widest input the network itself reads (s_hat has at most this many coordinates). */
+const MAX_NETWORK_INPUT = 1024;
 
 /**
  * Learns each task's block of latent coordinates (Theorem 2): latents [N, d], targets [N, K(, dy)]
@@ -24,7 +31,30 @@ export type { FitCallOptions, FitProgress } from './fit-call.ts';
  * `call.pool` of two or more workers the minibatches are split over two of them.
  */
 export async function fitSpecialists(latents: Tensor, targets: TargetsInput, options: SpecialistOptions = {}, call: FitCallOptions = {}): Promise<Specialists> {
-  return usesPool(call.pool) ? fitOnPool(call.pool, latents, targets, options, call) : fitHere(latents, targets, options, call);
+  throwIfAborted(call.signal);
+  const { z } = checkInputs(latents, targets, call.membership);
+  // The options' own values are checked before any work (the width only sets defaults here).
+  resolveOptions(options, Math.min(z.cols, MAX_NETWORK_INPUT));
+  const rank = options?.inputRank ?? 'auto';
+  if (rank !== 'auto' && rank !== 'full' && typeof rank !== 'number') {
+    throw new SpecialistError('INVALID_ARGUMENT', `inputRank must be 'auto', 'full' or a number of components, got ${JSON.stringify(rank)}`, { option: 'inputRank', value: rank });
+  }
+  const fit = (input: Tensor, opts: SpecialistOptions, c: FitCallOptions) => {
+    if (input.shape[1] > MAX_NETWORK_INPUT) {
+      throw new SpecialistError('INVALID_ARGUMENT', `the latents are ${input.shape[1]} wide and the network reads at most ${MAX_NETWORK_INPUT} columns: give inputRank a number of principal components (at most ${MAX_INPUT_RANK})${rank === 'auto' ? `; 'auto' found more than ${MAX_INPUT_RANK} strong ones` : ''}`, {
+        option: 'inputRank',
+        width: input.shape[1],
+      });
+    }
+    return usesPool(c.pool) ? fitOnPool(c.pool, input, targets, opts, c) : fitHere(input, targets, opts, c);
+  };
+  if (rank === 'full' || (rank === 'auto' && z.cols <= FRONT_END_MIN_WIDTH)) return fit(latents, options, call);
+  const kernels = await kernelsFor(call);
+  const front = fitFrontEnd(kernels, z, rank, options.seed ?? 0);
+  if (!front) return fit(latents, options, { ...call, kernels });
+  const components = { data: projectRows(kernels, z, front), shape: [z.rows, front.rank] };
+  const model = await fit(components, { ...options, inputRank: 'full' }, { ...call, kernels });
+  return new Specialists(foldFrontEnd(model.state, front));
 }
 
 export { converged, JACOBIAN_SCALE, LAMBDA_GRID, reweight } from './schedule.ts';

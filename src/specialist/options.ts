@@ -13,11 +13,21 @@ export type Penalty = 'group' | 'jacobian' | 'none';
  * size, seed; each documents its default.
  */
 export interface SpecialistOptions {
-  /** Coordinates of s_hat. Default: the latent width d (s_hat can hold all of z_hat). */
+  /**
+   * Principal components of the standardised latents that the network reads (front-end.ts): 'auto'
+   * (default) keeps, for latents wider than 128, the components holding at least 1% of the
+   * largest one's variance (the rank the data support), unless that is more than half the width
+   * or more than 384; 'full' reads every latent; a number k keeps the k leading components (at
+   * most 384). The model still reads and reconstructs the latents themselves: the projection is
+   * folded into its first and last layers.
+   */
+  inputRank?: number | 'auto' | 'full';
+  /** Coordinates of s_hat. Default: the latent width d (with a front end, its rank: s_hat can hold all of z_hat). */
   latentDims?: number;
   /**
-   * Hidden widths of the encoder z_hat -> s_hat; the decoder mirrors them. Default [4d, d], each at
-   * least 64 and the first at most 1024 (see defaultEncoderWidths).
+   * Hidden widths of the encoder z_hat -> s_hat; the decoder mirrors them. Default [4d, d] for the
+   * d columns the network reads (with a front end, its rank), each at least 64 and the first at
+   * most 512 (see defaultEncoderWidths).
    */
   encoderWidths?: number[];
   /** Hidden width of each task head (one hidden layer). Default 32. */
@@ -107,13 +117,16 @@ function num(name: string, v: number, min: number, max: number, openMin = false)
 }
 
 const SPECIALIST_KEYS: Record<keyof SpecialistOptions, true> = {
-  latentDims: true, encoderWidths: true, headWidth: true, lambda: true, penalty: true, epochs: true, batchSize: true,
+  inputRank: true, latentDims: true, encoderWidths: true, headWidth: true, lambda: true, penalty: true, epochs: true, batchSize: true,
   learningRate: true, reconstructionWeight: true, threshold: true, tolerance: true, whitenTargets: true,
   validationSplit: true, seed: true,
 };
 
 /**
- * Two hidden layers: 4d units (64 to 1024), then max(64, d). The encoder has to undo the
+ * Two hidden layers: 4d units (64 to 512), then max(64, d), for the d columns the network reads
+ * (the front end's rank for wide latents, so the width follows the data, not the generalist's
+ * output). The cap of 512 (1024 before issue 18) only acts beyond d = 128: at d = 256 the [1024,
+ * 256] encoder made a step cost 1.85 times that of [512, 256] (measured side by side, 20,000 rows). The encoder has to undo the
  * generalist's mixing of all d coordinates, so its width has to grow with d: on generalistWorld at
  * d = 64 (blocks of 8), the previous fixed [64, 64] reached a held-out R^2 of 0.85 from each block
  * to its true block, [128, 128] 0.92-0.96, [256] 0.95-0.97, [256, 64] 0.95-0.97 (learning rate
@@ -122,7 +135,7 @@ const SPECIALIST_KEYS: Record<keyof SpecialistOptions, true> = {
  * reached 0.95-0.98, two 0.99-1.00.
  */
 export function defaultEncoderWidths(d: number): number[] {
-  return [Math.min(1024, Math.max(64, 4 * d)), Math.max(64, d)];
+  return [Math.min(512, Math.max(64, 4 * d)), Math.max(64, d)];
 }
 
 function bool(name: string, v: unknown): boolean {

@@ -24,7 +24,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const SAMPLE: Record<string, string> = {
   states: 'states.npy', tasks: 'tasks.npy', 'segment-length': '2', alpha: '0.01', correction: 'bonferroni', seed: '3',
   knn: '5', permutations: '50', 'shuffle-neighbors': '5', x: 'x.npy', y: 'y.npy', z: 'z.npy',
-  latents: 'latents.npy', targets: 'targets.npy', membership: 'membership.npy', lambda: '0.5', 'latent-dims': '2', epochs: '2',
+  latents: 'latents.npy', targets: 'targets.npy', membership: 'membership.npy', lambda: '0.5', 'latent-dims': '2', epochs: '2', 'input-rank': '8', workers: '0',
   out: 'out.npy', model: 'model.file', task: '0', input: 'input.npy', output: 'latent', 'batch-size': '8',
   encoder: 'encoder.onnx', head: 'model.specialist', 'block-out': 'block.npy',
   episodes: '100', steps: '4', dim: '1', 'task-dim': '1', 'break-probability': '0.1', n: '100', 'latent-width': '16',

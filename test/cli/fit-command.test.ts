@@ -25,9 +25,17 @@ it('synth, fit and transform round-trip through files', () => {
   assert.deepEqual(report.lambda, [0.5, 0.5, 0.5]);
   assert.equal(report.supports.length, 3);
   assert.ok(report.elapsedMs > 0 && existsSync(model));
-  const out = join(dir, 's.npy');
+  // Two workers by default; on this thread (--workers 0) the model is the same, bit for bit (only
+  // the training-loss curve it records may differ in its last digits: the two halves' sum order).
+  const here = join(dir, 'here.specialist');
+  const single = cli('fit', '--latents', join(dir, 'latents.npy'), '--targets', join(dir, 'targets.npy'), '--lambda', '0.5', '--epochs', '3', '--seed', '1', '--workers', '0', '--out', here, '--json');
+  assert.equal(single.status, 0, single.stderr);
+  assert.deepEqual(JSON.parse(single.stdout).supports, report.supports);
+  const out = join(dir, 's.npy'), outHere = join(dir, 's-here.npy');
   assert.equal(cli('transform', '--model', model, '--latents', join(dir, 'latents.npy'), '--out', out).status, 0);
+  assert.equal(cli('transform', '--model', here, '--latents', join(dir, 'latents.npy'), '--out', outHere).status, 0);
   assert.deepEqual(parseNpy(readFileSync(out)).shape, [400, 10]);
+  assert.deepEqual(readFileSync(outHere), readFileSync(out));
   const block = join(dir, 'block.npy');
   const t1 = cli('transform', '--model', model, '--latents', join(dir, 'latents.npy'), '--task', '1', '--out', block, '--json');
   assert.equal(t1.status, 0, t1.stderr);
@@ -45,6 +53,11 @@ it('a corrupted model file and bad options are typed errors with exit code 2', (
   const lam = cli('fit', '--latents', join(dir, 'latents.npy'), '--targets', join(dir, 'targets.npy'), '--lambda', 'lots', '--out', join(dir, 'm2'));
   assert.equal(lam.status, 2);
   assert.match(lam.stderr, /error \[INVALID_ARGUMENT\]: --lambda/);
+  for (const [flag, value] of [['--workers', '3'], ['--input-rank', '0'], ['--input-rank', 'most']]) {
+    const bad = cli('fit', '--latents', join(dir, 'latents.npy'), '--targets', join(dir, 'targets.npy'), flag, value, '--out', join(dir, 'm3'));
+    assert.equal(bad.status, 2, `${flag} ${value}`);
+    assert.match(bad.stderr, new RegExp(`error \\[INVALID_ARGUMENT\\]: ${flag}`));
+  }
   const sub = cli('synth', 'frob', '--out-dir', dir);
   assert.equal(sub.status, 2);
   assert.match(sub.stderr, /synth needs a world: structure, specialist, generalist/);
