@@ -20,8 +20,11 @@ import { checkEvaluation, taskRows, type EvaluationSet } from './evaluation.ts';
 
 /** One stage of the pipeline: 'encode', 'structure' (Layer 1), 'specialists' (Layer 2) or 'dense' (the dense baseline). */
 export type PipelineStage = 'encode' | 'structure' | 'specialists' | 'dense';
-/** The stages in order; 'dense' runs only with `denseBaseline`. */
-export const PIPELINE_STAGES: readonly PipelineStage[] = ['encode', 'structure', 'specialists', 'dense'];
+/**
+ * The stages every run has, in order (a progress bar can place a stage by its index). With
+ * `denseBaseline` a fourth, 'dense', follows 'specialists'.
+ */
+export const PIPELINE_STAGES: readonly PipelineStage[] = ['encode', 'structure', 'specialists'];
 
 /** The pipeline's progress: `done` of `total` within the current stage. */
 export interface PipelineProgress extends Progress {
