@@ -17,7 +17,7 @@ import { fitInputs, probeScores, setRows, trainingRows, unseenFonts, type Unseen
 import { sha256Hex } from '../src/io/sha256.ts';
 import { SpecialistError } from '../src/core/errors.ts';
 import { time } from './util.ts';
-import { blockScores, type BlockScores, gatherSteps, type GlyphWorld, glyphWorld, OCR_GENERALIST_OPTIONS, OCR_MODEL_PATH, readAccuracy, servedSteps, type StepRows, structureMetrics } from 'specialist-sdk/lab';
+import { blockScores, type BlockScores, gatherSteps, glyphEvaluation, type GlyphWorld, glyphWorld, OCR_GENERALIST_OPTIONS, OCR_MODEL_PATH, readAccuracy, servedSteps, type StepRows, structureMetrics } from 'specialist-sdk/lab';
 
 export interface RunSettings {
   seed: number;
@@ -111,6 +111,10 @@ async function encode(world: GlyphWorld, encoder: Uint8Array, generalist: typeof
   }
 }
 
+function testOptions(test: string): Pick<StructureOptions, 'test'> {
+  return { test: test as StructureOptions['test'] };
+}
+
 export async function runSeed(s: RunSettings): Promise<SeedRun> {
   const { seed, episodes: n, holdout, steps: T } = s;
   const loadStart = (await import('node:os')).loadavg()[0];
@@ -176,7 +180,7 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
   const model = result.specialists!.withEncoder(sha256Hex(encoder));
   const fitted = result.fittedTasks;
   const { stepTasks } = result.structure;
-  const setLatents = evaluation.map((set) => set.observations);
+  const setLatents = evaluation.map((set) => set.observations!);
   const probes = probeScores(fitInputs(world, latents, trainingRows(n, stepTasks, fitted), stepTasks, fitted), setRows(evaluation, setLatents, stepTasks, fitted), seed);
   const heads: HeadRun[] = fitted.map((task, j) => {
     const slot = world.truth.taskSlots[task];

@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../node/npy-file.ts';
 import { structureMetrics } from '../metrics/structure.ts';
 import { worldVerdict, type Verdict } from '../metrics/verdict.ts';
 import { runPipeline, type PipelineResult } from '../pipeline/pipeline.ts';
+import type { GeneralistWorld } from '../synthetic/generalist-world.ts';
 import { renderReport, type ReportTask } from '../report/html.ts';
 import { exportSpecialistOnnx } from '../specialist/export-onnx.ts';
 import { saveSpecialists } from '../node/specialist-files.ts';

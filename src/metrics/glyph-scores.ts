@@ -127,7 +127,7 @@ export interface GlyphEvaluation {
  * is right (nearest its own target among the codes) when it names the character shown, as
  * readAccuracy counts it. With `fonts`, only the steps drawn in those fonts are scored.
  */
-export function glyphEvaluation(world: GlyphTruth, from: number, to: number, fonts?: readonly number[]): GlyphEvaluation {
+export function glyphEvaluation(world: ScoredGlyphWorld, from: number, to: number, fonts?: readonly number[]): GlyphEvaluation {
   const { steps: T, segmentLength: L, tasks: M, slots } = world.params;
   const dg = world.truth.embeddings[0][0].length;
   const n = world.truth.font.length / T;

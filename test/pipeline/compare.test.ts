@@ -7,7 +7,7 @@ import { createRng } from '../../src/core/random.ts';
 import { Generalist } from '../../src/generalist/generalist.ts';
 import { scoreSet, type ComparisonRows, type TaskComparison } from '../../src/pipeline/compare.ts';
 import { runPipelineInWorker } from '../../src/pipeline/job.ts';
-import { runPipeline, type PipelineInput, type PipelineResult } from '../../src/pipeline/pipeline.ts';
+import { runPipeline, type EncoderInput, type PipelineInput, type PipelineResult } from '../../src/pipeline/pipeline.ts';
 import { generalistWorld } from '../../src/synthetic/generalist-world.ts';
 import { WorkerPool } from '../../src/worker/pool.ts';
 import { expectCode } from '../helpers.ts';
@@ -59,7 +59,7 @@ describe('the pipeline with a dense baseline and evaluation sets', () => {
   const D = world.shapes.observations[2];
   const [, M, dg] = world.shapes.tasks;
   const slice = (data: Float32Array, per: number, from: number, to: number) => data.slice(from * per, to * per);
-  const input: PipelineInput = {
+  const input: EncoderInput = {
     encoder: world.encoderOnnx,
     observations: tensor(slice(world.observations, T * D, 0, n), [n, T, D]),
     tasks: tensor(slice(world.tasks, M * dg, 0, n), [n, M, dg]),
@@ -81,7 +81,7 @@ describe('the pipeline with a dense baseline and evaluation sets', () => {
     const pool = await WorkerPool.create({ size: 1 });
     let result: PipelineResult;
     try {
-      result = await runPipelineInWorker(pool, { ...input, evaluation: [evaluation] }, options);
+      result = await runPipelineInWorker({ ...input, evaluation: [evaluation] }, options, { pool });
     } finally {
       await pool.close();
     }
@@ -133,5 +133,25 @@ describe('the pipeline with a dense baseline and evaluation sets', () => {
     await expectCode(() => run([{ ...evaluation, steps: tensor(new Float32Array(held), [held, 1]) }]), 'SHAPE_MISMATCH', 'steps');
     await expectCode(() => run([{ ...evaluation, nuisance: { a: tensor(new Float32Array(3), [3]) } }]), 'SHAPE_MISMATCH', "nuisance 'a'");
     await expectCode(() => run(undefined, { denseBaseline: 'yes' }), 'INVALID_ARGUMENT', 'denseBaseline');
+  });
+
+  it('with latents as input, the evaluation sets are latents too: compared as with an encoder; observations there are a typed error', async () => {
+    // The world's observations stand in for latents of one's own encoder.
+    const latentsInput = { latents: input.observations, tasks: input.tasks, stepTargets: input.stepTargets };
+    const { observations, ...rest } = evaluation;
+    const set = { ...rest, latents: observations };
+    const result = await runPipeline({ ...latentsInput, evaluation: [set] }, options);
+    assert.equal(result.device, null);
+    assert.equal(result.encoderSha256, null);
+    assert.ok(result.specialists && result.dense && result.comparison);
+    assert.equal(result.comparison.length, result.fittedTasks.length);
+    for (const c of result.comparison) {
+      assert.equal(c.dense!.inputWidth, D);
+      assert.equal(c.specialist.sets[0].name, 'held out');
+      assert.equal(c.specialist.sets[0].rows, c.dense!.sets[0].rows);
+    }
+    await expectCode(() => runPipeline({ ...latentsInput, evaluation: [evaluation] } as PipelineInput, options), 'INVALID_ARGUMENT', 'was given latents');
+    await expectCode(() => runPipeline({ ...input, evaluation: [{ ...evaluation, latents: observations }] } as PipelineInput, options), 'INVALID_ARGUMENT', 'gives latents');
+    await expectCode(() => runPipeline({ ...latentsInput, evaluation: [{ ...set, latents: tensor(new Float32Array(held * T * 3), [held, T, 3]) }] }, options), 'SHAPE_MISMATCH', 'latents');
   });
 });
