@@ -20,6 +20,7 @@ export interface ComparisonRows {
   nuisance?: Record<string, Tensor<Float32Array>>;
 }
 
+/** How one head did on one evaluation set: rows scored, R², class-code accuracy, leakage per nuisance. */
 export interface SetScore {
   name: string;
   rows: number;
@@ -35,6 +36,7 @@ export interface SetScore {
   leakage: Record<string, number>;
 }
 
+/** One head of one task in the comparison: its input width, validation loss, size, latency and scores per evaluation set. */
 export interface HeadFacts {
   /** Coordinates of s_hat the head reads: its support, or every coordinate for the dense head. */
   inputWidth: number;
@@ -52,6 +54,7 @@ export interface HeadFacts {
   sets: SetScore[];
 }
 
+/** One task's specialist head beside the dense head (PipelineResult.comparison). */
 export interface TaskComparison {
   task: number;
   specialist: HeadFacts;
