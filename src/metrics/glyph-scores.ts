@@ -3,6 +3,7 @@
 // it does not read, and the nuisance style; and how well a head's prediction names the character.
 import { SpecialistError } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
+import { checkCount } from '../core/validate.ts';
 import { kernelRidgeR2 } from './identifiability.ts';
 
 /** What these scores read of a glyph world (a GlyphWorld has it all). */
@@ -131,9 +132,8 @@ export function glyphEvaluation(world: ScoredGlyphWorld, from: number, to: numbe
   const { steps: T, segmentLength: L, tasks: M, slots } = world.params;
   const dg = world.truth.embeddings[0][0].length;
   const n = world.truth.font.length / T;
-  if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && from < to && to <= n)) {
-    throw new SpecialistError('INVALID_ARGUMENT', `episodes ${from}..${to - 1} are not a range inside 0..${n - 1}`, { argument: 'from' });
-  }
+  checkCount('from', from, 0, n - 1);
+  checkCount('to', to, from + 1, n);
   const count = to - from;
   const S = world.truth.styleNames.length;
   const F = Math.max(...world.params.fonts) + 1;

@@ -60,7 +60,7 @@ it('glyphEvaluation: the comparison of heads on its rows counts reads as readAcc
 });
 
 it('bad shapes and indices are typed errors', async () => {
-  await expectCode(() => glyphEvaluation(world, 250, 301), 'INVALID_ARGUMENT', 'not a range');
+  await expectCode(() => glyphEvaluation(world, 250, 301), 'INVALID_ARGUMENT', 'to must be an integer');
   const steps = servedSteps(world, 0, 0, 10);
   await expectCode(() => readAccuracy(world, { data: new Float32Array(8), shape: [2, 4] }, steps, 0), 'SHAPE_MISMATCH', 'one row per step');
   await expectCode(() => readAccuracy(world, { data: new Float32Array(steps.length * 4), shape: [steps.length, 4] }, steps, 7), 'INVALID_ARGUMENT', 'task 7');
