@@ -14,8 +14,9 @@ export interface CachedLatents {
   heldLatents: Tensor<Float32Array>;
 }
 
-export function cachePath(dir: string, key: { seed: number; layer: string; episodes: number; holdout: number; steps: number }): string {
-  return join(dir, `latents-${key.layer}-seed${key.seed}-${key.episodes}+${key.holdout}x${key.steps}.bin`);
+/** `world` names a world other than the default one (e.g. 'shortcut0.8'). */
+export function cachePath(dir: string, key: { seed: number; layer: string; episodes: number; holdout: number; steps: number; world?: string }): string {
+  return join(dir, `latents-${key.layer}-${key.world ? `${key.world}-` : ''}seed${key.seed}-${key.episodes}+${key.holdout}x${key.steps}.bin`);
 }
 
 // File: a JSON header line with both shapes, then the two float32 arrays.

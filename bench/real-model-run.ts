@@ -1,19 +1,23 @@
-// One seed of `npm run real-model`: the glyph world, the whole pipeline on the PP-OCRv4 recogniser
-// in a Node worker, every Layer 1 test on the same latents, the blocks against content and style,
-// and the deployed heads (SpecialistRuntime) on held-out episodes against heads on all latents.
+// One seed of `npm run real-model`: the glyph world (or its shortcut variant), its pictures through
+// the PP-OCRv4 recogniser, the whole pipeline in a Node worker with a dense baseline and evaluation
+// sets, every Layer 1 test on the same latents, the blocks against content and style, the heads
+// beside a dense head and a linear probe (in and out of distribution), and the deployed heads.
 import { readFileSync } from 'node:fs';
 import { Generalist } from '../src/generalist/generalist.ts';
 import { SpecialistRuntime } from '../src/deploy/specialist-runtime.ts';
+import type { HeadFacts, SetScore } from '../src/pipeline/compare.ts';
+import type { EvaluationSet } from '../src/pipeline/evaluation.ts';
 import { runPipelineInWorker } from '../src/pipeline/job.ts';
-import { exportSpecialistOnnx } from '../src/specialist/export-onnx.ts';
-import { fitSpecialists } from '../src/specialist/fit.ts';
+import type { PipelineResult } from '../src/pipeline/pipeline.ts';
 import { discoverTaskStructure, type StructureOptions } from '../src/structure/discover.ts';
 import { WorkerPool } from '../src/worker/pool.ts';
+import type { Tensor } from '../src/core/tensor.ts';
 import { cachePath, identityEncoder, readCache, writeCache } from './real-model-cache.ts';
+import { fitInputs, probeScores, setRows, trainingRows, unseenFonts, type UnseenFontsRun } from './real-model-heads.ts';
 import { sha256Hex } from '../src/io/sha256.ts';
 import { SpecialistError } from '../src/core/errors.ts';
 import { time } from './util.ts';
-import { blockScores, type BlockScores, gatherSteps, type GlyphWorld, glyphWorld, OCR_GENERALIST_OPTIONS, OCR_MODEL_PATH, readAccuracy, servedSteps, type StepRows, structureMetrics } from 'specialist-sdk/lab';
+import { blockScores, type BlockScores, gatherSteps, glyphEvaluation, type GlyphWorld, glyphWorld, OCR_GENERALIST_OPTIONS, OCR_MODEL_PATH, readAccuracy, servedSteps, type StepRows, structureMetrics } from 'specialist-sdk/lab';
 
 export interface RunSettings {
   seed: number;
@@ -26,6 +30,13 @@ export interface RunSettings {
   epochs?: number;
   /** Folder of the latents cache (see real-model-cache.ts); none: encode every time. */
   latentsCache?: string;
+  /**
+   * 'default', or 'shortcut': the nuisance follows the content with this strength in the training
+   * and held-out episodes, and a second held-out set draws it independently.
+   */
+  shortcut?: number;
+  /** Font sets held out of a second fit each (default world only). */
+  unseenFonts: number[][];
   log: (line: string) => void;
 }
 
@@ -44,25 +55,31 @@ export interface HeadRun {
   slot: number;
   support: number;
   block: BlockScores;
-  /** Share of held-out served steps whose prediction names the shown character: deployed head, head on all latents. */
-  accuracy: number;
-  accuracyAllLatents: number;
+  /** The pipeline's comparison, on each evaluation set: the specialist head, the dense head; and a linear probe on all latents. */
+  specialist: HeadFacts;
+  dense: HeadFacts;
+  probe: SetScore[];
   onnxBytes: number;
 }
 
 export interface SeedRun {
   seed: number;
+  world: 'default' | 'shortcut';
   truth: number[][];
   latentDims: number;
   layer1: TestRun[];
   diagnosticPairs: number;
   latents: BlockScores[];
   heads: HeadRun[];
+  unseenFonts: UnseenFontsRun[];
   headsFileBytes: number;
   latencyMs: { encoderAndHead: number; headOnly: number };
   latentsCached: boolean;
-  timingsSeconds: { encode: number; structure: number; specialists: number; reference: number };
+  timingsSeconds: { encode: number; structure: number; specialists: number; dense: number; unseenFonts: number };
+  loadAverage: { start: number; end: number };
   warnings: string[];
+  /** The pipeline's result (for the HTML report of the last seed); not written to JSON. */
+  result?: PipelineResult;
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
@@ -73,13 +90,38 @@ function episodesOf(data: Float32Array, shape: number[], from: number, to: numbe
   return { data: data.subarray(from * per, to * per), shape: [to - from, ...shape.slice(1)] };
 }
 
+/** Latents of episodes [from, to) of a [n, T, d] tensor. */
+function episodeLatents(latents: Tensor<Float32Array>, from: number, to: number): Tensor<Float32Array> {
+  const [, T, d] = latents.shape;
+  return { data: latents.data.subarray(from * T * d, to * T * d), shape: [to - from, T, d] };
+}
+
+/** The pictures of episodes [from, to) through the recogniser, 100 episodes at a time. */
+async function encode(world: GlyphWorld, encoder: Uint8Array, generalist: typeof OCR_GENERALIST_OPTIONS, from: number, to: number): Promise<Tensor<Float32Array>> {
+  const reader = await Generalist.load(encoder, generalist);
+  try {
+    const parts: Tensor<Float32Array>[] = [];
+    for (let e = from; e < to; e += 100) parts.push(await reader.encode(world.observations(e, Math.min(100, to - e))));
+    const [, T, d] = parts[0].shape;
+    const data = new Float32Array(parts.reduce((a, p) => a + p.data.length, 0));
+    parts.reduce((at, p) => (data.set(p.data, at), at + p.data.length), 0);
+    return { data, shape: [to - from, T, d] };
+  } finally {
+    await reader.dispose();
+  }
+}
+
 function testOptions(test: string): Pick<StructureOptions, 'test'> {
   return { test: test as StructureOptions['test'] };
 }
 
 export async function runSeed(s: RunSettings): Promise<SeedRun> {
   const { seed, episodes: n, holdout, steps: T } = s;
-  const world: GlyphWorld = glyphWorld({ episodes: n + holdout, steps: T, seed });
+  const loadStart = (await import('node:os')).loadavg()[0];
+  const shortcut = s.shortcut !== undefined;
+  // Shortcut world: episodes 0..n+holdout-1 tie the nuisance to the content, the last holdout do not.
+  const total = n + holdout * (shortcut ? 2 : 1);
+  const world = glyphWorld({ episodes: total, steps: T, seed, ...(shortcut ? { shortcut: { episodes: n + holdout, strength: s.shortcut! } } : {}) });
   const [N, M] = world.shapes.relation;
   const dg = world.params.taskDim;
   const L = world.params.segmentLength;
@@ -87,21 +129,26 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
   const encoder = new Uint8Array(readFileSync(OCR_MODEL_PATH));
   const generalist = { ...OCR_GENERALIST_OPTIONS, output: s.layer };
   const tasks = episodesOf(world.tasks, world.shapes.tasks, 0, n);
-  const cacheFile = s.latentsCache && cachePath(s.latentsCache, { seed, layer: s.layer, episodes: n, holdout, steps: T });
+  const cacheFile = s.latentsCache && cachePath(s.latentsCache, { seed, layer: s.layer, episodes: n, holdout, steps: T, world: shortcut ? `shortcut${s.shortcut}` : undefined });
   const cached = cacheFile ? readCache(cacheFile) : undefined;
+  s.log(`seed ${seed}${shortcut ? ` (shortcut world, strength ${s.shortcut})` : ''}: ${n} episodes x ${T} steps (+${total - n} held out), relation ${JSON.stringify(truth)}${cached ? ` (latents from ${cacheFile})` : ''}`);
 
-  s.log(`seed ${seed}: ${n} episodes x ${T} steps (+${holdout} held out), relation ${JSON.stringify(truth)}${cached ? ` (latents from ${cacheFile})` : ''}`);
+  // The recogniser's latents of every episode (or the cache's: bit-identical), then the pipeline
+  // on them through an identity encoder, so the cache and a fresh run go through the same code.
+  let t0 = performance.now();
+  const latents = cached?.latents ?? (await encode(world, encoder, generalist, 0, n));
+  const heldLatents = cached?.heldLatents ?? (await encode(world, encoder, generalist, n, total));
+  const encodeMs = performance.now() - t0;
+  if (cacheFile && !cached) await writeCache(cacheFile, { latents, heldLatents });
+  const d = latents.shape[2];
+  const evaluation: EvaluationSet[] = [{ name: 'held-out episodes', observations: episodeLatents(heldLatents, 0, holdout), ...glyphEvaluation(world, n, n + holdout) }];
+  if (shortcut) evaluation.push({ name: 'nuisance independent', observations: episodeLatents(heldLatents, holdout, 2 * holdout), ...glyphEvaluation(world, n + holdout, total) });
   const pool = await WorkerPool.create({ size: 1 });
-  let result;
+  let result: PipelineResult;
   try {
     result = await runPipelineInWorker(
-      {
-        encoder: cached ? identityEncoder(cached.latents.shape[2]) : encoder,
-        observations: cached ? cached.latents : world.observations(0, n),
-        tasks,
-        stepTargets: episodesOf(world.contributions, [n + holdout, T, M, dg], 0, n),
-      },
-      { generalist: cached ? {} : generalist, structure: { segmentLength: L, ...testOptions(s.tests[0]) }, specialists: { seed, epochs: s.epochs }, seed },
+      { encoder: identityEncoder(d), observations: latents, tasks, stepTargets: episodesOf(world.contributions, [total, T, M, dg], 0, n), evaluation },
+      { structure: { segmentLength: L, ...testOptions(s.tests[0]) }, specialists: { seed, epochs: s.epochs }, seed, denseBaseline: true },
       { pool, onProgress: (p) => p.done === p.total && s.log(`  ${p.stage} done`) },
     );
   } finally {
@@ -110,9 +157,9 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
   const t = result.timings;
   const layer1: TestRun[] = [{ test: s.tests[0], ...structureMetrics(result.structure.relation, truth), relation: result.structure.relation, seconds: seconds(t.structureMs) }];
   for (const test of s.tests.slice(1)) {
-    const t0 = performance.now();
+    t0 = performance.now();
     try {
-      const other = await discoverTaskStructure(result.latents, tasks, { segmentLength: L, ...testOptions(test), seed });
+      const other = await discoverTaskStructure(latents, tasks, { segmentLength: L, test: test as StructureOptions['test'], seed });
       layer1.push({ test, ...structureMetrics(other.relation, truth), relation: other.relation, seconds: seconds(performance.now() - t0) });
     } catch (error) {
       // A test that refuses the world (a typed error, e.g. kNN-CMI's rows per column) is a result too.
@@ -125,79 +172,74 @@ export async function runSeed(s: RunSettings): Promise<SeedRun> {
   }
 
   // The generalist's own latents: what any block could at most carry about content and style.
-  const d = result.latents.shape[2];
-  const latents = world.truth.taskSlots.map((slot, i) => {
+  const latentScores = world.truth.taskSlots.map((slot, i) => {
     const rows = servedSteps(world, i, 0, n);
-    return blockScores(world, gatherSteps(result.latents, rows), rows, slot, seed);
+    return blockScores(world, gatherSteps(latents, rows), rows, slot, seed);
   });
 
-  // Held-out episodes through the deployed runtime (encoder + heads, no training code).
-  const model = cached ? result.specialists!.withEncoder(sha256Hex(encoder)) : result.specialists!;
-  const runtime = await SpecialistRuntime.load(encoder, model.serialise(), { generalist });
-  const heldOut = world.observations(n, holdout);
-  let heldLatents = cached?.heldLatents;
-  if (!heldLatents) {
-    const reader = await Generalist.load(encoder, generalist);
-    heldLatents = await reader.encode(heldOut);
-    await reader.dispose();
-  }
-  if (cacheFile && !cached) await writeCache(cacheFile, { latents: result.latents, heldLatents });
-  const local = (rows: StepRows) => rows.map(([e, t]) => [e - n, t] as const);
-
-  // Reference: heads on all latents (no sparsity), fitted on the same rows Layer 1 assigned.
-  const t0 = performance.now();
+  const model = result.specialists!.withEncoder(sha256Hex(encoder));
   const fitted = result.fittedTasks;
-  const rows: [number, number][] = [];
-  const cap = Math.max(1, Math.floor(20_000 / T));
-  for (let e = 0; e < Math.min(n, cap); e++) for (let st = 0; st < T; st++) if (fitted.some((i) => result.structure.stepTasks[st][i])) rows.push([e, st]);
-  const member = new Float32Array(rows.length * fitted.length);
-  const y = new Float32Array(rows.length * fitted.length * dg);
-  rows.forEach(([e, st], r) => fitted.forEach((i, j) => {
-    member[r * fitted.length + j] = result.structure.stepTasks[st][i];
-    y.set(world.contributions.subarray(((e * T + st) * M + i) * dg, ((e * T + st) * M + i + 1) * dg), (r * fitted.length + j) * dg);
-  }));
-  const dense = await fitSpecialists(gatherSteps(result.latents, rows), { data: y, shape: [rows.length, fitted.length, dg] }, { penalty: 'none', seed, epochs: s.epochs, inputRank: 'full' }, { membership: { data: member, shape: [rows.length, fitted.length] } });
-  const referenceMs = performance.now() - t0;
-
-  const heads: HeadRun[] = [];
-  for (const [j, task] of fitted.entries()) {
+  const { stepTasks } = result.structure;
+  const setLatents = evaluation.map((set) => set.observations!);
+  const probes = probeScores(fitInputs(world, latents, trainingRows(n, stepTasks, fitted), stepTasks, fitted), setRows(evaluation, setLatents, stepTasks, fitted), seed);
+  const heads: HeadRun[] = fitted.map((task, j) => {
     const slot = world.truth.taskSlots[task];
     const trainRows = servedSteps(world, task, 0, n);
-    const block = model.transform(gatherSteps(result.latents, trainRows), j);
-    const testRows = servedSteps(world, task, n, n + holdout);
-    const z = gatherSteps(heldLatents, local(testRows));
-    heads.push({
+    const compared = result.comparison![j];
+    return {
       task,
       slot,
       support: model.supports[j].length,
-      block: blockScores(world, block, trainRows, slot, seed),
-      accuracy: readAccuracy(world, model.predict(z, j), testRows, task),
-      accuracyAllLatents: readAccuracy(world, dense.predict(z, j), testRows, task),
-      onnxBytes: exportSpecialistOnnx(model, j, { encoderSha256: model.encoderSha256 }).length,
-    });
-  }
+      block: blockScores(world, model.transform(gatherSteps(latents, trainRows), j), trainRows, slot, seed),
+      specialist: compared.specialist,
+      dense: compared.dense!,
+      probe: probes[j],
+      onnxBytes: compared.specialist.onnxBytes,
+    };
+  });
+  const accuracy = (set: SetScore) => set.accuracy?.toFixed(3);
   for (const h of heads) {
-    s.log(`  Layer 2 task ${h.task} (slot ${h.slot}): ${h.support} of ${d} coordinates; R^2 content ${h.block.content.toFixed(2)}, other content ${h.block.otherContent?.toFixed(2)}, style ${h.block.style.toFixed(2)}, font ${h.block.font.toFixed(2)}; held-out read accuracy ${h.accuracy.toFixed(3)} (all latents ${h.accuracyAllLatents.toFixed(3)})`);
+    s.log(`  Layer 2 task ${h.task} (slot ${h.slot}): ${h.support} of ${d} coordinates; R^2 content ${h.block.content.toFixed(2)}, other content ${h.block.otherContent?.toFixed(2)}, style ${h.block.style.toFixed(2)}, font ${h.block.font.toFixed(2)}; read accuracy specialist / dense / probe: ${h.specialist.sets.map((set, k) => `${set.name} ${accuracy(set)} / ${accuracy(h.dense.sets[k])} / ${accuracy(h.probe[k])}`).join('; ')}`);
   }
 
-  const one = { data: heldOut.data.subarray(0, heldOut.data.length / (holdout * T)), shape: heldOut.shape.slice(2) };
+  t0 = performance.now();
+  const fontRuns: UnseenFontsRun[] = [];
+  if (!shortcut) {
+    for (const fonts of s.unseenFonts) {
+      const run = await unseenFonts(world, latents, { latents: heldLatents, from: n, to: n + holdout }, stepTasks, fitted, fonts, { seed, epochs: s.epochs });
+      fontRuns.push(run);
+      for (const h of run.heads) {
+        s.log(`  fonts ${fonts.join('+')} unseen, task ${h.task}: ${h.support} coordinates; read accuracy specialist / dense / probe: ${h.specialist.sets.map((set, k) => `${set.name} ${accuracy(set)} / ${accuracy(h.dense.sets[k])} / ${accuracy(h.probe[k])}`).join('; ')}`);
+      }
+    }
+  }
+  const fontsMs = performance.now() - t0;
+
+  // Held-out pictures through the deployed runtime (encoder + heads, no training code).
+  const runtime = await SpecialistRuntime.load(encoder, model.serialise(), { generalist });
+  const picture = world.observations(n, 1);
+  const one = { data: picture.data.subarray(0, picture.data.length / T), shape: picture.shape.slice(2) };
   const endToEnd = await time(() => runtime.run(one, 0), 9, 2);
   const oneLatent = { data: heldLatents.data.subarray(0, d), shape: [1, d] };
   const headOnly = await time(() => model.predict(oneLatent, 0), 51, 5);
   await runtime.dispose();
   return {
     seed,
+    world: shortcut ? 'shortcut' : 'default',
     truth,
     latentDims: d,
     layer1,
     diagnosticPairs: result.structure.diagnostic?.dependentPairs.length ?? 0,
-    latents,
+    latents: latentScores,
     heads,
+    unseenFonts: fontRuns,
     headsFileBytes: model.serialise().length,
     latencyMs: { encoderAndHead: endToEnd.medianMs, headOnly: headOnly.medianMs },
-    // With cached latents the encode time is the identity encoder's, not the recogniser's.
+    // With cached latents the encode time is the first run's, not this one's.
     latentsCached: Boolean(cached),
-    timingsSeconds: { encode: seconds(t.encodeMs), structure: seconds(t.structureMs), specialists: seconds(t.specialistsMs), reference: seconds(referenceMs) },
+    timingsSeconds: { encode: seconds(encodeMs), structure: seconds(t.structureMs), specialists: seconds(t.specialistsMs), dense: seconds(t.denseMs), unseenFonts: seconds(fontsMs) },
+    loadAverage: { start: loadStart, end: (await import('node:os')).loadavg()[0] },
     warnings: result.warnings,
+    result,
   };
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { runPipeline, type PipelineResult } from '../src/pipeline/pipeline.ts';
 import { glyphWorld } from '../src/synthetic/glyph-world.ts';
+import { glyphEvaluation } from '../src/metrics/glyph-scores.ts';
 import { OCR_MODEL_PATH } from '../src/generalist/pp-ocr.ts';
 import { blankPage, maxScaledDiff } from './browser.ts';
 
@@ -26,6 +27,8 @@ describe('the glyph world and the pipeline on PP-OCRv4 in Chromium equal the Nod
   const [, M, dg] = world.shapes.tasks;
   let node: PipelineResult;
 
+  // 40 more episodes of the same world (its first 200 are the ones above) to compare the heads on.
+  const more = glyphWorld({ ...WORLD, episodes: WORLD.episodes + 40 });
   before(async () => {
     node = await runPipeline(
       {
@@ -33,9 +36,26 @@ describe('the glyph world and the pipeline on PP-OCRv4 in Chromium equal the Nod
         observations: world.observations(),
         tasks: { data: world.tasks, shape: world.shapes.tasks },
         stepTargets: { data: world.contributions, shape: [n, T, M, dg] },
+        evaluation: [{ name: 'held-out episodes', observations: more.observations(n, 40), ...glyphEvaluation(more, n, n + 40) }],
       },
-      { ...OPTIONS, generalist: GENERALIST },
+      { ...OPTIONS, generalist: GENERALIST, denseBaseline: true },
     );
+  });
+
+  it('in Node, the dense baseline beside the heads on held-out episodes: widths, read accuracy, leakage of style and font', () => {
+    assert.deepEqual(Array.from(more.render(0, n)), Array.from(world.render()), 'the longer world starts with the same episodes');
+    const comparison = node.comparison!;
+    assert.equal(comparison.length, node.fittedTasks.length);
+    for (const [j, c] of comparison.entries()) {
+      assert.equal(c.specialist.inputWidth, node.specialists!.supports[j].length);
+      assert.equal(c.dense!.inputWidth, 60);
+      for (const head of [c.specialist, c.dense!]) {
+        const [set] = head.sets;
+        assert.ok(set.rows > 0 && set.accuracy !== null && set.accuracy >= 0 && set.accuracy <= 1, JSON.stringify(set));
+        assert.deepEqual(Object.keys(set.leakage).sort(), ['font', 'style']);
+      }
+      console.log(`task ${c.task}: read accuracy on held-out episodes ${c.specialist.sets[0].accuracy!.toFixed(2)} (reads ${c.specialist.inputWidth}) / dense ${c.dense!.sets[0].accuracy!.toFixed(2)} (reads 60)`);
+    }
   });
   const chromium = blankPage();
 

@@ -40,7 +40,18 @@ function fixture(o: { method: 'direct' | 'pairwise'; segments: number; tasks: nu
       r2Irrelevant: [0, 0.08, 0.93, 0.001][task % 4],
     };
   });
+  // The two heads side by side on two evaluation sets, with leakage of two nuisances.
+  const facts = (width: number) => ({
+    inputWidth: width,
+    validationLoss: rng.next(),
+    parameters: 1000 + rng.int(100000),
+    onnxBytes: 50000 + rng.int(500000),
+    latencyMs: rng.next() * 3,
+    sets: ['held-out episodes', 'unseen fonts (Caveat, Lobster)'].map((name) => ({ name, rows: 400, r2: rng.next(), accuracy: rng.next(), leakage: { style: rng.next() * 0.2, font: rng.next() * 0.4 } })),
+  });
+  const comparison = heads.map((h) => ({ task: h.task, specialist: facts(h.support.length), dense: facts(D) }));
   return {
+    comparison,
     title: 'specialist demo: generalist to specialist representations',
     generatedAt: '2026-12-01T00:00:00.000Z',
     summary: [
@@ -86,7 +97,8 @@ describe('the HTML report in Chromium', () => {
           await page.goto(pathToFileURL(file).href);
           await page.screenshot({ path: join(OUT, `${name}-${viewport}.png`), fullPage: true });
           const layout = await page.evaluate(measureLayout);
-          assert.ok(layout.figures >= 4, `only ${layout.figures} figures`);
+          assert.ok(layout.figures >= 5, `only ${layout.figures} figures`);
+          assert.equal(await page.locator('h2', { hasText: 'Specialist head or dense head' }).count(), 1);
           assert.deepEqual(layout.clipped, [], 'SVG text outside its SVG');
           assert.deepEqual(layout.overlapping, [], 'SVG texts overlap');
           assert.deepEqual(layout.overflowing, [], 'HTML boxes overflow');

@@ -10,3 +10,7 @@ export { HeadRuntime, type HeadRuntimeOptions } from './deploy/head-runtime.ts';
 export { WorkerPool, type PoolOptions, type PoolStats } from './worker/pool.ts';
 export type { JobRunner, JobRunOptions, PinnedRunner } from './worker/job.ts';
 export { VERSION } from './core/version.ts';
+// The pipeline's head comparison (PipelineResult.comparison, PipelineInput's evaluation sets): what
+// a deployer weighs between a specialist head and a dense one. Types only: nothing of the pipeline runs here.
+export type { HeadFacts, SetScore, TaskComparison } from './pipeline/compare.ts';
+export type { EvaluationSet } from './pipeline/evaluation.ts';

@@ -21,7 +21,7 @@ export { loadOcrModel, OCR_GENERALIST_OPTIONS, OCR_LAYER, OCR_MODEL_FILE, OCR_MO
 export { structureMetrics, type RelationInput, type StructureMetrics } from './metrics/structure.ts';
 export { kernelRidgeR2, meanCorrelation, type KernelRidgeOptions } from './metrics/identifiability.ts';
 export { relationVerdict, worldVerdict, type RunAnswer, type TaskVerdict, type Verdict, type WorldTruth } from './metrics/verdict.ts';
-export { blockScores, gatherSteps, readAccuracy, servedSteps, type BlockScores, type ScoredGlyphWorld, type StepRows } from './metrics/glyph-scores.ts';
+export { blockScores, gatherSteps, glyphEvaluation, readAccuracy, servedSteps, type BlockScores, type GlyphEvaluation, type ScoredGlyphWorld, type StepRows } from './metrics/glyph-scores.ts';
 
 // Conditional-independence tests called directly, and your own test for discoverTaskStructure.
 export type { CiPrepareContext, CiQuery, CiResult, CiTest, PreparedCiTest } from './structure/ci-test.ts';

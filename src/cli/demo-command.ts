@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../node/npy-file.ts';
 import { structureMetrics } from '../metrics/structure.ts';
 import { worldVerdict, type Verdict } from '../metrics/verdict.ts';
 import { runPipeline, type PipelineResult } from '../pipeline/pipeline.ts';
+import type { GeneralistWorld } from '../synthetic/generalist-world.ts';
 import { renderReport, type ReportTask } from '../report/html.ts';
 import { exportSpecialistOnnx } from '../specialist/export-onnx.ts';
 import { saveSpecialists } from '../node/specialist-files.ts';
@@ -30,11 +31,21 @@ function reportTasks(verdict: Verdict, result: PipelineResult): ReportTask[] {
 
 const fmt = (v: number, digits = 2) => v.toFixed(digits);
 
+/** The state coordinates no task uses, of episodes [from, to): [count, T, |irrelevant|]. */
+function irrelevantStates(world: GeneralistWorld, from: number, to: number) {
+  const T = world.params.steps;
+  const D = world.params.latentDims;
+  const cols = world.truth.irrelevant;
+  const data = new Float32Array((to - from) * T * cols.length);
+  for (let r = 0; r < (to - from) * T; r++) cols.forEach((c, j) => (data[r * cols.length + j] = world.states[(from * T + r) * D + c]));
+  return { data, shape: [to - from, T, cols.length] };
+}
+
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'The main job: the whole pipeline on the embedded default world, with a report (npm start)',
-  usage: 'specialist-sdk demo [--episodes 2000] [--steps 12] [--epochs E] [--seed 0] [--out-dir specialist-out] [--json]',
-  options: { episodes: 'string', steps: 'string', epochs: 'string', seed: 'string', 'out-dir': 'string' },
+  usage: 'specialist-sdk demo [--episodes 2000] [--steps 12] [--epochs E] [--seed 0] [--dense-baseline] [--out-dir specialist-out] [--json]',
+  options: { episodes: 'string', steps: 'string', epochs: 'string', seed: 'string', 'out-dir': 'string', 'dense-baseline': 'boolean' },
   async run(options, io) {
     const episodes = options.number('episodes', 2000, { integer: true, min: 50, max: 200_000 });
     const steps = options.number('steps', 12, { integer: true, min: 4, max: 200 });
@@ -42,11 +53,15 @@ export const demoCommand: Command = {
     const seed = options.number('seed', 0, SEED);
     const outDir = resolve(options.string('out-dir', 'specialist-out')!);
     const json = options.flag('json');
+    // With a dense baseline, a fifth more episodes are drawn and held out to compare the heads on.
+    const denseBaseline = options.flag('dense-baseline');
     options.rejectUnknown();
 
     const started = performance.now();
-    const world = generalistWorld({ episodes, steps, seed });
-    const [n, T, D] = world.shapes.observations;
+    const held = denseBaseline ? Math.max(20, Math.round(episodes / 5)) : 0;
+    const world = generalistWorld({ episodes: episodes + held, steps, seed });
+    const [, T, D] = world.shapes.observations;
+    const n = episodes;
     const [N, M] = world.shapes.relation;
     if (!json) io.out(`specialist demo: ${n} episodes x ${T} steps, ${D}-dim observations, ${M} tasks (blocks ${JSON.stringify(world.truth.blocks)}), seed ${seed}`);
     const bar = new ProgressBar(json ? undefined : process.stderr);
@@ -54,15 +69,21 @@ export const demoCommand: Command = {
     const pool = await WorkerPool.create({ size: 2 });
     let result: PipelineResult;
     try {
+      const episodesOf = (data: Float32Array, from: number, to: number, shape: number[]) => ({ data: data.subarray(from * (data.length / (n + held)), to * (data.length / (n + held))), shape: [to - from, ...shape] });
+      const targets = (from: number, to: number) => episodesOf(world.contributions, from, to, [T, M, world.params.taskDim]);
       result = await runPipeline(
         {
           encoder: world.encoderOnnx,
-          observations: { data: world.observations, shape: [n, T, D] },
-          tasks: { data: world.tasks, shape: world.shapes.tasks },
+          observations: episodesOf(world.observations, 0, n, [T, D]),
+          tasks: episodesOf(world.tasks, 0, n, world.shapes.tasks.slice(1)),
           // Each head learns what its task's steps do for the task (their contribution to g_i).
-          stepTargets: { data: world.contributions, shape: [n, T, M, world.params.taskDim] },
+          stepTargets: targets(0, n),
+          // The held-out episodes; leakage: what a probe recovers from a head's input of the state coordinates no task uses.
+          evaluation: held
+            ? [{ name: 'held-out episodes', observations: episodesOf(world.observations, n, n + held, [T, D]), stepTargets: targets(n, n + held), nuisance: { irrelevant: irrelevantStates(world, n, n + held) } }]
+            : undefined,
         },
-        { structure: { segmentLength: world.params.segmentLength }, specialists: { seed, epochs }, seed },
+        { structure: { segmentLength: world.params.segmentLength }, specialists: { seed, epochs }, seed, denseBaseline },
         { pool, onProgress: (p) => bar.update(p.stage, p.done, p.total) },
       );
     } finally {
@@ -97,6 +118,7 @@ export const demoCommand: Command = {
       structure: { accuracy: metrics.accuracy, mcc: metrics.mcc, relation: result.structure.relation, truth, method: result.structure.method, test: result.structure.test },
       heads: heads.map((h) => ({ task: h.task, support: h.support, trueBlockSize: h.trueBlock?.length, r2Relevant: h.r2Relevant, r2Irrelevant: h.r2Irrelevant })),
       lambda: result.specialists?.lambda ?? [],
+      comparison: result.comparison,
       trainingRows: result.trainingRows,
       warnings: result.warnings,
       timingsMs: { encode: t.encodeMs, structure: t.structureMs, specialists: t.specialistsMs, total: performance.now() - started },
@@ -124,6 +146,7 @@ export const demoCommand: Command = {
       latentDims: result.specialists?.latentDims ?? D,
       heads,
       warnings: result.warnings,
+      comparison: result.comparison,
     });
     await writeFileAtomic(summary.files.report, new TextEncoder().encode(report));
     await writeJson(summary.files.summary, summary);
@@ -136,6 +159,10 @@ export const demoCommand: Command = {
         io.out(`Layer 2      task ${h.task}: support ${JSON.stringify(h.support)} (true block ${JSON.stringify(h.trueBlock)}), R² relevant ${fmt(h.r2Relevant ?? 0)}, other coordinates ${fmt(Math.max(0, h.r2Irrelevant ?? 0))}`);
       }
       for (const line of verdict.lines) io.out(line);
+      for (const c of result.comparison ?? []) {
+        const set = (h: NonNullable<typeof c.dense>) => h.sets.map((x) => `${x.name} R² ${fmt(x.r2)}${Object.entries(x.leakage).map(([k, v]) => `, leaks ${k} ${fmt(Math.max(0, v))}`).join('')}`).join('; ');
+        io.out(`heads        task ${c.task}: specialist reads ${c.specialist.inputWidth}, ${set(c.specialist)}${c.dense ? ` | dense reads ${c.dense.inputWidth}, ${set(c.dense)}` : ''}`);
+      }
       for (const w of result.warnings) io.out(`warning      ${w}`);
       io.out(`timings      encode ${fmt(t.encodeMs / 1000, 2)} s, structure ${fmt(t.structureMs / 1000, 2)} s, specialists ${fmt(t.specialistsMs / 1000, 1)} s, total ${fmt(summary.timingsMs.total / 1000, 1)} s`);
       io.out(`wrote        ${Object.values(summary.files).join('\n             ')}`);

@@ -3,6 +3,7 @@
 // it does not read, and the nuisance style; and how well a head's prediction names the character.
 import { SpecialistError } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
+import { checkCount } from '../core/validate.ts';
 import { kernelRidgeR2 } from './identifiability.ts';
 
 /** What these scores read of a glyph world (a GlyphWorld has it all). */
@@ -110,4 +111,50 @@ export function servedSteps(world: ScoredGlyphWorld, task: number, from: number,
   const out: [number, number][] = [];
   for (let e = from; e < to; e++) for (const t of steps) out.push([e, t]);
   return out;
+}
+
+/** What a glyph world says about episodes [from, to) for scoring heads on them (the pipeline's evaluation sets take it). */
+export interface GlyphEvaluation {
+  /** Each step's clean target per task, [count, T, M, dg]: the embedding of the character shown in the task's slot. */
+  stepTargets: Tensor<Float32Array>;
+  /** 1 where a step serves the task in the true relation (and is drawn in one of `fonts`), [count, T, M]. */
+  steps: Tensor<Float32Array>;
+  /** The style values [count, T, styleNames.length] and the one-hot font [count, T, fonts]. */
+  nuisance: { style: Tensor<Float32Array>; font: Tensor<Float32Array> };
+}
+
+/**
+ * Targets, scored steps and nuisance of episodes [from, to) of a glyph world: a head's prediction
+ * is right (nearest its own target among the codes) when it names the character shown, as
+ * readAccuracy counts it. With `fonts`, only the steps drawn in those fonts are scored.
+ */
+export function glyphEvaluation(world: ScoredGlyphWorld, from: number, to: number, fonts?: readonly number[]): GlyphEvaluation {
+  const { steps: T, segmentLength: L, tasks: M, slots } = world.params;
+  const dg = world.truth.embeddings[0][0].length;
+  const n = world.truth.font.length / T;
+  checkCount('from', from, 0, n - 1);
+  checkCount('to', to, from + 1, n);
+  const count = to - from;
+  const S = world.truth.styleNames.length;
+  const F = Math.max(...world.params.fonts) + 1;
+  const targets = new Float32Array(count * T * M * dg);
+  const steps = new Float32Array(count * T * M);
+  const style = world.truth.style.slice(from * T * S, to * T * S);
+  const font = new Float32Array(count * T * F);
+  for (let r = 0; r < count * T; r++) {
+    const row = from * T + r;
+    const f = world.truth.font[row];
+    font[r * F + f] = 1;
+    for (let i = 0; i < M; i++) {
+      const slot = world.truth.taskSlots[i];
+      targets.set(world.truth.embeddings[i][world.truth.content[row * slots.length + slot]], (r * M + i) * dg);
+      const serves = world.truth.relation[Math.floor((r % T) / L) * M + i] === 1;
+      steps[r * M + i] = serves && (!fonts || fonts.includes(f)) ? 1 : 0;
+    }
+  }
+  return {
+    stepTargets: { data: targets, shape: [count, T, M, dg] },
+    steps: { data: steps, shape: [count, T, M] },
+    nuisance: { style: { data: style, shape: [count, T, S] }, font: { data: font, shape: [count, T, F] } },
+  };
 }

@@ -5,14 +5,14 @@ import { poolOf, type JobHandler, type JobRunner } from '../worker/job.ts';
 import type { DeviceChoice } from '../generalist/generalist.ts';
 import { runPipeline, type EncoderInput, type LatentsInput, type PipelineInput, type PipelineOptions, type PipelineProgress, type PipelineResult } from './pipeline.ts';
 
-type SentResult = Omit<PipelineResult<DeviceChoice | null>, 'specialists'> & { specialists: Uint8Array | null };
+type SentResult = Omit<PipelineResult<DeviceChoice | null>, 'specialists' | 'dense'> & { specialists: Uint8Array | null; dense: Uint8Array | null };
 
 /** Progress: the PipelineProgress of each stage. Result: heads serialised. */
 export const pipelineJob: JobHandler<{ input: PipelineInput; options: PipelineOptions }, SentResult> = {
   kind: 'pipeline',
   async run({ input, options }, { kernels, onProgress }) {
     const result = await runPipeline(input, options, { kernels, onProgress });
-    return { ...result, specialists: result.specialists?.serialise() ?? null };
+    return { ...result, specialists: result.specialists?.serialise() ?? null, dense: result.dense?.serialise() ?? null };
   },
 };
 
@@ -40,5 +40,6 @@ export async function runPipelineInWorker(input: PipelineInput, options: Pipelin
   const pool = poolOf('runPipelineInWorker', 'PipelineInWorkerOptions', call, IN_WORKER_KEYS, input);
   const { signal, onProgress, transfer } = call;
   const result = await pool.run<SentResult>(pipelineJob.kind, { input, options }, { signal, transfer, onProgress: onProgress as ProgressCallback | undefined });
-  return { ...result, specialists: result.specialists ? Specialists.deserialise(result.specialists) : null };
+  const load = (bytes: Uint8Array | null) => (bytes ? Specialists.deserialise(bytes) : null);
+  return { ...result, specialists: load(result.specialists), dense: load(result.dense) };
 }

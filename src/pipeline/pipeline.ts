@@ -15,10 +15,15 @@ import type { SpecialistOptions } from '../specialist/options.ts';
 import { discoverTaskStructure, type StructureOptions, type StructureResult } from '../structure/discover.ts';
 import type { JobRunner } from '../worker/job.ts';
 import { checkStepTargets, fitInputsFromStructure, fitWarnings } from './fit-inputs.ts';
+import { headFacts, type TaskComparison } from './compare.ts';
+import { checkEvaluation, taskRows, type EvaluationSet } from './evaluation.ts';
 
-/** One stage of the pipeline: 'encode', 'structure' (Layer 1) or 'specialists' (Layer 2). */
-export type PipelineStage = 'encode' | 'structure' | 'specialists';
-/** The pipeline's stages in order, as PipelineProgress.stage reports them. */
+/** One stage of the pipeline: 'encode', 'structure' (Layer 1), 'specialists' (Layer 2) or 'dense' (the dense baseline). */
+export type PipelineStage = 'encode' | 'structure' | 'specialists' | 'dense';
+/**
+ * The stages every run has, in order (a progress bar can place a stage by its index). With
+ * `denseBaseline` a fourth, 'dense', follows 'specialists'.
+ */
 export const PIPELINE_STAGES: readonly PipelineStage[] = ['encode', 'structure', 'specialists'];
 
 /** The pipeline's progress: `done` of `total` within the current stage. */
@@ -41,6 +46,11 @@ export interface EncoderInput {
    * when you have a per-step signal of each task (fitInputsFromStructure's stepTargets option says when it helps).
    */
   stepTargets?: Tensor;
+  /**
+   * Episodes to score the heads on (held out, or drawn differently: out of distribution), each set's
+   * `observations` encoded with the same generalist; each task is scored on the steps Layer 1 gave it. Result: `comparison`.
+   */
+  evaluation?: EvaluationSet[];
 }
 
 /** Latents you already have (your own encoder's output, or the observations themselves): no encoder runs. */
@@ -53,6 +63,11 @@ export interface LatentsInput {
   tasks: Tensor;
   /** Optional per-step targets [n, T, M] or [n, T, M, dy], as in EncoderInput. */
   stepTargets?: Tensor;
+  /**
+   * Episodes to score the heads on, as latents [n, T, d] of the same encoder (each set gives
+   * `latents`, not `observations`); each task is scored on the steps Layer 1 gave it. Result: `comparison`.
+   */
+  evaluation?: EvaluationSet[];
 }
 
 /** `{ encoder, observations, tasks }` or `{ latents, tasks }` (optional stepTargets with both). */
@@ -77,9 +92,15 @@ export interface PipelineOptions {
   maxTrainingRows?: number;
   /** Seed for the subsampling. Default 0. */
   seed?: number;
+  /**
+   * Also fit a dense baseline: the same network without the penalty (`specialists` options with
+   * penalty 'none'), on the same rows, and compare it with the specialist heads in `comparison`.
+   * It about doubles Layer 2's time. Default false.
+   */
+  denseBaseline?: boolean;
 }
 
-const PIPELINE_KEYS: Record<keyof PipelineOptions, true> = { generalist: true, structure: true, specialists: true, maxTrainingRows: true, seed: true };
+const PIPELINE_KEYS: Record<keyof PipelineOptions, true> = { generalist: true, structure: true, specialists: true, maxTrainingRows: true, seed: true, denseBaseline: true };
 
 /** The pipeline's answer; `Device` is null when latents were given (no encoder ran). */
 export interface PipelineResult<Device extends DeviceChoice | null = DeviceChoice> {
@@ -92,12 +113,20 @@ export interface PipelineResult<Device extends DeviceChoice | null = DeviceChoic
   structure: StructureResult;
   /** The fitted heads; head j belongs to task fittedTasks[j]. Null when no task has a step. */
   specialists: Specialists | null;
+  /** With `denseBaseline`: the dense heads (no penalty, same rows and options), in the same order. */
+  dense: Specialists | null;
+  /**
+   * Per fitted task (in fittedTasks order), its specialist head beside the dense head: input width,
+   * validation loss, scores on each evaluation set (accuracy, leakage), size and latency. Null
+   * without `denseBaseline` and evaluation sets.
+   */
+  comparison: TaskComparison[] | null;
   fittedTasks: number[];
   /** Rows (episode, step) used to fit Layer 2. */
   trainingRows: number;
   /** What may make the answer doubtful: Layer 1's warnings (prefixed "Layer 1: "), tasks without a head, scalar targets, heads that read no coordinate, a fit that did not converge. */
   warnings: string[];
-  timings: { encodeMs: number; structureMs: number; specialistsMs: number; totalMs: number };
+  timings: { encodeMs: number; structureMs: number; specialistsMs: number; denseMs: number; totalMs: number };
 }
 
 /**
@@ -125,6 +154,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
   checkKeys('PipelineOptions', options, PIPELINE_KEYS);
   if (options.maxTrainingRows !== undefined) checkCount('maxTrainingRows', options.maxTrainingRows, MIN_ROWS, 100_000_000);
   if (options.seed !== undefined && !Number.isFinite(options.seed)) throw new SpecialistError('INVALID_ARGUMENT', `seed must be a finite number, got ${options.seed}`, { argument: 'seed' });
+  if (options.denseBaseline !== undefined && typeof options.denseBaseline !== 'boolean') throw new SpecialistError('INVALID_ARGUMENT', `denseBaseline must be true or false, got ${JSON.stringify(options.denseBaseline)}`, { argument: 'denseBaseline' });
   checkTensor('tasks', input.tasks, [2, 3], 'n, M[, dg]');
   const given = checkSource(input);
   const [n, T] = given.shape;
@@ -135,17 +165,23 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
   const dg = input.tasks.shape[2] ?? 1;
   // Checked before the encoder runs: a wrong shape should not cost an encoding.
   if (input.stepTargets) checkStepTargets(input.stepTargets, n, T, M);
+  const targetWidth = input.stepTargets ? (input.stepTargets.shape[3] ?? 1) : dg;
+  const evaluation = checkEvaluation(input.evaluation, input.latents ? 'latents' : 'observations', given.shape, M, targetWidth, Boolean(input.stepTargets));
   const warnings: string[] = [];
 
-  // Stage 1: encode every step of every episode (latents given: nothing to do).
+  // Stage 1: encode every step of every episode and of the evaluation sets (latents given: nothing to do).
   let t0 = performance.now();
   let latents: Tensor<Float32Array>;
   let encoder: { device: DeviceChoice; sha256: string } | null = null;
-  if (input.latents) latents = input.latents;
-  else {
+  let evaluationLatents: Tensor<Float32Array>[] = [];
+  if (input.latents) {
+    latents = input.latents;
+    evaluationLatents = evaluation.map((set) => set.latents!);
+  } else {
     const generalist = await Generalist.load(input.encoder!, options.generalist);
     try {
       latents = await generalist.encode(given, { signal: call.signal, onProgress: progress('encode') });
+      for (const set of evaluation) evaluationLatents.push(await generalist.encode(set.observations!, { signal: call.signal }));
     } finally {
       await generalist.dispose();
     }
@@ -178,34 +214,53 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
   });
   const { fittedTasks } = fit;
   for (let i = 0; i < M; i++) if (!fittedTasks.includes(i)) warnings.push(`task ${i}: Layer 1 assigned it no step, so it has no specialist head`);
-  const targetWidth = input.stepTargets ? (input.stepTargets.shape[3] ?? 1) : dg;
   if (targetWidth === 1 && fittedTasks.length > 0) {
     warnings.push('the task signals are scalar: one summary coordinate can serve each task, so a task block of several coordinates cannot be pinned down (give vector-valued targets)');
   }
   let specialists: Specialists | null = null;
+  let dense: Specialists | null = null;
+  let denseMs = 0;
   const trainingRows = fittedTasks.length > 0 ? fit.latents.shape[0] : 0;
   if (fittedTasks.length > 0) {
-    const fitted = await fitSpecialists(fit.latents, fit.targets, options.specialists ?? {}, {
-      signal: call.signal,
-      membership: fit.membership,
-      kernels,
-      pool: call.pool,
-      onProgress: (p) => call.onProgress?.({ stage: 'specialists', done: p.done, total: p.total }),
-    });
+    const fitHeads = (stage: 'specialists' | 'dense', extra: SpecialistOptions) =>
+      fitSpecialists(fit.latents, fit.targets, { ...options.specialists, ...extra }, {
+        signal: call.signal,
+        membership: fit.membership,
+        kernels,
+        pool: call.pool,
+        onProgress: (p) => call.onProgress?.({ stage, done: p.done, total: p.total }),
+      });
+    const fitted = await fitHeads('specialists', {});
     specialists = encoder ? fitted.withEncoder(encoder.sha256) : fitted;
     warnings.push(...fitWarnings(fitted, fittedTasks));
+    if (options.denseBaseline) {
+      const t1 = performance.now();
+      const baseline = await fitHeads('dense', { penalty: 'none' });
+      dense = encoder ? baseline.withEncoder(encoder.sha256) : baseline;
+      denseMs = performance.now() - t1;
+    }
   }
-  const specialistsMs = performance.now() - t0;
+  const specialistsMs = performance.now() - t0 - denseMs;
+  const stepTargets = Boolean(input.stepTargets);
+  const comparison =
+    specialists && (dense || evaluation.length > 0)
+      ? fittedTasks.map((task, j) => {
+          const sets = evaluation.map((set, s) => taskRows(set, evaluationLatents[s], structure.stepTasks, task, stepTargets));
+          return { task, specialist: headFacts(specialists!, j, sets, false, options.seed), dense: dense && headFacts(dense, j, sets, true, options.seed) };
+        })
+      : null;
   return {
     device: encoder?.device ?? null,
     encoderSha256: encoder?.sha256 ?? null,
     latents,
     structure,
     specialists,
+    dense,
+    comparison,
     fittedTasks,
     trainingRows,
     warnings,
-    timings: { encodeMs, structureMs, specialistsMs, totalMs: performance.now() - started },
+    timings: { encodeMs, structureMs, specialistsMs, denseMs, totalMs: performance.now() - started },
   };
 }
 

@@ -1,10 +1,12 @@
 // The self-contained HTML report of a pipeline run: summary and warnings; Layer 1's segment-task
 // relation against the truth and its p-values; each head's Jacobian over s_hat with its support,
-// and R^2 of relevant and irrelevant blocks. Titles are HTML captions (they wrap; nothing clips),
-// each with one line on how to read the figure; figures scale down to narrow screens.
+// and R^2 of relevant and irrelevant blocks; with a dense baseline, the two heads side by side.
+// Titles are HTML captions (they wrap; nothing clips), each with one line on how to read the
+// figure; figures scale down to narrow screens.
 import { bars } from './bars.ts';
+import { comparisonSection, type ReportComparison } from './comparison.ts';
 import { heatmap } from './heatmap.ts';
-import { escapeHtml as esc, type LegendEntry, shade } from './svg.ts';
+import { escapeHtml as esc, figure, type LegendEntry, shade } from './svg.ts';
 
 export interface ReportTask {
   task: number;
@@ -36,6 +38,8 @@ export interface ReportData {
   latentDims: number;
   heads: ReportTask[];
   warnings: string[];
+  /** Each task's specialist head beside a dense head (PipelineResult.comparison), when fitted. */
+  comparison?: ReportComparison[] | null;
 }
 
 /** -log10(p) scaled to [0, 1] at p = 1e-6, so darker means stronger evidence of dependence. */
@@ -49,11 +53,6 @@ function formatP(p: number | null): string {
   return p < 0.001 ? p.toExponential(0) : p.toFixed(3);
 }
 
-function figure(caption: string, svg: string, note: string): string {
-  // The figure is as wide as its SVG's natural width (at least wide enough for a caption).
-  const width = Number(/^<svg[^>]*\swidth="(\d+)"/.exec(svg)?.[1] ?? 0);
-  return `<figure class="fig" style="width:${Math.max(width, 360)}px"><figcaption>${esc(caption)}</figcaption>${svg}<p class="note">${esc(note)}</p></figure>`;
-}
 
 function structureFigures(r: ReportData): string[] {
   const { segments: N, tasks: M } = r;
@@ -179,7 +178,7 @@ h1{font-size:1.6em;overflow-wrap:anywhere}h2{font-size:1.2em;margin-top:1.6em}
 table{border-collapse:collapse;margin:1em 0}th,td{border-bottom:1px solid #ddd;padding:.3em .8em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{font-weight:600;white-space:nowrap}.warn{color:#8a4b00}
 .figs{display:flex;flex-wrap:wrap;gap:1.5em 3em;align-items:flex-start}
-.fig{margin:0;max-width:100%}.fig svg{display:block;max-width:100%;height:auto}
+.fig{margin:0;max-width:100%}.scroll{overflow-x:auto;max-width:100%}td.num{white-space:nowrap}.fig svg{display:block;max-width:100%;height:auto}
 figcaption{font-weight:600;margin-bottom:.4em}.note{color:#555;font-size:.9em;margin:.4em 0 0}
 </style></head><body>
 <h1>${esc(r.title)}</h1>
@@ -187,6 +186,7 @@ figcaption{font-weight:600;margin-bottom:.4em}.note{color:#555;font-size:.9em;ma
 <table>${rows}</table>${warnings}
 ${section('Layer 1: which segments serve which task', structureFigures(r))}
 ${section("Layer 2: each task's block of coordinates", specialistFigures(r))}
+${r.comparison?.length ? comparisonSection(r.comparison) : ''}
 </body></html>
 `;
 }

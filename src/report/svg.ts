@@ -100,3 +100,10 @@ export function legend(entries: LegendEntry[], x: number, y: number, maxWidth: n
   }
   return { svg: parts.join(''), width, height: entries.length ? cy - y + SWATCH : 0 };
 }
+
+/** A figure: its caption (HTML, so it wraps), the SVG, and one line on how to read it. */
+export function figure(caption: string, svg: string, note: string): string {
+  // The figure is as wide as its SVG's natural width (at least wide enough for a caption).
+  const width = Number(/^<svg[^>]*\swidth="(\d+)"/.exec(svg)?.[1] ?? 0);
+  return `<figure class="fig" style="width:${Math.max(width, 360)}px"><figcaption>${esc(caption)}</figcaption>${svg}<p class="note">${esc(note)}</p></figure>`;
+}

@@ -11,6 +11,7 @@ import { Specialists } from './model.ts';
 import { resolveOptions, type ResolvedOptions, type SpecialistOptions } from './options.ts';
 import { Schedule } from './schedule.ts';
 import { Trainer } from './trainer.ts';
+import { whitenClasses } from './class-targets.ts';
 import { unwhitenHead, whiten } from './whiten.ts';
 
 /** fitSpecialists (fit.ts) on this thread; with `exchange`, as one rank of a fit on two workers. */
@@ -21,7 +22,8 @@ export async function fitHere(latents: Tensor, targets: TargetsInput, options: S
   const kernels = await kernelsFor(call);
   const rng = createRng(opts.seed);
   const { train, validation } = splitRows(data.n, opts.validationSplit, rng.fork());
-  const whitened = opts.whitenTargets ? data.tasks.map((t) => whiten(t.y, t.dy, t.member)) : undefined;
+  // Class codes (few distinct target vectors) are whitened as their classes (class-targets.ts).
+  const whitened = opts.whitenTargets ? data.tasks.map((t) => whitenClasses(t.y, t.dy, t.member) ?? whiten(t.y, t.dy, t.member)) : undefined;
   const trainData = whitened ? { ...data, tasks: data.tasks.map((t, k) => ({ ...t, y: whitened[k].y, dy: whitened[k].kept })) } : data;
   // The trainer's buffers live for the whole (asynchronous) fit: a resident scope, held exclusively.
   return exclusive(kernels, async () => {

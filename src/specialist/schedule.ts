@@ -178,7 +178,7 @@ export class Schedule {
    * Trains without penalty until the validation loss stops improving by 1% over STEPS.patience
    * steps; true when it stopped for that reason rather than at `maxEpochs`.
    */
-  private async untilPlateau(phase: 'dense', maxEpochs: number): Promise<boolean> {
+  private async untilPlateau(phase: 'dense' | 'refit', maxEpochs: number): Promise<boolean> {
     const zero = this.trainer.heads.map(() => 0);
     const patience = this.epochsFor(STEPS.patience);
     let best = Infinity, since = 0;
@@ -217,6 +217,20 @@ export class Schedule {
       stop: () => (curve.push(this.probeLoss()), false),
     });
     return converged(curve);
+  }
+
+  /**
+   * lambda 'auto''s final refit: from the dense fit's parameters (restored by the caller; the rows
+   * outside the frozen supports are zeroed at the first step) until the validation loss stops
+   * improving. Why: along the path the shrinkage also bends the encoder, so that the few
+   * coordinates a head keeps hold a squeezed version of its task; refitting from there kept that
+   * loss. Measured on the PP-OCRv4 recogniser's 120-wide layer (glyph world, seed 1, same
+   * supports): the blocks' R^2 to the character read rose from 0.75-0.84 to 0.85-0.93 and their
+   * held-out read accuracy from 0.81-0.87 to 0.89-0.90 (docs/real-model.md). The supports are
+   * those of the path; only the parameters behind them change.
+   */
+  private refitFromDense(): Promise<boolean> {
+    return this.untilPlateau('refit', Math.min(this.opts.epochs, this.epochsFor(STEPS.dense)));
   }
 
   private validate(phase: ValidationPoint['phase'], lambda: number[]): Losses {
@@ -386,16 +400,21 @@ export class Schedule {
       if (opts.lambda === 'auto') {
         await this.untilPlateau('dense', Math.min(opts.epochs, this.epochsFor(STEPS.dense)));
         this.validate('dense', zero);
+        const dense = trainer.snapshot(true);
         lambda = await this.path();
         this.eliminate();
+        // The refit starts from the dense fit, on the supports the path found (refitFromDense below).
+        this.freezeSupports();
+        trainer.restore(dense);
+        settled = await this.refitFromDense();
       } else {
         lambda = new Array<number>(K).fill(opts.lambda);
         await this.phase({ phase: 'path', maxEpochs: opts.epochs, from: zero, to: lambda });
         this.validate('path', lambda);
+        // Freeze the supports the penalty found, then refit without shrinkage.
+        this.freezeSupports();
+        settled = await this.annealed('refit');
       }
-      // Freeze the supports the penalty found, then refit without shrinkage.
-      this.freezeSupports();
-      settled = await this.annealed('refit');
       this.validate('refit', zero);
     }
     trainer.computePopulationStats();

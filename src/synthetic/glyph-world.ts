@@ -50,6 +50,14 @@ export interface GlyphWorldOptions {
   taskNoise?: number;
   /** Fonts used (indices into glyphFonts()). Default: all eight. */
   fonts?: number[];
+  /**
+   * A shortcut, for robustness studies: in episodes 0..episodes-1 each step's nuisance follows its
+   * content with probability `strength` (the first slot's character picks the font and the ink's
+   * red channel, the last slot's the horizontal position); later episodes draw the nuisance
+   * independently of the content, as without the option. Train on the first, test on the rest.
+   * Content, task variables and every other draw are the same with or without it. Default: none.
+   */
+  shortcut?: { episodes: number; strength: number };
   /** Default 0. */
   seed?: number;
 }
@@ -81,7 +89,7 @@ export interface GlyphWorld {
     embeddings: number[][][];
   };
   shapes: { tasks: [number, number, number]; relation: [number, number]; image: [number, number, number] };
-  params: Required<Omit<GlyphWorldOptions, 'fonts'>> & { fonts: number[]; segments: number };
+  params: Required<Omit<GlyphWorldOptions, 'fonts' | 'shortcut'>> & { fonts: number[]; shortcut: { episodes: number; strength: number } | null; segments: number };
   /** 8-bit RGB pixels [count, T, height, width, 3] of episodes start..start+count-1 (default all). */
   render(start?: number, count?: number): Uint8Array;
   /**
@@ -116,6 +124,7 @@ function resolveOptions(options: GlyphWorldOptions): GlyphWorld['params'] {
     misread: options.misread ?? 0.1,
     taskNoise: options.taskNoise ?? 0.5,
     fonts: options.fonts ?? glyphFonts().map((_, k) => k),
+    shortcut: options.shortcut ?? null,
     seed: options.seed ?? 0,
   };
   const { episodes: n, steps: T, segmentLength: L } = p;
@@ -133,7 +142,30 @@ function resolveOptions(options: GlyphWorldOptions): GlyphWorld['params'] {
   check(p.taskNoise >= 0 && Number.isFinite(p.taskNoise), `taskNoise must be finite and >= 0, got ${p.taskNoise}`);
   check(p.fonts.length >= 1 && p.fonts.every((f) => Number.isInteger(f) && f >= 0 && f < glyphFonts().length), `fonts must list indices in 0..${glyphFonts().length - 1}`);
   check(Number.isFinite(p.seed), `seed must be finite, got ${p.seed}`);
+  const cut = p.shortcut;
+  check(
+    cut === null || (typeof cut === 'object' && Number.isInteger(cut.episodes) && cut.episodes >= 0 && cut.episodes <= n && cut.strength >= 0 && cut.strength <= 1),
+    `shortcut must be { episodes: 0..${n}, strength: 0..1 }, got ${JSON.stringify(cut)}`,
+  );
   return { ...p, segments: T / L };
+}
+
+const X = STYLE_VARIABLES.indexOf('x');
+const INK_R = STYLE_VARIABLES.indexOf('inkR');
+
+/**
+ * A shortcut step's nuisance: the first slot's character picks the font and the red channel of the
+ * dark colour, the last slot's the horizontal position (evenly over 90% of each range); the rest of
+ * the style is the chain's. The chain itself goes on from its own state.
+ */
+function followContent(s: StyleState, chars: number[], alphabets: string[][], fonts: readonly number[]): StyleState {
+  const spread = (p: number) => 0.9 * ((2 * chars[p]) / (alphabets[p].length - 1) - 1);
+  // The squashed value v = u / (1 + |u|) in (-1, 1) comes from u = v / (1 - |v|).
+  const unsquash = (v: number) => v / (1 - Math.abs(v));
+  const latent = Float64Array.from(s.latent);
+  latent[X] = unsquash(spread(chars.length - 1));
+  latent[INK_R] = unsquash(spread(0));
+  return { ...s, latent, font: fonts[chars[0] % fonts.length] };
 }
 
 /**
@@ -163,14 +195,17 @@ export function glyphWorld(options: GlyphWorldOptions = {}): GlyphWorld {
 
   for (let e = 0; e < n; e++) {
     const er = createRng(episodeSeeds[e]);
+    // The shortcut draws from its own stream, so every other draw is as without it.
+    const cut = params.shortcut && e < params.shortcut.episodes ? { rng: createRng(episodeSeeds[e] + T + 1), strength: params.shortcut.strength } : undefined;
     let chars = alphabets.map((a) => er.int(a.length));
     let s = initialStyle(er, dynamics);
     for (let t = 0; t < T; t++) {
       const row = e * T + t;
+      const shown = cut && cut.rng.next() < cut.strength ? followContent(s, chars, alphabets, params.fonts) : s;
       content.set(chars, row * slots.length);
-      style.set(styleValues(s), row * S);
-      font[row] = s.font;
-      styles.push(s);
+      style.set(styleValues(shown), row * S);
+      font[row] = shown.font;
+      styles.push(shown);
       texts.push(chars.map((c, p) => alphabets[p][c]).join(''));
       const shift = chars.map(() => 1);
       const segment = Math.floor(t / L);

@@ -41,9 +41,9 @@ it('kernels --json reports the builds this host runs', () => {
   assert.equal(report.kernels.length >= 6, true);
 });
 
-it('demo runs the whole pipeline and writes the report and the heads', () => {
+it('demo runs the whole pipeline and writes the report and the heads (with a dense baseline, both heads compared)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'demo-'));
-  const r = cli('demo', '--episodes', '300', '--steps', '8', '--epochs', '4', '--out-dir', dir, '--json');
+  const r = cli('demo', '--episodes', '300', '--steps', '8', '--epochs', '4', '--dense-baseline', '--out-dir', dir, '--json');
   assert.equal(r.status, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
   assert.equal(summary.episodes, 300);
@@ -57,6 +57,13 @@ it('demo runs the whole pipeline and writes the report and the heads', () => {
   const html = readFileSync(summary.files.report, 'utf8');
   assert.match(html, /<svg/);
   assert.match(html, /Segments serving each task/);
+  assert.match(html, /Specialist head or dense head/);
+  assert.equal(summary.comparison.length, summary.heads.length);
+  for (const c of summary.comparison) {
+    assert.equal(c.dense.inputWidth, 9);
+    assert.equal(c.specialist.sets[0].name, 'held-out episodes');
+    assert.ok(c.specialist.sets[0].rows > 0 && 'irrelevant' in c.specialist.sets[0].leakage);
+  }
 });
 
 it('a bad value is a typed error, in JSON when --json is given', () => {

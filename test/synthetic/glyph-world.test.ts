@@ -72,6 +72,40 @@ it('truth: texts show the content, each task collects the embeddings of the read
   }
 });
 
+it('shortcut: in the first episodes the nuisance names the content (the font alone reads the digit, the position the letter, well above chance), later ones it does not; all else as without it', () => {
+  const [n, T, cutAt] = [300, 4, 200];
+  const plain = glyphWorld({ episodes: n, steps: T, seed: 3 });
+  const w = glyphWorld({ episodes: n, steps: T, seed: 3, shortcut: { episodes: cutAt, strength: 0.8 } });
+  assert.deepEqual(w.truth.content, plain.truth.content);
+  assert.deepEqual(w.tasks, plain.tasks);
+  assert.deepEqual(w.render(cutAt, 3), plain.render(cutAt, 3), 'episodes past the shortcut are drawn as without it');
+  assert.notDeepEqual(w.render(0, 3), plain.render(0, 3));
+  const S = w.truth.styleNames.length;
+  const x = w.truth.styleNames.indexOf('x');
+  const nuisance = (r: number) => [w.truth.font[r], Math.min(9, Math.floor((w.truth.style[r * S + x] + 1) * 5))];
+  // A classifier on one nuisance variable alone: the commonest character per value, learnt on episodes 0-99.
+  const accuracy = (which: 0 | 1, from: number, to: number) => {
+    const counts = new Map<number, number[]>();
+    for (let r = 0; r < 100 * T; r++) {
+      const key = nuisance(r)[which];
+      const c = counts.get(key) ?? new Array(10).fill(0);
+      c[w.truth.content[2 * r + which]]++;
+      counts.set(key, c);
+    }
+    let right = 0;
+    for (let r = from * T; r < to * T; r++) {
+      const c = counts.get(nuisance(r)[which]);
+      if (c && c.indexOf(Math.max(...c)) === w.truth.content[2 * r + which]) right++;
+    }
+    return right / ((to - from) * T);
+  };
+  for (const which of [0, 1] as const) {
+    const inside = accuracy(which, 100, cutAt), outside = accuracy(which, cutAt, n);
+    assert.ok(inside > 0.5, `slot ${which} from the nuisance alone, shortcut episodes: ${inside}`);
+    assert.ok(outside < 0.2, `slot ${which} from the nuisance alone, independent episodes: ${outside} (chance 0.1)`);
+  }
+});
+
 it('bad options are INVALID_ARGUMENT errors that name the option', async () => {
   await expectCode(() => glyphWorld({ episodes: 1 }), 'INVALID_ARGUMENT', 'episodes');
   await expectCode(() => glyphWorld({ steps: 7 }), 'INVALID_ARGUMENT', 'multiple of segmentLength');
@@ -82,6 +116,8 @@ it('bad options are INVALID_ARGUMENT errors that name the option', async () => {
   await expectCode(() => glyphWorld({ styleCarry: 1 }), 'INVALID_ARGUMENT', 'styleCarry');
   await expectCode(() => glyphWorld({ fonts: [8] }), 'INVALID_ARGUMENT', 'fonts');
   await expectCode(() => glyphWorld({ width: 8 }), 'INVALID_ARGUMENT', 'width');
+  await expectCode(() => glyphWorld({ episodes: 4, shortcut: { episodes: 5, strength: 0.5 } }), 'INVALID_ARGUMENT', 'shortcut');
+  await expectCode(() => glyphWorld({ shortcut: { episodes: 2, strength: 2 } }), 'INVALID_ARGUMENT', 'shortcut');
   await expectCode(() => glyphWorld({ episodes: 4, steps: 4 }).render(3, 2), 'INVALID_ARGUMENT', 'outside 0..3');
   await expectCode(() => glyphWorld({ episodes: 4, steps: 4 }).imageData(0, 4), 'INVALID_ARGUMENT', 'step must be in 0..3');
 });

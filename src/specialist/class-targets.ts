@@ -1,0 +1,86 @@
+// Targets that are class codes (a label given as a one-hot vector or an embedding: few distinct
+// vectors over the task's rows) are learnt as their classes, each class one direction of the loss.
+//
+// Why: with the codes themselves as the target, confusing two classes costs the squared distance
+// between their codes, so classes whose codes lie close together are cheap to confuse. The drop
+// checks judge a support by that loss, and a coordinate that tells such classes apart looks spare.
+// Measured on the glyph world at the PP-OCRv4 recogniser's 120-wide layer (ten characters coded by
+// random 4-vectors): the heads' blocks kept R^2 0.81 of the character where the latents hold 0.92,
+// and read 0.82 against 0.90 for a dense head (docs/real-model.md). Learnt as classes (whitened
+// centred indicators: every class direction weighs the same), every confusion costs alike. The
+// fitted head's last layer maps back to the codes, so it predicts the expected code, as before.
+import type { Whitening } from './whiten.ts';
+import { whiten } from './whiten.ts';
+
+/** At most this many distinct target vectors over a task's rows make its targets class codes. */
+export const MAX_CLASSES = 64;
+/** ... and at least this many rows per class on average (else the few values are a coincidence of few rows). */
+export const ROWS_PER_CLASS = 10;
+
+export interface ClassCodes {
+  /** The distinct target vectors [K, dy], in order of first appearance. */
+  codes: Float32Array;
+  classes: number;
+  /** Each row's class (-1 outside `member`). */
+  labels: Int32Array;
+}
+
+/** The classes of targets y [N, dy] over the rows where `member` is 1, or null when they are not class codes. */
+export function classCodes(y: Float32Array, dy: number, member: Uint8Array): ClassCodes | null {
+  const index = new Map<string, number>();
+  const labels = new Int32Array(member.length).fill(-1);
+  let rows = 0;
+  for (let r = 0; r < member.length; r++) {
+    if (!member[r]) continue;
+    rows++;
+    const key = y.subarray(r * dy, (r + 1) * dy).join();
+    let c = index.get(key);
+    if (c === undefined) {
+      if (index.size === MAX_CLASSES) return null;
+      index.set(key, (c = index.size));
+    }
+    labels[r] = c;
+  }
+  const classes = index.size;
+  if (classes < 2 || rows < ROWS_PER_CLASS * classes) return null;
+  const codes = new Float32Array(classes * dy);
+  const seen = new Uint8Array(classes);
+  for (let r = 0; r < member.length; r++) {
+    const c = labels[r];
+    if (c >= 0 && !seen[c]) {
+      seen[c] = 1;
+      codes.set(y.subarray(r * dy, (r + 1) * dy), c * dy);
+    }
+  }
+  return { codes, classes, labels };
+}
+
+/**
+ * Whitening of class-coded targets: the centred class indicators, whitened (K - 1 directions of
+ * unit variance), with the map back to the targets y [N, dy] (standardised, so the codes' mean
+ * over the rows is 0 and centring the indicators loses nothing). Null when y is not class codes.
+ */
+export function whitenClasses(y: Float32Array, dy: number, member: Uint8Array): Whitening | null {
+  const found = classCodes(y, dy, member);
+  if (!found) return null;
+  const { codes, classes: K, labels } = found;
+  const share = new Float64Array(K);
+  let rows = 0;
+  for (const c of labels) if (c >= 0) (share[c]++, rows++);
+  for (let c = 0; c < K; c++) share[c] /= rows;
+  // Rows outside `member` get the mean (all zeros once centred): they are never scored.
+  const centred = new Float32Array(labels.length * K);
+  labels.forEach((label, r) => {
+    if (label >= 0) for (let c = 0; c < K; c++) centred[r * K + c] = (c === label ? 1 : 0) - share[c];
+  });
+  const w = whiten(centred, K, member);
+  // Whitened -> centred indicators (w.unwhiten, [kept, K]) -> targets (the codes, [K, dy]).
+  const unwhiten = new Float64Array(w.kept * dy);
+  for (let j = 0; j < w.kept; j++) {
+    for (let c = 0; c < K; c++) {
+      const s = w.unwhiten[j * K + c];
+      for (let a = 0; a < dy; a++) unwhiten[j * dy + a] += s * codes[c * dy + a];
+    }
+  }
+  return { y: w.y, kept: w.kept, unwhiten };
+}
