@@ -4,6 +4,7 @@
 import { adjustPValues, type Correction } from '../stats/multiple-testing.ts';
 import { representative } from './band.ts';
 import type { TestChoice } from './choose-test.ts';
+import type { StateReduction } from './reduce.ts';
 import type { CiResult } from './ci-test.ts';
 import type { Layout } from './input.ts';
 import type { DirectConditioning, ResolvedStructureOptions, StructureMethod, StructureRule } from './options.ts';
@@ -56,6 +57,11 @@ export interface StructureResult {
    * over its own N(N-1)/2 tests. Null when turned off.
    */
   diagnostic: { pValues: (number | null)[][]; statistics: (number | null)[][]; dependentPairs: [number, number][] } | null;
+  /**
+   * How each step's states were reduced before the tests (the principal components the data
+   * support; docs/structure.md, "Reduction"), or null when the tests ran on the states as given.
+   */
+  reduction: StateReduction | null;
   /** With test: 'auto', which test ran and why (null otherwise). */
   testChoice: TestChoice | null;
   /**
@@ -78,7 +84,7 @@ function nullGrid(rows: number, cols: number): Grid {
   return Array.from({ length: rows }, () => new Array<number | null>(cols).fill(null));
 }
 
-export type Decided = Omit<StructureResult, 'testChoice' | 'warnings' | 'tests' | 'timings' | 'elapsedMs'>;
+export type Decided = Omit<StructureResult, 'reduction' | 'testChoice' | 'warnings' | 'tests' | 'timings' | 'elapsedMs'>;
 
 export function decide(
   layout: Layout,

@@ -8,6 +8,7 @@ import { KernelRuntime, type KernelCallOptions } from '../kernels/runtime.ts';
 import { CORRECTIONS, type Correction } from '../stats/multiple-testing.ts';
 import { ciTestFromSpec, CI_TEST_NAMES, type CiTestName, type CiTestSpec } from './ci/builtins.ts';
 import type { CiTest } from './ci-test.ts';
+import { checkReductionOption, type ReductionOption } from './reduce.ts';
 
 /**
  * How Layer 1 decides a cell: 'direct' (one test per task and segment, given the neighbouring
@@ -62,12 +63,20 @@ export interface StructureOptions {
   dropTail?: boolean;
   /** Also test the representatives without any task variable (see StructureResult.diagnostic). Default true. */
   diagnostic?: boolean;
+  /**
+   * Each step's states before the tests: 'auto' (default) puts them on the principal components
+   * the data support (a step's numerical rank; for steps wider than 64 numbers, the components
+   * above 1% of the largest variance, at most one per 30 episodes), 'none' keeps them as given, a
+   * number keeps that many components. Narrow states of full rank stay as they are. The result's
+   * `reduction` says what ran (docs/structure.md, "Reduction").
+   */
+  reduction?: ReductionOption;
   /** Seed for the CI test's randomness. Default 0. */
   seed?: number;
 }
 
 const STRUCTURE_KEYS: Record<keyof StructureOptions, true> = {
-  segmentLength: true, method: true, test: true, alpha: true, correction: true, conditioning: true, rule: true, dropTail: true, diagnostic: true, seed: true,
+  segmentLength: true, method: true, test: true, alpha: true, correction: true, conditioning: true, rule: true, dropTail: true, diagnostic: true, reduction: true, seed: true,
 };
 
 /**
@@ -102,6 +111,7 @@ export interface ResolvedStructureOptions {
   segmentLength: number;
   dropTail: boolean;
   diagnostic: boolean;
+  reduction: ReductionOption;
   seed: number;
 }
 
@@ -181,6 +191,7 @@ export function resolveStructureOptions(options: StructureOptions, call: Structu
     segmentLength: options.segmentLength,
     dropTail: options.dropTail ?? false,
     diagnostic: options.diagnostic ?? true,
+    reduction: checkReductionOption(options.reduction),
     seed,
   };
 }

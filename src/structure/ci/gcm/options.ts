@@ -26,7 +26,7 @@ export interface GcmOptions {
    * residuals shows (y = x^2) and cost a second regression on the same basis.
    */
   featuresResidual?: number;
-  /** 'standardize' (default) or 'normal-scores' (ranks through the normal quantile; for heavy tails). */
+  /** 'standardise' (default) or 'normal-scores' (ranks through the normal quantile; for heavy tails). */
   transform?: ColumnTransform;
   /** Tail of the weighted chi-square null. Default 'saddlepoint'. */
   approximation?: WeightedChiSquareMethod;
@@ -57,7 +57,7 @@ export function resolveGcmOptions(options: GcmOptions): ResolvedGcm {
     scalesZ: options.scalesZ ?? [0.5, 1, 2],
     folds: options.folds ?? 5,
     featuresResidual: options.featuresResidual ?? 5,
-    transform: options.transform ?? 'standardize',
+    transform: options.transform ?? 'standardise',
     approximation: options.approximation ?? 'saddlepoint',
   };
   if (o.featuresZ !== null && (!Number.isInteger(o.featuresZ) || o.featuresZ < 1 || o.featuresZ > MAX_FEATURES)) {
@@ -70,7 +70,7 @@ export function resolveGcmOptions(options: GcmOptions): ResolvedGcm {
   if (!Array.isArray(o.scalesZ) || o.scalesZ.length < 1 || o.scalesZ.length > 8 || !o.scalesZ.every((s) => Number.isFinite(s) && s > 0)) {
     throw invalid('scalesZ', `scalesZ must list 1 to 8 positive bandwidth factors, got ${JSON.stringify(o.scalesZ)}`, o.scalesZ);
   }
-  if (o.transform !== 'standardize' && o.transform !== 'normal-scores') throw invalid('transform', `transform must be 'standardize' or 'normal-scores', got ${String(o.transform)}`, o.transform);
+  if (o.transform !== 'standardise' && o.transform !== 'normal-scores') throw invalid('transform', `transform must be 'standardise' or 'normal-scores', got ${String(o.transform)}`, o.transform);
   if (!WEIGHTED_CHI_SQUARE_METHODS.includes(o.approximation)) {
     throw invalid('approximation', `approximation must be one of ${WEIGHTED_CHI_SQUARE_METHODS.join(', ')}, got ${String(o.approximation)}`, o.approximation);
   }
