@@ -1,0 +1,135 @@
+// Parts of `npm run bench:structure` on the level of Layer 1 where data stop being tame (issues 18
+// and 19), every test with the CLI's defaults otherwise (BH at 0.05, the direct method, the
+// diagnostic on), all tests of a world side by side on the same data:
+//  (l) null and power families: heavy tails (independent Cauchy and t2 data; linear collider worlds
+//      with Student t noise of 1-3 degrees of freedom), random walks (innovations of 1% and 0.1%;
+//      a task reading the innovation linearly or through tanh; integer walks with integer tasks:
+//      ties), near-deterministic worlds (noise 1%, 0.1% and none) and states observed through a
+//      redundant linear map (4 dimensions as 16 numbers, exactly and with 0.1% noise). For each
+//      family and test: the raw p-values of the null cells and the diagnostic pairs (how many below
+//      0.05, 1e-4 and 1e-10, the smallest), the share of worlds with a false cell, and the MCC and
+//      misses on the true cells.
+// Environment: BENCH_LEVEL_WORLDS (100), BENCH_LEVEL_N (1000), BENCH_LEVEL_FAMILIES (all, or a
+// comma-separated list of family labels' first words), BENCH_LEVEL_TESTS (auto,fisherz,rcot,gcm),
+// BENCH_LEVEL_SEED (9000: seeds no default was chosen on).
+import type { Tensor } from '../src/core/tensor.ts';
+import { nullPValues, structureMetrics } from '../src/metrics/structure.ts';
+import { discoverTaskStructure, type StructureOptions } from '../src/structure/discover.ts';
+import { independentWorld, liftedStates, nearDeterministicWorld, randomWalkWorld } from '../src/synthetic/level-worlds.ts';
+import { linearColliderWorld, type StructureWorld } from '../src/synthetic/structure-worlds.ts';
+import type { WorkerPool } from '../src/worker/pool.ts';
+import { loadavg } from 'node:os';
+import { cell, log, round, summary } from './structure-util.ts';
+
+interface Family {
+  label: string;
+  /** A world for seed s: states, tasks and the true relation (all zeros for a null world). */
+  make(s: number, n: number): { states: Tensor; tasks: Tensor; relation: ArrayLike<number>; M: number };
+}
+
+const T = 8;
+const M = 2;
+const fromWorld = (w: StructureWorld) => ({ states: { data: w.states, shape: w.shapes.states }, tasks: { data: w.tasks, shape: w.shapes.tasks }, relation: w.relation, M: w.shapes.relation[1] });
+const base = (n: number, seed: number) => ({ episodes: n, steps: T, tasks: M, seed });
+
+export const FAMILIES: Family[] = [
+  { label: 'heavy: independent Cauchy, d = 1', make: (s, n) => ({ ...independent(n, s, 'cauchy'), relation: new Uint8Array((T / 2) * M), M }) },
+  { label: 'heavy: independent t2, d = 2', make: (s, n) => ({ ...independent(n, s, { studentT: 2 }, 2), relation: new Uint8Array((T / 2) * M), M }) },
+  { label: 'heavy: linear collider, Cauchy noise', make: (s, n) => fromWorld(linearColliderWorld({ ...base(n, s), noise: { studentT: 1 } })) },
+  { label: 'heavy: linear collider, t2 noise', make: (s, n) => fromWorld(linearColliderWorld({ ...base(n, s), noise: { studentT: 2 } })) },
+  { label: 'heavy: linear collider, t3 noise, d = 2', make: (s, n) => fromWorld(linearColliderWorld({ ...base(n, s), dim: 2, noise: { studentT: 3 } })) },
+  { label: 'walk: 1% innovations, linear task', make: (s, n) => fromWorld(randomWalkWorld({ ...base(n, s), innovation: 0.01 })) },
+  { label: 'walk: 0.1% innovations, linear task', make: (s, n) => fromWorld(randomWalkWorld({ ...base(n, s), innovation: 0.001 })) },
+  { label: 'walk: 1% innovations, tanh task, d = 2', make: (s, n) => fromWorld(randomWalkWorld({ ...base(n, s), dim: 2, innovation: 0.01, reads: 'tanh' })) },
+  { label: 'walk: integer steps, integer tasks (ties)', make: (s, n) => fromWorld(randomWalkWorld({ ...base(n, s), discrete: true, integerTasks: true })) },
+  { label: 'near-deterministic: 1% noise', make: (s, n) => fromWorld(nearDeterministicWorld({ ...base(n, s), noise: 0.01 })) },
+  { label: 'near-deterministic: 0.1% noise, d = 2', make: (s, n) => fromWorld(nearDeterministicWorld({ ...base(n, s), dim: 2, noise: 0.001 })) },
+  { label: 'near-deterministic: no noise (all null)', make: (s, n) => ({ ...fromWorld(nearDeterministicWorld({ ...base(n, s), noise: 0 })), relation: new Uint8Array((T / 2) * M) }) },
+  { label: 'collinear: 4 dims as 16 numbers', make: (s, n) => fromWorld(liftedStates(linearColliderWorld({ ...base(n, s), dim: 4 }), 16, { seed: s })) },
+  { label: 'collinear: 4 dims as 16 numbers + 0.1% noise', make: (s, n) => fromWorld(liftedStates(linearColliderWorld({ ...base(n, s), dim: 4 }), 16, { seed: s, noise: 0.001 })) },
+];
+
+function independent(n: number, seed: number, law: 'cauchy' | { studentT: number }, dim = 1) {
+  const w = independentWorld({ episodes: n, steps: T, tasks: M, dim, law, seed });
+  return { states: { data: w.states, shape: w.shapes.states }, tasks: { data: w.tasks, shape: w.shapes.tasks } };
+}
+
+interface Tally {
+  nulls: number[];
+  worlds: number;
+  worldsWithFalseCell: number;
+  mcc: number[];
+  misses: number;
+  positives: number;
+  seconds: number[];
+  ran: Set<string>;
+  errors: string[];
+}
+
+const fresh = (): Tally => ({ nulls: [], worlds: 0, worldsWithFalseCell: 0, mcc: [], misses: 0, positives: 0, seconds: [], ran: new Set(), errors: [] });
+
+function rowJson(t: Tally) {
+  const below = (x: number) => t.nulls.filter((p) => p < x).length;
+  return {
+    nullTests: t.nulls.length,
+    below005: below(0.05),
+    below1e4: below(1e-4),
+    below1e10: below(1e-10),
+    smallest: t.nulls.length ? Math.min(...t.nulls) : null,
+    worlds: t.worlds,
+    worldsWithFalseCell: t.worldsWithFalseCell,
+    mcc: t.mcc.length ? summary(t.mcc) : null,
+    misses: t.misses,
+    positives: t.positives,
+    secondsMedian: t.seconds.length ? round([...t.seconds].sort((a, b) => a - b)[t.seconds.length >> 1]) : null,
+    ran: [...t.ran],
+    errors: t.errors.slice(0, 3),
+  };
+}
+
+/** (l) Level and power of every test on the families, side by side. */
+export async function levelFamilies(pool: WorkerPool): Promise<object> {
+  const worlds = Number(process.env.BENCH_LEVEL_WORLDS ?? 100);
+  const n = Number(process.env.BENCH_LEVEL_N ?? 1000);
+  const first = Number(process.env.BENCH_LEVEL_SEED ?? 9000);
+  const tests = (process.env.BENCH_LEVEL_TESTS ?? 'auto,fisherz,rcot,gcm').split(',').map((t) => t.trim()) as NonNullable<StructureOptions['test']>[];
+  const only = process.env.BENCH_LEVEL_FAMILIES?.split(',').map((f) => f.trim());
+  const families = FAMILIES.filter((f) => !only || only.some((o) => f.label.startsWith(o)));
+  const load = [loadavg()[0]];
+  const out: object[] = [];
+  for (const family of families) {
+    const tallies = tests.map(fresh);
+    for (let w = 0; w < worlds; w++) {
+      const seed = first + w;
+      const { states, tasks, relation, M: tasksOf } = family.make(seed, n);
+      for (const [j, test] of tests.entries()) {
+        const t = tallies[j];
+        const t0 = performance.now();
+        try {
+          const r = await discoverTaskStructure(states, tasks, { segmentLength: 2, test, seed }, { pool });
+          t.seconds.push((performance.now() - t0) / 1000);
+          t.ran.add(r.test + (r.testChoice?.transform === 'normal-scores' ? ' (normal scores)' : ''));
+          t.worlds++;
+          const m = structureMetrics(r.relation, { data: Uint8Array.from(relation), shape: [relation.length / tasksOf, tasksOf] });
+          if (m.falsePositives > 0) t.worldsWithFalseCell++;
+          if (m.truePositives + m.falseNegatives > 0) t.mcc.push(m.mcc);
+          t.misses += m.falseNegatives;
+          t.positives += m.truePositives + m.falseNegatives;
+          t.nulls.push(...nullPValues(r, relation, tasksOf), ...(r.diagnostic?.pValues.flat().filter((p): p is number => p !== null) ?? []));
+        } catch (error) {
+          t.errors.push((error as Error).message);
+        }
+      }
+      load.push(loadavg()[0]);
+    }
+    log(`\n(l) ${family.label}, n = ${n}, ${worlds} worlds (seeds ${first}-${first + worlds - 1})`);
+    log('| test | null tests | p < 0.05 | p < 1e-4 | p < 1e-10 | smallest p | worlds with a false cell | MCC (true cells) | misses | time per run |');
+    log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    tests.forEach((test, j) => {
+      const r = rowJson(tallies[j]);
+      log(`| ${String(test)} (ran ${r.ran.join(', ') || '-'}) | ${r.nullTests} | ${r.below005} | ${r.below1e4} | ${r.below1e10} | ${r.smallest?.toExponential(1) ?? '-'} | ${r.worldsWithFalseCell} / ${r.worlds} | ${r.mcc ? cell(r.mcc) : '-'} | ${r.misses} / ${r.positives} | ${r.secondsMedian ?? '-'} s${r.errors.length ? ` errors: ${r.errors.join('; ')}` : ''} |`);
+    });
+    out.push({ family: family.label, n, worlds, firstSeed: first, rows: tests.map((test, j) => ({ test, ...rowJson(tallies[j]) })) });
+  }
+  return { families: out, loadAverage: { min: Math.min(...load), max: Math.max(...load) } };
+}
