@@ -17,6 +17,8 @@ import { nullPValues, structureMetrics } from '../src/metrics/structure.ts';
 import { discoverTaskStructure, type StructureOptions } from '../src/structure/discover.ts';
 import { independentWorld, liftedStates, nearDeterministicWorld, randomWalkWorld } from '../src/synthetic/level-worlds.ts';
 import { linearColliderWorld, type StructureWorld } from '../src/synthetic/structure-worlds.ts';
+import { generalistWorld } from '../src/synthetic/generalist-world.ts';
+import { runStages } from '../src/onnx/export-network.ts';
 import type { WorkerPool } from '../src/worker/pool.ts';
 import { loadavg } from 'node:os';
 import { cell, log, round, summary } from './structure-util.ts';
@@ -132,4 +134,73 @@ export async function levelFamilies(pool: WorkerPool): Promise<object> {
     out.push({ family: family.label, n, worlds, firstSeed: first, rows: tests.map((test, j) => ({ test, ...rowJson(tallies[j]) })) });
   }
   return { families: out, loadAverage: { min: Math.min(...load), max: Math.max(...load) } };
+}
+
+/**
+ * (x) Lifted generalist worlds at real widths (issue 18): intrinsic state of 32 (blocks [4, 4, 4, 4]
+ * + 16 irrelevant) lifted to W numbers by generalistWorld's injective map, n = 2000, T = 12, on
+ * seeds no default was chosen on; each test with the CLI's defaults otherwise (reduction 'auto',
+ * BH, the diagnostic on), MCC, time and the raw rejection rate of the null cells at 0.05 against
+ * its 99% binomial band. Environment: BENCH_LIFTED_WIDTHS (512,1024), BENCH_LIFTED_SEEDS (3),
+ * BENCH_LIFTED_TESTS (auto,fisherz,gcm,rcot), BENCH_LEVEL_SEED.
+ */
+export async function liftedWorlds(pool: WorkerPool): Promise<object> {
+  const widths = (process.env.BENCH_LIFTED_WIDTHS ?? '512,1024').split(',').map(Number);
+  const seeds = Number(process.env.BENCH_LIFTED_SEEDS ?? 3);
+  const first = Number(process.env.BENCH_LEVEL_SEED ?? 9000);
+  const tests = (process.env.BENCH_LIFTED_TESTS ?? 'auto,fisherz,gcm,rcot').split(',').map((t) => t.trim()) as NonNullable<StructureOptions['test']>[];
+  const out: object[] = [];
+  for (const W of widths) {
+    const tallies = tests.map(fresh);
+    const reductions: string[] = [];
+    for (let j = 0; j < seeds; j++) {
+      const seed = first + 100 + j;
+      const w = generalistWorld({ episodes: 2000, steps: 12, blockSizes: [4, 4, 4, 4], irrelevantDims: 16, latentWidth: W, seed });
+      const [n, T] = w.shapes.observations;
+      const states = { data: runStages(w.states, n * T, w.truth.phi).data, shape: [n, T, W] };
+      const tasks = { data: w.tasks, shape: w.shapes.tasks };
+      const M = w.shapes.relation[1];
+      for (const [t, test] of tests.entries()) {
+        const tally = tallies[t];
+        const load = loadavg()[0];
+        const t0 = performance.now();
+        try {
+          const r = await discoverTaskStructure(states, tasks, { segmentLength: 2, test, seed }, { pool });
+          const seconds = (performance.now() - t0) / 1000;
+          tally.seconds.push(seconds);
+          tally.ran.add(r.test);
+          tally.worlds++;
+          const m = structureMetrics(r.relation, { data: w.truth.relation, shape: w.shapes.relation });
+          if (m.falsePositives > 0) tally.worldsWithFalseCell++;
+          tally.mcc.push(m.mcc);
+          tally.misses += m.falseNegatives;
+          tally.positives += m.truePositives + m.falseNegatives;
+          tally.nulls.push(...nullPValues(r, w.truth.relation, M));
+          if (t === 0 && r.reduction) reductions.push(r.reduction.reason);
+          log(`  (x) W = ${W}, seed ${seed}, ${String(test)} (ran ${r.test}): MCC ${m.mcc.toFixed(3)}, ${seconds.toFixed(1)} s (load ${load.toFixed(1)})${r.warnings.length ? `; warnings: ${r.warnings.join(' / ')}` : ''}`);
+        } catch (error) {
+          tally.errors.push((error as Error).message);
+          log(`  (x) W = ${W}, seed ${seed}, ${String(test)}: ${(error as Error).message}`);
+        }
+      }
+    }
+    log(`\n(x) lifted generalist world, W = ${W} (intrinsic 32), n = 2000, T = 12, seeds ${first + 100}-${first + 99 + seeds}`);
+    log('| test | MCC, mean ± sd | null cells p < 0.05 (99% band) | worlds with a false cell | misses | time per run, median |');
+    log('| --- | --- | --- | --- | --- | --- |');
+    const rows = tests.map((test, t) => {
+      const r = rowJson(tallies[t]);
+      const band = binomialBand(r.nullTests, 0.05, 0.99);
+      log(`| ${String(test)} (ran ${r.ran.join(', ') || '-'}) | ${r.mcc ? cell(r.mcc) : '-'} | ${r.below005} / ${r.nullTests} [${band.join(', ')}] | ${r.worldsWithFalseCell} / ${r.worlds} | ${r.misses} / ${r.positives} | ${r.secondsMedian ?? '-'} s${r.errors.length ? ` errors: ${r.errors.join('; ')}` : ''} |`);
+      return { test, band, ...r };
+    });
+    out.push({ width: W, reduction: reductions[0] ?? null, rows });
+  }
+  return { worlds: 'generalistWorld, blockSizes [4, 4, 4, 4], irrelevantDims 16 (D = 32) lifted to W, n = 2000, T = 12, L = 2', widths: out };
+}
+
+/** Two-sided binomial band [lo, hi] holding `coverage` of Binomial(trials, p) (normal approximation with continuity correction). */
+function binomialBand(trials: number, p: number, coverage: number): [number, number] {
+  const z = coverage >= 0.999 ? 3.29 : coverage >= 0.99 ? 2.576 : 1.96;
+  const sd = Math.sqrt(trials * p * (1 - p));
+  return [Math.max(0, Math.floor(trials * p - z * sd - 0.5)), Math.ceil(trials * p + z * sd + 0.5)];
 }
