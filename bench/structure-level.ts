@@ -56,6 +56,11 @@ function independent(n: number, seed: number, law: 'cauchy' | { studentT: number
   return { states: { data: w.states, shape: w.shapes.states }, tasks: { data: w.tasks, shape: w.shapes.tasks } };
 }
 
+/** The diagnostic's p-values, each pair once (the grid is symmetric). */
+function diagnosticPValues(grid: (number | null)[][]): number[] {
+  return grid.flatMap((row, k) => row.filter((p, v): p is number => v > k && p !== null));
+}
+
 interface Tally {
   nulls: number[];
   worlds: number;
@@ -117,7 +122,7 @@ export async function levelFamilies(pool: WorkerPool): Promise<object> {
           if (m.truePositives + m.falseNegatives > 0) t.mcc.push(m.mcc);
           t.misses += m.falseNegatives;
           t.positives += m.truePositives + m.falseNegatives;
-          t.nulls.push(...nullPValues(r, relation, tasksOf), ...(r.diagnostic?.pValues.flat().filter((p): p is number => p !== null) ?? []));
+          t.nulls.push(...nullPValues(r, relation, tasksOf), ...diagnosticPValues(r.diagnostic?.pValues ?? []));
         } catch (error) {
           t.errors.push((error as Error).message);
         }

@@ -6,13 +6,13 @@
 //   residuals       r_x = x - E^[x | z], r_y likewise, cross-fitted over K folds (cross-fit.ts):
 //                   no row's fit contains its own noise, so x and y close to functions of z leave
 //                   residuals whose products average to zero under independence
-//   rank            each residual block is whitened on its principal directions; directions that
+//   rank            each residual block is rotated onto its principal directions; directions that
 //                   z determines (variance below DETERMINED of the block's) are dropped: a block
 //                   that z determines entirely gives p = 1
-//   statistic       S = n |mean_i e_x,i (x) e_y,i|^2 over the whitened residuals; under the null
+//   statistic       S = n |mean_i e_x,i (x) e_y,i|^2 over those residuals; under the null
 //                   sqrt(n) times the mean is asymptotically Gaussian with the products' covariance,
 //                   so S ~ sum_j w_j chi^2_1 (w its eigenvalues; saddlepoint tail)
-//   nonlinear part  the same on random Fourier features of the whitened residuals, themselves
+//   nonlinear part  the same on random Fourier features of the residual blocks, themselves
 //                   regressed on z again; p = min(1, 2 min(p_linear, p_nonlinear))
 //
 // Only sums over rows enter (per fold: the basis' cross-products once per z, the targets' once

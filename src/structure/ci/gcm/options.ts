@@ -21,7 +21,7 @@ export interface GcmOptions {
    */
   folds?: number;
   /**
-   * Random Fourier features of each whitened residual block for the nonlinear part of the test
+   * Random Fourier features of each residual block for the nonlinear part of the test
    * (0: the linear part alone). Default 5: they see dependence that no correlation of the
    * residuals shows (y = x^2) and cost a second regression on the same basis.
    */

@@ -1,6 +1,6 @@
 // One GCM query (see index.ts): cross-fitted residuals of x and y given z, each residual block
-// whitened on the rank it supports, and the statistic n |mean of the products|^2 with its weighted
-// chi-square null; then the same on random Fourier features of the whitened residuals.
+// on the principal directions of the rank it supports, and the statistic n |mean of the products|^2 with its weighted
+// chi-square null; then the same on random Fourier features of those residuals.
 import type { CallOptions } from '../../../core/call-options.ts';
 import { SpecialistError, throwIfAborted } from '../../../core/errors.ts';
 import { createRng } from '../../../core/random.ts';
@@ -18,7 +18,7 @@ import { gcmMinimumRows, productShape, type ResolvedGcm } from './options.ts';
 
 /**
  * A residual direction whose variance is below this share of its block's variance is a direction
- * that z determines (to rounding): x _||_ y | z holds in it whatever y is, and whitening it would
+ * that z determines (to rounding): x _||_ y | z holds in it whatever y is, and keeping it would
  * only magnify rounding and the fit's bias, so it is dropped (the rank the test states).
  */
 export const DETERMINED = 1e-8;
@@ -63,11 +63,14 @@ function residualsOf(basis: FoldedBasis | null, targets: Float64Array, m: number
 }
 
 /**
- * The residuals (row-major [n, m]) as at most `keep` whitened coordinates: the principal
- * directions of their covariance with the largest variance, leaving out those below DETERMINED of
- * the block's variance before the regression, `total`.
+ * The residuals (row-major [n, m]) on at most `keep` principal directions: those of their
+ * covariance with the largest variance, leaving out those below DETERMINED of the block's variance
+ * before the regression, `total`. Scaled by the largest direction's spread, not whitened: whitening
+ * would magnify the directions z nearly determines, where the regression's bias outweighs the
+ * noise (on lifted generalist worlds it made false cells); kept at their variance, each direction
+ * weighs in the statistic as much as it varies, and the null's weights follow.
  */
-export function whiten(residuals: Float64Array, m: number, n: number, total: number, keep: number): { e: Float64Array; rank: number; k: number } {
+export function principalResiduals(residuals: Float64Array, m: number, n: number, total: number, keep: number): { e: Float64Array; rank: number; k: number } {
   const width = m;
   const c = new Float64Array(width * width);
   for (let i = 0; i < n; i++) {
@@ -79,12 +82,13 @@ export function whiten(residuals: Float64Array, m: number, n: number, total: num
   const order = [...values.keys()].filter((j) => values[j] > DETERMINED * total).sort((a, b) => values[b] - values[a]);
   const kept = order.slice(0, keep);
   const k = kept.length;
+  const scale = k > 0 ? Math.sqrt(values[kept[0]]) : 1;
   const e = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
     kept.forEach((j, o) => {
       let s = 0;
       for (let a = 0; a < width; a++) s += residuals[i * m + a] * vectors![a * width + j];
-      e[i * k + o] = s / Math.sqrt(values[j]);
+      e[i * k + o] = s / scale;
     });
   }
   return { e, rank: order.length, k };
@@ -104,7 +108,7 @@ function productTest(runtime: KernelRuntime, ex: Float64Array, kx: number, ey: F
   return { statistic, pValue: weightedChiSquareSf(statistic, fastSymmetricEigenvalues(cov, width), options.approximation) };
 }
 
-/** `count` random Fourier features of the whitened block e ([n, k]) at its median distance, into `out` ([n, count]). */
+/** `count` random Fourier features of the residual block e ([n, k]) at its median distance, into `out` ([n, count]). */
 function residualFeatures(runtime: KernelRuntime, e: Float64Array, k: number, n: number, count: number, seed: number, out: Float64Array): void {
   const columns = Array.from({ length: k }, (_, j) => Float64Array.from({ length: n }, (_, i) => e[i * k + j]));
   const features = new Float32Array(n * count);
@@ -113,7 +117,7 @@ function residualFeatures(runtime: KernelRuntime, e: Float64Array, k: number, n:
   for (let i = 0; i < n * count; i++) out[i] = features[i];
 }
 
-/** One tested block given z: its whitened residuals and, for the nonlinear part, their whitened residual features. */
+/** One tested block given z: its residuals on their principal directions and, for the nonlinear part, those of their random features. */
 interface Block {
   key: string;
   /** Residual directions z does not determine. */
@@ -124,7 +128,7 @@ interface Block {
 }
 
 /**
- * The block's residuals given z, whitened on at most `keep` directions, and the residuals of
+ * The block's residuals given z, on at most `keep` principal directions, and the residuals of
  * `featuresResidual` random features of those (again given z). Kept for the next query: the M
  * direct tests of a segment share x and z.
  */
@@ -137,7 +141,7 @@ function testedBlock(runtime: KernelRuntime, prepared: PreparedGcm, options: Res
   const targets = new Float64Array(n * m);
   columns.forEach((c, t) => { for (let i = 0; i < n; i++) targets[i * m + t] = prepared.columns[c][i]; });
   const first = residualsOf(basis, targets, m, n);
-  const { e, rank, k } = whiten(first.residuals, m, n, sum(first.variances), keep);
+  const { e, rank, k } = principalResiduals(first.residuals, m, n, sum(first.variances), keep);
   let features: Block['features'] = null;
   const q = options.featuresResidual;
   if (q > 0 && k > 0) {
@@ -145,7 +149,7 @@ function testedBlock(runtime: KernelRuntime, prepared: PreparedGcm, options: Res
     const raw = new Float64Array(n * q);
     residualFeatures(runtime, e, k, n, q, querySeed(seed, { x: columns, y: [], z }), raw);
     const second = residualsOf(basis, raw, q, n);
-    const w = whiten(second.residuals, q, n, sum(second.variances), q);
+    const w = principalResiduals(second.residuals, q, n, sum(second.variances), q);
     features = { e: w.e, k: w.k };
   }
   const block = { key, rank, e, k, features };
