@@ -22,6 +22,7 @@ import { runStages } from '../src/onnx/export-network.ts';
 import type { WorkerPool } from '../src/worker/pool.ts';
 import { loadavg } from 'node:os';
 import { cell, log, round, summary } from './structure-util.ts';
+import { binomialBand } from '../test/helpers.ts';
 
 interface Family {
   label: string;
@@ -203,9 +204,3 @@ export async function liftedWorlds(pool: WorkerPool): Promise<object> {
   return { worlds: 'generalistWorld, blockSizes [4, 4, 4, 4], irrelevantDims 16 (D = 32) lifted to W, n = 2000, T = 12, L = 2', widths: out };
 }
 
-/** Two-sided binomial band [lo, hi] holding `coverage` of Binomial(trials, p) (normal approximation with continuity correction). */
-function binomialBand(trials: number, p: number, coverage: number): [number, number] {
-  const z = coverage >= 0.999 ? 3.29 : coverage >= 0.99 ? 2.576 : 1.96;
-  const sd = Math.sqrt(trials * p * (1 - p));
-  return [Math.max(0, Math.floor(trials * p - z * sd - 0.5)), Math.ceil(trials * p + z * sd + 0.5)];
-}

@@ -18,7 +18,7 @@ import { SpecialistError } from '../core/errors.ts';
 import { createRng, type Rng } from '../core/random.ts';
 import { checkAllocation, checkCount } from '../core/validate.ts';
 import { multiply, orthogonal, scaled } from './random-maps.ts';
-import { drawSkeleton, simulate, worldOf, type Episode, type StructureWorld, type StructureWorldOptions } from './structure-worlds.ts';
+import { drawSkeleton, simulate, studentT, worldOf, type Episode, type StructureWorld, type StructureWorldOptions } from './structure-worlds.ts';
 
 export interface RandomWalkOptions extends Omit<StructureWorldOptions, 'noise' | 'breakProbability'> {
   /** Scale sigma of each step's innovation relative to the first state's spread. Default 0.01. */
@@ -124,13 +124,7 @@ export interface IndependentWorldOptions {
 function drawLaw(rng: Rng, law: IndependentWorldOptions['law']): () => number {
   if (law === undefined || law === 'gaussian') return () => rng.normal();
   if (law === 'cauchy') return () => Math.tan(Math.PI * (rng.next() - 0.5));
-  const df = law?.studentT;
-  if (!Number.isInteger(df) || df < 1 || df > 1000) throw new SpecialistError('INVALID_ARGUMENT', `law.studentT must be an integer in [1, 1000], got ${String(df)}`, { argument: 'law' });
-  return () => {
-    let chi = 0;
-    for (let k = 0; k < df; k++) chi += rng.normal() ** 2;
-    return rng.normal() / Math.sqrt(chi / df);
-  };
+  return studentT(rng, law?.studentT, 'law');
 }
 
 /** States [n, T, d] and tasks [n, M, dg] with every number drawn independently: the relation is all zeros. */

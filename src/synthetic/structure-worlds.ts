@@ -304,8 +304,12 @@ export function linearColliderWorld(options: StructureWorldOptions): StructureWo
 /** A standard normal draw, or a Student t draw (normal / sqrt(chi^2_df / df)) for heavy tails. */
 function noiseOf(rng: Rng, noise: StructureWorldOptions['noise']): () => number {
   if (noise === undefined || noise === 'gaussian') return () => rng.normal();
-  const df = noise?.studentT;
-  if (!Number.isInteger(df) || df < 1 || df > 1000) throw invalid(`noise.studentT must be an integer in [1, 1000], got ${String(df)}`, { argument: 'noise', value: String(df) });
+  return studentT(rng, noise?.studentT, 'noise');
+}
+
+/** Draws of Student t with `df` degrees of freedom (1: Cauchy), as normal / sqrt(chi^2_df / df); `argument` names the option in the error. */
+export function studentT(rng: Rng, df: number, argument: string): () => number {
+  if (!Number.isInteger(df) || df < 1 || df > 1000) throw invalid(`${argument}.studentT must be an integer in [1, 1000], got ${String(df)}`, { argument, value: String(df) });
   return () => {
     let chi = 0;
     for (let k = 0; k < df; k++) chi += rng.normal() ** 2;

@@ -7,16 +7,10 @@ import type { Matrix } from '../../../src/core/tensor.ts';
 import { KernelRuntime } from '../../../src/kernels/runtime.ts';
 import { gcm, type GcmOptions } from '../../../src/structure/ci/gcm/index.ts';
 import { foldOrder } from '../../../src/structure/ci/gcm/cross-fit.ts';
-import { binomialBand, createRng, expectCode } from '../../helpers.ts';
+import { binomialBand, createRng, expectCode, sampleRows } from '../../helpers.ts';
 import type { Rng } from '../../../src/core/random.ts';
 
-function sample(rng: Rng, n: number, row: (rng: Rng) => number[]): Matrix {
-  const first = row(rng);
-  const data = new Float32Array(n * first.length);
-  data.set(first);
-  for (let r = 1; r < n; r++) data.set(row(rng), r * first.length);
-  return { data, rows: n, cols: first.length };
-}
+const sample = sampleRows;
 
 describe('gcm', () => {
   let kernels: KernelRuntime;
