@@ -74,6 +74,7 @@ interface Tally {
   errors: string[];
 }
 
+const median = (v: number[]) => (v.length ? [...v].sort((a, b) => a - b)[v.length >> 1] : NaN);
 const fresh = (): Tally => ({ nulls: [], worlds: 0, worldsWithFalseCell: 0, mcc: [], misses: 0, positives: 0, seconds: [], ran: new Set(), errors: [] });
 
 function rowJson(t: Tally) {
@@ -158,6 +159,7 @@ export async function liftedWorlds(pool: WorkerPool): Promise<object> {
   const out: object[] = [];
   for (const W of widths) {
     const tallies = tests.map(fresh);
+    const cpuSeconds: number[][] = tests.map(() => []);
     const reductions: string[] = [];
     for (let j = 0; j < seeds; j++) {
       const seed = first + 100 + j;
@@ -170,9 +172,13 @@ export async function liftedWorlds(pool: WorkerPool): Promise<object> {
         const tally = tallies[t];
         const load = loadavg()[0];
         const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
         try {
           const r = await discoverTaskStructure(states, tasks, { segmentLength: 2, test, seed }, { pool });
           const seconds = (performance.now() - t0) / 1000;
+          // CPU time of this process (main thread and the pool's worker threads): less sensitive than wall time to other jobs on the machine.
+          const used = process.cpuUsage(cpu0);
+          cpuSeconds[t].push((used.user + used.system) / 1e6);
           tally.seconds.push(seconds);
           tally.ran.add(r.test);
           tally.worlds++;
@@ -183,7 +189,7 @@ export async function liftedWorlds(pool: WorkerPool): Promise<object> {
           tally.positives += m.truePositives + m.falseNegatives;
           tally.nulls.push(...nullPValues(r, w.truth.relation, M));
           if (t === 0 && r.reduction) reductions.push(r.reduction.reason);
-          log(`  (x) W = ${W}, seed ${seed}, ${String(test)} (ran ${r.test}): MCC ${m.mcc.toFixed(3)}, ${seconds.toFixed(1)} s (load ${load.toFixed(1)})${r.warnings.length ? `; warnings: ${r.warnings.join(' / ')}` : ''}`);
+          log(`  (x) W = ${W}, seed ${seed}, ${String(test)} (ran ${r.test}): MCC ${m.mcc.toFixed(3)}, ${seconds.toFixed(1)} s, CPU ${cpuSeconds[t].at(-1)!.toFixed(1)} s (load ${load.toFixed(1)})${r.warnings.length ? `; warnings: ${r.warnings.join(' / ')}` : ''}`);
         } catch (error) {
           tally.errors.push((error as Error).message);
           log(`  (x) W = ${W}, seed ${seed}, ${String(test)}: ${(error as Error).message}`);
@@ -191,13 +197,13 @@ export async function liftedWorlds(pool: WorkerPool): Promise<object> {
       }
     }
     log(`\n(x) lifted generalist world, W = ${W} (intrinsic 32), n = 2000, T = 12, seeds ${first + 100}-${first + 99 + seeds}`);
-    log('| test | MCC, mean ± sd | null cells p < 0.05 (99% band) | worlds with a false cell | misses | time per run, median |');
-    log('| --- | --- | --- | --- | --- | --- |');
+    log('| test | MCC, mean ± sd | null cells p < 0.05 (99% band) | worlds with a false cell | misses | time per run, median | CPU time per run, median |');
+    log('| --- | --- | --- | --- | --- | --- | --- |');
     const rows = tests.map((test, t) => {
       const r = rowJson(tallies[t]);
       const band = binomialBand(r.nullTests, 0.05, 0.99);
-      log(`| ${String(test)} (ran ${r.ran.join(', ') || '-'}) | ${r.mcc ? cell(r.mcc) : '-'} | ${r.below005} / ${r.nullTests} [${band.join(', ')}] | ${r.worldsWithFalseCell} / ${r.worlds} | ${r.misses} / ${r.positives} | ${r.secondsMedian ?? '-'} s${r.errors.length ? ` errors: ${r.errors.join('; ')}` : ''} |`);
-      return { test, band, ...r };
+      log(`| ${String(test)} (ran ${r.ran.join(', ') || '-'}) | ${r.mcc ? cell(r.mcc) : '-'} | ${r.below005} / ${r.nullTests} [${band.join(', ')}] | ${r.worldsWithFalseCell} / ${r.worlds} | ${r.misses} / ${r.positives} | ${r.secondsMedian ?? '-'} s | ${round(median(cpuSeconds[t]))} s${r.errors.length ? ` errors: ${r.errors.join('; ')}` : ''} |`);
+      return { test, band, cpuSecondsMedian: round(median(cpuSeconds[t])), ...r };
     });
     out.push({ width: W, reduction: reductions[0] ?? null, rows });
   }
