@@ -3,8 +3,10 @@
 //
 // 1. Tails. A column whose largest 1% of squared deviations carry more than TAIL_SHARE of its sum
 //    of squares (Gaussian 0.08, Laplace 0.16, Student t3 about 0.3, Cauchy about 1) lets a few
-//    episodes decide a correlation: the test then runs on normal scores (ranks through the normal
-//    quantile), which keep every conditional independence (a monotone map of each column).
+//    episodes decide a correlation: that column is replaced by its normal scores (ranks through
+//    the normal quantile), which keeps every conditional independence (a monotone map of one
+//    column). Only heavy columns are: a rank map bends a conditional mean that was linear, and where
+//    x is nearly a function of z that bend is a regression bias no test should be given.
 // 2. Linearity. Under independence of x and y given z, the partial correlation that Fisher z
 //    measures is the correlation of the parts of E[x | z] and E[y | z] that are not linear in z; by
 //    Cauchy-Schwarz it is at most sqrt(dx dy), dx (dy) the share of x's (y's) linear residual
@@ -20,7 +22,7 @@ import type { Matrix } from '../core/tensor.ts';
 import { runKernel } from '../kernels/registry.ts';
 import type { KernelRuntime } from '../kernels/runtime.ts';
 import { choleskySkipping, forwardSkipping } from '../stats/cholesky.ts';
-import { transformColumns, type ColumnTransform } from './ci/columns.ts';
+import { transformColumns, withNormalScores, type ColumnTransform } from './ci/columns.ts';
 import { mix32 } from './ci/cmi-knn/options.ts';
 import { Bandwidths, featureWidth, writeBlockFeatures, type BlockFeatures } from './ci/random-features.ts';
 import { ridgeByGcv } from './ci/ridge.ts';
@@ -40,8 +42,10 @@ const BASIS: BlockFeatures = { count: 100, scales: [0.5, 1, 2], linear: true };
 export interface TestChoice {
   /** The test that ran. */
   test: 'fisherz' | 'gcm';
-  /** The columns it ran on: as given ('standardise') or as normal scores (heavy tails). */
+  /** 'normal-scores' when some columns ran as normal scores (heavy tails; `scoredColumns`), else 'standardise'. */
   transform: ColumnTransform;
+  /** The columns (of the assembled matrix: steps' dims, then tasks' dims) replaced by their normal scores. */
+  scoredColumns: number[];
   /** 'neighbours' when Fisher z had to keep to the neighbours (the wider default set failed the check); else null. */
   conditioning: 'neighbours' | null;
   /** Largest share of a column's sum of squares in its largest 1% of squared deviations. */
@@ -133,12 +137,10 @@ function bounds(data: Matrix, columns: Float64Array[], bandwidths: Bandwidths, q
   return worst;
 }
 
-/** Largest tail share over the columns the queries use. */
-function heaviestTail(data: Matrix, queries: readonly CiQuery[]): number {
+/** The tail share of every column the queries use. */
+function tailShares(data: Matrix, queries: readonly CiQuery[]): Map<number, number> {
   const used = new Set(queries.flatMap((q) => [...q.x, ...q.y, ...q.z]));
-  let heaviest = 0;
-  for (const c of used) heaviest = Math.max(heaviest, tailShare(data.data, data.cols, c, data.rows));
-  return heaviest;
+  return new Map([...used].map((c) => [c, tailShare(data.data, data.cols, c, data.rows)]));
 }
 
 const fmt = (v: number) => v.toFixed(2);
@@ -151,16 +153,18 @@ const fmt = (v: number) => v.toFixed(2);
  * needs for the run's tests.
  */
 export function chooseTest(data: Matrix, narrow: readonly CiQuery[], wide: readonly CiQuery[] | null, kernels: KernelRuntime, seed: number, gcmRows = 0): TestChoice {
-  const tail = heaviestTail(data, [...narrow, ...(wide ?? [])]);
-  const transform: ColumnTransform = tail > TAIL_SHARE ? 'normal-scores' : 'standardise';
+  const shares = tailShares(data, [...narrow, ...(wide ?? [])]);
+  const tail = Math.max(0, ...shares.values());
+  const scoredColumns = [...shares].filter(([, share]) => share > TAIL_SHARE).map(([c]) => c).sort((a, b) => a - b);
+  const transform: ColumnTransform = scoredColumns.length > 0 ? 'normal-scores' : 'standardise';
   const tails =
     transform === 'normal-scores'
-      ? `heavy tails (${(100 * tail).toFixed(0)}% of a column's sum of squares in its largest 1% of values; more than ${100 * TAIL_SHARE}%): the test ran on normal scores; `
+      ? `heavy tails (up to ${(100 * tail).toFixed(0)}% of a column's sum of squares in its largest 1% of values; more than ${100 * TAIL_SHARE}% in ${scoredColumns.length} of ${shares.size} columns): those columns ran as normal scores; `
       : '';
-  const { columns } = transformColumns(data, transform);
+  const { columns } = transformColumns(transform === 'normal-scores' ? withNormalScores(data, scoredColumns) : data, 'standardize');
   const bandwidths = new Bandwidths(columns, data.rows);
   const first = bounds(data, columns, bandwidths, narrow, kernels, seed);
-  const base = { transform, tailShare: tail };
+  const base = { transform, scoredColumns, tailShare: tail };
   const linearBy = (b: Bound) => `the nonlinear parts of E[x | z] and E[y | z] are at most ${fmt(b.nonlinearity)} standard deviations of a Fisher z statistic (at most ${AUTO_MAX_SHIFT})`;
   if (first.nonlinearity > AUTO_MAX_SHIFT) {
     const nonlinear = `the nonlinear part of E[x | z] or E[y | z] is ${fmt(first.nonlinearity)} standard deviations of a Fisher z statistic (more than ${AUTO_MAX_SHIFT}; Fisher z's shift under independence could reach ${fmt(first.shift)})`;

@@ -9,6 +9,7 @@ import { inThread, onWorkers, type Executor } from './execute.ts';
 import { assemble, planLayout, refuseConstantColumns } from './input.ts';
 import { reduceStates } from './reduce.ts';
 import { chooseTest, type TestChoice } from './choose-test.ts';
+import { withNormalScores } from './ci/columns.ts';
 import { fisherZ } from './ci/fisher-z.ts';
 import { gcm } from './ci/gcm/index.ts';
 import { poolFor, resolveStructureOptions, resolveTest, type DirectConditioning, type StructureCallOptions, type StructureOptions } from './options.ts';
@@ -31,7 +32,8 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
   const assembled = assemble(states, tasks, given);
   // Each step's states on the components the data support (reduce.ts); null: as given.
   const reduced = reduceStates(assembled, given, opts.reduction, kernels, opts.seed);
-  const { data, layout } = reduced ?? { data: assembled, layout: given };
+  const { layout } = reduced ?? { layout: given };
+  let data = reduced?.data ?? assembled;
   refuseConstantColumns(data, layout);
   let testChoice: TestChoice | null = null;
   if (opts.auto) {
@@ -44,7 +46,9 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
     const gcmPlan = planned(opts.conditioning ?? defaultConditioning(layout, gcm()));
     const gcmRows = episodesNeeded([...gcmPlan.main, ...(opts.diagnostic ? gcmPlan.diagnostic : [])], gcm()).needed;
     testChoice = await exclusive(kernels, async () => chooseTest(data, queries(opts.conditioning ?? 'neighbours'), wide, kernels, opts.seed, gcmRows));
-    const { test, spec } = resolveTest({ name: testChoice.test, options: { transform: testChoice.transform } }, undefined, opts.alpha);
+    // Heavy-tailed columns run as their normal scores (choose-test.ts); the test sees them as data.
+    if (testChoice.scoredColumns.length > 0) data = withNormalScores(data, testChoice.scoredColumns);
+    const { test, spec } = resolveTest(testChoice.test, undefined, opts.alpha);
     opts = { ...opts, test, pool: poolFor(call.pool, spec), conditioning: opts.conditioning ?? testChoice.conditioning ?? undefined };
   }
   const conditioning = opts.conditioning ?? defaultConditioning(layout, opts.test);

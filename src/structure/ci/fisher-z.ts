@@ -30,7 +30,7 @@ import { fSf, normalTwoSided } from '../../stats/distributions.ts';
 import type { CiPrepareContext, CiQuery, CiResult, CiTest, PreparedCiTest } from '../ci-test.ts';
 import { choleskyInPlace, choleskySkipping, forwardSkipping } from '../../stats/cholesky.ts';
 import { symmetricEigen } from '../../stats/symmetric-eigen.ts';
-import { transformColumns, type ColumnTransform } from './columns.ts';
+import { withNormalScores, type ColumnTransform } from './columns.ts';
 
 /** A pivot below this share of its column's variance means the columns are (nearly) collinear. */
 const COLLINEAR = 1e-10;
@@ -63,7 +63,7 @@ export function fisherZ(options: FisherZOptions = {}): CiTest {
       if (data.rows < 4) {
         throw new SpecialistError('INVALID_ARGUMENT', `Fisher z needs at least 4 samples, got ${data.rows}`, { argument: 'data', rows: data.rows, reason: 'too-few-samples' });
       }
-      const { cov } = runKernel('covariance', { x: transform === 'normal-scores' ? normalScores(data) : data }, context);
+      const { cov } = runKernel('covariance', { x: transform === 'normal-scores' ? withNormalScores(data) : data }, context);
       return { test: (query) => fisherZFromCovariance(cov, data.cols, data.rows, query) };
     },
   };
@@ -222,14 +222,6 @@ function supportedDirections(s: Float64Array, q: number, from: number, width: nu
     out.push(d);
   }
   return out;
-}
-
-/** The columns of `data` as normal scores, as a float32 matrix for the covariance kernel. */
-function normalScores(data: Matrix): Matrix {
-  const { columns } = transformColumns(data, 'normal-scores');
-  const out = new Float32Array(data.rows * data.cols);
-  columns.forEach((c, j) => { for (let i = 0; i < data.rows; i++) out[i * data.cols + j] = c[i]; });
-  return { data: out, rows: data.rows, cols: data.cols };
 }
 
 /** Rao's t and second degrees of freedom for Wilks' lambda with (p, q) on n rows given k columns. */
