@@ -1,4 +1,4 @@
-// The leading eigenpairs of a large symmetric positive semi-definite matrix by randomized subspace
+// The leading eigenpairs of a large symmetric positive semi-definite matrix by randomised subspace
 // iteration (Halko, Martinsson and Tropp 2011, algorithm 4.4): Q <- orth(A Q), repeated, then the
 // Rayleigh-Ritz pairs of the small Q^T A Q. A full eigen-decomposition of a 1024 x 1024 covariance
 // by Jacobi rotations takes minutes here; a block of m columns costs a few products A Q.
@@ -45,15 +45,15 @@ export function leadingEigen(p: number, m: number, multiply: (block: Float64Arra
       small[i * m + j] = small[j * m + i] = s;
     }
   }
+  // symmetricEigen returns the pairs in decreasing order of value.
   const { values, vectors } = symmetricEigen(small, m);
-  const order = [...values.keys()].sort((a, b) => values[b] - values[a]);
   const out = new Float64Array(p * m);
   for (let r = 0; r < p; r++) {
-    order.forEach((j, o) => {
+    for (let j = 0; j < m; j++) {
       let s = 0;
-      for (let i = 0; i < m; i++) s += q[r * m + i] * vectors![i * m + j];
-      out[r * m + o] = s;
-    });
+      for (let i = 0; i < m; i++) s += q[r * m + i] * vectors[i * m + j];
+      out[r * m + j] = s;
+    }
   }
-  return { values: Float64Array.from(order, (j) => Math.max(0, values[j])), vectors: out };
+  return { values: values.map((v) => Math.max(0, v)), vectors: out };
 }

@@ -2,6 +2,13 @@
 // implicit QL iteration with Wilkinson shifts (Golub and Van Loan, sections 8.3 and 8.2): about
 // 4/3 p^3 operations, a tenth of cyclic Jacobi's, for the nulls whose weights are the eigenvalues
 // of a covariance of a few hundred products.
+//
+// Not a second eigensolver for the same job: symmetricEigen (symmetric-eigen.ts) stays the one
+// eigen-decomposition of the SDK (vectors, and every eigenvalue accurate to rounding relative to its
+// own size, which whitening and rank decisions need). This gives eigenvalues only, accurate to
+// rounding relative to the largest one, which is all a weighted chi-square null needs, and at the
+// GCM's widths (up to a few hundred products per test, thousands of tests) Jacobi's tenfold cost
+// was most of a run's time.
 
 /** Reduces the row-major symmetric p x p `a` (overwritten) to tridiagonal form: diagonal d, off-diagonal e (e[i] couples i and i + 1). */
 function tridiagonalise(a: Float64Array, p: number): { d: Float64Array; e: Float64Array } {

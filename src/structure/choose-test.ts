@@ -161,7 +161,7 @@ export function chooseTest(data: Matrix, narrow: readonly CiQuery[], wide: reado
     transform === 'normal-scores'
       ? `heavy tails (up to ${(100 * tail).toFixed(0)}% of a column's sum of squares in its largest 1% of values; more than ${100 * TAIL_SHARE}% in ${scoredColumns.length} of ${shares.size} columns): those columns ran as normal scores; `
       : '';
-  const { columns } = transformColumns(transform === 'normal-scores' ? withNormalScores(data, scoredColumns) : data, 'standardize');
+  const { columns } = transformColumns(transform === 'normal-scores' ? withNormalScores(data, scoredColumns) : data, 'standardise');
   const bandwidths = new Bandwidths(columns, data.rows);
   const first = bounds(data, columns, bandwidths, narrow, kernels, seed);
   const base = { transform, scoredColumns, tailShare: tail };

@@ -4,7 +4,6 @@
 import { adjustPValues, type Correction } from '../stats/multiple-testing.ts';
 import { representative } from './band.ts';
 import type { TestChoice } from './choose-test.ts';
-import type { StateReduction } from './reduce.ts';
 import type { CiResult } from './ci-test.ts';
 import type { Layout } from './input.ts';
 import type { DirectConditioning, ResolvedStructureOptions, StructureMethod, StructureRule } from './options.ts';
@@ -61,7 +60,20 @@ export interface StructureResult {
    * How each step's states were reduced before the tests (the principal components the data
    * support; docs/structure.md, "Reduction"), or null when the tests ran on the states as given.
    */
-  reduction: StateReduction | null;
+  reduction: {
+    /** Numbers per step in the data. */
+    width: number;
+    /** Principal components per step the tests ran on. */
+    components: number;
+    /** Components the spectrum supports: the numerical rank (narrow steps) or those with at least 1% of the largest variance (wide). */
+    supported: number;
+    /** Share of the states' variance (pooled over steps, on the pilot rows) that the kept components hold. */
+    varianceKept: number;
+    /** (episode, step) rows the components were fitted on. */
+    pilotRows: number;
+    /** Why, in words. */
+    reason: string;
+  } | null;
   /** With test: 'auto', which test ran and why (null otherwise). */
   testChoice: TestChoice | null;
   /**

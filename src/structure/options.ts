@@ -70,7 +70,7 @@ export interface StructureOptions {
    * number keeps that many components. Narrow states of full rank stay as they are. The result's
    * `reduction` says what ran (docs/structure.md, "Reduction").
    */
-  reduction?: ReductionOption;
+  reduction?: 'auto' | 'none' | number;
   /** Seed for the CI test's randomness. Default 0. */
   seed?: number;
 }

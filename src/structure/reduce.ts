@@ -10,31 +10,21 @@
 //   dimensions): components with less than SUPPORTED of the largest variance are dropped too, and
 //   at most n / EPISODES_PER_COMPONENT are kept, so the direct test keeps 10 episodes per column.
 import { SpecialistError } from '../core/errors.ts';
+import { checkCount } from '../core/validate.ts';
 import { createRng } from '../core/random.ts';
 import type { Matrix } from '../core/tensor.ts';
 import { getKernel } from '../kernels/registry.ts';
 import type { KernelRuntime } from '../kernels/runtime.ts';
 import { leadingEigen } from '../stats/leading-eigen.ts';
 import { symmetricEigen } from '../stats/symmetric-eigen.ts';
+import type { StructureResult } from './decide.ts';
 import type { Layout } from './input.ts';
 
 /** 'auto' (default): the rule above; 'none': the states as given; a number: that many components per step. */
 export type ReductionOption = 'auto' | 'none' | number;
 
-export interface StateReduction {
-  /** Numbers per step in the data. */
-  width: number;
-  /** Principal components per step the tests ran on. */
-  components: number;
-  /** Components the spectrum supports: the numerical rank (narrow steps) or those with at least 1% of the largest variance (wide). */
-  supported: number;
-  /** Share of the states' variance (pooled over steps, on the pilot rows) that the kept components hold. */
-  varianceKept: number;
-  /** (episode, step) rows the components were fitted on. */
-  pilotRows: number;
-  /** Why, in words. */
-  reason: string;
-}
+/** How a run's states were reduced: StructureResult.reduction (defined there, in the main entry). */
+export type StateReduction = NonNullable<StructureResult['reduction']>;
 
 /** Steps wider than this are reduced to the components their spectrum supports, not only to their rank. */
 export const WIDE_STEP = 64;
@@ -64,9 +54,9 @@ function pilot(data: Matrix, layout: Layout): Matrix {
 /** The leading `m` eigenpairs of the d x d covariance (all of them by Jacobi when d is narrow). */
 function spectrum(cov: Float64Array, d: number, m: number, kernels: KernelRuntime, seed: number): { values: Float64Array; vectors: Float64Array; m: number } {
   if (d <= WIDE_STEP) {
+    // In decreasing order of value, as leadingEigen's.
     const { values, vectors } = symmetricEigen(cov, d);
-    const order = [...values.keys()].sort((a, b) => values[b] - values[a]);
-    return { values: Float64Array.from(order, (j) => Math.max(0, values[j])), vectors: Float64Array.from({ length: d * d }, (_, q) => vectors![Math.floor(q / d) * d + order[q % d]]), m: d };
+    return { values: values.map((v) => Math.max(0, v)), vectors, m: d };
   }
   const a = { data: Float32Array.from(cov), rows: d, cols: d };
   const gemm = getKernel('gemm');
@@ -103,8 +93,11 @@ function project(data: Matrix, layout: Layout, means: Float64Array, vectors: Flo
 
 export function checkReductionOption(option: unknown): ReductionOption {
   if (option === undefined) return 'auto';
-  if (option === 'auto' || option === 'none' || (typeof option === 'number' && Number.isInteger(option) && option >= 1 && option <= 4096)) return option;
-  throw new SpecialistError('INVALID_ARGUMENT', `reduction must be 'auto', 'none' or a number of components in [1, 4096], got ${String(option)}`, { argument: 'reduction', value: String(option) });
+  if (option === 'auto' || option === 'none') return option;
+  if (typeof option !== 'number') {
+    throw new SpecialistError('INVALID_ARGUMENT', `reduction must be 'auto', 'none' or a number of components in [1, 4096], got ${String(option)}`, { argument: 'reduction', value: String(option) });
+  }
+  return checkCount('reduction', option, 1, 4096);
 }
 
 /**

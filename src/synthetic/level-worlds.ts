@@ -20,6 +20,7 @@ import { checkAllocation, checkCount } from '../core/validate.ts';
 import { multiply, orthogonal, scaled } from './random-maps.ts';
 import { drawSkeleton, simulate, studentT, worldOf, type Episode, type StructureWorld, type StructureWorldOptions } from './structure-worlds.ts';
 
+/** Options of randomWalkWorld: the structure world's, with the walk's innovation scale and reads. */
 export interface RandomWalkOptions extends Omit<StructureWorldOptions, 'noise' | 'breakProbability'> {
   /** Scale sigma of each step's innovation relative to the first state's spread. Default 0.01. */
   innovation?: number;
@@ -44,6 +45,10 @@ function roundTasks(world: StructureWorld): StructureWorld {
   return world;
 }
 
+/**
+ * A structure world whose states are a random walk with small innovations (see the top of this
+ * file): x nearly a linear function of z, a hostile null for tests that assume otherwise.
+ */
 export function randomWalkWorld(options: RandomWalkOptions): StructureWorld {
   const sigma = checkScale('innovation', options.innovation ?? 0.01, 10);
   const read = READS[options.reads ?? 'linear'];
@@ -65,11 +70,16 @@ export function randomWalkWorld(options: RandomWalkOptions): StructureWorld {
   return options.integerTasks ? roundTasks(made) : made;
 }
 
+/** Options of nearDeterministicWorld: the structure world's, with one noise scale for everything. */
 export interface NearDeterministicOptions extends Omit<StructureWorldOptions, 'noise' | 'breakProbability'> {
   /** Scale sigma of every noise (states, actions, tasks) against states of unit spread. Default 0.01; 0 is deterministic. */
   noise?: number;
 }
 
+/**
+ * A structure world whose states, actions and tasks are nearly functions of the previous state
+ * (see the top of this file); with noise 0 no cell can be detected and the truth is all zeros.
+ */
 export function nearDeterministicWorld(options: NearDeterministicOptions): StructureWorld {
   const sigma = checkScale('noise', options.noise ?? 0.01, 10);
   const { r, rng, relation, broken, steps, taskMaps } = drawSkeleton({ ...options, noise: undefined, breakProbability: 0 });
@@ -110,14 +120,21 @@ export function liftedStates(world: StructureWorld, width: number, options: { no
   return { ...world, states, shapes: { ...world.shapes, states: [n, T, width] } };
 }
 
+/** Options of independentWorld: sizes, the law of every number, the seed. */
 export interface IndependentWorldOptions {
+  /** Episodes n. */
   episodes: number;
+  /** Steps T. */
   steps: number;
+  /** Tasks M. */
   tasks: number;
+  /** Numbers per state d. Default 1. */
   dim?: number;
+  /** Numbers per task dg. Default 1. */
   taskDim?: number;
   /** Law of every number: 'gaussian' (default), 'cauchy', or Student t with `studentT` degrees of freedom. */
   law?: 'gaussian' | 'cauchy' | { studentT: number };
+  /** Seed of the draws. Default 0. */
   seed?: number;
 }
 

@@ -1,4 +1,4 @@
-// The eigensolvers for wide covariances and long nulls: randomized subspace iteration (leading
+// The eigensolvers for wide covariances and long nulls: randomised subspace iteration (leading
 // pairs) and Householder + QL (all eigenvalues), against Jacobi on the same matrices.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -90,7 +90,7 @@ describe("test: 'auto'", () => {
     // Gaussian data stay as given.
     const g = independentWorld({ episodes: 1000, steps: 4, tasks: 1, seed: 4 });
     const r = await discoverTaskStructure({ data: g.states, shape: g.shapes.states }, { data: g.tasks, shape: g.shapes.tasks }, { segmentLength: 2, test: 'auto' }, { kernels });
-    assert.equal(r.testChoice?.transform, 'standardize');
+    assert.equal(r.testChoice?.transform, 'standardise');
   });
 
   it('a redundant linear map (4 dims as 16 numbers) is linear: Fisher z on the 4 components, the right relation', async () => {

@@ -53,6 +53,9 @@ export interface FisherZOptions {
  */
 export function fisherZ(options: FisherZOptions = {}): CiTest {
   const transform = options?.transform ?? 'standardise';
+  if ((transform as string) === 'standardize') {
+    throw new SpecialistError('INVALID_ARGUMENT', "transform 'standardize' is spelt 'standardise' since 1.0", { argument: 'transform', value: 'standardize' });
+  }
   if (transform !== 'standardise' && transform !== 'normal-scores') {
     throw new SpecialistError('INVALID_ARGUMENT', `transform must be 'standardise' or 'normal-scores', got ${String(transform)}`, { argument: 'transform', value: String(transform) });
   }

@@ -15,8 +15,8 @@ const GRID = Array.from({ length: 8 }, (_, k) => 10 ** (k - 6));
 export interface RidgeBasis {
   p: number;
   n: number;
-  /** The last `unpenalized` columns get only the rounding ridge FREE (see ridgeBasis). */
-  unpenalized: number;
+  /** The last `unpenalised` columns get only the rounding ridge FREE (see ridgeBasis). */
+  unpenalised: number;
   /** Mean variance of the basis columns. */
   scale: number;
   /** Per ridge of the grid that factors: its relative value, Cholesky factor of S + lambda I, and df. */
@@ -32,21 +32,21 @@ export interface RidgeFit {
   gcv: Float64Array;
 }
 
-/** The ridge of unpenalized columns, relative to the basis variance: enough to factor collinear ones, too little to shrink a fit. */
+/** The ridge of unpenalised columns, relative to the basis variance: enough to factor collinear ones, too little to shrink a fit. */
 export const FREE = 1e-10;
 
-/** The ridge of column i of a p-column basis whose last `unpenalized` columns are free. */
-export function ridgeOf(i: number, p: number, unpenalized: number, lambda: number, scale: number): number {
-  return i < p - unpenalized ? lambda : FREE * scale;
+/** The ridge of column i of a p-column basis whose last `unpenalised` columns are free. */
+export function ridgeOf(i: number, p: number, unpenalised: number, lambda: number, scale: number): number {
+  return i < p - unpenalised ? lambda : FREE * scale;
 }
 
 /**
  * Factorises the basis covariance `s` (p x p, row-major, from n rows) at every ridge of the grid;
- * df = tr(S (S + Lambda)^-1) + 1 (the intercept). The last `unpenalized` columns (a basis' linear
+ * df = tr(S (S + Lambda)^-1) + 1 (the intercept). The last `unpenalised` columns (a basis' linear
  * part) get only the ridge FREE: a target linear in them is fitted exactly, however small the
  * noise around it. Ridges whose df reach n, or that do not factor, are left out.
  */
-export function ridgeBasis(s: Float64Array, p: number, n: number, unpenalized = 0): RidgeBasis {
+export function ridgeBasis(s: Float64Array, p: number, n: number, unpenalised = 0): RidgeBasis {
   let trace = 0;
   for (let i = 0; i < p; i++) trace += s[i * p + i];
   const scale = trace / p;
@@ -58,18 +58,18 @@ export function ridgeBasis(s: Float64Array, p: number, n: number, unpenalized = 
     const l = new Float64Array(p * p);
     for (let i = 0; i < p; i++) {
       for (let j = 0; j <= i; j++) l[i * p + j] = s[i * p + j];
-      l[i * p + i] += ridgeOf(i, p, unpenalized, lambda, scale);
+      l[i * p + i] += ridgeOf(i, p, unpenalised, lambda, scale);
     }
     if (choleskyInPlace(l, p, minPivot) >= 0) continue;
     // tr(S (S + Lambda)^-1) = p - sum_i Lambda_i [(S + Lambda)^-1]_ii
-    const shrunk = unpenalized === 0 ? lambda * traceOfInverse(l, p, column) : traceOfInverse(l, p, column, (i) => ridgeOf(i, p, unpenalized, lambda, scale));
+    const shrunk = unpenalised === 0 ? lambda * traceOfInverse(l, p, column) : traceOfInverse(l, p, column, (i) => ridgeOf(i, p, unpenalised, lambda, scale));
     const df = p - shrunk + 1;
     if (df < n) factors.push({ relative, lambda, l, df });
   }
   if (factors.length === 0) {
     throw new SpecialistError('INVALID_ARGUMENT', `the regression basis of ${p} features does not factor at any ridge up to 10 (n = ${n}): too few rows or degenerate columns`, { features: p, rows: n, reason: 'degenerate-basis' });
   }
-  return { p, n, unpenalized, scale, factors };
+  return { p, n, unpenalised, scale, factors };
 }
 
 /**
@@ -91,7 +91,7 @@ export function ridgeFit(basis: RidgeBasis, cross: Float64Array, variances: Arra
       let penalty = 0;
       for (let i = 0; i < p; i++) {
         fit += b[i] * rhs[i];
-        penalty += ridgeOf(i, p, basis.unpenalized, lambda, basis.scale) * b[i] * b[i];
+        penalty += ridgeOf(i, p, basis.unpenalised, lambda, basis.scale) * b[i] * b[i];
       }
       const gcv = Math.max(0, variances[t] - fit - penalty) / (1 - df / n) ** 2;
       if (gcv < best[t]) {

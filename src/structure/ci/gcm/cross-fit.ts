@@ -58,19 +58,19 @@ function pool(groups: readonly { rows: number; means: ArrayLike<number>; cov: Ar
 }
 
 /** Sums per fold of a basis already in fold order (covariance kernel per fold, float64 accumulation). */
-export function foldBasis(runtime: KernelRuntime, key: string, features: Float32Array, n: number, p: number, folds: number, unpenalized: number): FoldedBasis {
+export function foldBasis(kernels: KernelRuntime, key: string, features: Float32Array, n: number, p: number, folds: number, unpenalised: number): FoldedBasis {
   const covariance = getKernel('covariance');
   const sums: FoldSums[] = [];
   let start = 0;
   for (let f = 0; f < folds; f++) {
     const rows = Math.floor((n - f + folds - 1) / folds);
     // Inputs built here are finite: the kernel runs without its validator's rescan.
-    const { means, cov } = covariance.wasm(runtime, { x: { data: features.subarray(start * p, (start + rows) * p), rows, cols: p } });
+    const { means, cov } = covariance.wasm(kernels, { x: { data: features.subarray(start * p, (start + rows) * p), rows, cols: p } });
     sums.push({ start, rows, means, cov });
     start += rows;
   }
   const all = pool(sums, p);
-  return { key, n, p, features, folds: sums, means: all.means, ridge: ridgeBasis(all.cov, p, n, unpenalized), factors: new Map() };
+  return { key, n, p, features, folds: sums, means: all.means, ridge: ridgeBasis(all.cov, p, n, unpenalised), factors: new Map() };
 }
 
 /** Cross-products of the centred basis rows of one fold with the targets (p x m), and the targets' sums and squares. */
@@ -106,7 +106,7 @@ function trainingFactor(basis: FoldedBasis, f: number, relative: number): { mean
     // The grid's ridges factor on all rows; a fold's training rows can lack the smallest one.
     for (let boost = 0; ; boost = Math.max(10 * boost, 1e-12 * ridge.scale)) {
       const l = Float64Array.from(train.cov);
-      for (let i = 0; i < p; i++) l[i * p + i] += ridgeOf(i, p, ridge.unpenalized, lambda, ridge.scale) + boost;
+      for (let i = 0; i < p; i++) l[i * p + i] += ridgeOf(i, p, ridge.unpenalised, lambda, ridge.scale) + boost;
       if (choleskyInPlace(l, p) < 0) {
         factor = { mean: train.means, l };
         break;

@@ -1,10 +1,12 @@
 // The generalised covariance measure's options with their defaults and checks; the defaults were
 // chosen by measurement (docs/structure.md, "GCM").
 import { SpecialistError } from '../../../core/errors.ts';
+import { checkCount } from '../../../core/validate.ts';
 import { WEIGHTED_CHI_SQUARE_METHODS, type WeightedChiSquareMethod } from '../../../stats/weighted-chi-square.ts';
 import type { ColumnTransform } from '../columns.ts';
 import { MAX_FEATURES } from '../rcot/options.ts';
 
+/** Options of the generalised covariance measure (cross-fitted ridge regressions on random features of z); each documents its default. */
 export interface GcmOptions {
   /**
    * Random Fourier features of z in the regression basis (z's own columns are always in it).
@@ -60,16 +62,14 @@ export function resolveGcmOptions(options: GcmOptions): ResolvedGcm {
     transform: options.transform ?? 'standardise',
     approximation: options.approximation ?? 'saddlepoint',
   };
-  if (o.featuresZ !== null && (!Number.isInteger(o.featuresZ) || o.featuresZ < 1 || o.featuresZ > MAX_FEATURES)) {
-    throw invalid('featuresZ', `featuresZ must be an integer in [1, ${MAX_FEATURES}], got ${o.featuresZ}`, o.featuresZ);
-  }
-  if (!Number.isInteger(o.featuresResidual) || o.featuresResidual < 0 || o.featuresResidual > 100) {
-    throw invalid('featuresResidual', `featuresResidual must be an integer in [0, 100], got ${o.featuresResidual}`, o.featuresResidual);
-  }
-  if (!Number.isInteger(o.folds) || o.folds < 2 || o.folds > 20) throw invalid('folds', `folds must be an integer in [2, 20], got ${o.folds}`, o.folds);
+  if (o.featuresZ !== null) checkCount('featuresZ', o.featuresZ, 1, MAX_FEATURES);
+  checkCount('featuresResidual', o.featuresResidual, 0, 100);
+  checkCount('folds', o.folds, 2, 20);
   if (!Array.isArray(o.scalesZ) || o.scalesZ.length < 1 || o.scalesZ.length > 8 || !o.scalesZ.every((s) => Number.isFinite(s) && s > 0)) {
     throw invalid('scalesZ', `scalesZ must list 1 to 8 positive bandwidth factors, got ${JSON.stringify(o.scalesZ)}`, o.scalesZ);
   }
+  // 0.1's spelling, refused by name (the SDK writes British English), as RcotOptions.transform.
+  if ((o.transform as string) === 'standardize') throw invalid('transform', "transform 'standardize' is spelt 'standardise' since 1.0", o.transform);
   if (o.transform !== 'standardise' && o.transform !== 'normal-scores') throw invalid('transform', `transform must be 'standardise' or 'normal-scores', got ${String(o.transform)}`, o.transform);
   if (!WEIGHTED_CHI_SQUARE_METHODS.includes(o.approximation)) {
     throw invalid('approximation', `approximation must be one of ${WEIGHTED_CHI_SQUARE_METHODS.join(', ')}, got ${String(o.approximation)}`, o.approximation);

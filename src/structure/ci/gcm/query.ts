@@ -35,7 +35,7 @@ export interface PreparedGcm {
   blocks: Block[];
 }
 
-function zBasis(runtime: KernelRuntime, prepared: PreparedGcm, options: ResolvedGcm, seed: number, z: readonly number[]): FoldedBasis {
+function zBasis(kernels: KernelRuntime, prepared: PreparedGcm, options: ResolvedGcm, seed: number, z: readonly number[]): FoldedBasis {
   const key = z.join(',');
   if (prepared.lastZ?.key === key) return prepared.lastZ;
   prepared.lastZ = null;
@@ -44,8 +44,8 @@ function zBasis(runtime: KernelRuntime, prepared: PreparedGcm, options: Resolved
   const p = featureWidth(z.length, spec);
   const features = new Float32Array(n * p);
   const rng = createRng(querySeed(seed, { x: [], y: [], z }));
-  writeBlockFeatures(rng, z.map((c) => prepared.columns[c]), n, prepared.bandwidths.of(z), spec, features, p, 0, runtime);
-  prepared.lastZ = foldBasis(runtime, key, features, n, p, options.folds, z.length);
+  writeBlockFeatures(rng, z.map((c) => prepared.columns[c]), n, prepared.bandwidths.of(z), spec, features, p, 0, kernels);
+  prepared.lastZ = foldBasis(kernels, key, features, n, p, options.folds, z.length);
   return prepared.lastZ;
 }
 
@@ -78,8 +78,9 @@ export function principalResiduals(residuals: Float64Array, m: number, n: number
     for (let a = 0; a < width; a++) for (let b = 0; b <= a; b++) c[a * width + b] += residuals[row + a] * residuals[row + b];
   }
   for (let a = 0; a < width; a++) for (let b = 0; b <= a; b++) c[b * width + a] = c[a * width + b] /= n;
+  // In decreasing order of value: the kept directions are a prefix.
   const { values, vectors } = symmetricEigen(c, width);
-  const order = [...values.keys()].filter((j) => values[j] > DETERMINED * total).sort((a, b) => values[b] - values[a]);
+  const order = [...values.keys()].filter((j) => values[j] > DETERMINED * total);
   const kept = order.slice(0, keep);
   const k = kept.length;
   const scale = k > 0 ? Math.sqrt(values[kept[0]]) : 1;
@@ -87,7 +88,7 @@ export function principalResiduals(residuals: Float64Array, m: number, n: number
   for (let i = 0; i < n; i++) {
     kept.forEach((j, o) => {
       let s = 0;
-      for (let a = 0; a < width; a++) s += residuals[i * m + a] * vectors![a * width + j];
+      for (let a = 0; a < width; a++) s += residuals[i * m + a] * vectors[a * width + j];
       e[i * k + o] = s / scale;
     });
   }
@@ -97,11 +98,11 @@ export function principalResiduals(residuals: Float64Array, m: number, n: number
 const sum = (v: Float64Array) => v.reduce((s, x) => s + x, 0);
 
 /** n |mean of the products e_x,a e_y,b|^2 and its weighted chi-square tail. */
-function productTest(runtime: KernelRuntime, ex: Float64Array, kx: number, ey: Float64Array, ky: number, n: number, options: ResolvedGcm): CiResult {
+function productTest(kernels: KernelRuntime, ex: Float64Array, kx: number, ey: Float64Array, ky: number, n: number, options: ResolvedGcm): CiResult {
   const width = kx * ky;
   const products = new Float32Array(n * width);
   for (let i = 0; i < n; i++) for (let a = 0; a < kx; a++) for (let b = 0; b < ky; b++) products[i * width + a * ky + b] = ex[i * kx + a] * ey[i * ky + b];
-  const { means, cov } = getKernel('covariance').wasm(runtime, { x: { data: products, rows: n, cols: width } });
+  const { means, cov } = getKernel('covariance').wasm(kernels, { x: { data: products, rows: n, cols: width } });
   let statistic = 0;
   for (const v of means) statistic += v * v;
   statistic *= n;
@@ -109,11 +110,11 @@ function productTest(runtime: KernelRuntime, ex: Float64Array, kx: number, ey: F
 }
 
 /** `count` random Fourier features of the residual block e ([n, k]) at its median distance, into `out` ([n, count]). */
-function residualFeatures(runtime: KernelRuntime, e: Float64Array, k: number, n: number, count: number, seed: number, out: Float64Array): void {
+function residualFeatures(kernels: KernelRuntime, e: Float64Array, k: number, n: number, count: number, seed: number, out: Float64Array): void {
   const columns = Array.from({ length: k }, (_, j) => Float64Array.from({ length: n }, (_, i) => e[i * k + j]));
   const features = new Float32Array(n * count);
   const sigma = medianDistance(columns, n) || Math.sqrt(2 * k);
-  writeFourierFeatures(createRng(seed), columns, n, sigma, count, features, count, 0, runtime);
+  writeFourierFeatures(createRng(seed), columns, n, sigma, count, features, count, 0, kernels);
   for (let i = 0; i < n * count; i++) out[i] = features[i];
 }
 
@@ -132,7 +133,7 @@ interface Block {
  * `featuresResidual` random features of those (again given z). Kept for the next query: the M
  * direct tests of a segment share x and z.
  */
-function testedBlock(runtime: KernelRuntime, prepared: PreparedGcm, options: ResolvedGcm, seed: number, basis: FoldedBasis | null, columns: readonly number[], z: readonly number[], keep: number): Block {
+function testedBlock(kernels: KernelRuntime, prepared: PreparedGcm, options: ResolvedGcm, seed: number, basis: FoldedBasis | null, columns: readonly number[], z: readonly number[], keep: number): Block {
   const key = `${columns.join(',')}|${z.join(',')}|${keep}`;
   const cached = prepared.blocks.find((b) => b.key === key);
   if (cached) return cached;
@@ -147,7 +148,7 @@ function testedBlock(runtime: KernelRuntime, prepared: PreparedGcm, options: Res
   if (q > 0 && k > 0) {
     // A residual's spread may vary with z: its features' dependence on z is taken out again.
     const raw = new Float64Array(n * q);
-    residualFeatures(runtime, e, k, n, q, querySeed(seed, { x: columns, y: [], z }), raw);
+    residualFeatures(kernels, e, k, n, q, querySeed(seed, { x: columns, y: [], z }), raw);
     const second = residualsOf(basis, raw, q, n);
     const w = principalResiduals(second.residuals, q, n, sum(second.variances), q);
     features = { e: w.e, k: w.k };
@@ -157,7 +158,7 @@ function testedBlock(runtime: KernelRuntime, prepared: PreparedGcm, options: Res
   return block;
 }
 
-export function runGcmQuery(runtime: KernelRuntime, prepared: PreparedGcm, options: ResolvedGcm, seed: number, query: CiQuery, call: CallOptions): CiResult {
+export function runGcmQuery(kernels: KernelRuntime, prepared: PreparedGcm, options: ResolvedGcm, seed: number, query: CiQuery, call: CallOptions): CiResult {
   const { n } = prepared;
   const blocks = checkQueryColumns(query, prepared.columns.length);
   const dims = { x: blocks.x.length, y: blocks.y.length, z: blocks.z.length };
@@ -169,16 +170,16 @@ export function runGcmQuery(runtime: KernelRuntime, prepared: PreparedGcm, optio
     if (prepared.constant[c]) throw new SpecialistError('INVALID_ARGUMENT', `column ${c} is constant: gcm needs variation in every column of a query`, { argument: 'query', column: c, reason: 'constant' });
   }
   throwIfAborted(call.signal);
-  const basis = blocks.z.length > 0 ? zBasis(runtime, prepared, options, seed, blocks.z) : null;
+  const basis = blocks.z.length > 0 ? zBasis(kernels, prepared, options, seed, blocks.z) : null;
   const shape = productShape(dims.x, dims.y);
-  const x = testedBlock(runtime, prepared, options, seed, basis, blocks.x, blocks.z, shape.x);
+  const x = testedBlock(kernels, prepared, options, seed, basis, blocks.x, blocks.z, shape.x);
   throwIfAborted(call.signal);
-  const y = testedBlock(runtime, prepared, options, seed, basis, blocks.y, blocks.z, shape.y);
+  const y = testedBlock(kernels, prepared, options, seed, basis, blocks.y, blocks.z, shape.y);
   const rank = { x: x.rank, y: y.rank, z: dims.z };
   // A block that z determines in every direction is independent of anything given z.
   if (x.k === 0 || y.k === 0) return { statistic: 0, pValue: 1, rank };
-  const linear = productTest(runtime, x.e, x.k, y.e, y.k, n, options);
+  const linear = productTest(kernels, x.e, x.k, y.e, y.k, n, options);
   if (!x.features?.k || !y.features?.k) return { ...linear, rank };
-  const nonlinear = productTest(runtime, x.features.e, x.features.k, y.features.e, y.features.k, n, options);
+  const nonlinear = productTest(kernels, x.features.e, x.features.k, y.features.e, y.features.k, n, options);
   return { statistic: linear.statistic, pValue: Math.min(1, 2 * Math.min(linear.pValue, nonlinear.pValue)), rank };
 }
