@@ -2,13 +2,12 @@
 // resolved and checked once. Live objects (kernel runtime, worker pool, a user's own CiTest) travel
 // in the call options instead (StructureCallOptions).
 import { SpecialistError } from '../core/errors.ts';
-import { checkKeys } from '../core/validate.ts';
+import { checkCount, checkKeys } from '../core/validate.ts';
 import { isJobRunner, type JobRunner } from '../worker/job.ts';
 import { KernelRuntime, type KernelCallOptions } from '../kernels/runtime.ts';
 import { CORRECTIONS, type Correction } from '../stats/multiple-testing.ts';
 import { ciTestFromSpec, CI_TEST_NAMES, type CiTestName, type CiTestSpec } from './ci/builtins.ts';
 import type { CiTest } from './ci-test.ts';
-import { checkReductionOption, type ReductionOption } from './reduce.ts';
 
 /**
  * How Layer 1 decides a cell: 'direct' (one test per task and segment, given the neighbouring
@@ -194,4 +193,16 @@ export function resolveStructureOptions(options: StructureOptions, call: Structu
     reduction: checkReductionOption(options.reduction),
     seed,
   };
+}
+
+/** 'auto' (default): the components the data support (reduce.ts); 'none': the states as given; a number: that many components per step. */
+export type ReductionOption = 'auto' | 'none' | number;
+
+export function checkReductionOption(option: unknown): ReductionOption {
+  if (option === undefined) return 'auto';
+  if (option === 'auto' || option === 'none') return option;
+  if (typeof option !== 'number') {
+    throw new SpecialistError('INVALID_ARGUMENT', `reduction must be 'auto', 'none' or a number of components in [1, 4096], got ${String(option)}`, { argument: 'reduction', value: String(option) });
+  }
+  return checkCount('reduction', option, 1, 4096);
 }

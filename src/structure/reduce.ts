@@ -9,8 +9,6 @@
 // - Wide steps (encoder latents, 384-2048 numbers that are a function of a few tens of state
 //   dimensions): components with less than SUPPORTED of the largest variance are dropped too, and
 //   at most n / EPISODES_PER_COMPONENT are kept, so the direct test keeps 10 episodes per column.
-import { SpecialistError } from '../core/errors.ts';
-import { checkCount } from '../core/validate.ts';
 import { createRng } from '../core/random.ts';
 import type { Matrix } from '../core/tensor.ts';
 import { getKernel } from '../kernels/registry.ts';
@@ -19,9 +17,8 @@ import { leadingEigen } from '../stats/leading-eigen.ts';
 import { symmetricEigen } from '../stats/symmetric-eigen.ts';
 import type { StructureResult } from './decide.ts';
 import type { Layout } from './input.ts';
+import type { ReductionOption } from './options.ts';
 
-/** 'auto' (default): the rule above; 'none': the states as given; a number: that many components per step. */
-export type ReductionOption = 'auto' | 'none' | number;
 
 /** How a run's states were reduced: StructureResult.reduction (defined there, in the main entry). */
 export type StateReduction = NonNullable<StructureResult['reduction']>;
@@ -91,14 +88,6 @@ function project(data: Matrix, layout: Layout, means: Float64Array, vectors: Flo
   return { data: { data: out, rows: n, cols: width }, layout: { ...layout, dim: k, width } };
 }
 
-export function checkReductionOption(option: unknown): ReductionOption {
-  if (option === undefined) return 'auto';
-  if (option === 'auto' || option === 'none') return option;
-  if (typeof option !== 'number') {
-    throw new SpecialistError('INVALID_ARGUMENT', `reduction must be 'auto', 'none' or a number of components in [1, 4096], got ${String(option)}`, { argument: 'reduction', value: String(option) });
-  }
-  return checkCount('reduction', option, 1, 4096);
-}
 
 /**
  * The states of `data` (assembled, layout `layout`) reduced per the option, or null where the
