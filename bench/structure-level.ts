@@ -13,16 +13,14 @@
 // comma-separated list of family labels' first words), BENCH_LEVEL_TESTS (auto,fisherz,rcot,gcm),
 // BENCH_LEVEL_SEED (9000: seeds no default was chosen on).
 import type { Tensor } from '../src/core/tensor.ts';
-import { nullPValues, structureMetrics } from '../src/metrics/structure.ts';
+import { nullPValues } from '../src/metrics/structure.ts';
 import { discoverTaskStructure, type StructureOptions } from '../src/structure/discover.ts';
-import { independentWorld, liftedStates, nearDeterministicWorld, randomWalkWorld } from '../src/synthetic/level-worlds.ts';
-import { linearColliderWorld, type StructureWorld } from '../src/synthetic/structure-worlds.ts';
-import { generalistWorld } from '../src/synthetic/generalist-world.ts';
 import { runStages } from '../src/onnx/export-network.ts';
 import type { WorkerPool } from '../src/worker/pool.ts';
 import { loadavg } from 'node:os';
 import { cell, log, round, summary } from './structure-util.ts';
 import { binomialBand } from '../test/helpers.ts';
+import { generalistWorld, independentWorld, liftedStates, linearColliderWorld, nearDeterministicWorld, randomWalkWorld, structureMetrics, type StructureWorld } from 'specialist-sdk/lab';
 
 interface Family {
   label: string;
