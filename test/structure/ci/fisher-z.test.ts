@@ -255,5 +255,6 @@ describe('fisherZ', () => {
     const small = dataset(createRng(107), 6, 1, 1, 3, 0);
     await expectCode(() => prepare(small).test(query(1, 1, 3)), 'INVALID_ARGUMENT', 'at least 7 samples');
     await expectCode(() => prepare({ data: new Float32Array(6), rows: 3, cols: 2 }), 'INVALID_ARGUMENT', 'at least 4 samples');
+    await expectCode(() => fisherZ({ transform: 'standardize' } as never), 'INVALID_ARGUMENT', "spelt 'standardise'");
   });
 });

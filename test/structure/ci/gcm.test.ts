@@ -75,6 +75,7 @@ describe('gcm', () => {
     await expectCode(() => gcm({ featuresResidual: -1 }), 'INVALID_ARGUMENT', 'featuresResidual');
     await expectCode(() => gcm({ scalesZ: [] }), 'INVALID_ARGUMENT', 'scalesZ');
     await expectCode(() => gcm({ transform: 'ranks' as never }), 'INVALID_ARGUMENT', 'transform');
+    await expectCode(() => gcm({ transform: 'standardize' } as never), 'INVALID_ARGUMENT', "spelt 'standardise'");
     await expectCode(() => test(m, { x: [0], y: [0], z: [] }), 'INVALID_ARGUMENT', 'more than once');
     await expectCode(() => test(m, { x: [0], y: [9], z: [] }), 'INVALID_ARGUMENT', 'not a column');
     await expectCode(() => test(sample(rng, 30, (r) => [r.normal(), r.normal(), r.normal()]), { x: [0], y: [1], z: [2] }), 'INVALID_ARGUMENT', 'at least 50 rows');
