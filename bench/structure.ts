@@ -12,7 +12,9 @@
 //      on the same data, with the statistics compared.
 //  (e)-(h), (w): nonlinear power table, generalist world at width 32, calibration on null worlds,
 //      kNN-CMI budgets, wide states (see bench/structure-nonlinear.ts, bench/structure-calibration.ts).
-// Environment: BENCH_PARTS (a,b,c,d,e,f,g,h,w), BENCH_SEEDS (10, parts a and b), BENCH_PAIRWISE_SEEDS (3: the
+//  (l), (x): level and power on hostile families (heavy tails, random walks, near-deterministic,
+//      collinear) and lifted generalist worlds at W = 512 / 1024 (bench/structure-level.ts).
+// Environment: BENCH_PARTS (a,b,c,d,e,f,g,h,w,l,x), BENCH_SEEDS (10, parts a and b), BENCH_PAIRWISE_SEEDS (3: the
 // pairwise method with kNN-CMI in part b is slow and finds little), BENCH_RUNS (timing repeats),
 // BENCH_PYTHON_REPEAT (3 at n = 1000, 1 at n = 2000).
 // Markdown tables go to stderr, JSON to stdout and bench/results/.
@@ -31,9 +33,10 @@ import { asArrays, cell, log, round, Tally } from './structure-util.ts';
 import { calibration, wideWidths } from './structure-calibration.ts';
 import { cmiKnnBudget, generalistWidth, powerTable } from './structure-nonlinear.ts';
 import { cmiKnn, createRng, linearColliderWorld, type Matrix, nonlinearWorld, type StructureMetrics, structureMetrics } from 'specialist-sdk/lab';
+import { levelFamilies, liftedWorlds } from './structure-level.ts';
 
 
-const ALL_PARTS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'w'];
+const ALL_PARTS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'w', 'l', 'x'];
 const parts = new Set((process.env.BENCH_PARTS ?? ALL_PARTS.join(',')).split(',').map((p) => p.trim()));
 const seeds = Number(process.env.BENCH_SEEDS ?? 10);
 const pairwiseSeeds = Math.min(seeds, Number(process.env.BENCH_PAIRWISE_SEEDS ?? 3));
@@ -258,7 +261,7 @@ if (parts.has('d')) {
 
 // (e)-(h), (w): nonlinear data, calibration and wide states (bench/structure-nonlinear.ts,
 // bench/structure-calibration.ts), all on one worker pool.
-if (['e', 'f', 'g', 'h', 'w'].some((p) => parts.has(p))) {
+if (['e', 'f', 'g', 'h', 'w', 'l', 'x'].some((p) => parts.has(p))) {
   const pool = await WorkerPool.create();
   try {
     if (parts.has('e')) result.nonlinearPower = { loadAverageBefore: machine().loadAverage1m, ...(await powerTable(pool)) };
@@ -266,6 +269,8 @@ if (['e', 'f', 'g', 'h', 'w'].some((p) => parts.has(p))) {
     if (parts.has('g')) result.calibration = await calibration(pool, runtime);
     if (parts.has('h')) result.cmiKnnBudget = { loadAverageBefore: machine().loadAverage1m, ...(await cmiKnnBudget(pool)) };
     if (parts.has('w')) result.wideWidths = await wideWidths(runtime);
+    if (parts.has('l')) result.levelFamilies = await levelFamilies(pool);
+    if (parts.has('x')) result.liftedWorlds = { loadAverageBefore: machine().loadAverage1m, ...(await liftedWorlds(pool)) };
   } finally {
     await pool.close();
   }

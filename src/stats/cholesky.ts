@@ -37,3 +37,43 @@ export function solveCholesky(l: Float64Array, n: number, b: ArrayLike<number>):
   }
   return y;
 }
+
+/**
+ * The Cholesky factor of a positive semi-definite `a` (in place, lower triangle) that skips
+ * columns whose pivot is not above `minPivot[j]`: such a column is (to that tolerance) a linear
+ * combination of the earlier ones, so its column of the factor is set to zero and the rest goes on
+ * without it. Returns the indices of the columns kept. With the factor, solveSkipping solves on the
+ * kept columns only (the least-squares fit on them).
+ */
+export function choleskySkipping(a: Float64Array, n: number, minPivot: ArrayLike<number>): number[] {
+  const kept: number[] = [];
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j];
+    for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
+    if (!(d > minPivot[j])) {
+      for (let i = j; i < n; i++) a[i * n + j] = 0;
+      continue;
+    }
+    kept.push(j);
+    const ljj = Math.sqrt(d);
+    a[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j];
+      for (let k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
+      a[i * n + j] = s / ljj;
+    }
+  }
+  return kept;
+}
+
+/** Forward substitution L v = b on the kept columns of a choleskySkipping factor (v is 0 elsewhere). */
+export function forwardSkipping(l: Float64Array, n: number, b: ArrayLike<number>): Float64Array {
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (l[i * n + i] === 0) continue;
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= l[i * n + k] * v[k];
+    v[i] = s / l[i * n + i];
+  }
+  return v;
+}

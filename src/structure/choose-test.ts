@@ -1,17 +1,28 @@
-// test: 'auto': Fisher z where the data are close enough to linear for its level to hold, RCoT
-// otherwise. Under independence of x and y given z, the partial correlation that Fisher z measures
-// is the correlation of the parts of E[x | z] and E[y | z] that are not linear in z; by
-// Cauchy-Schwarz it is at most sqrt(dx dy), dx (dy) the share of x's (y's) linear residual variance
-// that a nonlinear regression on z explains. Fisher z's statistic is sqrt(n) times that
-// correlation, so Fisher z is chosen when sqrt(n dx dy) stays below AUTO_MAX_SHIFT for every query
-// of the run: its null can then move by at most that many standard deviations.
-
+// test: 'auto' chooses the test from the data, for level first and power second (docs/structure.md,
+// "test: 'auto'"):
+//
+// 1. Tails. A column whose largest 1% of squared deviations carry more than TAIL_SHARE of its sum
+//    of squares (Gaussian 0.08, Laplace 0.16, Student t3 about 0.3, Cauchy about 1) lets a few
+//    episodes decide a correlation: that column is replaced by its normal scores (ranks through
+//    the normal quantile), which keeps every conditional independence (a monotone map of one
+//    column). Only heavy columns are: a rank map bends a conditional mean that was linear, and where
+//    x is nearly a function of z that bend is a regression bias no test should be given.
+// 2. Linearity. Under independence of x and y given z, the partial correlation that Fisher z
+//    measures is the correlation of the parts of E[x | z] and E[y | z] that are not linear in z; by
+//    Cauchy-Schwarz it is at most sqrt(dx dy), dx (dy) the share of x's (y's) linear residual
+//    variance that a nonlinear regression on z explains, and Fisher z's statistic is sqrt(n) times
+//    it. Fisher z is chosen when sqrt(n) max(dx, dy) stays below AUTO_MAX_SHIFT for every query of
+//    the run: then its null moves by at most that many standard deviations (the level) and no side
+//    has a nonlinear part that a linear test would be blind to (the power). Else the GCM runs
+//    (ci/gcm), whose level rests on its regressions, not on linearity.
+// 3. Rows. The GCM needs more episodes than Fisher z (two per residual product); with fewer, Fisher
+//    z runs and the reason says what that risks.
 import { createRng } from '../core/random.ts';
 import type { Matrix } from '../core/tensor.ts';
 import { runKernel } from '../kernels/registry.ts';
 import type { KernelRuntime } from '../kernels/runtime.ts';
-import { choleskyInPlace, solveCholesky } from '../stats/cholesky.ts';
-import { transformColumns } from './ci/columns.ts';
+import { choleskySkipping, forwardSkipping } from '../stats/cholesky.ts';
+import { transformColumns, withNormalScores, type ColumnTransform } from './ci/columns.ts';
 import { mix32 } from './ci/cmi-knn/options.ts';
 import { Bandwidths, featureWidth, writeBlockFeatures, type BlockFeatures } from './ci/random-features.ts';
 import { ridgeByGcv } from './ci/ridge.ts';
@@ -19,6 +30,8 @@ import type { CiQuery } from './ci-test.ts';
 
 /** Largest shift (in standard deviations) of a Fisher z statistic under the null that 'auto' accepts. */
 export const AUTO_MAX_SHIFT = 0.5;
+/** A column is heavy-tailed when its largest 1% of squared deviations carry more than this share of their sum. */
+export const TAIL_SHARE = 0.25;
 /** The nonlinear basis of the check: random features of z at three bandwidths, plus z itself. */
 const BASIS: BlockFeatures = { count: 100, scales: [0.5, 1, 2], linear: true };
 
@@ -28,19 +41,43 @@ const BASIS: BlockFeatures = { count: 100, scales: [0.5, 1, 2], linear: true };
  */
 export interface TestChoice {
   /** The test that ran. */
-  test: 'fisherz' | 'rcot';
+  test: 'fisherz' | 'gcm';
+  /** 'normal-scores' when some columns ran as normal scores (heavy tails; `scoredColumns`), else 'standardise'. */
+  transform: ColumnTransform;
+  /** The columns (of the assembled matrix: steps' dims, then tasks' dims) replaced by their normal scores. */
+  scoredColumns: number[];
   /** 'neighbours' when Fisher z had to keep to the neighbours (the wider default set failed the check); else null. */
   conditioning: 'neighbours' | null;
+  /** Largest share of a column's sum of squares in its largest 1% of squared deviations. */
+  tailShare: number;
   /** Largest sqrt(n dx dy) over the queries: the bound on Fisher z's shift under the null. */
   shift: number;
-  /** The query that gave it (columns of the assembled matrix). */
+  /** Largest sqrt(n) max(dx, dy): the nonlinearity a linear test could not see. */
+  nonlinearity: number;
+  /** The query that gave `nonlinearity` (columns of the assembled matrix). */
   query: CiQuery | null;
   reason: string;
 }
 
+/** The share of a column's sum of squared deviations that its largest 1% carry (strided: column `offset` of rows of `stride`). */
+export function tailShare(column: Float32Array | Float64Array, stride: number, offset: number, n: number): number {
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += column[i * stride + offset] / n;
+  const squares = Float64Array.from({ length: n }, (_, i) => (column[i * stride + offset] - mean) ** 2).sort();
+  const top = Math.ceil(n / 100);
+  let all = 0;
+  let largest = 0;
+  for (let i = 0; i < n; i++) {
+    all += squares[i];
+    if (i >= n - top) largest += squares[i];
+  }
+  return all > 0 ? largest / all : 0;
+}
+
 /**
  * Share of each target's linear residual variance that a nonlinear regression on `z` explains,
- * both sides estimated out of sample (GCV), floored at 0.
+ * both sides estimated out of sample (GCV), floored at 0. The linear fit skips z's columns that
+ * are linear combinations of others (a redundant column is not nonlinearity).
  */
 function nonlinearShares(data: Matrix, columns: Float64Array[], bandwidths: Bandwidths, z: readonly number[], targets: readonly number[], kernels: KernelRuntime, seed: number): Map<number, number> {
   const n = data.rows;
@@ -55,19 +92,27 @@ function nonlinearShares(data: Matrix, columns: Float64Array[], bandwidths: Band
   const dz = z.length;
   const l = new Float64Array(dz * dz);
   for (let i = 0; i < dz; i++) for (let j = 0; j < dz; j++) l[i * dz + j] = cov[(BASIS.count + i) * width + BASIS.count + j];
-  const singular = choleskyInPlace(l, dz, new Float64Array(dz).fill(1e-10)) >= 0;
+  const rank = choleskySkipping(l, dz, Array.from({ length: dz }, (_, i) => 1e-10 * l[i * dz + i])).length;
   const shares = new Map<number, number>();
   targets.forEach((c, t) => {
-    const s = Array.from({ length: dz }, (_, i) => cov[(BASIS.count + i) * width + pz + t]);
-    const explained = singular ? 0 : solveCholesky(l, dz, s).reduce((sum, b, i) => sum + b * s[i], 0);
-    const linear = (cov[(pz + t) * width + pz + t] - explained) / (1 - (dz + 1) / n) ** 2;
+    const v = forwardSkipping(l, dz, Array.from({ length: dz }, (_, i) => cov[(BASIS.count + i) * width + pz + t]));
+    const explained = v.reduce((sum, x) => sum + x * x, 0);
+    const linear = (cov[(pz + t) * width + pz + t] - explained) / (1 - (rank + 1) / n) ** 2;
     shares.set(c, linear > 0 ? Math.max(0, 1 - full.gcv[t] / linear) : 0);
   });
   return shares;
 }
 
-/** The largest bound sqrt(n dx dy) over `queries`, and the query that gives it. */
-function largestShift(data: Matrix, columns: Float64Array[], bandwidths: Bandwidths, queries: readonly CiQuery[], kernels: KernelRuntime, seed: number): { shift: number; query: CiQuery | null } {
+interface Bound {
+  /** Largest sqrt(n dx dy). */
+  shift: number;
+  /** Largest sqrt(n) max(dx, dy), and its query. */
+  nonlinearity: number;
+  query: CiQuery | null;
+}
+
+/** The bounds over `queries` (see the top of this file). */
+function bounds(data: Matrix, columns: Float64Array[], bandwidths: Bandwidths, queries: readonly CiQuery[], kernels: KernelRuntime, seed: number): Bound {
   const byZ = new Map<string, { z: number[]; targets: Set<number> }>();
   for (const q of queries) {
     if (q.z.length === 0) continue; // a marginal correlation is 0 under independence: nothing to check
@@ -79,42 +124,65 @@ function largestShift(data: Matrix, columns: Float64Array[], bandwidths: Bandwid
   }
   const shares = new Map<string, Map<number, number>>();
   for (const [key, { z, targets }] of byZ) shares.set(key, nonlinearShares(data, columns, bandwidths, z, [...targets], kernels, mix32(seed ^ mix32(z[0] + 1))));
-  let worst: { shift: number; query: CiQuery | null } = { shift: 0, query: null };
+  const worst: Bound = { shift: 0, nonlinearity: 0, query: null };
+  const root = Math.sqrt(data.rows);
   for (const q of queries) {
     const s = shares.get([...q.z].sort((a, b) => a - b).join(','));
     if (!s) continue;
     const dx = Math.max(...q.x.map((c) => s.get(c) ?? 0));
     const dy = Math.max(...q.y.map((c) => s.get(c) ?? 0));
-    const shift = Math.sqrt(data.rows * dx * dy);
-    if (shift > worst.shift) worst = { shift, query: { x: [...q.x], y: [...q.y], z: [...q.z] } };
+    worst.shift = Math.max(worst.shift, root * Math.sqrt(dx * dy));
+    if (root * Math.max(dx, dy) > worst.nonlinearity) Object.assign(worst, { nonlinearity: root * Math.max(dx, dy), query: { x: [...q.x], y: [...q.y], z: [...q.z] } });
   }
   return worst;
 }
 
-const bound = (shift: number) => `could shift a Fisher z statistic by up to ${shift.toFixed(2)} standard deviations under independence`;
+/** The tail share of every column the queries use. */
+function tailShares(data: Matrix, queries: readonly CiQuery[]): Map<number, number> {
+  const used = new Set(queries.flatMap((q) => [...q.x, ...q.y, ...q.z]));
+  return new Map([...used].map((c) => [c, tailShare(data.data, data.cols, c, data.rows)]));
+}
+
+const fmt = (v: number) => v.toFixed(2);
 
 /**
- * Chooses Fisher z or RCoT (see the top of this file). `narrow` are the run's queries on the
- * smallest valid conditioning sets; `wide`, when Fisher z would run on wider ones by default
+ * Chooses the test (see the top of this file). `narrow` are the run's queries on the smallest
+ * valid conditioning sets; `wide`, when Fisher z would run on wider ones by default
  * ('all-states'), those queries: Fisher z keeps the wide sets only if they pass the check too,
- * else it runs on the narrow ones, where it was checked.
+ * else it runs on the narrow ones, where it was checked. `gcmRows` is the fewest episodes the GCM
+ * needs for the run's tests.
  */
-export function chooseTest(data: Matrix, narrow: readonly CiQuery[], wide: readonly CiQuery[] | null, kernels: KernelRuntime, seed: number): TestChoice {
-  const { columns } = transformColumns(data, 'standardise');
+export function chooseTest(data: Matrix, narrow: readonly CiQuery[], wide: readonly CiQuery[] | null, kernels: KernelRuntime, seed: number, gcmRows = 0): TestChoice {
+  const shares = tailShares(data, [...narrow, ...(wide ?? [])]);
+  const tail = Math.max(0, ...shares.values());
+  const scoredColumns = [...shares].filter(([, share]) => share > TAIL_SHARE).map(([c]) => c).sort((a, b) => a - b);
+  const transform: ColumnTransform = scoredColumns.length > 0 ? 'normal-scores' : 'standardise';
+  const tails =
+    transform === 'normal-scores'
+      ? `heavy tails (up to ${(100 * tail).toFixed(0)}% of a column's sum of squares in its largest 1% of values; more than ${100 * TAIL_SHARE}% in ${scoredColumns.length} of ${shares.size} columns): those columns ran as normal scores; `
+      : '';
+  const { columns } = transformColumns(transform === 'normal-scores' ? withNormalScores(data, scoredColumns) : data, 'standardise');
   const bandwidths = new Bandwidths(columns, data.rows);
-  const first = largestShift(data, columns, bandwidths, narrow, kernels, seed);
-  if (first.shift > AUTO_MAX_SHIFT) {
-    return { ...first, test: 'rcot', conditioning: null, reason: `nonlinear: the nonlinear parts of E[x | z] and E[y | z] ${bound(first.shift)} (more than ${AUTO_MAX_SHIFT}), so rcot ran` };
+  const first = bounds(data, columns, bandwidths, narrow, kernels, seed);
+  const base = { transform, scoredColumns, tailShare: tail };
+  const linearBy = (b: Bound) => `the nonlinear parts of E[x | z] and E[y | z] are at most ${fmt(b.nonlinearity)} standard deviations of a Fisher z statistic (at most ${AUTO_MAX_SHIFT})`;
+  if (first.nonlinearity > AUTO_MAX_SHIFT) {
+    const nonlinear = `the nonlinear part of E[x | z] or E[y | z] is ${fmt(first.nonlinearity)} standard deviations of a Fisher z statistic (more than ${AUTO_MAX_SHIFT}; Fisher z's shift under independence could reach ${fmt(first.shift)})`;
+    if (data.rows < gcmRows) {
+      return { ...base, ...first, test: 'fisherz', conditioning: null, reason: `${tails}nonlinear: ${nonlinear}, but gcm needs ${gcmRows} episodes for this run's tests and there are ${data.rows}: fisherz ran, and its level can be off by that shift` };
+    }
+    return { ...base, ...first, test: 'gcm', conditioning: null, reason: `${tails}nonlinear: ${nonlinear}, so gcm ran` };
   }
-  const second = wide ? largestShift(data, columns, bandwidths, wide, kernels, seed) : null;
-  if (second && second.shift > AUTO_MAX_SHIFT) {
+  const second = wide ? bounds(data, columns, bandwidths, wide, kernels, seed) : null;
+  if (second && second.nonlinearity > AUTO_MAX_SHIFT) {
     return {
+      ...base,
       ...second,
       test: 'fisherz',
       conditioning: 'neighbours',
-      reason: `close to linear given the neighbours (at most ${first.shift.toFixed(2)} standard deviations), but given all states the nonlinear parts ${bound(second.shift)}: fisherz ran with the neighbours`,
+      reason: `${tails}close to linear given the neighbours (${linearBy(first)}), but not given all states (${fmt(second.nonlinearity)}): fisherz ran with the neighbours`,
     };
   }
-  const worst = second && second.shift > first.shift ? second : first;
-  return { ...worst, test: 'fisherz', conditioning: null, reason: `close to linear: the nonlinear parts of E[x | z] and E[y | z] ${bound(worst.shift)} (at most ${AUTO_MAX_SHIFT}), so fisherz ran` };
+  const worst = second && second.nonlinearity > first.nonlinearity ? second : first;
+  return { ...base, ...worst, test: 'fisherz', conditioning: null, reason: `${tails}close to linear: ${linearBy(worst)}, so fisherz ran` };
 }

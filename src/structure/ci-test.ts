@@ -26,6 +26,11 @@ export interface CiResult {
   pValue: number;
   /** Permutations drawn (permutation tests only). */
   permutations?: number;
+  /**
+   * The rank each block was tested on (Fisher z, GCM): x and y count the directions of their
+   * residuals given z that z does not determine, z the independent conditioning columns.
+   */
+  rank?: { x: number; y: number; z: number };
 }
 
 /**
@@ -45,7 +50,7 @@ export interface PreparedCiTest {
   dispose?(): void;
 }
 
-/** A conditional-independence test. Built-ins: fisherZ, cmiKnn; users may pass their own. */
+/** A conditional-independence test. Built-ins: fisherZ, gcm, rcot, cmiKnn; users may pass their own. */
 export interface CiTest {
   readonly name: string;
   /**

@@ -56,6 +56,24 @@ export interface StructureResult {
    * over its own N(N-1)/2 tests. Null when turned off.
    */
   diagnostic: { pValues: (number | null)[][]; statistics: (number | null)[][]; dependentPairs: [number, number][] } | null;
+  /**
+   * How each step's states were reduced before the tests (the principal components the data
+   * support; docs/structure.md, "Reduction"), or null when the tests ran on the states as given.
+   */
+  reduction: {
+    /** Numbers per step in the data. */
+    width: number;
+    /** Principal components per step the tests ran on. */
+    components: number;
+    /** Components the spectrum supports: the numerical rank (narrow steps) or those with at least 1% of the largest variance (wide). */
+    supported: number;
+    /** Share of the states' variance (pooled over steps, on the pilot rows) that the kept components hold. */
+    varianceKept: number;
+    /** (episode, step) rows the components were fitted on. */
+    pilotRows: number;
+    /** Why, in words. */
+    reason: string;
+  } | null;
   /** With test: 'auto', which test ran and why (null otherwise). */
   testChoice: TestChoice | null;
   /**
@@ -78,7 +96,7 @@ function nullGrid(rows: number, cols: number): Grid {
   return Array.from({ length: rows }, () => new Array<number | null>(cols).fill(null));
 }
 
-export type Decided = Omit<StructureResult, 'testChoice' | 'warnings' | 'tests' | 'timings' | 'elapsedMs'>;
+export type Decided = Omit<StructureResult, 'reduction' | 'testChoice' | 'warnings' | 'tests' | 'timings' | 'elapsedMs'>;
 
 export function decide(
   layout: Layout,

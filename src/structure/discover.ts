@@ -6,11 +6,14 @@ import type { Tensor } from '../core/tensor.ts';
 import { exclusive, kernelsFor } from '../kernels/runtime.ts';
 import { decide, type StructureResult } from './decide.ts';
 import { inThread, onWorkers, type Executor } from './execute.ts';
-import { assemble, planLayout } from './input.ts';
+import { assemble, planLayout, refuseConstantColumns } from './input.ts';
+import { reduceStates } from './reduce.ts';
 import { chooseTest, type TestChoice } from './choose-test.ts';
+import { withNormalScores } from './ci/columns.ts';
 import { fisherZ } from './ci/fisher-z.ts';
+import { gcm } from './ci/gcm/index.ts';
 import { poolFor, resolveStructureOptions, resolveTest, type DirectConditioning, type StructureCallOptions, type StructureOptions } from './options.ts';
-import { checkEpisodes, defaultConditioning, plan } from './plan.ts';
+import { checkEpisodes, defaultConditioning, episodesNeeded, plan } from './plan.ts';
 import { runWarnings } from './warnings.ts';
 
 export type { StructureResult } from './decide.ts';
@@ -24,17 +27,27 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
   const started = performance.now();
   throwIfAborted(call.signal);
   let opts = resolveStructureOptions(options, call);
-  const layout = planLayout(states, tasks, { segmentLength: opts.segmentLength, dropTail: opts.dropTail, minSegments: opts.method === 'pairwise' ? 2 : 1 });
-  const data = assemble(states, tasks, layout);
+  const given = planLayout(states, tasks, { segmentLength: opts.segmentLength, dropTail: opts.dropTail, minSegments: opts.method === 'pairwise' ? 2 : 1 });
+  const kernels = await kernelsFor(call);
+  const assembled = assemble(states, tasks, given);
+  // Each step's states on the components the data support (reduce.ts); null: as given.
+  const reduced = reduceStates(assembled, given, opts.reduction, kernels, opts.seed);
+  const { layout } = reduced ?? { layout: given };
+  let data = reduced?.data ?? assembled;
+  refuseConstantColumns(data, layout);
   let testChoice: TestChoice | null = null;
-  const kernels = opts.auto || !opts.pool ? await kernelsFor(call) : null;
-  if (opts.auto && kernels) {
+  if (opts.auto) {
     // Checked on the queries the run would ask: the smallest valid sets and, when Fisher z would
     // take all states by default, those too (choose-test.ts).
-    const queries = (conditioning: DirectConditioning) => plan(layout, opts.method, conditioning).main.map((p) => p.query);
+    const planned = (conditioning: DirectConditioning) => plan(layout, opts.method, conditioning);
+    const queries = (conditioning: DirectConditioning) => planned(conditioning).main.map((p) => p.query);
     const fisherDefault = opts.method === 'direct' && opts.conditioning === undefined ? defaultConditioning(layout, fisherZ()) : 'neighbours';
     const wide = fisherDefault === 'all-states' ? queries('all-states') : null;
-    testChoice = await exclusive(kernels, async () => chooseTest(data, queries(opts.conditioning ?? 'neighbours'), wide, kernels, opts.seed));
+    const gcmPlan = planned(opts.conditioning ?? defaultConditioning(layout, gcm()));
+    const gcmRows = episodesNeeded([...gcmPlan.main, ...(opts.diagnostic ? gcmPlan.diagnostic : [])], gcm()).needed;
+    testChoice = await exclusive(kernels, async () => chooseTest(data, queries(opts.conditioning ?? 'neighbours'), wide, kernels, opts.seed, gcmRows));
+    // Heavy-tailed columns run as their normal scores (choose-test.ts); the test sees them as data.
+    if (testChoice.scoredColumns.length > 0) data = withNormalScores(data, testChoice.scoredColumns);
     const { test, spec } = resolveTest(testChoice.test, undefined, opts.alpha);
     opts = { ...opts, test, pool: poolFor(call.pool, spec), conditioning: opts.conditioning ?? testChoice.conditioning ?? undefined };
   }
@@ -58,6 +71,7 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
     const t4 = performance.now();
     return {
       ...result,
+      reduction: reduced?.reduction ?? null,
       testChoice,
       warnings,
       tests: main.length + diagnosticPlan.length,
@@ -68,10 +82,9 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
 
   // On workers each one prepares the data itself: that time is part of testsMs.
   if (opts.pool) return finish(0, onWorkers(opts.pool.runner, opts.pool.spec, data, opts.seed, call, progress));
-  // Without a pool, `kernels` was made above.
-  return exclusive(kernels!, async () => {
+  return exclusive(kernels, async () => {
     const t0 = performance.now();
-    const prepared = opts.test.prepare(data, { kernels: kernels!, seed: opts.seed, signal: call.signal });
+    const prepared = opts.test.prepare(data, { kernels, seed: opts.seed, signal: call.signal });
     try {
       return await finish(performance.now() - t0, inThread(prepared, opts.test.name, call, progress));
     } finally {

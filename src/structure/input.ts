@@ -88,14 +88,13 @@ export function planLayout(states: Tensor, tasks: Tensor, options: LayoutOptions
 }
 
 /**
- * Copies the used steps and the tasks into one float32 matrix, checking every value is finite and
- * no column is constant (both errors name episode / step / task / dim).
+ * Copies the used steps and the tasks into one float32 matrix, checking every value is finite (the
+ * error names episode / step / task / dim). Constant columns are refused by refuseConstantColumns,
+ * once the states have their final columns (a reduction may drop constant ones first).
  */
 export function assemble(states: Tensor, tasks: Tensor, layout: Layout): Matrix {
   const { episodes: n, steps: T, usedSteps, dim: d, tasks: M, taskDim: dg, width } = layout;
   const out = new Float32Array(n * width);
-  const lo = new Float64Array(width).fill(Infinity);
-  const hi = new Float64Array(width).fill(-Infinity);
   const stateWidth = usedSteps * d;
   // float64 input is narrowed once, refusing values float32 cannot hold (core/validate.ts).
   const place = (first: string, inner: number): Locate => ({
@@ -118,8 +117,19 @@ export function assemble(states: Tensor, tasks: Tensor, layout: Layout): Matrix 
       if (v - v !== 0) throw nonFinite('tasks', v, { episode: e, task: Math.floor(c / dg), dim: c % dg });
       out[row + stateWidth + c] = v;
     }
+  }
+  return { data: out, rows: n, cols: width };
+}
+
+/** Refuses a column that is the same in every episode (the error names its step / task and dim). */
+export function refuseConstantColumns(data: Matrix, layout: Layout): void {
+  const { episodes: n, usedSteps, dim: d, taskDim: dg, width } = layout;
+  const stateWidth = usedSteps * d;
+  const lo = new Float64Array(width).fill(Infinity);
+  const hi = new Float64Array(width).fill(-Infinity);
+  for (let e = 0; e < n; e++) {
     for (let c = 0; c < width; c++) {
-      const v = out[row + c];
+      const v = data.data[e * width + c];
       if (v < lo[c]) lo[c] = v;
       if (v > hi[c]) hi[c] = v;
     }
@@ -136,7 +146,6 @@ export function assemble(states: Tensor, tasks: Tensor, layout: Layout): Matrix 
       });
     }
   }
-  return { data: out, rows: n, cols: width };
 }
 
 function describe(where: Record<string, number>): string {

@@ -2,7 +2,7 @@
 // resolved and checked once. Live objects (kernel runtime, worker pool, a user's own CiTest) travel
 // in the call options instead (StructureCallOptions).
 import { SpecialistError } from '../core/errors.ts';
-import { checkKeys } from '../core/validate.ts';
+import { checkCount, checkKeys } from '../core/validate.ts';
 import { isJobRunner, type JobRunner } from '../worker/job.ts';
 import { KernelRuntime, type KernelCallOptions } from '../kernels/runtime.ts';
 import { CORRECTIONS, type Correction } from '../stats/multiple-testing.ts';
@@ -62,12 +62,20 @@ export interface StructureOptions {
   dropTail?: boolean;
   /** Also test the representatives without any task variable (see StructureResult.diagnostic). Default true. */
   diagnostic?: boolean;
+  /**
+   * Each step's states before the tests: 'auto' (default) puts them on the principal components
+   * the data support (a step's numerical rank; for steps wider than 64 numbers, the components
+   * above 1% of the largest variance, at most one per 30 episodes), 'none' keeps them as given, a
+   * number keeps that many components. Narrow states of full rank stay as they are. The result's
+   * `reduction` says what ran (docs/structure.md, "Reduction").
+   */
+  reduction?: 'auto' | 'none' | number;
   /** Seed for the CI test's randomness. Default 0. */
   seed?: number;
 }
 
 const STRUCTURE_KEYS: Record<keyof StructureOptions, true> = {
-  segmentLength: true, method: true, test: true, alpha: true, correction: true, conditioning: true, rule: true, dropTail: true, diagnostic: true, seed: true,
+  segmentLength: true, method: true, test: true, alpha: true, correction: true, conditioning: true, rule: true, dropTail: true, diagnostic: true, reduction: true, seed: true,
 };
 
 /**
@@ -102,6 +110,7 @@ export interface ResolvedStructureOptions {
   segmentLength: number;
   dropTail: boolean;
   diagnostic: boolean;
+  reduction: ReductionOption;
   seed: number;
 }
 
@@ -181,6 +190,19 @@ export function resolveStructureOptions(options: StructureOptions, call: Structu
     segmentLength: options.segmentLength,
     dropTail: options.dropTail ?? false,
     diagnostic: options.diagnostic ?? true,
+    reduction: checkReductionOption(options.reduction),
     seed,
   };
+}
+
+/** 'auto' (default): the components the data support (reduce.ts); 'none': the states as given; a number: that many components per step. */
+export type ReductionOption = 'auto' | 'none' | number;
+
+export function checkReductionOption(option: unknown): ReductionOption {
+  if (option === undefined) return 'auto';
+  if (option === 'auto' || option === 'none') return option;
+  if (typeof option !== 'number') {
+    throw new SpecialistError('INVALID_ARGUMENT', `reduction must be 'auto', 'none' or a number of components in [1, 4096], got ${String(option)}`, { argument: 'reduction', value: String(option) });
+  }
+  return checkCount('reduction', option, 1, 4096);
 }

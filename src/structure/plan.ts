@@ -20,13 +20,13 @@ export interface Planned {
 const WIDE_DEFAULT_COLUMNS = 100;
 
 /**
- * The default conditioning of the direct test: all states with Fisher z while that set is small
- * (its cost is a Cholesky of its size per test, and each column costs a degree of freedom), else
- * the neighbours; always the neighbours for kNN-CMI and user tests (docs/structure.md).
+ * The default conditioning of the direct test: all states with Fisher z and the GCM while that set
+ * is small (its cost grows with its size, and each column costs a degree of freedom), else the
+ * neighbours; always the neighbours for RCoT, kNN-CMI and user tests (docs/structure.md).
  */
 export function defaultConditioning(layout: Layout, test: CiTest): DirectConditioning {
   const columns = (layout.usedSteps - 1) * layout.dim;
-  return test.name === 'fisherz' && columns <= Math.min(WIDE_DEFAULT_COLUMNS, layout.episodes / 20) ? 'all-states' : 'neighbours';
+  return (test.name === 'fisherz' || test.name === 'gcm') && columns <= Math.min(WIDE_DEFAULT_COLUMNS, layout.episodes / 20) ? 'all-states' : 'neighbours';
 }
 
 export function plan(layout: Layout, method: StructureMethod, conditioning: DirectConditioning): { main: Planned[]; diagnostic: Planned[] } {
@@ -57,7 +57,7 @@ export function plan(layout: Layout, method: StructureMethod, conditioning: Dire
  * Fewest episodes for every test of the plan: the test's own minimum (CiTest.minimumRows) or, for
  * a test that states none, the columns involved plus three.
  */
-export function checkEpisodes(layout: Layout, planned: Planned[], test: CiTest): void {
+export function episodesNeeded(planned: readonly Planned[], test: CiTest): { needed: number; largest: number } {
   let needed = 0;
   let largest = 0;
   for (const { query } of planned) {
@@ -67,6 +67,11 @@ export function checkEpisodes(layout: Layout, planned: Planned[], test: CiTest):
     needed = Math.max(needed, typeof own === 'number' && Number.isFinite(own) ? own : columns + 3);
     largest = Math.max(largest, columns);
   }
+  return { needed, largest };
+}
+
+export function checkEpisodes(layout: Layout, planned: Planned[], test: CiTest): void {
+  const { needed, largest } = episodesNeeded(planned, test);
   if (layout.episodes < needed) {
     throw new SpecialistError('INVALID_ARGUMENT', `${layout.episodes} episodes are too few: the largest ${test.name} test of this run involves ${largest} columns and needs at least ${needed} episodes`, {
       argument: 'states',

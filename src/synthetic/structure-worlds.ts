@@ -53,6 +53,12 @@ export interface StructureWorldOptions {
   taskMaps?: 'per-task' | 'per-step';
   /** Probability that the transition into a step is replaced by fresh noise (a broken chain). Default 0. */
   breakProbability?: number;
+  /**
+   * Noise of linearColliderWorld (every draw: first state, actions, transitions, tasks): 'gaussian'
+   * (default, the paper's) or Student t with `studentT` degrees of freedom (1 is Cauchy), for
+   * heavy-tailed worlds.
+   */
+  noise?: 'gaussian' | { studentT: number };
   /** Default 0. */
   seed?: number;
 }
@@ -70,7 +76,7 @@ export interface StructureWorld {
   relation: Uint8Array;
   shapes: { states: [number, number, number]; tasks: [number, number, number]; relation: [number, number] };
   params: {
-    kind: 'linear' | 'nonlinear';
+    kind: 'linear' | 'nonlinear' | 'random-walk' | 'near-deterministic';
     seed: number;
     segmentLength: number;
     segments: number;
@@ -81,7 +87,7 @@ export interface StructureWorld {
   };
 }
 
-interface Resolved {
+export interface Resolved {
   n: number;
   T: number;
   M: number;
@@ -186,7 +192,7 @@ function drawDynamics(rng: Rng, d: number): { A: Mat; B: Mat; K: Mat; closedLoop
   return { A, B, K, closedLoopNorm: spectralNorm(add(A, product(B, K))) };
 }
 
-interface Episode {
+export interface Episode {
   /** Fills s (length d) with the first state. */
   init(s: Float64Array): void;
   /** The action at state s. */
@@ -196,9 +202,11 @@ interface Episode {
   /** Writes the observation of s at step t into out at offset. */
   observe(s: Float64Array, t: number, out: Float32Array, offset: number): void;
   taskNoise(): number;
+  /** What a task variable reads of an action (default: the action itself). */
+  read?(a: Float64Array): Float64Array;
 }
 
-function simulate(r: Resolved, world: Episode, taskMaps: Mat[][], steps: number[][], broken: Uint8Array): { states: Float32Array; tasks: Float32Array } {
+export function simulate(r: Resolved, world: Episode, taskMaps: Mat[][], steps: number[][], broken: Uint8Array): { states: Float32Array; tasks: Float32Array } {
   const { n, T, M, d, dg } = r;
   checkAllocation(`states [episodes, steps, dim] = [${n}, ${T}, ${d}]`, n * T * d);
   checkAllocation(`tasks [episodes, tasks, taskDim] = [${n}, ${M}, ${dg}]`, n * M * dg);
@@ -226,7 +234,7 @@ function simulate(r: Resolved, world: Episode, taskMaps: Mat[][], steps: number[
     }
     for (let i = 0; i < M; i++) {
       const g = new Float64Array(dg);
-      for (let t = 0; t < T; t++) if (slot[i][t] >= 0) multiplyAdd(taskMaps[i][slot[i][t]], actions[t], g);
+      for (let t = 0; t < T; t++) if (slot[i][t] >= 0) multiplyAdd(taskMaps[i][slot[i][t]], world.read ? world.read(actions[t]) : actions[t], g);
       for (let j = 0; j < dg; j++) tasks[(e * M + i) * dg + j] = g[j] + world.taskNoise();
     }
   }
@@ -241,7 +249,7 @@ function checkGenerated(data: Float32Array, name: string): void {
   }
 }
 
-function assemble(kind: 'linear' | 'nonlinear', r: Resolved, data: { states: Float32Array; tasks: Float32Array }, relation: Uint8Array, broken: Uint8Array, closedLoopNorm: number): StructureWorld {
+export function worldOf(kind: StructureWorld['params']['kind'], r: Resolved, data: { states: Float32Array; tasks: Float32Array }, relation: Uint8Array, broken: Uint8Array, closedLoopNorm: number): StructureWorld {
   return {
     states: data.states,
     tasks: data.tasks,
@@ -258,8 +266,8 @@ function assemble(kind: 'linear' | 'nonlinear', r: Resolved, data: { states: Flo
   };
 }
 
-/** What both worlds draw first, in this order (so a seed gives the same relation in both). */
-function drawSkeleton(options: StructureWorldOptions) {
+/** What every world draws first, in this order (so a seed gives the same relation in all). */
+export function drawSkeleton(options: StructureWorldOptions) {
   const r = resolve(options);
   const rng = createRng(r.seed);
   const relation = drawRelation(rng, r, options);
@@ -278,18 +286,35 @@ function drawSkeleton(options: StructureWorldOptions) {
 export function linearColliderWorld(options: StructureWorldOptions): StructureWorld {
   const { r, rng, relation, broken, steps, taskMaps, A, B, K, closedLoopNorm } = drawSkeleton(options);
   const noise = rng.fork();
+  const draw = noiseOf(noise, options.noise);
   const world: Episode = {
-    init: (s) => s.forEach((_, j) => (s[j] = noise.normal())),
-    act: (s) => multiply(K, s).map((v) => v + noise.normal()),
+    init: (s) => s.forEach((_, j) => (s[j] = draw())),
+    act: (s) => multiply(K, s).map((v) => v + draw()),
     step: (s, a) => {
       const next = multiply(A, s);
       multiplyAdd(B, a, next);
-      return next.map((v) => v + noise.normal());
+      return next.map((v) => v + draw());
     },
     observe: (s, _t, out, offset) => out.set(s, offset),
-    taskNoise: () => noise.normal(),
+    taskNoise: () => draw(),
   };
-  return assemble('linear', r, simulate(r, world, taskMaps, steps, broken), relation, broken, closedLoopNorm);
+  return worldOf('linear', r, simulate(r, world, taskMaps, steps, broken), relation, broken, closedLoopNorm);
+}
+
+/** A standard normal draw, or a Student t draw (normal / sqrt(chi^2_df / df)) for heavy tails. */
+function noiseOf(rng: Rng, noise: StructureWorldOptions['noise']): () => number {
+  if (noise === undefined || noise === 'gaussian') return () => rng.normal();
+  return studentT(rng, noise?.studentT, 'noise');
+}
+
+/** Draws of Student t with `df` degrees of freedom (1: Cauchy), as normal / sqrt(chi^2_df / df); `argument` names the option in the error. */
+export function studentT(rng: Rng, df: number, argument: string): () => number {
+  if (!Number.isInteger(df) || df < 1 || df > 1000) throw invalid(`${argument}.studentT must be an integer in [1, 1000], got ${String(df)}`, { argument, value: String(df) });
+  return () => {
+    let chi = 0;
+    for (let k = 0; k < df; k++) chi += rng.normal() ** 2;
+    return rng.normal() / Math.sqrt(chi / df);
+  };
 }
 
 /** One step's invertible observation map. */
@@ -340,5 +365,5 @@ export function nonlinearWorld(options: StructureWorldOptions): StructureWorld {
     observe: (s, t, out, offset) => observations[t](s, out, offset),
     taskNoise: () => laplace(noise),
   };
-  return assemble('nonlinear', r, simulate(r, world, taskMaps, steps, broken), relation, broken, closedLoopNorm);
+  return worldOf('nonlinear', r, simulate(r, world, taskMaps, steps, broken), relation, broken, closedLoopNorm);
 }

@@ -29,7 +29,7 @@ const SAMPLE: Record<string, string> = {
   encoder: 'encoder.onnx', head: 'model.specialist', 'block-out': 'block.npy',
   episodes: '100', steps: '4', dim: '1', 'task-dim': '1', 'break-probability': '0.1', n: '100', 'latent-width': '16',
   structure: 'structure.json', 'step-targets': 'step-targets.npy', observations: 'observations.npy', truth: 'truth.json',
-  'out-dir': join(dir, 'out'), 'synth --tasks': '2', method: 'direct', test: 'auto', rule: 'clique', conditioning: 'neighbours', penalty: 'group', device: 'auto', kind: 'linear',
+  'out-dir': join(dir, 'out'), 'synth --tasks': '2', method: 'direct', test: 'auto', rule: 'clique', conditioning: 'neighbours', reduction: 'auto', penalty: 'group', device: 'auto', kind: 'linear',
 };
 
 const sample = (command: Command, option: string) => SAMPLE[`${command.name} --${option}`] ?? SAMPLE[option];
@@ -142,7 +142,7 @@ describe('the options the issue found ignored, through the commands', () => {
   };
 
   it('kNN options with rcot, fisherz and auto (the default); --conditioning with pairwise; --rule with direct; --seed with fisherz', async () => {
-    for (const test of ['rcot', 'fisherz', 'auto']) {
+    for (const test of ['rcot', 'gcm', 'fisherz', 'auto']) {
       for (const [option, value] of [['knn', '7'], ['permutations', '99'], ['shuffle-neighbors', '3']]) {
         await refusedWith(structure, [...base, ...(test === 'auto' ? [] : ['--test', test]), `--${option}`, value], new RegExp(`--${option} does not apply with --test ${test}${test === 'auto' ? ' \\(the default\\)' : ''}: it is an option of --test cmiknn`));
         if (test !== 'auto') await refusedWith(citest, ['--x', 'x.npy', '--y', 'y.npy', '--test', test, `--${option}`, value], new RegExp(`--${option} does not apply with --test ${test}`));

@@ -52,10 +52,35 @@ it('structure --test rcot on a nonlinear world; auto reports its choice', () => 
   const agree = truth.relation.flat().filter((v: number, i: number) => v === result.relation.flat()[i]).length;
   assert.ok(agree >= 5, `${agree} of 6 cells agree with the truth`);
   const auto = JSON.parse(cli('structure', ...files).stdout);
-  assert.ok(['fisherz', 'rcot'].includes(auto.test) && auto.testChoice.test === auto.test, JSON.stringify(auto.testChoice));
+  assert.ok(['fisherz', 'gcm'].includes(auto.test) && auto.testChoice.test === auto.test, JSON.stringify(auto.testChoice));
 });
 
-it('citest: dependence, conditional independence, and the three tests', () => {
+it('structure on states observed through a redundant map: the reduction is stated, --reduction none and K do what they say', () => {
+  const rng = createRng(8);
+  const [n, T, d] = [600, 4, 6];
+  // Each step's 6 numbers are 2 independent draws and 4 sums of them (rank 2); the task reads nothing.
+  const states = new Float32Array(n * T * d);
+  for (let q = 0; q < n * T; q++) {
+    const [a, b] = [rng.normal(), rng.normal()];
+    states.set([a, b, a + b, a - b, 2 * a, 3 * b], q * d);
+  }
+  const tasks = Float32Array.from({ length: n }, () => rng.normal());
+  writeFileSync(join(dir, 'redundant.npy'), formatNpy({ shape: [n, T, d], data: states }));
+  writeFileSync(join(dir, 'task1.npy'), formatNpy({ shape: [n, 1], data: tasks }));
+  const files = ['--states', join(dir, 'redundant.npy'), '--tasks', join(dir, 'task1.npy'), '--segment-length', '2'];
+  const auto = cli('structure', ...files, '--json');
+  assert.equal(auto.status, 0, auto.stderr);
+  const r = JSON.parse(auto.stdout);
+  assert.equal(r.reduction.components, 2);
+  assert.equal(r.test, 'fisherz', JSON.stringify(r.testChoice));
+  assert.equal(JSON.parse(cli('structure', ...files, '--reduction', 'none', '--test', 'fisherz', '--json').stdout).reduction, null);
+  assert.equal(JSON.parse(cli('structure', ...files, '--reduction', '1', '--test', 'fisherz', '--json').stdout).reduction.components, 1);
+  const text = cli('structure', ...files);
+  assert.match(text.stdout, /reduction: the 6 numbers of a step span 2 dimensions/);
+  assert.equal(cli('structure', ...files, '--reduction', 'pca').status, 2);
+});
+
+it('citest: dependence, conditional independence, and the four tests', () => {
   const rng = createRng(5);
   const n = 800;
   const z = Float32Array.from({ length: n }, () => rng.normal());
@@ -75,6 +100,8 @@ it('citest: dependence, conditional independence, and the three tests', () => {
   assert.equal(rcot.status, 0, rcot.stderr);
   const r = JSON.parse(rcot.stdout);
   assert.ok(r.pValue > 0.001 && r.test === 'rcot', `rcot p = ${r.pValue}`);
+  const g = JSON.parse(cli('citest', '--x', join(dir, 'x.npy'), '--y', join(dir, 'y.npy'), '--z', join(dir, 'z.npy'), '--test', 'gcm', '--json').stdout);
+  assert.ok(g.pValue > 0.001 && g.test === 'gcm' && g.rank.z === 1, `gcm ${JSON.stringify(g)}`);
 });
 
 it('bad files and options exit 2 with a code that names the problem', () => {

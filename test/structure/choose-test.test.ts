@@ -1,10 +1,12 @@
-// test: 'auto': Fisher z on linear worlds (the same answer as asking for it), RCoT on nonlinear
-// ones, and the bound it decides by on single queries with known conditional means.
+// test: 'auto': Fisher z on linear worlds (the same answer as asking for it), the GCM on nonlinear
+// ones, normal scores on heavy tails, a redundant linear map not called nonlinear, and the bounds it
+// decides by on single queries with known conditional means.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { KernelRuntime } from '../../src/kernels/runtime.ts';
 import { AUTO_MAX_SHIFT, chooseTest } from '../../src/structure/choose-test.ts';
 import { discoverTaskStructure } from '../../src/structure/discover.ts';
+import { independentWorld, liftedStates } from '../../src/synthetic/level-worlds.ts';
 import { linearColliderWorld, nonlinearWorld } from '../../src/synthetic/structure-worlds.ts';
 import { createRng } from '../helpers.ts';
 
@@ -28,12 +30,19 @@ describe("test: 'auto'", () => {
     assert.equal(linear.test, 'fisherz');
     assert.ok(linear.shift < AUTO_MAX_SHIFT, `linear shift ${linear.shift}`);
     const nonlinear = chooseTest(m, [{ x: [0], y: [1], z: [4] }, { x: [2], y: [3], z: [4] }], null, kernels, 1);
-    assert.equal(nonlinear.test, 'rcot');
+    assert.equal(nonlinear.test, 'gcm');
     assert.ok(nonlinear.shift > 10, `nonlinear shift ${nonlinear.shift}`);
     assert.deepEqual(nonlinear.query, { x: [2], y: [3], z: [4] });
-    assert.match(nonlinear.reason, /rcot ran/);
-    // One nonlinear side alone cannot bias a partial correlation: the bound is a product.
-    assert.equal(chooseTest(m, [{ x: [2], y: [1], z: [4] }], null, kernels, 1).test, 'fisherz');
+    assert.match(nonlinear.reason, /gcm ran/);
+    // One nonlinear side alone cannot bias a partial correlation (the shift is a product), but a
+    // linear test is blind to the dependence it could carry: the GCM runs for power.
+    const oneSide = chooseTest(m, [{ x: [2], y: [1], z: [4] }], null, kernels, 1);
+    assert.ok(oneSide.shift < AUTO_MAX_SHIFT && oneSide.nonlinearity > AUTO_MAX_SHIFT);
+    assert.equal(oneSide.test, 'gcm');
+    // Too few episodes for the GCM: Fisher z, and the reason says what that risks.
+    const few = chooseTest(m, [{ x: [2], y: [3], z: [4] }], null, kernels, 1, 10 * n);
+    assert.equal(few.test, 'fisherz');
+    assert.match(few.reason, /gcm needs/);
     // Linear on the narrow sets, not on the wide ones: Fisher z keeps to the narrow sets.
     const mixed = chooseTest(m, [{ x: [0], y: [1], z: [4] }], [{ x: [2], y: [3], z: [4] }], kernels, 1);
     assert.equal(mixed.test, 'fisherz');
@@ -56,14 +65,47 @@ describe("test: 'auto'", () => {
     }
   });
 
-  it('picks RCoT on a nonlinear world and gives the same relation as asking for it', async () => {
+  it('picks the GCM on a nonlinear world and gives the same relation as asking for it', async () => {
     const w = nonlinearWorld({ episodes: 1000, steps: 6, tasks: 2, seed: 3 });
     const states = { data: w.states, shape: w.shapes.states };
     const tasks = { data: w.tasks, shape: w.shapes.tasks };
     const auto = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'auto', diagnostic: false }, { kernels });
-    const explicit = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'rcot', diagnostic: false }, { kernels });
-    assert.equal(auto.test, 'rcot');
+    const explicit = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'gcm', diagnostic: false }, { kernels });
+    assert.equal(auto.test, 'gcm');
     assert.ok(auto.testChoice!.shift > AUTO_MAX_SHIFT);
     assert.deepEqual(auto.directPValues, explicit.directPValues);
+  });
+
+  it('heavy tails: normal scores, and independent Cauchy data give no small p-value', async () => {
+    let smallest = 1;
+    for (const seed of [1, 2, 3]) {
+      const w = independentWorld({ episodes: 1000, steps: 4, tasks: 1, law: 'cauchy', seed });
+      const r = await discoverTaskStructure({ data: w.states, shape: w.shapes.states }, { data: w.tasks, shape: w.shapes.tasks }, { segmentLength: 2, test: 'auto' }, { kernels });
+      assert.equal(r.testChoice?.transform, 'normal-scores');
+      assert.ok(r.testChoice!.tailShare > 0.25);
+      assert.match(r.testChoice!.reason, /heavy tails/);
+      smallest = Math.min(smallest, ...r.directPValues!.flat().map((p) => p ?? 1));
+    }
+    assert.ok(smallest > 1e-4, `smallest p ${smallest}`);
+    // Gaussian data stay as given.
+    const g = independentWorld({ episodes: 1000, steps: 4, tasks: 1, seed: 4 });
+    const r = await discoverTaskStructure({ data: g.states, shape: g.shapes.states }, { data: g.tasks, shape: g.shapes.tasks }, { segmentLength: 2, test: 'auto' }, { kernels });
+    assert.equal(r.testChoice?.transform, 'standardise');
+  });
+
+  it('a redundant linear map (4 dims as 16 numbers) is linear: Fisher z on the 4 components, the right relation', async () => {
+    for (const seed of [5, 6]) {
+      const base = linearColliderWorld({ episodes: 2000, steps: 8, tasks: 2, dim: 4, seed });
+      const w = liftedStates(base, 16, { seed });
+      const states = { data: w.states, shape: w.shapes.states };
+      const tasks = { data: w.tasks, shape: w.shapes.tasks };
+      const auto = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'auto' }, { kernels });
+      assert.equal(auto.test, 'fisherz', auto.testChoice?.reason);
+      // (Given all 28 state columns the check may still see a spurious 0.5 and keep to the neighbours.)
+      assert.doesNotMatch(auto.testChoice!.reason, /nonlinear:/);
+      assert.equal(auto.reduction?.components, 4);
+      const given = await discoverTaskStructure({ data: base.states, shape: base.shapes.states }, tasks, { segmentLength: 2, test: 'fisherz', conditioning: auto.conditioning }, { kernels });
+      assert.deepEqual(auto.relation, given.relation);
+    }
   });
 });

@@ -5,7 +5,9 @@
 // columns, and the pairwise test (d = 1, 2) sets of up to 9 with the task variable. (2) Single
 // tests on ciWorld, z of 1, 2, 4, 8 columns explaining half of x and of y. Fisher z runs on linear
 // worlds (the only ones where it is valid), the nonparametric tests and 'auto' on nonlinear ones.
-// Larger runs: `npm run bench:structure` part g (docs/structure.md).
+// (3) Hostile worlds (issue 19): heavy tails, random walks with 1% innovations, near-deterministic
+// relations and states seen through a redundant linear map, for the tests offered on them.
+// Larger runs: `npm run bench:structure` parts g and l (docs/structure.md).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { KernelRuntime } from '../../src/kernels/runtime.ts';
@@ -13,11 +15,14 @@ import { nullPValues } from '../../src/metrics/structure.ts';
 import { ciTestFromSpec, type CiTestSpec } from '../../src/structure/ci/builtins.ts';
 import { discoverTaskStructure, type StructureOptions } from '../../src/structure/discover.ts';
 import { ciWorld } from '../../src/synthetic/ci-worlds.ts';
-import { linearColliderWorld, nonlinearWorld } from '../../src/synthetic/structure-worlds.ts';
+import { liftedStates, nearDeterministicWorld, randomWalkWorld } from '../../src/synthetic/level-worlds.ts';
+import { linearColliderWorld, nonlinearWorld, type StructureWorld } from '../../src/synthetic/structure-worlds.ts';
 import { binomialBand } from '../helpers.ts';
 
 /** T = 6, L = 2: task 0 on segment 1, task 1 on segments 0 and 2 (N x M, row-major). */
 const RELATION = [0, 1, 1, 0, 0, 1];
+/** The hostile worlds' shape: T = 6, L = 2, the relation above. */
+const HOSTILE = { episodes: 600, steps: 6, tasks: 2, relation: RELATION };
 
 function assertInBand(rejected: number, trials: number, what: string): void {
   const [lo, hi] = binomialBand(trials, 0.05, 0.999);
@@ -83,4 +88,29 @@ describe('calibration on null worlds', () => {
       }
     });
   }
+
+  const hostile: [string, (seed: number) => StructureWorld, StructureOptions['test'][]][] = [
+    ['linear collider with Student t2 noise', (seed) => linearColliderWorld({ ...HOSTILE, noise: { studentT: 2 }, seed }), ['auto', 'gcm']],
+    ['random walk, 1% innovations', (seed) => randomWalkWorld({ ...HOSTILE, innovation: 0.01, seed }), ['auto', 'fisherz', 'gcm']],
+    ['near-deterministic, 1% noise', (seed) => nearDeterministicWorld({ ...HOSTILE, noise: 0.01, seed }), ['auto', 'gcm']],
+    ['2 dims seen as 8 numbers', (seed) => liftedStates(linearColliderWorld({ ...HOSTILE, dim: 2, seed }), 8, { seed }), ['auto', 'fisherz', 'gcm']],
+  ];
+  for (const [label, make, tests] of hostile) {
+    it(`${tests.join(', ')} on hostile null cells: ${label}, n = ${HOSTILE.episodes}`, async () => {
+      for (const test of tests) {
+        let rejected = 0;
+        let smallest = 1;
+        const nulls: number[] = [];
+        for (let s = 0; s < 12; s++) {
+          const w = make(8000 + s);
+          const r = await discoverTaskStructure({ data: w.states, shape: w.shapes.states }, { data: w.tasks, shape: w.shapes.tasks }, { segmentLength: 2, test, correction: 'none', diagnostic: false, seed: s }, { kernels });
+          nulls.push(...nullPValues(r, RELATION, 2));
+        }
+        for (const p of nulls) (p <= 0.05 && rejected++, (smallest = Math.min(smallest, p)));
+        assertInBand(rejected, nulls.length, `${String(test)} on ${label}`);
+        assert.ok(smallest > 1e-6, `${String(test)} on ${label}: smallest null p ${smallest}`);
+      }
+    });
+  }
 });
+

@@ -61,3 +61,18 @@ export function transformColumns(data: Matrix, transform: ColumnTransform): { co
   }
   return { columns, constant };
 }
+
+/**
+ * A float32 copy of `data` with the listed columns (default: all) replaced by their normal scores
+ * (mid-ranks through the normal quantile); the other columns as they are.
+ */
+export function withNormalScores(data: Matrix, which?: readonly number[]): Matrix {
+  const { rows: n, cols } = data;
+  const out = Float32Array.from(data.data);
+  for (const c of which ?? Array.from({ length: cols }, (_, j) => j)) {
+    const v = new Float64Array(n);
+    for (let r = 0; r < n; r++) v[r] = data.data[r * cols + c];
+    midRanks(v).forEach((rank, r) => (out[r * cols + c] = normalQuantile((rank + 0.5) / n)));
+  }
+  return { data: out, rows: n, cols };
+}

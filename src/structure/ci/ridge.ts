@@ -15,6 +15,8 @@ const GRID = Array.from({ length: 8 }, (_, k) => 10 ** (k - 6));
 export interface RidgeBasis {
   p: number;
   n: number;
+  /** The last `unpenalised` columns get only the rounding ridge FREE (see ridgeBasis). */
+  unpenalised: number;
   /** Mean variance of the basis columns. */
   scale: number;
   /** Per ridge of the grid that factors: its relative value, Cholesky factor of S + lambda I, and df. */
@@ -30,12 +32,21 @@ export interface RidgeFit {
   gcv: Float64Array;
 }
 
+/** The ridge of unpenalised columns, relative to the basis variance: enough to factor collinear ones, too little to shrink a fit. */
+export const FREE = 1e-10;
+
+/** The ridge of column i of a p-column basis whose last `unpenalised` columns are free. */
+export function ridgeOf(i: number, p: number, unpenalised: number, lambda: number, scale: number): number {
+  return i < p - unpenalised ? lambda : FREE * scale;
+}
+
 /**
  * Factorises the basis covariance `s` (p x p, row-major, from n rows) at every ridge of the grid;
- * df = tr(S (S + lambda I)^-1) + 1 (the intercept). Ridges whose df reach n, or that do not factor,
- * are left out.
+ * df = tr(S (S + Lambda)^-1) + 1 (the intercept). The last `unpenalised` columns (a basis' linear
+ * part) get only the ridge FREE: a target linear in them is fitted exactly, however small the
+ * noise around it. Ridges whose df reach n, or that do not factor, are left out.
  */
-export function ridgeBasis(s: Float64Array, p: number, n: number): RidgeBasis {
+export function ridgeBasis(s: Float64Array, p: number, n: number, unpenalised = 0): RidgeBasis {
   let trace = 0;
   for (let i = 0; i < p; i++) trace += s[i * p + i];
   const scale = trace / p;
@@ -47,16 +58,18 @@ export function ridgeBasis(s: Float64Array, p: number, n: number): RidgeBasis {
     const l = new Float64Array(p * p);
     for (let i = 0; i < p; i++) {
       for (let j = 0; j <= i; j++) l[i * p + j] = s[i * p + j];
-      l[i * p + i] += lambda;
+      l[i * p + i] += ridgeOf(i, p, unpenalised, lambda, scale);
     }
     if (choleskyInPlace(l, p, minPivot) >= 0) continue;
-    const df = p - lambda * traceOfInverse(l, p, column) + 1;
+    // tr(S (S + Lambda)^-1) = p - sum_i Lambda_i [(S + Lambda)^-1]_ii
+    const shrunk = unpenalised === 0 ? lambda * traceOfInverse(l, p, column) : traceOfInverse(l, p, column, (i) => ridgeOf(i, p, unpenalised, lambda, scale));
+    const df = p - shrunk + 1;
     if (df < n) factors.push({ relative, lambda, l, df });
   }
   if (factors.length === 0) {
     throw new SpecialistError('INVALID_ARGUMENT', `the regression basis of ${p} features does not factor at any ridge up to 10 (n = ${n}): too few rows or degenerate columns`, { features: p, rows: n, reason: 'degenerate-basis' });
   }
-  return { p, n, scale, factors };
+  return { p, n, unpenalised, scale, factors };
 }
 
 /**
@@ -75,12 +88,12 @@ export function ridgeFit(basis: RidgeBasis, cross: Float64Array, variances: Arra
       for (let i = 0; i < p; i++) rhs[i] = cross[i * m + t];
       const b = solveCholesky(l, p, rhs);
       let fit = 0;
-      let norm = 0;
+      let penalty = 0;
       for (let i = 0; i < p; i++) {
         fit += b[i] * rhs[i];
-        norm += b[i] * b[i];
+        penalty += ridgeOf(i, p, basis.unpenalised, lambda, basis.scale) * b[i] * b[i];
       }
-      const gcv = Math.max(0, variances[t] - fit - lambda * norm) / (1 - df / n) ** 2;
+      const gcv = Math.max(0, variances[t] - fit - penalty) / (1 - df / n) ** 2;
       if (gcv < best[t]) {
         best[t] = gcv;
         ridge[t] = relative;
@@ -101,17 +114,22 @@ export function ridgeByGcv(cov: Float64Array, w: number, p: number, targets: rea
   return ridgeFit(ridgeBasis(s, p, n), cross, targets.map((t) => cov[t * w + t]), m);
 }
 
-/** tr((L L^T)^-1) = ||L^-1||_F^2, one column of L^-1 at a time. */
-function traceOfInverse(l: Float64Array, p: number, column: Float64Array): number {
+/**
+ * sum_c w(c) [(L L^T)^-1]_cc (w = 1: the trace). (L L^T)^-1 = L^-T L^-1, so entry (c, c) is the
+ * squared norm of column c of L^-1, computed one column at a time.
+ */
+function traceOfInverse(l: Float64Array, p: number, column: Float64Array, weight: (c: number) => number = () => 1): number {
   let sum = 0;
   for (let c = 0; c < p; c++) {
-    // Solve L x = e_c (x is zero above c).
+    // Solve L x = e_c (x is zero above c): column c of L^-1.
+    let norm = 0;
     for (let i = c; i < p; i++) {
       let s = i === c ? 1 : 0;
       for (let k = c; k < i; k++) s -= l[i * p + k] * column[k];
       column[i] = s / l[i * p + i];
-      sum += column[i] * column[i];
+      norm += column[i] * column[i];
     }
+    sum += weight(c) * norm;
   }
   return sum;
 }

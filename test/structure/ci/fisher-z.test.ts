@@ -197,6 +197,47 @@ describe('fisherZ', () => {
     assert.ok(Math.abs(prepared.test({ x: [0], y: [1], z: [2] }).statistic) < 4);
   });
 
+  it('runs on the rank the data support: a redundant z column or x block changes nothing, and the rank is stated', () => {
+    const rng = createRng(108);
+    const n = 400;
+    const m = dataset(rng, n, 2, 1, 2, 0.3);
+    // Columns: x0 x1 y z0 z1, then z0 + z1 (redundant z), then x0 - x1 (a third x that adds no direction).
+    const wide = new Float32Array(n * 7);
+    for (let r = 0; r < n; r++) {
+      const row = Array.from(m.data.subarray(r * 5, r * 5 + 5));
+      wide.set([...row, row[3] + row[4], row[0] - row[1]], r * 7);
+    }
+    const w = prepare({ data: wide, rows: n, cols: 7 });
+    const full = prepare(m).test({ x: [0, 1], y: [2], z: [3, 4] });
+    const redundant = w.test({ x: [0, 1, 6], y: [2], z: [3, 4, 5] });
+    assert.deepEqual(redundant.rank, { x: 2, y: 1, z: 2 });
+    assert.ok(Math.abs(redundant.pValue - full.pValue) <= 1e-4 * full.pValue + 1e-12, `${redundant.pValue} vs ${full.pValue}`);
+    assert.equal(full.rank, undefined);
+  });
+
+  it("normal scores: invariant to monotone maps of the columns, and Cauchy outliers cannot make a null reject", () => {
+    const rng = createRng(109);
+    const n = 1000;
+    const cauchy = () => Math.tan(Math.PI * (rng.next() - 0.5));
+    const scores = fisherZ({ transform: 'normal-scores' });
+    let smallest = 1;
+    for (let rep = 0; rep < 20; rep++) {
+      const data = new Float32Array(n * 3);
+      for (let r = 0; r < n; r++) {
+        const z = cauchy();
+        data.set([z + cauchy(), z * 0.5 + cauchy(), z], r * 3);
+      }
+      const p = scores.prepare({ data, rows: n, cols: 3 }, { kernels: runtime, seed: 0 }).test({ x: [0], y: [1], z: [2] }).pValue;
+      smallest = Math.min(smallest, p);
+      // The same test on a monotone map of every column gives the same p-value.
+      const mapped = data.map((v) => Math.cbrt(v) * 3 + 1);
+      const again = scores.prepare({ data: mapped, rows: n, cols: 3 }, { kernels: runtime, seed: 0 }).test({ x: [0], y: [1], z: [2] }).pValue;
+      assert.ok(Math.abs(again - p) < 1e-6, `${again} vs ${p}`);
+    }
+    assert.ok(smallest > 1e-4, `smallest p over 20 null data sets ${smallest}`);
+    assert.throws(() => fisherZ({ transform: 'ranks' as never }), /transform must be/);
+  });
+
   it('bad queries and data are typed errors', async () => {
     const m = dataset(createRng(106), 50, 1, 1, 2, 0);
     const prepared = prepare(m);
@@ -204,12 +245,16 @@ describe('fisherZ', () => {
     await expectCode(() => prepared.test({ x: [0], y: [1], z: [1] }), 'INVALID_ARGUMENT', 'twice');
     await expectCode(() => prepared.test({ x: [], y: [1], z: [] }), 'INVALID_ARGUMENT', 'at least one');
     await expectCode(() => prepared.test({ x: [0], y: [9], z: [] }), 'INVALID_ARGUMENT', 'not a column');
-    // A conditioning column that duplicates x: the partial correlation is undefined.
+    // A conditioning column that is an affine map of x: z determines x, so x _||_ y | z holds
+    // whatever y is; the test says so (p = 1) and states the rank it kept, instead of refusing.
     const dup = new Float32Array(50 * 3);
     for (let r = 0; r < 50; r++) dup.set([m.data[r * 4], m.data[r * 4 + 1], m.data[r * 4] * 2 + 1], r * 3);
-    await expectCode(() => prepare({ data: dup, rows: 50, cols: 3 }).test({ x: [0], y: [1], z: [2] }), 'INVALID_ARGUMENT', 'linear combination');
+    const determined = prepare({ data: dup, rows: 50, cols: 3 }).test({ x: [0], y: [1], z: [2] });
+    assert.equal(determined.pValue, 1);
+    assert.deepEqual(determined.rank, { x: 0, y: 1, z: 1 });
     const small = dataset(createRng(107), 6, 1, 1, 3, 0);
     await expectCode(() => prepare(small).test(query(1, 1, 3)), 'INVALID_ARGUMENT', 'at least 7 samples');
     await expectCode(() => prepare({ data: new Float32Array(6), rows: 3, cols: 2 }), 'INVALID_ARGUMENT', 'at least 4 samples');
+    await expectCode(() => fisherZ({ transform: 'standardize' } as never), 'INVALID_ARGUMENT', "spelt 'standardise'");
   });
 });

@@ -8,16 +8,10 @@ import { runReference } from '../../../src/kernels/registry.ts';
 import { rcot, type RcotOptions } from '../../../src/structure/ci/rcot/index.ts';
 import { partialCrossCovariance, residualProducts } from '../../../src/structure/ci/rcot/query.ts';
 import { ridgeByGcv } from '../../../src/structure/ci/ridge.ts';
-import { binomialBand, createRng, expectCode } from '../../helpers.ts';
+import { binomialBand, createRng, expectCode, sampleRows } from '../../helpers.ts';
 import type { Rng } from '../../../src/core/random.ts';
 
-function sample(rng: Rng, n: number, row: (rng: Rng) => number[]): Matrix {
-  const first = row(rng);
-  const data = new Float32Array(n * first.length);
-  data.set(first);
-  for (let r = 1; r < n; r++) data.set(row(rng), r * first.length);
-  return { data, rows: n, cols: first.length };
-}
+const sample = sampleRows;
 
 describe('rcot', () => {
   let kernels: KernelRuntime;
