@@ -48,6 +48,19 @@ export function mergeMoments(a: Moments, b: Moments): Moments {
   return { n, width: w, mean, m2 };
 }
 
+/** Merges a list pairwise (a balanced tree): rounding grows with log(parts), not with parts. */
+export function mergePairwise(parts: readonly Moments[]): Moments {
+  if (parts.length === 0) throw new SpecialistError('INVALID_ARGUMENT', 'nothing to merge');
+  let level = [...parts];
+  while (level.length > 1) {
+    const next: Moments[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(mergeMoments(level[i], level[i + 1]));
+    if (level.length % 2 === 1) next.push(level[level.length - 1]);
+    level = next;
+  }
+  return level[0];
+}
+
 /** The covariance M2 / (n - ddof) (default ddof 1, the unbiased estimate). */
 export function covarianceOf(m: Moments, ddof = 1): Float64Array {
   const scale = 1 / (m.n - ddof);

@@ -12,7 +12,7 @@ import type { CallOptions } from '../../../core/call-options.ts';
 import { createRng } from '../../../core/random.ts';
 import { getKernel } from '../../../kernels/registry.ts';
 import type { KernelRuntime } from '../../../kernels/runtime.ts';
-import { covarianceOf, emptyMoments, type Moments } from '../../../stats/moments.ts';
+import { covarianceOf, emptyMoments, mergePairwise, type Moments } from '../../../stats/moments.ts';
 import { symmetricEigenvalues } from '../../../stats/symmetric-eigen.ts';
 import { weightedChiSquareSf } from '../../../stats/weighted-chi-square.ts';
 import type { CiResult } from '../../ci-test.ts';
@@ -87,12 +87,25 @@ export function groupFeatures(runtime: KernelRuntime, source: FeatureSource, see
   return out;
 }
 
-/** Moments of the rows of a row-major float32 matrix, on the covariance kernel (float64 accumulation). */
+/** Rows summed by one kernel call before the pairwise merge (see momentsOfRows). */
+export const MOMENT_BLOCK_ROWS = 64;
+
+/**
+ * Moments of the rows of a row-major float32 matrix: blocks of MOMENT_BLOCK_ROWS rows on the
+ * covariance kernel (two-pass, float64), merged pairwise (a tree), so the rounding grows with
+ * log(n) instead of n and a run over all rows agrees closely with merged parts of it.
+ */
 export function momentsOfRows(runtime: KernelRuntime, data: Float32Array, rows: number, cols: number, call: CallOptions = {}): Moments {
   if (rows === 0) return emptyMoments(cols);
-  // Inputs built here are finite: the kernel runs without its validator's rescan.
-  const { means, cov } = getKernel('covariance').wasm(runtime, { x: { data, rows, cols }, ddof: 0 }, { signal: call.signal });
-  return { n: rows, width: cols, mean: means, m2: cov.map((v) => v * rows) };
+  const kernel = getKernel('covariance');
+  const blocks: Moments[] = [];
+  for (let r0 = 0; r0 < rows; r0 += MOMENT_BLOCK_ROWS) {
+    const r1 = Math.min(rows, r0 + MOMENT_BLOCK_ROWS);
+    // Inputs built here are finite: the kernel runs without its validator's rescan.
+    const { means, cov } = kernel.wasm(runtime, { x: { data: data.subarray(r0 * cols, r1 * cols), rows: r1 - r0, cols }, ddof: 0 }, { signal: call.signal });
+    blocks.push({ n: r1 - r0, width: cols, mean: means, m2: cov.map((v) => v * (r1 - r0)) });
+  }
+  return mergePairwise(blocks);
 }
 
 /** Round 1 answered: the group's covariance and the regression of every target feature on the z basis. */
