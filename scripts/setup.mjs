@@ -1,5 +1,6 @@
 // Brings a fresh clone to a runnable state, doing only what is stale: npm ci, the wasm kernels,
-// the glyph outlines of the glyph world, the rollup bundle, and (with --browser) Debian's Chromium for the e2e tests.
+// the glyph outlines of the glyph world, the rollup bundle, and (with --browser) Debian's Chromium for the e2e tests
+// and Debian's redis-server for the scale tests (test/scale/ starts and stops its own on a free port).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,4 +48,14 @@ if (want.has('--browser') && !existsSync('/usr/bin/chromium')) {
   say("installing Chromium from Debian's packages");
   run('apt-get', ['update', '-qq']);
   run('apt-get', ['install', '-y', '-qq', 'chromium']);
+}
+if (want.has('--browser') && !existsSync('/usr/bin/redis-server')) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    console.error('[setup] The scale tests need redis-server at /usr/bin/redis-server. Install it with:\n  sudo apt-get update && sudo apt-get install -y redis-server');
+    process.exit(1);
+  }
+  say("installing redis-server from Debian's packages");
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server']);
 }

@@ -11,24 +11,8 @@ import { mergeMoments, emptyMoments, type Moments } from '../stats/moments.ts';
 import { calibratedColumns, givenBandwidths } from '../structure/ci/rcot/calibration.ts';
 import { groupFeatures, groupResiduals, momentsOfRows, targetProducts } from '../structure/ci/rcot/moments.ts';
 import type { RcotOptions } from '../structure/ci/rcot/index.ts';
-import type { RoundBroadcast } from './rounds.ts';
+import type { RoundBroadcast, Statistics } from './statistics.ts';
 import { rcotGroups, resolveShardSettings, roundsOf, roundWidths, settingsFingerprint, settingsLayout, type ResolvedShardSettings, type ShardSettings } from './settings.ts';
-
-/** Partial (or merged) statistics of one round. */
-export interface Statistics {
-  settings: ResolvedShardSettings;
-  fingerprint: string;
-  /** 1, or 2 for RCoT's products. */
-  round: number;
-  /** Round 2: SHA-256 of the broadcast its residuals were computed with; '' in round 1. */
-  basis: string;
-  /** Ids of the shards counted, sorted. */
-  shards: string[];
-  /** Episodes counted. */
-  episodes: number;
-  /** The moment blocks of the round (settings.ts: roundWidths). */
-  parts: Moments[];
-}
 
 export interface AccumulatorOptions {
   /** Names this shard: merging two parts that share an id is refused (no episode counts twice). */

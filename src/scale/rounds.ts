@@ -3,7 +3,6 @@
 // rounds with the pooled run's own plan, decision and warnings code (structure/discover.ts:
 // runPlanned), so a sharded answer and a pooled one differ only by float64 summation.
 import { SpecialistError } from '../core/errors.ts';
-import { sha256Hex } from '../io/sha256.ts';
 import { covarianceOf, mergePairwise } from '../stats/moments.ts';
 import { fisherZFromCovariance } from '../structure/ci/fisher-z.ts';
 import { fitGroup, rcotFromMoments, type GroupFit } from '../structure/ci/rcot/moments.ts';
@@ -14,19 +13,8 @@ import { inThread } from '../structure/execute.ts';
 import { resolveStructureOptions, type StructureCallOptions, type StructureOptions } from '../structure/options.ts';
 import { checkEpisodes } from '../structure/plan.ts';
 import { widthWarnings } from '../structure/warnings.ts';
-import type { Statistics } from './accumulator.ts';
+import { broadcastHash, type RoundBroadcast, type Statistics } from './statistics.ts';
 import { rcotGroups, roundsOf, settingsLayout, settingsPlan } from './settings.ts';
-
-/** What round 2's shards need from round 1: per feature group its means and regressions. */
-export interface RoundBroadcast {
-  fingerprint: string;
-  round: number;
-  /** Shards whose round-1 statistics the fits were made from: round 2 must count the same ones. */
-  shards: string[];
-  fits: { mean: Float64Array; beta: Float64Array }[];
-  /** SHA-256 of all of the above: round 2's statistics name it (Statistics.basis). */
-  sha256: string;
-}
 
 function refuse(reason: string, message: string, details: Record<string, unknown> = {}): SpecialistError {
   return new SpecialistError('INVALID_ARGUMENT', message, { reason, ...details });
@@ -53,20 +41,6 @@ export function mergeStatistics(parts: readonly Statistics[]): Statistics {
   }
   const merged = first.parts.map((_: unknown, j: number) => mergePairwise(parts.map((p) => p.parts[j])));
   return { ...first, shards: [...seen].sort(), episodes: parts.reduce((n, p) => n + p.episodes, 0), parts: merged };
-}
-
-/** SHA-256 naming a broadcast: its settings, round, shards and every fitted number. */
-export function broadcastHash(fingerprint: string, round: number, shards: readonly string[], fits: RoundBroadcast['fits']): string {
-  const text = new TextEncoder().encode(`${fingerprint}\n${round}\n${shards.join('\n')}\n`);
-  const bytes = fits.flatMap((f) => [new Uint8Array(f.mean.buffer, f.mean.byteOffset, f.mean.byteLength), new Uint8Array(f.beta.buffer, f.beta.byteOffset, f.beta.byteLength)]);
-  const all = new Uint8Array(text.length + bytes.reduce((n, b) => n + b.length, 0));
-  all.set(text);
-  let at = text.length;
-  for (const b of bytes) {
-    all.set(b, at);
-    at += b.length;
-  }
-  return sha256Hex(all);
 }
 
 function groupFits(round1: Statistics): GroupFit[] {

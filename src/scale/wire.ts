@@ -9,8 +9,7 @@ import { SpecialistError } from '../core/errors.ts';
 import { VERSION } from '../core/version.ts';
 import { decodeContainer, encodeContainer, type ContainerTensor } from '../io/container.ts';
 import { packUpper, unpackUpper } from '../stats/moments.ts';
-import type { Statistics } from './accumulator.ts';
-import { broadcastHash, type RoundBroadcast } from './rounds.ts';
+import { broadcastHash, type RoundBroadcast, type Statistics } from './statistics.ts';
 import { canonicalJson, rcotGroups, resolveShardSettings, roundWidths, settingsFingerprint, STATISTICS_FORMAT_VERSION, type ShardSettings } from './settings.ts';
 
 export const STATISTICS_FORMAT = 'specialist-statistics';

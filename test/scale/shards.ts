@@ -2,7 +2,8 @@
 // (accumulate, encode, decode, merge, broadcast, decide), and the comparison with a pooled run.
 import assert from 'node:assert/strict';
 import type { KernelRuntime } from '../../src/kernels/runtime.ts';
-import { StatisticsAccumulator, type Statistics } from '../../src/scale/accumulator.ts';
+import { StatisticsAccumulator } from '../../src/scale/accumulator.ts';
+import type { Statistics } from '../../src/scale/statistics.ts';
 import { decideFromStatistics, mergeStatistics, nextRound } from '../../src/scale/rounds.ts';
 import type { ShardSettings } from '../../src/scale/settings.ts';
 import { decodeBroadcast, decodeStatistics, encodeBroadcast, encodeStatistics } from '../../src/scale/wire.ts';

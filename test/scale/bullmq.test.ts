@@ -1,0 +1,125 @@
+// The sharded pipeline on BullMQ with a real Redis (Debian's redis-server) and two worker
+// processes: Fisher z and RCoT give the pooled run's relation and p-values; a worker killed
+// mid-shard and a Redis restart lose no shard and count none twice.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Queue, QueueEvents } from 'bullmq';
+import { writeNpyFile } from '../../src/io/npy-file.ts';
+import { KernelRuntime } from '../../src/kernels/runtime.ts';
+import { calibrateShards } from '../../src/scale/calibrate.ts';
+import { submitShardedJob, waitForShardedJob, type BullmqEngine, type ShardedJobResult, type ShardSource } from '../../src/scale/engines/bullmq.ts';
+import type { ShardSettings } from '../../src/scale/settings.ts';
+import { discoverTaskStructure } from '../../src/structure/discover.ts';
+import { linearColliderWorld, nonlinearWorld, type StructureWorld } from '../../src/synthetic/structure-worlds.ts';
+import { startRedis, stopChild, waitForOutput, type Redis } from './servers.ts';
+import { episodes, shardSizes } from './shards.ts';
+
+function samePValues(result: ShardedJobResult, pooled: { relation: number[][]; directPValues: (number | null)[][] }): number {
+  assert.deepEqual(result.relation, pooled.relation);
+  let worst = 0;
+  pooled.directPValues.flat().forEach((q, j) => {
+    const p = result.directPValues!.flat()[j] as number;
+    const rel = p === q ? 0 : Math.abs(p - (q as number)) / Math.max(p, q as number);
+    assert.ok(rel <= 1e-9, `p-value ${j}: ${p} vs pooled ${q}`);
+    worst = Math.max(worst, rel);
+  });
+  return worst;
+}
+
+describe('sharded pipeline on BullMQ and Redis', { timeout: 240_000 }, () => {
+  let redis: Redis | undefined;
+  let dir: string;
+  let engine: BullmqEngine;
+  let kernels: KernelRuntime;
+  const workers: ChildProcess[] = [];
+
+  const startWorker = async (prefix: string) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/node-services.ts', 'scripts/scale-worker.ts'], {
+      env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${redis!.port}`, SCALE_PREFIX: prefix, SCALE_LOCK_MS: '2000', SCALE_STALLED_MS: '1000' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    workers.push(child);
+    await waitForOutput(child, 'ready', 30_000);
+    return child;
+  };
+
+  const writeShards = async (world: StructureWorld, sizes: number[], tag: string): Promise<ShardSource[]> => {
+    let at = 0;
+    const out: ShardSource[] = [];
+    for (const [j, size] of sizes.entries()) {
+      const { states, tasks } = episodes(world, at, at + size);
+      at += size;
+      const shard = { shardId: `${tag}-${j}`, statesPath: join(dir, `${tag}-${j}.states.npy`), tasksPath: join(dir, `${tag}-${j}.tasks.npy`) };
+      await writeNpyFile(shard.statesPath, states);
+      await writeNpyFile(shard.tasksPath, tasks);
+      out.push(shard);
+    }
+    return out;
+  };
+
+  before(async () => {
+    redis = await startRedis();
+    dir = mkdtempSync(join(tmpdir(), 'scale-bullmq-'));
+    engine = { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null }, prefix: 'equal' };
+    kernels = await KernelRuntime.create({ build: 'simd' });
+  });
+  after(async () => {
+    await Promise.all(workers.map((w) => stopChild(w)));
+    await redis?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('Fisher z (9 unequal shards) and RCoT (5 shards, two rounds) on two worker processes: the pooled run', async (t) => {
+    await Promise.all([startWorker('equal'), startWorker('equal')]);
+    const linear = linearColliderWorld({ episodes: 2000, steps: 10, tasks: 3, seed: 9401 });
+    const settings: ShardSettings = { steps: 10, dim: 1, tasks: 3, segmentLength: 2 };
+    const id = await submitShardedJob(engine, { settings, shards: await writeShards(linear, shardSizes(2000, 9, 9401), 'lin') });
+    const result = await waitForShardedJob(engine, id, 120_000);
+    const pooled = await discoverTaskStructure({ data: linear.states, shape: linear.shapes.states }, { data: linear.tasks, shape: linear.shapes.tasks }, { segmentLength: 2, conditioning: 'all-states' }, { kernels });
+    t.diagnostic(`Fisher z: largest relative p-value difference ${samePValues(result, pooled).toExponential(2)}`);
+    assert.equal(result.episodes, 2000);
+
+    const nonlinear = nonlinearWorld({ episodes: 1000, steps: 6, tasks: 2, seed: 9402 });
+    const rcot = calibrateShards({ steps: 6, dim: 1, tasks: 2, segmentLength: 2, seed: 2 }, episodes(nonlinear, 0, 200), { expectedEpisodes: 1000 });
+    const id2 = await submitShardedJob(engine, { settings: rcot, shards: await writeShards(nonlinear, shardSizes(1000, 5, 9402), 'nl') });
+    const result2 = await waitForShardedJob(engine, id2, 120_000);
+    const pooled2 = await discoverTaskStructure({ data: nonlinear.states, shape: nonlinear.shapes.states }, { data: nonlinear.tasks, shape: nonlinear.shapes.tasks }, { segmentLength: 2, test: rcot.test as { name: 'rcot' }, seed: 2 }, { kernels });
+    t.diagnostic(`RCoT: largest relative p-value difference ${samePValues(result2, pooled2).toExponential(2)}`);
+  });
+
+  it('a worker killed mid-shard and a Redis restart: no shard lost, none counted twice', async () => {
+    const prefix = 'faults';
+    const faults = { ...engine, prefix };
+    const events = new QueueEvents(`${prefix}-shards`, { connection: faults.connection });
+    const queue = new Queue(`${prefix}-shards`, { connection: faults.connection });
+    let stalled = 0;
+    events.on('stalled', () => stalled++);
+    try {
+      await events.waitUntilReady();
+      const victim = await startWorker(prefix);
+      const world = nonlinearWorld({ episodes: 3000, steps: 6, tasks: 2, seed: 9403 });
+      const settings = calibrateShards({ steps: 6, dim: 1, tasks: 2, segmentLength: 2 }, episodes(world, 0, 200), { expectedEpisodes: 3000 });
+      const id = await submitShardedJob(faults, { settings, shards: await writeShards(world, shardSizes(3000, 4, 9403), 'f') });
+      // Kill the only worker while it holds a shard job.
+      const deadline = Date.now() + 60_000;
+      while ((await queue.getActiveCount()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      victim.kill('SIGKILL');
+      await new Promise((r) => victim.once('exit', r));
+      await startWorker(prefix);
+      // Restart Redis while the survivor works (the append-only file keeps every job).
+      await new Promise((r) => setTimeout(r, 300));
+      await redis!.restart();
+      const result = await waitForShardedJob(faults, id, 180_000);
+      const pooled = await discoverTaskStructure({ data: world.states, shape: world.shapes.states }, { data: world.tasks, shape: world.shapes.tasks }, { segmentLength: 2, test: settings.test as { name: 'rcot' } }, { kernels });
+      assert.equal(result.episodes, 3000, 'every episode counted once');
+      samePValues(result, pooled);
+      assert.ok(stalled >= 1, 'the killed worker\'s job was taken back as stalled');
+    } finally {
+      await Promise.all([events.close(), queue.close()]);
+    }
+  });
+});
