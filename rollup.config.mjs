@@ -1,4 +1,4 @@
-// Builds dist/: node.js and browser.js (the main entry), deploy.js (deployment only), lab.js and lab.node.js (laboratory tools), worker.js (one worker script for
+// Builds dist/: node.js and browser.js (the main entry), deploy.js (deployment only), lab.js and lab.node.js (laboratory tools), scale.js (sharded Layer 1), worker.js (one worker script for
 // browser module Workers and Node worker_threads), cli.js. Shared code lands in chunks beside them,
 // in the same folder, so `new URL('./worker.js', import.meta.url)` holds from every chunk.
 // comlink is bundled (4 KB); onnxruntime-web stays external, or its .wasm assets would be lost.
@@ -16,6 +16,7 @@ export default {
     'deploy.node': 'src/deploy.node.ts',
     lab: 'src/lab.ts',
     'lab.node': 'src/lab.node.ts',
+    scale: 'src/scale.ts',
   },
   output: {
     dir: 'dist',

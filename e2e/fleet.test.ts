@@ -37,7 +37,7 @@ describe('fleet: devices post statistics to a Durable Object (miniflare)', { tim
   let browser: Browser | undefined;
   let kernels: KernelRuntime;
   const endpoint = (run: string, path = 'statistics') => new URL(`/${path}?run=${run}`, aggregator!.url).href;
-  const post = (run: string, body: Uint8Array) => fetch(endpoint(run), { method: 'POST', body });
+  const post = (run: string, body: Uint8Array) => fetch(endpoint(run), { method: 'POST', body: body as unknown as BodyInit });
 
   before(async () => {
     aggregator = await startAggregator();

@@ -65,7 +65,7 @@ export class StatisticsAggregator {
         if (request.method === 'POST' && path === '/close-round') return await this.closeRound();
         if (request.method === 'GET' && path === '/broadcast') {
           const b = await getBytes(this.state.storage, 'broadcast');
-          return b ? new Response(b) : json({ message: 'round 1 is still open' }, 404);
+          return b ? new Response(b as unknown as BodyInit) : json({ message: 'round 1 is still open' }, 404);
         }
         if (request.method === 'GET' && path === '/result') return await this.result();
         return json({ message: `no route ${request.method} ${path}` }, 404);
@@ -99,7 +99,7 @@ export class StatisticsAggregator {
     decodeBroadcast(bytes, first.settings);
     await putBytes(this.state.storage, 'broadcast', bytes);
     await this.state.storage.put('round', 2);
-    return new Response(bytes);
+    return new Response(bytes as unknown as BodyInit);
   }
 
   private async result(): Promise<Response> {

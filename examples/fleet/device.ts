@@ -20,7 +20,7 @@ export async function contribute(run: DeviceRun): Promise<{ status: number; body
   const acc = await StatisticsAccumulator.create(settings, { shardId: run.deviceId });
   acc.add({ data: run.states, shape: [n, settings.steps, settings.dim] }, { data: run.tasks, shape: [n, settings.tasks, settings.taskDim ?? 1] });
   const file = encodeStatistics(acc.statistics());
-  const response = await fetch(run.endpoint, { method: 'POST', body: file, headers: { 'content-type': 'application/octet-stream' } });
+  const response = await fetch(run.endpoint, { method: 'POST', body: file as unknown as BodyInit, headers: { 'content-type': 'application/octet-stream' } });
   return { status: response.status, body: await response.json(), bytes: file.length };
 }
 

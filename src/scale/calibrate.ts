@@ -7,7 +7,11 @@ import { calibrateRcot } from '../structure/ci/rcot/calibration.ts';
 import { defaultFeaturesZ, type RcotOptions } from '../structure/ci/rcot/options.ts';
 import { SpecialistError } from '../core/errors.ts';
 import { assembleRows } from './accumulator.ts';
-import { resolveShardSettings, settingsPlan, type ShardSettings } from './settings.ts';
+import { resolveShardSettings, settingsLayout, settingsPlan, type ShardSettings } from './settings.ts';
+import { KernelRuntime } from '../kernels/runtime.ts';
+import { AUTO_MAX_SHIFT, chooseTest, type TestChoice } from '../structure/choose-test.ts';
+import type { CiQuery } from '../structure/ci-test.ts';
+import { plan } from '../structure/plan.ts';
 
 export interface CalibrationOptions {
   /** Episodes the whole run expects: sets featuresZ as a pooled run of that size would. */
@@ -28,4 +32,34 @@ export function calibrateShards(settings: ShardSettings, pilot: { states: Tensor
   const { main, diagnostic } = settingsPlan(draft);
   const blocks = [...main, ...diagnostic].flatMap((p) => [p.query.x, p.query.y, p.query.z]);
   return { ...settings, test: { name: 'rcot', options: { ...rcotOptions, calibration: calibrateRcot(rows, blocks) } } };
+}
+
+/**
+ * test: 'auto' for a sharded run, decided before sharding on the pilot (a choice the shards must
+ * share, since the two tests gather different statistics). The pooled rule (choose-test.ts):
+ * Fisher z when the bound sqrt(n Dx Dy) on its shift under independence stays at most
+ * AUTO_MAX_SHIFT, with n the run's expected episodes: Dx and Dy are estimated on the pilot, and the
+ * pilot's bound is scaled by sqrt(expected / pilot episodes). Returns settings whose test is
+ * 'fisherz' (with the conditioning the rule allows) or RCoT calibrated on the same pilot.
+ */
+export async function chooseShardTest(settings: ShardSettings, pilot: { states: Tensor; tasks: Tensor }, options: CalibrationOptions & { kernels?: KernelRuntime }): Promise<{ settings: ShardSettings; choice: TestChoice }> {
+  const draft = resolveShardSettings({ ...settings, test: 'fisherz', conditioning: 'neighbours' });
+  const rows = assembleRows(draft, pilot.states, pilot.tasks);
+  const kernels = options.kernels ?? (await KernelRuntime.create());
+  const scale = Math.sqrt(options.expectedEpisodes / rows.rows);
+  const queries = (conditioning: 'neighbours' | 'all-states') => plan(settingsLayout(draft), draft.method, conditioning).main.map((p) => p.query);
+  const shift = (qs: CiQuery[]) => chooseTest(rows, qs, null, kernels, draft.seed).shift * scale;
+  const narrow = shift(queries(settings.conditioning ?? 'neighbours'));
+  const bound = (s: number) => `a bound of ${s.toFixed(2)} standard deviations at ${options.expectedEpisodes} episodes (pilot of ${rows.rows}, scaled by sqrt(${options.expectedEpisodes} / ${rows.rows}))`;
+  if (narrow > AUTO_MAX_SHIFT) {
+    return { settings: calibrateShards(settings, pilot, options), choice: { test: 'rcot', conditioning: null, shift: narrow, query: null, reason: `nonlinear: ${bound(narrow)}, more than ${AUTO_MAX_SHIFT}, so rcot` } };
+  }
+  const wideDefault = settings.conditioning === undefined && draft.method === 'direct' && (settingsLayout(draft).usedSteps - 1) * draft.dim <= Math.min(100, options.expectedEpisodes / 20);
+  const wide = wideDefault ? shift(queries('all-states')) : null;
+  const conditioning = settings.conditioning ?? (wide !== null && wide <= AUTO_MAX_SHIFT ? 'all-states' : 'neighbours');
+  const worst = Math.max(narrow, wide ?? 0);
+  return {
+    settings: { ...settings, test: 'fisherz', conditioning },
+    choice: { test: 'fisherz', conditioning: wide !== null && wide > AUTO_MAX_SHIFT ? 'neighbours' : null, shift: worst, query: null, reason: `close to linear: ${bound(worst)}, at most ${AUTO_MAX_SHIFT}, so fisherz (${conditioning})` },
+  };
 }

@@ -17,7 +17,8 @@ export function shardSizes(n: number, shards: number, seed: number, min = 3): nu
   const weights = Array.from({ length: shards }, () => 0.2 + rng.next() * 3);
   const total = weights.reduce((a, b) => a + b, 0);
   const sizes = weights.map((w) => min + Math.floor(((n - min * shards) * w) / total));
-  sizes[0] += n - sizes.reduce((a, b) => a + b, 0);
+  // Spread what the rounding left over, one episode per shard.
+  for (let j = 0, left = n - sizes.reduce((a, b) => a + b, 0); left > 0; j = (j + 1) % shards, left--) sizes[j]++;
   return sizes;
 }
 
