@@ -91,6 +91,14 @@ describe('sharded pipeline on BullMQ and Redis', { timeout: 240_000 }, () => {
     t.diagnostic(`RCoT: largest relative p-value difference ${samePValues(result2, pooled2).toExponential(2)}`);
   });
 
+  it('a shard that cannot be read fails its run with the reason, after its retries', async () => {
+    const world = linearColliderWorld({ episodes: 300, steps: 6, tasks: 2, seed: 9404 });
+    const shards = await writeShards(world, [150, 150], 'bad');
+    shards[1] = { ...shards[1], statesPath: join(dir, 'missing.npy') };
+    const id = await submitShardedJob(engine, { settings: { steps: 6, dim: 1, tasks: 2, segmentLength: 2 }, shards, attempts: 2 });
+    await assert.rejects(waitForShardedJob(engine, id, 60_000), /missing\.npy|child/);
+  });
+
   it('a worker killed mid-shard and a Redis restart: no shard lost, none counted twice', async () => {
     const prefix = 'faults';
     const faults = { ...engine, prefix };

@@ -77,7 +77,7 @@ function roundFlow(engine: BullmqEngine, data: MergeData) {
       name: `shard-${data.round}`,
       queueName: q.shards,
       data: { job: shared, shard, round: data.round } satisfies ShardData,
-      opts: { attempts: data.job.attempts ?? 3, backoff: { type: 'exponential', delay: 500 }, removeDependencyOnFailure: false },
+      opts: { attempts: data.job.attempts ?? 3, backoff: { type: 'exponential', delay: 500 }, failParentOnFailure: true },
     })),
   };
 }
