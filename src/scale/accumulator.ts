@@ -12,7 +12,7 @@ import { calibratedColumns, givenBandwidths } from '../structure/ci/rcot/calibra
 import { groupFeatures, groupResiduals, momentsOfRows, targetProducts } from '../structure/ci/rcot/moments.ts';
 import type { RcotOptions } from '../structure/ci/rcot/index.ts';
 import type { RoundBroadcast, Statistics } from './statistics.ts';
-import { rcotGroups, resolveShardSettings, roundsOf, roundWidths, settingsFingerprint, settingsLayout, type ResolvedShardSettings, type ShardSettings } from './settings.ts';
+import { rcotGroups, resolveShardSettings, type RcotGroups, roundsOf, roundWidths, settingsFingerprint, settingsLayout, type ResolvedShardSettings, type ShardSettings } from './settings.ts';
 
 export interface AccumulatorOptions {
   /** Names this shard: merging two parts that share an id is refused (no episode counts twice). */
@@ -45,6 +45,8 @@ export async function deterministicKernels(): Promise<KernelRuntime> {
 export class StatisticsAccumulator {
   private parts: Moments[];
   private episodes = 0;
+  /** RCoT's feature groups, planned once. */
+  private readonly groups: RcotGroups | null;
 
   private constructor(
     readonly settings: ResolvedShardSettings,
@@ -55,6 +57,7 @@ export class StatisticsAccumulator {
     private readonly kernels: KernelRuntime,
   ) {
     this.parts = roundWidths(settings, round).map(emptyMoments);
+    this.groups = settings.test.name === 'rcot' ? rcotGroups(settings) : null;
   }
 
   static async create(settings: ShardSettings, options: AccumulatorOptions): Promise<StatisticsAccumulator> {
@@ -93,7 +96,7 @@ export class StatisticsAccumulator {
     const options = s.test.options as RcotOptions & { calibration: NonNullable<RcotOptions['calibration']> };
     const { columns } = calibratedColumns(rows, options.calibration);
     const source = { n: rows.rows, columns, bandwidth: givenBandwidths(options.calibration) };
-    const g = rcotGroups(s);
+    const g = this.groups as RcotGroups;
     const features = g.groups.map((group) => groupFeatures(kernels, source, s.seed, group, g.specs));
     if (this.round === 1) return features.map((f, j) => momentsOfRows(kernels, f, rows.rows, g.layouts[j].width));
     const fits = (this.broadcast as RoundBroadcast).fits;
