@@ -17,6 +17,7 @@ export default {
     lab: 'src/lab.ts',
     'lab.node': 'src/lab.node.ts',
     scale: 'src/scale.ts',
+    'scale-bullmq': 'src/scale-bullmq.ts',
   },
   output: {
     dir: 'dist',
@@ -26,7 +27,7 @@ export default {
     sourcemap: true,
     banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
   },
-  external: (id) => id.startsWith('node:') || id === 'onnxruntime-web' || id.startsWith('onnxruntime-'),
+  external: (id) => id.startsWith('node:') || id === 'onnxruntime-web' || id.startsWith('onnxruntime-') || id === 'bullmq',
   plugins: [nodeResolve({ extensions: ['.ts', '.mjs', '.js'] }), esbuild({ target: 'es2022' })],
   onwarn(warning, warn) {
     if (warning.code === 'CIRCULAR_DEPENDENCY' && warning.ids?.some((id) => id.includes('node_modules'))) return;

@@ -1,6 +1,6 @@
 // The sharded Layer 1 (docs/scale.md): statistics gathered where the episodes are, merged exactly,
 // decided by the pooled run's code. No encoder, no Node built-in: it runs in a page, a worker, a
-// Durable Object or a server. (The BullMQ adapter, Node only, is src/scale/engines/bullmq.ts.)
+// Durable Object or a server. (The BullMQ adapter, Node only, is the specialist-sdk/scale/bullmq entry.)
 export { StatisticsAccumulator, deterministicKernels, type AccumulatorOptions } from './scale/accumulator.ts';
 export { calibrateShards, type CalibrationOptions } from './scale/calibrate.ts';
 export { decideFromStatistics, mergeStatistics, nextRound, type DecideOptions } from './scale/rounds.ts';

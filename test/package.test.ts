@@ -60,7 +60,7 @@ it('the browser entries reach no Node built-in, no onnxruntime-node import and n
   }
   assert.match(code('browser.js'), /new Worker\(new URL\(["']\.\/worker\.js["'], import\.meta\.url\), \{ type: ["']module["']/);
   // And the Node entries do reach them, through their services chunk.
-  for (const entry of ['node.js', 'cli.js', 'deploy.node.js', 'lab.node.js', 'worker.node.js']) assert.match(code(entry), /from ['"]node:worker_threads['"]/, entry);
+  for (const entry of ['node.js', 'cli.js', 'deploy.node.js', 'lab.node.js', 'worker.node.js', 'scale-bullmq.js']) assert.match(code(entry), /from ['"]node:worker_threads['"]/, entry);
 });
 
 it('the browser build run in Node says which entry to use instead of failing obscurely', () => {
@@ -132,7 +132,7 @@ describe('the packed tarball', () => {
     const report = JSON.parse(out);
     const problems = Object.keys(report.problems ?? {}).filter((kind) => kind !== 'CJSResolvesToESM');
     assert.deepEqual(problems, [], JSON.stringify(report.problems, null, 1));
-    assert.deepEqual(Object.keys(report.analysis.entrypoints).sort(), ['.', './browser', './deploy', './lab', './package.json', './scale', './worker']);
+    assert.deepEqual(Object.keys(report.analysis.entrypoints).sort(), ['.', './browser', './deploy', './lab', './package.json', './scale', './scale/bullmq', './worker']);
   });
 
   it('ships LICENSE, README and every file the README links to', () => {
