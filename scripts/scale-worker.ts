@@ -2,7 +2,8 @@
 // the Redis at REDIS_URL (default redis://127.0.0.1:6379) until it is sent SIGTERM or SIGINT.
 //   node --import tsx --import ./test/node-services.ts scripts/scale-worker.ts
 // Environment: REDIS_URL, SCALE_PREFIX (queue prefix, default 'specialist'), SCALE_CONCURRENCY (1),
-// SCALE_LOCK_MS (BullMQ's lock duration, default 30000), SCALE_STALLED_MS (default 30000).
+// SCALE_LOCK_MS (BullMQ's lock duration of shard jobs, default 30000), SCALE_MERGE_LOCK_MS (of merge
+// jobs, which compute on the event loop: default 900000), SCALE_STALLED_MS (default 30000).
 import { startWorkers } from '../src/scale/engines/bullmq.ts';
 
 const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -11,6 +12,7 @@ const workers = startWorkers(
   {
     concurrency: Number(process.env.SCALE_CONCURRENCY ?? 1),
     lockDuration: Number(process.env.SCALE_LOCK_MS ?? 30_000),
+    mergeLockDuration: Number(process.env.SCALE_MERGE_LOCK_MS ?? 900_000),
     stalledInterval: Number(process.env.SCALE_STALLED_MS ?? 30_000),
   },
 );

@@ -44,8 +44,10 @@ export interface ShardOutput {
 export async function runShard(work: ShardWork, call: { kernels?: KernelRuntime; signal?: AbortSignal } = {}): Promise<ShardOutput> {
   const s = resolveShardSettings(work.settings);
   let states = work.states;
+  let encoderSha256 = '';
   if (work.encoder) {
     const generalist = await Generalist.load(work.encoder);
+    encoderSha256 = generalist.modelSha256;
     try {
       const latents = await generalist.encode(work.states as Tensor<Float32Array>, { signal: call.signal });
       states = { data: latents.data, shape: [work.states.shape[0], work.states.shape[1], latents.shape[latents.shape.length - 1]] };
@@ -58,7 +60,7 @@ export async function runShard(work: ShardWork, call: { kernels?: KernelRuntime;
   acc.add(states, work.tasks);
   let sample: Uint8Array | null = null;
   if (!broadcast && (work.sampleSize ?? 0) > 0) {
-    const empty = emptySample(work.sampleSize as number, work.sampleSeed ?? 0, s);
+    const empty = emptySample(work.sampleSize as number, work.sampleSeed ?? 0, s, encoderSha256);
     const f32 = (t: Tensor) => ({ data: Float32Array.from(t.data), shape: t.shape });
     sample = encodeSample(offerEpisodes(empty, work.shardId, 0, f32(states), f32(work.tasks)));
   }
@@ -104,7 +106,8 @@ export async function finishRun(rounds: readonly Uint8Array[], samples: readonly
   }
   if (sample.states.shape[1] !== merged[0].settings.steps) throw new SpecialistError('INVALID_ARGUMENT', 'the sample does not hold episodes of these settings', { reason: 'settings-mismatch' });
   const kernels = await kernelsFor(call);
-  const fitted = await fitHeads({ latents: sample.states, tasks: sample.tasks }, structure, options, { kernels, signal: call.signal });
+  // Sealed with the shards' encoder, as runPipeline seals its heads: a runtime refuses them on another encoder.
+  const fitted = await fitHeads({ latents: sample.states, tasks: sample.tasks }, structure, options, { kernels, signal: call.signal, encoderSha256: sample.encoderSha256 || undefined });
   return {
     structure,
     heads: fitted.specialists?.serialise() ?? null,

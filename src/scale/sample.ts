@@ -13,6 +13,8 @@ export interface EpisodeSample {
   /** Most episodes kept. */
   size: number;
   seed: number;
+  /** Generalist.modelSha256 of the encoder the latents come from ('' when the shards were given latents): the heads are sealed with it. */
+  encoderSha256: string;
   /** Ascending priorities of the kept episodes, in [0, 1). */
   priorities: Float64Array;
   /** [k, T, d] latents of the kept episodes. */
@@ -27,19 +29,23 @@ export function episodePriority(seed: number, shardId: string, index: number): n
   return parseInt(hex.slice(0, 13), 16) / 2 ** 52;
 }
 
-export function emptySample(size: number, seed: number, shape: { steps: number; dim: number; tasks: number; taskDim: number }): EpisodeSample {
+export function emptySample(size: number, seed: number, shape: { steps: number; dim: number; tasks: number; taskDim: number }, encoderSha256 = ''): EpisodeSample {
   if (!Number.isInteger(size) || size < 0 || size > 10_000_000) throw new SpecialistError('INVALID_ARGUMENT', `sample size must be an integer in [0, 10^7], got ${size}`, { argument: 'sampleSize' });
   return {
     size,
     seed,
+    encoderSha256,
     priorities: new Float64Array(0),
     states: { data: new Float32Array(0), shape: [0, shape.steps, shape.dim] },
     tasks: { data: new Float32Array(0), shape: [0, shape.tasks, shape.taskDim] },
   };
 }
 
-/** The `size` lowest-priority episodes of the two samples' union (same size and seed required). */
+/** The `size` lowest-priority episodes of the two samples' union (same size, seed and encoder required). */
 export function mergeSamples(a: EpisodeSample, b: EpisodeSample): EpisodeSample {
+  if (a.encoderSha256 !== b.encoderSha256) {
+    throw new SpecialistError('INVALID_ARGUMENT', `samples of latents from different encoders cannot be merged (${a.encoderSha256.slice(0, 12) || 'none'}... and ${b.encoderSha256.slice(0, 12) || 'none'}...)`, { reason: 'encoder-mismatch' });
+  }
   if (a.size !== b.size || a.seed !== b.seed || a.states.shape.slice(1).join() !== b.states.shape.slice(1).join() || a.tasks.shape.slice(1).join() !== b.tasks.shape.slice(1).join()) {
     throw new SpecialistError('INVALID_ARGUMENT', 'samples of other sizes, seeds or episode shapes cannot be merged', { reason: 'settings-mismatch' });
   }
@@ -51,7 +57,7 @@ export function mergeSamples(a: EpisodeSample, b: EpisodeSample): EpisodeSample 
     keep.forEach(([, from, i], r) => out.set((from === 0 ? t : u).data.subarray(i * row, (i + 1) * row), r * row));
     return { data: out, shape: [keep.length, t.shape[1], t.shape[2]] };
   };
-  return { size: a.size, seed: a.seed, priorities: Float64Array.from(keep, (k) => k[0]), states: pick(a.states, b.states), tasks: pick(a.tasks, b.tasks) };
+  return { size: a.size, seed: a.seed, encoderSha256: a.encoderSha256, priorities: Float64Array.from(keep, (k) => k[0]), states: pick(a.states, b.states), tasks: pick(a.tasks, b.tasks) };
 }
 
 /** A shard's episodes offered to its sample (rows `first` onward of the shard, in arrival order). */
@@ -65,7 +71,7 @@ const SAMPLE_FORMAT = 'specialist-episode-sample';
 
 export function encodeSample(s: EpisodeSample): Uint8Array {
   return encodeContainer(
-    { format: SAMPLE_FORMAT, formatVersion: '1', size: String(s.size), seed: String(s.seed) },
+    { format: SAMPLE_FORMAT, formatVersion: '1', size: String(s.size), seed: String(s.seed), encoderSha256: s.encoderSha256 },
     { priorities: { shape: [s.priorities.length], data: s.priorities }, states: { shape: [...s.states.shape], data: s.states.data }, tasks: { shape: [...s.tasks.shape], data: s.tasks.data } },
   );
 }
@@ -83,5 +89,7 @@ export function decodeSample(bytes: Uint8Array, source = 'sample file'): Episode
   }
   const size = Number(metadata.size);
   if (!Number.isInteger(size) || k > size) throw new SpecialistError('INVALID_FILE', `${source}: holds ${k} episodes, more than its size ${metadata.size}`);
-  return { size, seed: Number(metadata.seed), priorities: priorities.data as Float64Array, states: { data: states.data as Float32Array, shape: states.shape }, tasks: { data: tasks.data as Float32Array, shape: tasks.shape } };
+  const encoderSha256 = metadata.encoderSha256 ?? '';
+  if (encoderSha256 !== '' && !/^[0-9a-f]{64}$/.test(encoderSha256)) throw new SpecialistError('INVALID_FILE', `${source}: encoderSha256 must be 64 lower-case hex digits or empty`);
+  return { size, seed: Number(metadata.seed), encoderSha256, priorities: priorities.data as Float64Array, states: { data: states.data as Float32Array, shape: states.shape }, tasks: { data: tasks.data as Float32Array, shape: tasks.shape } };
 }

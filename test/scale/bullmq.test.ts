@@ -3,17 +3,20 @@
 // mid-shard and a Redis restart lose no shard and count none twice.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Queue, QueueEvents } from 'bullmq';
+import { Generalist } from '../../src/generalist/generalist.ts';
 import { writeNpyFile } from '../../src/io/npy-file.ts';
 import { KernelRuntime } from '../../src/kernels/runtime.ts';
 import { calibrateShards } from '../../src/scale/calibrate.ts';
 import { submitShardedJob, waitForShardedJob, type BullmqEngine, type ShardedJobResult, type ShardSource } from '../../src/scale/engines/bullmq.ts';
 import type { ShardSettings } from '../../src/scale/settings.ts';
+import { Specialists } from '../../src/specialist/model.ts';
 import { discoverTaskStructure } from '../../src/structure/discover.ts';
+import { generalistWorld } from '../../src/synthetic/generalist-world.ts';
 import { linearColliderWorld, nonlinearWorld, type StructureWorld } from '../../src/synthetic/structure-worlds.ts';
 import { startRedis, stopChild, waitForOutput, type Redis } from './servers.ts';
 import { episodes, shardSizes } from './shards.ts';
@@ -89,6 +92,38 @@ describe('sharded pipeline on BullMQ and Redis', { timeout: 240_000 }, () => {
     const result2 = await waitForShardedJob(engine, id2, 120_000);
     const pooled2 = await discoverTaskStructure({ data: nonlinear.states, shape: nonlinear.shapes.states }, { data: nonlinear.tasks, shape: nonlinear.shapes.tasks }, { segmentLength: 2, test: rcot.test as { name: 'rcot' }, seed: 2 }, { kernels });
     t.diagnostic(`RCoT: largest relative p-value difference ${samePValues(result2, pooled2).toExponential(2)}`);
+  });
+
+  it('shards that encode their observations and keep samples: Layer 1 as pooled, heads back through Redis sealed with the encoder', async (t) => {
+    const world = generalistWorld({ episodes: 900, steps: 6, seed: 9405 });
+    const [n, T, D] = world.shapes.observations;
+    const [, M, dg] = world.shapes.tasks;
+    const encoderPath = join(dir, 'encoder.onnx');
+    writeFileSync(encoderPath, world.encoderOnnx);
+    const shards: ShardSource[] = [];
+    let at = 0;
+    for (const [j, size] of shardSizes(n, 4, 9405).entries()) {
+      const shard = { shardId: `obs-${j}`, statesPath: join(dir, `obs-${j}.observations.npy`), tasksPath: join(dir, `obs-${j}.tasks.npy`) };
+      await writeNpyFile(shard.statesPath, { data: world.observations.subarray(at * T * D, (at + size) * T * D), shape: [size, T, D] });
+      await writeNpyFile(shard.tasksPath, { data: world.tasks.subarray(at * M * dg, (at + size) * M * dg), shape: [size, M, dg] });
+      at += size;
+      shards.push(shard);
+    }
+    const settings: ShardSettings = { steps: T, dim: D, tasks: M, taskDim: dg, segmentLength: 2, conditioning: 'all-states' };
+    // Few epochs: this checks what travels (the sample, the heads file), not the fit (test/scale/pipeline.test.ts).
+    const id = await submitShardedJob(engine, { settings, shards, encoderPath, sampleSize: 300, sampleSeed: 1, options: { specialists: { epochs: 3 }, seed: 1 } });
+    const result = await waitForShardedJob(engine, id, 120_000);
+    assert.equal(result.episodes, n);
+    assert.equal(result.sampleEpisodes, 300);
+    const generalist = await Generalist.load(world.encoderOnnx);
+    const latents = await generalist.encode({ data: world.observations, shape: [n * T, D] });
+    await generalist.dispose();
+    const pooled = await discoverTaskStructure({ data: latents.data, shape: [n, T, D] }, { data: world.tasks, shape: world.shapes.tasks }, { segmentLength: 2, conditioning: 'all-states' }, { kernels });
+    t.diagnostic(`largest relative p-value difference ${samePValues(result, pooled).toExponential(2)}`);
+    assert.ok(result.heads, 'a heads file came back');
+    const heads = Specialists.deserialise(new Uint8Array(Buffer.from(result.heads, 'base64')), { encoderSha256: generalist.modelSha256 });
+    const fitted = Array.from({ length: M }, (_, i) => i).filter((i) => pooled.stepTasks.some((row) => row[i] === 1));
+    assert.equal(heads.supports.length, fitted.length, 'one head per task with a step');
   });
 
   it('a shard that cannot be read fails its run with the reason, after its retries', async () => {

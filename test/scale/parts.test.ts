@@ -53,6 +53,10 @@ describe('scale parts', () => {
     const back = decodeSample(encodeSample(a));
     assert.deepEqual([...back.tasks.data], [...a.tasks.data]);
     expectCode(() => mergeSamples(a, emptySample(41, 7, shape)), 'INVALID_ARGUMENT', /cannot be merged/);
+    // Latents of two encoders mean different things: never one sample (the heads are sealed with the encoder).
+    const other = decodeSample(encodeSample(emptySample(40, 7, shape, 'ab'.repeat(32))));
+    assert.equal(other.encoderSha256, 'ab'.repeat(32));
+    expectCode(() => mergeSamples(a, other), 'INVALID_ARGUMENT', /different encoders/);
   });
 
   it('bad settings and inputs are typed errors that name what is wrong', async () => {

@@ -5,7 +5,9 @@
 // its job goes back to the queue (BullMQ's stalled-job check); a job that fails is retried. Every
 // byte moved is a statistics, sample or broadcast file (base64 in Redis), so nothing here merges
 // or schedules anything of its own. Node only (bullmq, ioredis).
+import { readFile } from 'node:fs/promises';
 import { FlowProducer, Job, Queue, QueueEvents, Worker, type ConnectionOptions } from 'bullmq';
+import { SpecialistError } from '../../core/errors.ts';
 import { toFloat32 } from '../../io/npy.ts';
 import { readNpyFile } from '../../io/npy-file.ts';
 import { finishRun, mergeRound, runShard, type CoordinatorOptions } from '../pipeline.ts';
@@ -17,7 +19,7 @@ export interface BullmqEngine {
   prefix?: string;
 }
 
-/** A shard as the workers find it: .npy files of latents [n, T, d] and task variables [n, M, dg]. */
+/** A shard as the workers find it: .npy files of latents [n, T, d] (observations [n, T, ...] with the job's `encoderPath`) and task variables [n, M, dg]. */
 export interface ShardSource {
   shardId: string;
   statesPath: string;
@@ -27,6 +29,8 @@ export interface ShardSource {
 export interface ShardedJob {
   settings: ShardSettings;
   shards: ShardSource[];
+  /** The generalist's ONNX file, readable by every worker: each shard encodes its observations with it. Default: the shards hold latents. */
+  encoderPath?: string;
   /** Episodes each shard keeps for Layer 2 (0: Layer 1 only). Default 0. */
   sampleSize?: number;
   sampleSeed?: number;
@@ -60,6 +64,14 @@ export interface ShardedJobResult {
   episodes?: number;
   sampleEpisodes?: number;
   warnings?: string[];
+}
+
+async function readEncoder(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    throw new SpecialistError('INVALID_FILE', `${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { file: path });
+  }
 }
 
 const names = (engine: BullmqEngine) => ({ shards: `${engine.prefix ?? 'specialist'}-shards`, merge: `${engine.prefix ?? 'specialist'}-merge` });
@@ -96,8 +108,14 @@ export async function submitShardedJob(engine: BullmqEngine, job: ShardedJob): P
 export interface WorkerOptions {
   /** Jobs at once in this process. Default 1. */
   concurrency?: number;
-  /** How long a job's lock lasts without renewal: a dead worker's job is taken back after it (BullMQ's default 30 s). */
+  /** How long a shard job's lock lasts without renewal: a dead worker's job is taken back after it (BullMQ's default 30 s). */
   lockDuration?: number;
+  /**
+   * The same for merge jobs. The coordinator's decision and Layer 2 fit compute on the event loop,
+   * which then cannot renew the lock: it must outlast the longest merge, or the job is taken for
+   * stalled and run again. Default 15 minutes (a coordinator killed mid-merge is retaken after it).
+   */
+  mergeLockDuration?: number;
   /** How often stalled jobs are looked for (BullMQ's default 30 s). */
   stalledInterval?: number;
 }
@@ -106,6 +124,7 @@ export interface WorkerOptions {
 export function startWorkers(engine: BullmqEngine, options: WorkerOptions = {}): Worker[] {
   const q = names(engine);
   const settings = { connection: engine.connection, concurrency: options.concurrency ?? 1, lockDuration: options.lockDuration, stalledInterval: options.stalledInterval, maxStalledCount: 3 };
+  const mergeSettings = { ...settings, lockDuration: options.mergeLockDuration ?? 15 * 60_000 };
   const mergeQueue = new Queue(q.merge, { connection: engine.connection });
   const shardWorker = new Worker<ShardData>(
     q.shards,
@@ -114,7 +133,9 @@ export function startWorkers(engine: BullmqEngine, options: WorkerOptions = {}):
       const parent = round > 1 && job.parent ? await Job.fromId<MergeData>(mergeQueue, job.parent.id as string) : undefined;
       const broadcast = parent?.data.broadcast ? bytesOf(parent.data.broadcast) : undefined;
       const [states, tasks] = (await Promise.all([readNpyFile(shard.statesPath), readNpyFile(shard.tasksPath)])).map((a) => ({ data: toFloat32(a), shape: a.shape }));
-      const out = await runShard({ settings: job.data.job.settings, shardId: shard.shardId, states, tasks, broadcast, sampleSize: job.data.job.sampleSize, sampleSeed: job.data.job.sampleSeed });
+      const { settings: shardSettings, encoderPath, sampleSize, sampleSeed } = job.data.job;
+      const encoder = encoderPath ? await readEncoder(encoderPath) : undefined;
+      const out = await runShard({ settings: shardSettings, shardId: shard.shardId, states, tasks, encoder, broadcast, sampleSize, sampleSeed });
       return { statistics: b64(out.statistics), sample: out.sample ? b64(out.sample) : null };
     },
     settings,
@@ -143,7 +164,7 @@ export function startWorkers(engine: BullmqEngine, options: WorkerOptions = {}):
         warnings: result.warnings,
       };
     },
-    settings,
+    mergeSettings,
   );
   const close = mergeWorker.close.bind(mergeWorker);
   mergeWorker.close = async (force?: boolean) => {
