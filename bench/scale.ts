@@ -30,7 +30,7 @@ import { discoverTaskStructure } from '../src/structure/discover.ts';
 import { generalistWorld } from '../src/synthetic/generalist-world.ts';
 import { linearColliderWorld, nonlinearWorld, type StructureWorld } from '../src/synthetic/structure-worlds.ts';
 import { startAggregator } from '../test/scale/fleet.ts';
-import { startRedis, stopChild, waitForOutput } from '../test/scale/servers.ts';
+import { killOnExit, startRedis, stopChild, waitForOutput } from '../test/scale/servers.ts';
 import { episodes, shardSizes } from '../test/scale/shards.ts';
 import { machine, time, writeResult } from './util.ts';
 import { loadavg } from 'node:os';
@@ -83,7 +83,7 @@ async function bullmqPart(kernels: KernelRuntime) {
       for (const count of [1, 2]) {
         const prefix = `bench${count}${c.shards}`;
         for (let k = 0; k < count; k++) {
-          const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/node-services.ts', 'scripts/scale-worker.ts'], { env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${redis.port}`, SCALE_PREFIX: prefix }, stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = killOnExit(spawn(process.execPath, ['--import', 'tsx', '--import', './test/node-services.ts', 'scripts/scale-worker.ts'], { env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${redis.port}`, SCALE_PREFIX: prefix }, stdio: ['ignore', 'pipe', 'pipe'] }));
           workers.push(child);
           await waitForOutput(child, 'ready', 30_000);
         }

@@ -18,7 +18,7 @@ import { Specialists } from '../../src/specialist/model.ts';
 import { discoverTaskStructure } from '../../src/structure/discover.ts';
 import { generalistWorld } from '../../src/synthetic/generalist-world.ts';
 import { linearColliderWorld, nonlinearWorld, type StructureWorld } from '../../src/synthetic/structure-worlds.ts';
-import { startRedis, stopChild, waitForOutput, type Redis } from './servers.ts';
+import { killOnExit, startRedis, stopChild, waitForOutput, type Redis } from './servers.ts';
 import { episodes, shardSizes } from './shards.ts';
 
 function samePValues(result: ShardedJobResult, pooled: { relation: number[][]; directPValues: (number | null)[][] }): number {
@@ -41,10 +41,10 @@ describe('sharded pipeline on BullMQ and Redis', { timeout: 240_000 }, () => {
   const workers: ChildProcess[] = [];
 
   const startWorker = async (prefix: string) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/node-services.ts', 'scripts/scale-worker.ts'], {
+    const child = killOnExit(spawn(process.execPath, ['--import', 'tsx', '--import', './test/node-services.ts', 'scripts/scale-worker.ts'], {
       env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${redis!.port}`, SCALE_PREFIX: prefix, SCALE_LOCK_MS: '2000', SCALE_STALLED_MS: '1000' },
       stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    }));
     workers.push(child);
     await waitForOutput(child, 'ready', 30_000);
     return child;

@@ -38,6 +38,17 @@ export function waitForOutput(child: ChildProcess, text: string, ms: number): Pr
   });
 }
 
+/**
+ * Kills the child when this process exits, whatever the path (a failed hook, --test-force-exit,
+ * process.exit): a server or worker never outlives its test file. Returns the child.
+ */
+export function killOnExit<T extends ChildProcess>(child: T): T {
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
+  return child;
+}
+
 export async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM', ms = 5000): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -61,7 +72,7 @@ export async function startRedis(): Promise<Redis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = killOnExit(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] }));
     await waitForOutput(child, 'Ready to accept connections', 10_000);
   };
   await start();
