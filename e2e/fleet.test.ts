@@ -111,7 +111,9 @@ describe('fleet: devices post statistics to a Durable Object (miniflare)', { tim
     const world = linearColliderWorld({ episodes: 400, steps: 8, tasks: 2, seed: 9503 });
     const settings: ShardSettings = { steps: 8, dim: 1, tasks: 2, segmentLength: 2 };
     const bodies: Buffer[] = [];
+    const requests: string[] = [];
     page.on('request', (request) => {
+      requests.push(`${request.method()} ${request.url()}`);
       const body = request.postDataBuffer();
       if (body) bodies.push(body);
     });
@@ -123,6 +125,8 @@ describe('fleet: devices post statistics to a Durable Object (miniflare)', { tim
       );
       assert.equal(out.status, 200);
     }
+    // Every request the page made after loading: one POST of a statistics file per device, no query but the run's name.
+    assert.deepEqual(requests, Array.from({ length: 4 }, () => `POST ${endpoint('page')}`));
     assert.equal(bodies.length, 4, 'one request body per device post, nothing else');
     const rows = new Set<number>([...world.states, ...world.tasks]);
     for (const body of bodies) {
