@@ -1,7 +1,7 @@
 // The device side of the fleet example: episodes stay on this page; it accumulates Layer 1's
 // statistics over them (the SDK's wasm kernels) and posts only the statistics file to the
-// aggregator. Here the episodes are drawn from a synthetic world with a seed per device; an app
-// would add the latents of its own episodes as they happen.
+// aggregator. Here the caller hands the page its episodes (e2e/fleet.test.ts: slices of a synthetic
+// world); an app would add the latents of its own episodes as they happen.
 import { StatisticsAccumulator, encodeStatistics, type ShardSettings } from 'specialist-sdk/scale';
 
 export interface DeviceRun {
