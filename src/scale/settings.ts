@@ -111,7 +111,7 @@ export function resolveShardSettings(settings: ShardSettings): ResolvedShardSett
     const options = resolveRcot(test.options ?? {});
     if (options.featuresZ === null) throw invalid('test', 'rcot needs featuresZ fixed in advance (the pooled default grows with n, which no shard knows): calibrateShards sets it');
     if (!options.calibration) throw invalid('test', 'rcot needs a calibration (column scaling and bandwidths from a pilot sample): calibrateShards makes one');
-    if (options.calibration.center.length !== layout.width) throw invalid('test', `the rcot calibration covers ${options.calibration.center.length} columns, an episode has ${layout.width}`);
+    if (options.calibration.centre.length !== layout.width) throw invalid('test', `the rcot calibration covers ${options.calibration.centre.length} columns, an episode has ${layout.width}`);
   }
   return resolved;
 }

@@ -10,7 +10,7 @@ import { Bandwidths } from '../random-features.ts';
 
 export interface RcotCalibration {
   /** Per column of the tested matrix: subtracted first... */
-  center: number[];
+  centre: number[];
   /** ...then divided by this (positive). */
   scale: number[];
   /** The bandwidth (median distance on the scaled columns) of every block the run tests, by its sorted columns. */
@@ -25,14 +25,14 @@ function invalid(message: string, value?: unknown): SpecialistError {
 
 /** Refuses a calibration that is not plain finite numbers of the right shape. */
 export function checkCalibration(c: RcotCalibration): void {
-  if (!c || typeof c !== 'object' || !Array.isArray(c.center) || !Array.isArray(c.scale) || !Array.isArray(c.bandwidths)) {
-    throw invalid('expected { center: number[], scale: number[], bandwidths: { columns, sigma }[] }');
+  if (!c || typeof c !== 'object' || !Array.isArray(c.centre) || !Array.isArray(c.scale) || !Array.isArray(c.bandwidths)) {
+    throw invalid('expected { centre: number[], scale: number[], bandwidths: { columns, sigma }[] }');
   }
-  if (c.center.length !== c.scale.length) throw invalid(`center has ${c.center.length} columns, scale ${c.scale.length}`);
-  if (!c.center.every(Number.isFinite)) throw invalid('center holds a value that is not a finite number');
+  if (c.centre.length !== c.scale.length) throw invalid(`centre has ${c.centre.length} columns, scale ${c.scale.length}`);
+  if (!c.centre.every(Number.isFinite)) throw invalid('centre holds a value that is not a finite number');
   if (!c.scale.every((s) => Number.isFinite(s) && s > 0)) throw invalid('scale must hold positive finite numbers');
   for (const b of c.bandwidths) {
-    if (!b || !Array.isArray(b.columns) || !b.columns.every((col) => Number.isInteger(col) && col >= 0 && col < c.center.length) || !(Number.isFinite(b.sigma) && b.sigma > 0)) {
+    if (!b || !Array.isArray(b.columns) || !b.columns.every((col) => Number.isInteger(col) && col >= 0 && col < c.centre.length) || !(Number.isFinite(b.sigma) && b.sigma > 0)) {
       throw invalid(`a bandwidth entry must be { columns: column indices, sigma > 0 }, got ${JSON.stringify(b)}`, b);
     }
   }
@@ -40,10 +40,10 @@ export function checkCalibration(c: RcotCalibration): void {
 
 /** The columns scaled by the calibration (float64, column-major); none counts as constant here. */
 export function calibratedColumns(data: Matrix, c: RcotCalibration): { columns: Float64Array[]; constant: boolean[] } {
-  if (c.center.length !== data.cols) throw invalid(`it covers ${c.center.length} columns, the data have ${data.cols}`);
+  if (c.centre.length !== data.cols) throw invalid(`it covers ${c.centre.length} columns, the data have ${data.cols}`);
   const columns = Array.from({ length: data.cols }, (_, j) => {
     const v = new Float64Array(data.rows);
-    for (let r = 0; r < data.rows; r++) v[r] = (data.data[r * data.cols + j] - c.center[j]) / c.scale[j];
+    for (let r = 0; r < data.rows; r++) v[r] = (data.data[r * data.cols + j] - c.centre[j]) / c.scale[j];
     return v;
   });
   return { columns, constant: new Array<boolean>(data.cols).fill(false) };
@@ -68,7 +68,7 @@ export function calibrateRcot(pilot: Matrix, blocks: readonly (readonly number[]
   const { columns, constant } = transformColumns(pilot, 'standardize');
   const bad = constant.indexOf(true);
   if (bad >= 0) throw invalid(`column ${bad} is constant in the pilot sample: it sets no scale`, bad);
-  const center: number[] = [];
+  const centre: number[] = [];
   const scale: number[] = [];
   for (let j = 0; j < pilot.cols; j++) {
     let mean = 0;
@@ -76,11 +76,11 @@ export function calibrateRcot(pilot: Matrix, blocks: readonly (readonly number[]
     mean /= pilot.rows;
     let ss = 0;
     for (let r = 0; r < pilot.rows; r++) ss += (pilot.data[r * pilot.cols + j] - mean) ** 2;
-    center.push(mean);
+    centre.push(mean);
     scale.push(Math.sqrt(ss / pilot.rows));
   }
   const median = new Bandwidths(columns, pilot.rows);
   const seen = new Map<string, number[]>();
   for (const b of blocks) if (b.length > 0) seen.set(blockKey(b), [...b].sort((x, y) => x - y));
-  return { center, scale, bandwidths: [...seen.values()].map((cols) => ({ columns: cols, sigma: median.of(cols) })) };
+  return { centre, scale, bandwidths: [...seen.values()].map((cols) => ({ columns: cols, sigma: median.of(cols) })) };
 }
