@@ -4,7 +4,7 @@
 // Environment: REDIS_URL, SCALE_PREFIX (queue prefix, default 'specialist'), SCALE_CONCURRENCY (1),
 // SCALE_LOCK_MS (BullMQ's lock duration of shard jobs, default 30000), SCALE_MERGE_LOCK_MS (of merge
 // jobs, which compute on the event loop: default 900000), SCALE_STALLED_MS (default 30000).
-import { startWorkers } from '../src/scale/engines/bullmq.ts';
+import { startWorkers } from '../src/scale/engines/bullmq.node.ts';
 
 const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const workers = startWorkers(

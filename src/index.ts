@@ -16,7 +16,7 @@ export type { Correction } from './stats/multiple-testing.ts';
 export type { CiTestName, CiTestSpec } from './structure/ci/builtins.ts';
 export type { TestChoice } from './structure/choose-test.ts';
 export type { CmiKnnOptions } from './structure/ci/cmi-knn/index.ts';
-export type { RcotCalibration, RcotOptions } from './structure/ci/rcot/index.ts';
+export type { RcotOptions } from './structure/ci/rcot/index.ts';
 export type { ColumnTransform } from './structure/ci/columns.ts';
 export type { WeightedChiSquareMethod } from './stats/weighted-chi-square.ts';
 

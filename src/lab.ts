@@ -28,7 +28,7 @@ export type { CiPrepareContext, CiQuery, CiResult, CiTest, PreparedCiTest } from
 export type { Matrix } from './core/tensor.ts';
 export { fisherZ } from './structure/ci/fisher-z.ts';
 export { cmiKnn } from './structure/ci/cmi-knn/index.ts';
-export { rcot } from './structure/ci/rcot/index.ts';
+export { rcot, type RcotCalibration } from './structure/ci/rcot/index.ts';
 export { runCiBatches, type CiBatchOptions } from './structure/ci-batch-job.ts';
 export { LAMBDA_GRID } from './specialist/fit.ts';
 

@@ -4,6 +4,6 @@ import { useNodeServices } from './node/services.ts';
 
 useNodeServices();
 
-export { startWorkers, submitShardedJob, waitForShardedJob, type BullmqEngine, type ShardedJob, type ShardedJobResult, type ShardSource, type WorkerOptions } from './scale/engines/bullmq.ts';
+export { startWorkers, submitShardedJob, waitForShardedJob, type BullmqEngine, type ShardedJob, type ShardedJobResult, type ShardSource, type WorkerOptions } from './scale/engines/bullmq.node.ts';
 export { finishRun, mergeRound, runShard, type CoordinatorOptions, type ShardedResult, type ShardOutput, type ShardWork } from './scale/pipeline.ts';
 export * from './scale.ts';

@@ -7,4 +7,5 @@ export { decideFromStatistics, mergeStatistics, nextRound, type DecideOptions } 
 export { resolveShardSettings, settingsFingerprint, STATISTICS_FORMAT_VERSION, type ShardSettings, type ShardTest } from './scale/settings.ts';
 export type { RoundBroadcast, Statistics } from './scale/statistics.ts';
 export { decodeBroadcast, decodeStatistics, encodeBroadcast, encodeStatistics, MIN_EPISODES_PER_FILE, STATISTICS_FORMAT } from './scale/wire.ts';
+export type { RcotCalibration } from './structure/ci/rcot/index.ts';
 export { SpecialistError } from './core/errors.ts';

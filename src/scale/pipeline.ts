@@ -2,7 +2,7 @@
 // accumulates the round's statistics and keeps a seeded sample of episodes for Layer 2; the
 // coordinator merges each round, broadcasts what the next round needs, decides Layer 1 from the
 // merged statistics, fits Layer 2 on the merged sample and hands back the heads file. The engines
-// (engines/bullmq.ts, examples/fleet's Durable Object) only move these bytes.
+// (engines/bullmq.node.ts, examples/fleet's Durable Object) only move these bytes.
 import { SpecialistError } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { Generalist } from '../generalist/generalist.ts';

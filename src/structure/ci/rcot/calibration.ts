@@ -8,6 +8,11 @@ import type { Matrix } from '../../../core/tensor.ts';
 import { transformColumns } from '../columns.ts';
 import { Bandwidths } from '../random-features.ts';
 
+/**
+ * RCoT's scaling fixed in advance (`RcotOptions.calibration`): each column's centre and scale and
+ * each tested block's bandwidth, from a pilot sample (`calibrateShards`) or given, so that shards
+ * which each see a part of the rows compute the same features (docs/scale.md).
+ */
 export interface RcotCalibration {
   /** Per column of the tested matrix: subtracted first... */
   centre: number[];
@@ -65,7 +70,7 @@ export function givenBandwidths(c: RcotCalibration): (block: readonly number[]) 
  * from its data when no calibration is given.
  */
 export function calibrateRcot(pilot: Matrix, blocks: readonly (readonly number[])[]): RcotCalibration {
-  const { columns, constant } = transformColumns(pilot, 'standardize');
+  const { columns, constant } = transformColumns(pilot, 'standardise');
   const bad = constant.indexOf(true);
   if (bad >= 0) throw invalid(`column ${bad} is constant in the pilot sample: it sets no scale`, bad);
   const centre: number[] = [];

@@ -75,12 +75,12 @@ function blockSeed(seed: number, columns: readonly number[], role: 'xy' | 'z'): 
 }
 
 /** The group's feature rows [n, width] (float32, as the features kernel writes them). */
-export function groupFeatures(runtime: KernelRuntime, source: FeatureSource, seed: number, group: FeatureGroup, specs: FeatureSpecs): Float32Array {
+export function groupFeatures(kernels: KernelRuntime, source: FeatureSource, seed: number, group: FeatureGroup, specs: FeatureSpecs): Float32Array {
   const lay = groupLayout(group, specs);
   const out = new Float32Array(source.n * lay.width);
   const write = (block: readonly number[], spec: BlockFeatures, role: 'xy' | 'z', offset: number) => {
     const rng = createRng(blockSeed(seed, block, role));
-    writeBlockFeatures(rng, block.map((c) => source.columns[c]), source.n, source.bandwidth(block), spec, out, lay.width, offset, runtime);
+    writeBlockFeatures(rng, block.map((c) => source.columns[c]), source.n, source.bandwidth(block), spec, out, lay.width, offset, kernels);
   };
   write(group.z, specs.z, 'z', 0);
   group.targets.forEach((t, j) => write(t.columns, specs[t.role], 'xy', lay.offsets[j]));
@@ -95,14 +95,14 @@ export const MOMENT_BLOCK_ROWS = 64;
  * covariance kernel (two-pass, float64), merged pairwise (a tree), so the rounding grows with
  * log(n) instead of n and a run over all rows agrees closely with merged parts of it.
  */
-export function momentsOfRows(runtime: KernelRuntime, data: Float32Array, rows: number, cols: number, call: CallOptions = {}): Moments {
+export function momentsOfRows(kernels: KernelRuntime, data: Float32Array, rows: number, cols: number, call: CallOptions = {}): Moments {
   if (rows === 0) return emptyMoments(cols);
   const kernel = getKernel('covariance');
   const blocks: Moments[] = [];
   for (let r0 = 0; r0 < rows; r0 += MOMENT_BLOCK_ROWS) {
     const r1 = Math.min(rows, r0 + MOMENT_BLOCK_ROWS);
     // Inputs built here are finite: the kernel runs without its validator's rescan.
-    const { means, cov } = kernel.wasm(runtime, { x: { data: data.subarray(r0 * cols, r1 * cols), rows: r1 - r0, cols }, ddof: 0 }, { signal: call.signal });
+    const { means, cov } = kernel.wasm(kernels, { x: { data: data.subarray(r0 * cols, r1 * cols), rows: r1 - r0, cols }, ddof: 0 }, { signal: call.signal });
     blocks.push({ n: r1 - r0, width: cols, mean: means, m2: cov.map((v) => v * (r1 - r0)) });
   }
   return mergePairwise(blocks);

@@ -55,7 +55,7 @@ export interface RcotOptions {
    * Column scaling and block bandwidths fixed in advance (from a pilot sample: calibrateRcot)
    * instead of taken from the data. Default: none, from the data. A sharded run needs it (every
    * shard must compute the same features), and a run over all rows given the same calibration
-   * gives the same answer (docs/scale.md). `transform` must then be 'standardize'.
+   * gives the same answer (docs/scale.md). `transform` must then be 'standardise'.
    */
   calibration?: RcotCalibration;
 }
@@ -118,7 +118,7 @@ export function resolveOptions(options: RcotOptions): Resolved {
   }
   if (o.calibration) {
     checkCalibration(o.calibration);
-    if (o.transform !== 'standardize') throw invalid('calibration', 'a calibration scales the columns itself: it needs transform \'standardize\'', o.transform);
+    if (o.transform !== 'standardise') throw invalid('calibration', 'a calibration scales the columns itself: it needs transform \'standardise\'', o.transform);
   }
   return o;
 }

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { FlowProducer, Job, Queue, QueueEvents, Worker, type ConnectionOptions } from 'bullmq';
 import { SpecialistError } from '../../core/errors.ts';
 import { toFloat32 } from '../../io/npy.ts';
-import { readNpyFile } from '../../io/npy-file.ts';
+import { readNpyFile } from '../../node/npy-file.ts';
 import { finishRun, mergeRound, runShard, type CoordinatorOptions } from '../pipeline.ts';
 import type { ShardSettings } from '../settings.ts';
 
