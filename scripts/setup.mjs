@@ -1,5 +1,6 @@
 // Brings a fresh clone to a runnable state, doing only what is stale: npm ci, the wasm kernels,
-// the glyph outlines of the glyph world, the rollup bundle, and (with --browser) Debian's Chromium for the e2e tests.
+// the glyph outlines of the glyph world, the rollup bundle, and (with --browser) Debian's Chromium for the e2e tests
+// and Debian's redis-server for the scale tests (test/scale/ starts and stops its own on a free port).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,13 +39,19 @@ if (stale(['dist/node.js', 'dist/browser.js', 'dist/worker.js', 'dist/cli.js', '
   say('bundling (rollup) and emitting types');
   run('npm', ['run', '--silent', 'build:js']);
 }
-if (want.has('--browser') && !existsSync('/usr/bin/chromium')) {
+/** Installs a Debian package when its binary is missing (root only; else says how). */
+function aptInstall(binary, pkg, why) {
+  if (existsSync(binary)) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
-    console.error('[setup] The browser tests need Chromium at /usr/bin/chromium. Install it with:\n  sudo apt-get update && sudo apt-get install -y chromium');
+    console.error(`[setup] ${why} need ${binary}. Install it with:\n  sudo apt-get update && sudo apt-get install -y ${pkg}`);
     process.exit(1);
   }
-  say("installing Chromium from Debian's packages");
+  say(`installing ${pkg} from Debian's packages`);
   run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', 'chromium']);
+  run('apt-get', ['install', '-y', '-qq', pkg]);
+}
+if (want.has('--browser')) {
+  aptInstall('/usr/bin/chromium', 'chromium', 'The browser tests');
+  aptInstall('/usr/bin/redis-server', 'redis-server', 'The scale tests (BullMQ)');
 }

@@ -38,7 +38,7 @@ export type { Matrix } from './core/tensor.ts';
 export { fisherZ, type FisherZOptions } from './structure/ci/fisher-z.ts';
 export { gcm, type GcmOptions } from './structure/ci/gcm/index.ts';
 export { cmiKnn } from './structure/ci/cmi-knn/index.ts';
-export { rcot } from './structure/ci/rcot/index.ts';
+export { rcot, type RcotCalibration } from './structure/ci/rcot/index.ts';
 export { runCiBatches, type CiBatchOptions } from './structure/ci-batch-job.ts';
 export { LAMBDA_GRID } from './specialist/fit.ts';
 

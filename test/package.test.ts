@@ -52,7 +52,7 @@ it('every export condition points at built files, with its own types first', () 
 });
 
 it('the browser entries reach no Node built-in, no onnxruntime-node import and no require(); they start the worker in the form bundlers detect', () => {
-  for (const entry of ['browser.js', 'worker.js', 'deploy.js', 'lab.js']) {
+  for (const entry of ['browser.js', 'worker.js', 'deploy.js', 'lab.js', 'scale.js']) {
     const text = code(entry);
     assert.doesNotMatch(text, /(?:from|import)\s*\(?\s*['"]node:/, `${entry} imports a node: module`);
     assert.doesNotMatch(text, /(?:from|import)\s*\(?\s*['"]onnxruntime-node['"]/, `${entry} imports onnxruntime-node`);
@@ -60,7 +60,7 @@ it('the browser entries reach no Node built-in, no onnxruntime-node import and n
   }
   assert.match(code('browser.js'), /new Worker\(new URL\(["']\.\/worker\.js["'], import\.meta\.url\), \{ type: ["']module["']/);
   // And the Node entries do reach them, through their services chunk.
-  for (const entry of ['node.js', 'cli.js', 'deploy.node.js', 'lab.node.js', 'worker.node.js']) assert.match(code(entry), /from ['"]node:worker_threads['"]/, entry);
+  for (const entry of ['node.js', 'cli.js', 'deploy.node.js', 'lab.node.js', 'worker.node.js', 'scale-bullmq.js']) assert.match(code(entry), /from ['"]node:worker_threads['"]/, entry);
 });
 
 it('the browser build run in Node says which entry to use instead of failing obscurely', () => {
@@ -83,6 +83,12 @@ it('the built lab entry holds the laboratory tools, the main entry none of them,
   assert.deepEqual(labNode, lab);
   assert.deepEqual(lab.filter((name) => node.includes(name)), []);
   for (const tool of ['generalistWorld', 'glyphWorld', 'structureMetrics', 'OCR_MODEL_PATH', 'runKernel', 'createRng']) assert.ok(lab.includes(tool) && !node.includes(tool), tool);
+});
+
+it('specialist-sdk/scale pulls in no engine (bullmq, ioredis) and no encoder', () => {
+  const text = code('scale.js');
+  assert.doesNotMatch(text, /from ['"](bullmq|ioredis|miniflare)['"]/);
+  assert.ok(text.includes('StatisticsAccumulator') && !text.includes('class Generalist'));
 });
 
 it('specialist-sdk/deploy loads no training code', () => {
@@ -126,7 +132,7 @@ describe('the packed tarball', () => {
     const report = JSON.parse(out);
     const problems = Object.keys(report.problems ?? {}).filter((kind) => kind !== 'CJSResolvesToESM');
     assert.deepEqual(problems, [], JSON.stringify(report.problems, null, 1));
-    assert.deepEqual(Object.keys(report.analysis.entrypoints).sort(), ['.', './browser', './deploy', './lab', './package.json', './worker']);
+    assert.deepEqual(Object.keys(report.analysis.entrypoints).sort(), ['.', './browser', './deploy', './lab', './package.json', './scale', './scale/bullmq', './worker']);
   });
 
   it('ships LICENSE, README and every file the README links to', () => {

@@ -1,13 +1,19 @@
 // From Layer 1's answer to Layer 2's inputs: the (episode, step) rows whose step serves a task, their
 // latents, each task's target at that row and the membership that says which rows count for which
-// task. The pipeline and the CLI's `fit --structure` both go through here.
+// task. The pipeline, the sharded pipeline's coordinator (src/scale/) and the CLI's `fit --structure`
+// all go through here.
+import type { ProgressCallback } from '../core/call-options.ts';
 import { SpecialistError } from '../core/errors.ts';
 import { checkTensor, type Tensor } from '../core/tensor.ts';
 import { createRng } from '../core/random.ts';
 import { checkCount } from '../core/validate.ts';
 import { MIN_ROWS } from '../specialist/data.ts';
+import type { KernelCallOptions } from '../kernels/runtime.ts';
+import { fitSpecialists } from '../specialist/fit.ts';
 import type { Specialists } from '../specialist/model.ts';
+import type { SpecialistOptions } from '../specialist/options.ts';
 import type { StructureResult } from '../structure/discover.ts';
+import type { JobRunner } from '../worker/job.ts';
 
 /** Layer 2's rows built from Layer 1's answer: the latents, targets and membership of the served (episode, step) rows. */
 export interface FitInputs {
@@ -131,4 +137,41 @@ export function fitWarnings(model: Pick<Specialists, 'supports' | 'converged'>, 
   );
   if (!model.converged) warnings.push('the fit did not converge within its epochs: raise epochs (the supports may still change)');
   return warnings;
+}
+
+/** What Layer 2's inputs alone say: tasks Layer 1 gave no step (no head), and scalar targets. */
+export function headWarnings(M: number, fittedTasks: readonly number[], targetWidth: number): string[] {
+  const warnings: string[] = [];
+  for (let i = 0; i < M; i++) if (!fittedTasks.includes(i)) warnings.push(`task ${i}: Layer 1 assigned it no step, so it has no specialist head`);
+  if (targetWidth === 1 && fittedTasks.length > 0) {
+    warnings.push('the task signals are scalar: one summary coordinate can serve each task, so a task block of several coordinates cannot be pinned down (give vector-valued targets)');
+  }
+  return warnings;
+}
+
+/**
+ * Layer 2 on the steps Layer 1 assigned: one head per task that has any step, fitted on the rows
+ * fitInputsFromStructure picks from `latents` [n, T, d] (episodes subsampled to maxTrainingRows).
+ * The sharded pipeline's coordinator (src/scale/) calls it on the merged sample of episodes.
+ */
+export async function fitHeads(
+  input: { latents: Tensor<Float32Array>; tasks: Tensor; stepTargets?: Tensor },
+  structure: Pick<StructureResult, 'stepTasks'>,
+  options: { specialists?: SpecialistOptions; maxTrainingRows?: number; seed?: number },
+  call: KernelCallOptions & { pool?: JobRunner; encoderSha256?: string; onProgress?: ProgressCallback },
+): Promise<{ specialists: Specialists | null; fittedTasks: number[]; trainingRows: number; warnings: string[] }> {
+  const fit = fitInputsFromStructure(structure, input.latents, input.tasks, { stepTargets: input.stepTargets, maxRows: options.maxTrainingRows, seed: options.seed });
+  const { fittedTasks } = fit;
+  const warnings = headWarnings(input.tasks.shape[1], fittedTasks, fit.targets.shape[2]);
+  if (fittedTasks.length === 0) return { specialists: null, fittedTasks, trainingRows: 0, warnings };
+  const fitted = await fitSpecialists(fit.latents, fit.targets, options.specialists ?? {}, {
+    signal: call.signal,
+    membership: fit.membership,
+    kernels: call.kernels,
+    pool: call.pool,
+    onProgress: call.onProgress && (({ done, total }) => call.onProgress?.({ done, total })),
+  });
+  warnings.push(...fitWarnings(fitted, fittedTasks));
+  const specialists = call.encoderSha256 ? fitted.withEncoder(call.encoderSha256) : fitted;
+  return { specialists, fittedTasks, trainingRows: fit.latents.shape[0], warnings };
 }

@@ -14,7 +14,7 @@ import type { Specialists } from '../specialist/model.ts';
 import type { SpecialistOptions } from '../specialist/options.ts';
 import { discoverTaskStructure, type StructureOptions, type StructureResult } from '../structure/discover.ts';
 import type { JobRunner } from '../worker/job.ts';
-import { checkStepTargets, fitInputsFromStructure, fitWarnings } from './fit-inputs.ts';
+import { checkStepTargets, fitInputsFromStructure, fitWarnings, headWarnings } from './fit-inputs.ts';
 import { headFacts, type TaskComparison } from './compare.ts';
 import { checkEvaluation, taskRows, type EvaluationSet } from './evaluation.ts';
 
@@ -213,10 +213,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
     seed: options.seed,
   });
   const { fittedTasks } = fit;
-  for (let i = 0; i < M; i++) if (!fittedTasks.includes(i)) warnings.push(`task ${i}: Layer 1 assigned it no step, so it has no specialist head`);
-  if (targetWidth === 1 && fittedTasks.length > 0) {
-    warnings.push('the task signals are scalar: one summary coordinate can serve each task, so a task block of several coordinates cannot be pinned down (give vector-valued targets)');
-  }
+  warnings.push(...headWarnings(M, fittedTasks, targetWidth));
   let specialists: Specialists | null = null;
   let dense: Specialists | null = null;
   let denseMs = 0;

@@ -5,15 +5,16 @@ import { throwIfAborted } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { exclusive, kernelsFor } from '../kernels/runtime.ts';
 import { decide, type StructureResult } from './decide.ts';
-import { inThread, onWorkers, type Executor } from './execute.ts';
-import { assemble, planLayout, refuseConstantColumns } from './input.ts';
+import { inThread, onWorkers, type Executor, type RunProgress } from './execute.ts';
+import { assemble, planLayout, refuseConstantColumns, type Layout } from './input.ts';
 import { reduceStates } from './reduce.ts';
 import { chooseTest, type TestChoice } from './choose-test.ts';
 import { withNormalScores } from './ci/columns.ts';
 import { fisherZ } from './ci/fisher-z.ts';
 import { gcm } from './ci/gcm/index.ts';
-import { poolFor, resolveStructureOptions, resolveTest, type DirectConditioning, type StructureCallOptions, type StructureOptions } from './options.ts';
-import { checkEpisodes, defaultConditioning, episodesNeeded, plan } from './plan.ts';
+import { poolFor, resolveStructureOptions, resolveTest, type DirectConditioning, type ResolvedStructureOptions, type StructureCallOptions, type StructureOptions } from './options.ts';
+import { checkEpisodes, defaultConditioning, episodesNeeded, plan, type Planned } from './plan.ts';
+import type { StateReduction } from './reduce.ts';
 import { runWarnings } from './warnings.ts';
 
 export type { StructureResult } from './decide.ts';
@@ -57,38 +58,59 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
   checkEpisodes(layout, [...main, ...diagnosticPlan], opts.test);
   const validateMs = performance.now() - started;
 
-  const progress = { done: 0, total: main.length + diagnosticPlan.length };
-  const family = (count: number) => (opts.correction === 'none' ? 1 : count);
-  const finish = async (prepareMs: number, run: Executor): Promise<StructureResult> => {
-    checkpoint(call, 0, progress.total);
-    const t1 = performance.now();
-    const mainResults = await run(main, family(main.length));
-    const t2 = performance.now();
-    const diagResults = await run(diagnosticPlan, family(diagnosticPlan.length));
-    const t3 = performance.now();
-    const result = decide(layout, { ...opts, conditioning }, main, mainResults, diagnosticPlan, diagResults);
-    const warnings = runWarnings(data, opts.test.name, [...main, ...diagnosticPlan]);
-    const t4 = performance.now();
-    return {
-      ...result,
-      reduction: reduced?.reduction ?? null,
-      testChoice,
-      warnings,
-      tests: main.length + diagnosticPlan.length,
-      timings: { validateMs, prepareMs, testsMs: t2 - t1, diagnosticMs: t3 - t2, decideMs: t4 - t3 },
-      elapsedMs: t4 - started,
-    };
-  };
-
+  const run = { layout, opts: { ...opts, conditioning }, main, diagnostic: diagnosticPlan, testChoice, reduction: reduced?.reduction ?? null, started, validateMs };
+  const warnings = () => runWarnings(data, opts.test.name, [...main, ...diagnosticPlan]);
   // On workers each one prepares the data itself: that time is part of testsMs.
-  if (opts.pool) return finish(0, onWorkers(opts.pool.runner, opts.pool.spec, data, opts.seed, call, progress));
+  if (opts.pool) return runPlanned(run, 0, (progress) => onWorkers(opts.pool!.runner, opts.pool!.spec, data, opts.seed, call, progress), warnings, call);
   return exclusive(kernels, async () => {
     const t0 = performance.now();
     const prepared = opts.test.prepare(data, { kernels, seed: opts.seed, signal: call.signal });
     try {
-      return await finish(performance.now() - t0, inThread(prepared, opts.test.name, call, progress));
+      return await runPlanned(run, performance.now() - t0, (progress) => inThread(prepared, opts.test.name, call, progress), warnings, call);
     } finally {
       prepared.dispose?.();
     }
   });
+}
+
+/** A planned run: everything runPlanned needs besides where the tests run. */
+export interface PlannedRun {
+  layout: Layout;
+  opts: ResolvedStructureOptions & { conditioning: DirectConditioning };
+  main: Planned[];
+  diagnostic: Planned[];
+  testChoice: TestChoice | null;
+  /** What reduceStates did to the latents (null: tested as given, as runs from merged statistics are). */
+  reduction: StateReduction | null;
+  started: number;
+  validateMs: number;
+}
+
+/**
+ * Runs the planned tests (main, then the diagnostic) and decides. Shared by discoverTaskStructure
+ * and by runs decided from merged statistics (src/scale/), so both answer with the same code.
+ */
+export async function runPlanned(run: PlannedRun, prepareMs: number, executor: (progress: RunProgress) => Executor, warnings: () => string[], call: StructureCallOptions): Promise<StructureResult> {
+  const { opts, main, diagnostic } = run;
+  const progress = { done: 0, total: main.length + diagnostic.length };
+  const family = (count: number) => (opts.correction === 'none' ? 1 : count);
+  const execute = executor(progress);
+  checkpoint(call, 0, progress.total);
+  const t1 = performance.now();
+  const mainResults = await execute(main, family(main.length));
+  const t2 = performance.now();
+  const diagResults = await execute(diagnostic, family(diagnostic.length));
+  const t3 = performance.now();
+  const result = decide(run.layout, opts, main, mainResults, diagnostic, diagResults);
+  const said = warnings();
+  const t4 = performance.now();
+  return {
+    ...result,
+    reduction: run.reduction,
+    testChoice: run.testChoice,
+    warnings: said,
+    tests: main.length + diagnostic.length,
+    timings: { validateMs: run.validateMs, prepareMs, testsMs: t2 - t1, diagnosticMs: t3 - t2, decideMs: t4 - t3 },
+    elapsedMs: t4 - run.started,
+  };
 }

@@ -28,6 +28,12 @@ export function runWarnings(data: Matrix, test: string, planned: readonly Planne
       `${count} of ${n} episodes repeat another episode exactly: every test assumes independent episodes, and duplicates make p-values too small (more links than there are); remove them`,
     );
   }
+  return [...warnings, ...widthWarnings(n, test, planned)];
+}
+
+/** The warnings that need no rows: too few episodes for the widest test, kNN-CMI's many z columns. */
+export function widthWarnings(n: number, test: string, planned: readonly Planned[]): string[] {
+  const warnings: string[] = [];
   const widest = planned.reduce((m, p) => Math.max(m, p.query.x.length + p.query.y.length + p.query.z.length), 0);
   const perColumn = EPISODES_PER_COLUMN[test];
   if (perColumn !== undefined && n < perColumn * widest) {

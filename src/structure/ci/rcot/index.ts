@@ -20,10 +20,12 @@ import { checkMatrix, type Matrix } from '../../../core/tensor.ts';
 import type { CiPrepareContext, CiTest, PreparedCiTest } from '../../ci-test.ts';
 import { transformColumns } from '../columns.ts';
 import { Bandwidths } from '../random-features.ts';
+import { calibratedColumns, givenBandwidths } from './calibration.ts';
 import { defaultFeaturesZ, rcotMinimumRows, resolveOptions, type RcotOptions } from './options.ts';
 import { runQuery, type Prepared } from './query.ts';
 
 export type { RcotOptions } from './options.ts';
+export type { RcotCalibration } from './calibration.ts';
 
 /**
  * The RCoT conditional-independence test (see RcotOptions for the defaults and why). Randomness
@@ -40,12 +42,13 @@ export function rcot(options: RcotOptions = {}): CiTest {
       if (!Number.isFinite(context.seed)) throw new SpecialistError('INVALID_ARGUMENT', `seed must be a finite number, got ${context.seed}`, { argument: 'seed', value: context.seed });
       checkMatrix('data', data);
       throwIfAborted(context.signal);
-      const { columns, constant } = transformColumns(data, resolved.transform);
+      const { columns, constant } = resolved.calibration ? calibratedColumns(data, resolved.calibration) : transformColumns(data, resolved.transform);
+      const median = new Bandwidths(columns, data.rows);
       const prepared: Prepared = {
         n: data.rows,
         columns,
         constant,
-        bandwidths: new Bandwidths(columns, data.rows),
+        bandwidth: resolved.calibration ? givenBandwidths(resolved.calibration) : (block) => median.of(block),
         featuresZ: resolved.featuresZ ?? defaultFeaturesZ(data.rows),
         lastZ: null,
       };

@@ -3,6 +3,7 @@
 import { SpecialistError } from '../../../core/errors.ts';
 import { WEIGHTED_CHI_SQUARE_METHODS, type WeightedChiSquareMethod } from '../../../stats/weighted-chi-square.ts';
 import type { ColumnTransform } from '../columns.ts';
+import { checkCalibration, type RcotCalibration } from './calibration.ts';
 import { featureWidth, type BlockFeatures } from '../random-features.ts';
 
 /**
@@ -50,6 +51,13 @@ export interface RcotOptions {
   transform?: ColumnTransform;
   /** Tail of the weighted chi-square null. Default 'saddlepoint' (accurate to a few per cent far into the tail). */
   approximation?: WeightedChiSquareMethod;
+  /**
+   * Column scaling and block bandwidths fixed in advance (from a pilot sample: calibrateRcot)
+   * instead of taken from the data. Default: none, from the data. A sharded run needs it (every
+   * shard must compute the same features), and a run over all rows given the same calibration
+   * gives the same answer (docs/scale.md). `transform` must then be 'standardise'.
+   */
+  calibration?: RcotCalibration;
 }
 
 export interface Resolved {
@@ -62,6 +70,7 @@ export interface Resolved {
   scaleXY: number;
   transform: ColumnTransform;
   approximation: WeightedChiSquareMethod;
+  calibration: RcotCalibration | null;
 }
 
 /** Features per block stay at most this: a covariance of 1000^2 per test at n = 10,000 takes seconds. */
@@ -89,6 +98,7 @@ export function resolveOptions(options: RcotOptions): Resolved {
     scaleXY: options.scaleXY ?? 1,
     transform: options.transform ?? 'standardise',
     approximation: options.approximation ?? 'saddlepoint',
+    calibration: options.calibration ?? null,
   };
   for (const name of ['featuresX', 'featuresY', 'featuresZ'] as const) {
     const v = o[name];
@@ -105,6 +115,10 @@ export function resolveOptions(options: RcotOptions): Resolved {
   if (o.transform !== 'standardise' && o.transform !== 'normal-scores') throw invalid('transform', `transform must be 'standardise' or 'normal-scores', got ${String(o.transform)}`, o.transform);
   if (!WEIGHTED_CHI_SQUARE_METHODS.includes(o.approximation)) {
     throw invalid('approximation', `approximation must be one of ${WEIGHTED_CHI_SQUARE_METHODS.join(', ')}, got ${String(o.approximation)}`, o.approximation);
+  }
+  if (o.calibration) {
+    checkCalibration(o.calibration);
+    if (o.transform !== 'standardise') throw invalid('calibration', 'a calibration scales the columns itself: it needs transform \'standardise\'', o.transform);
   }
   return o;
 }
