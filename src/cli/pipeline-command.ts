@@ -22,12 +22,12 @@ export const pipelineCommand: Command = {
   summary: 'Your own files end to end: latents (or observations + an ONNX encoder) and task variables to the relation, the heads and ONNX heads',
   usage:
     'specialist-sdk pipeline (--latents Z.npy | --observations O.npy --encoder M.onnx) --tasks G.npy --segment-length L\n' +
-    '      [--step-targets Y.npy] [--truth truth.json] [--device auto|wasm|webgpu] [--epochs E] [--seed N] [--out-dir specialist-out] [--json]\n' +
+    '      [--step-targets Y.npy] [--alpha 0.05] [--truth truth.json] [--device auto|wasm|webgpu] [--epochs E] [--seed N] [--out-dir specialist-out] [--json]\n' +
     '  Z [n, T, d] or O [n, T, ...obs]; G [n, M] or [n, M, dg]; Y [n, T, M] or [n, T, M, dy]; one row per episode.\n' +
     '  Writes structure.json (the structure command\'s fields), model.specialist, task-K.onnx per head, summary.json.',
   options: {
     latents: 'string', observations: 'string', encoder: 'string', tasks: 'string', 'segment-length': 'string', 'step-targets': 'string',
-    truth: 'string', device: 'string', epochs: 'string', seed: 'string', 'out-dir': 'string',
+    alpha: 'string', truth: 'string', device: 'string', epochs: 'string', seed: 'string', 'out-dir': 'string',
   },
   async run(options, io) {
     const latentsPath = options.string('latents');
@@ -43,6 +43,7 @@ export const pipelineCommand: Command = {
     const tasksPath = options.requireString('tasks');
     const segmentLength = options.requireNumber('segment-length', { integer: true, min: 2, max: 100_000 });
     const stepTargetsPath = options.string('step-targets');
+    const alpha = options.number('alpha', 0.05, { min: 1e-12, max: 1 });
     const truthPath = options.string('truth');
     const device = options.choice('device', ['auto', 'wasm', 'webgpu'] as const, 'auto');
     const epochs = options.optionalNumber('epochs', { integer: true, min: 1, max: 100_000 });
@@ -66,7 +67,7 @@ export const pipelineCommand: Command = {
     const pool = await WorkerPool.create();
     const bar = new ProgressBar(json ? undefined : process.stderr);
     try {
-      const result = await runPipeline(input, { structure: { segmentLength, seed, test: 'auto' }, specialists: { epochs, seed }, generalist: latentsPath ? undefined : { device }, seed }, {
+      const result = await runPipeline(input, { structure: { segmentLength, seed, test: 'auto', alpha }, specialists: { epochs, seed }, generalist: latentsPath ? undefined : { device }, seed }, {
         pool,
         onProgress: (p) => bar.update(p.stage, p.done, p.total),
       });

@@ -22,9 +22,7 @@ export async function fitHere(latents: Tensor, targets: TargetsInput, options: S
   const kernels = await kernelsFor(call);
   const rng = createRng(opts.seed);
   const { train, validation } = splitRows(data.n, opts.validationSplit, rng.fork());
-  // Class codes (few distinct target vectors) are whitened as their classes (class-targets.ts).
-  const whitened = opts.whitenTargets ? data.tasks.map((t) => whitenClasses(t.y, t.dy, t.member) ?? whiten(t.y, t.dy, t.member)) : undefined;
-  const trainData = whitened ? { ...data, tasks: data.tasks.map((t, k) => ({ ...t, y: whitened[k].y, dy: whitened[k].kept })) } : data;
+  const { whitened, trainData } = trainingTargets(data, opts);
   // The trainer's buffers live for the whole (asynchronous) fit: a resident scope, held exclusively.
   return exclusive(kernels, async () => {
     const scope = residentScope(kernels);
@@ -47,6 +45,16 @@ export async function fitHere(latents: Tensor, targets: TargetsInput, options: S
       scope.release();
     }
   });
+}
+
+/**
+ * The targets the trainer fits: whitened per task, class codes (few distinct target vectors) as their
+ * classes (class-targets.ts), so a head's output can be wider than its targets (up to K classes).
+ */
+export function trainingTargets(data: ReturnType<typeof prepareData>, opts: ResolvedOptions) {
+  const whitened = opts.whitenTargets ? data.tasks.map((t) => whitenClasses(t.y, t.dy, t.member) ?? whiten(t.y, t.dy, t.member)) : undefined;
+  const trainData = whitened ? { ...data, tasks: data.tasks.map((t, k) => ({ ...t, y: whitened[k].y, dy: whitened[k].kept })) } : data;
+  return { whitened, trainData };
 }
 
 function modelParts(data: ReturnType<typeof prepareData>, opts: ResolvedOptions) {

@@ -122,7 +122,10 @@ describe("the user's own data from the packed tarball (docs/own-data.md as shipp
     writeFileSync(join(dir, 'obs.npy'), formatNpy(toy.observations));
     writeFileSync(join(dir, 'encoder.onnx'), userEncoder(16));
     writeFileSync(join(dir, 'truth.json'), JSON.stringify(TRUTH));
-    const out = await run('sh', ['-c', `${withEncoder} --truth truth.json --device wasm`], dir);
+    // --alpha 0.01: the assertion asks for no false cell, which the default 0.05 gives up about once
+    // in 20 runs by design (this data, seed 0: the null cell (0, 1) has p = 0.015 under the GCM, and
+    // 0.06-0.29 under seeds 1-3); the true cells have p < 1e-90.
+    const out = await run('sh', ['-c', `${withEncoder} --truth truth.json --device wasm --alpha 0.01`], dir);
     assert.match(out, /verdict {6}relation matches the truth/);
     assert.match(out, /verdict {6}block sizes match/);
     const summary = JSON.parse(readFileSync(join(dir, 'out/summary.json'), 'utf8'));
