@@ -22,7 +22,7 @@ import { createRng } from '../core/random.ts';
 import { checkCount } from '../core/validate.ts';
 import type { Matrix } from '../core/tensor.ts';
 import { type KernelRuntime, scoped } from '../kernels/runtime.ts';
-import { symmetricEigen } from '../stats/symmetric-eigen.ts';
+import { orthonormalise, rayleighRitz } from '../stats/leading-eigen.ts';
 import { columnStats } from './data.ts';
 import type { LayerWeights } from './layers.ts';
 import type { SpecialistsState } from './state.ts';
@@ -82,23 +82,6 @@ function covariance(kernels: KernelRuntime, z: Matrix, mean: Float32Array, std: 
   });
 }
 
-/** Orthonormalises the k columns of q [W, k] in place (modified Gram-Schmidt, twice for stability). */
-function orthonormalise(q: Float64Array, W: number, k: number): void {
-  for (let pass = 0; pass < 2; pass++) {
-    for (let j = 0; j < k; j++) {
-      for (let i = 0; i < j; i++) {
-        let dot = 0;
-        for (let r = 0; r < W; r++) dot += q[r * k + i] * q[r * k + j];
-        for (let r = 0; r < W; r++) q[r * k + j] -= dot * q[r * k + i];
-      }
-      let norm = 0;
-      for (let r = 0; r < W; r++) norm += q[r * k + j] ** 2;
-      norm = Math.sqrt(norm) || 1;
-      for (let r = 0; r < W; r++) q[r * k + j] /= norm;
-    }
-  }
-}
-
 /** a [W, W] times q [W, k] on the kernels (float32). */
 function times(kernels: KernelRuntime, a: Float32Array, q: Float64Array, W: number, k: number): Float64Array {
   return scoped(kernels, (kern, mem) => {
@@ -111,26 +94,8 @@ function times(kernels: KernelRuntime, a: Float32Array, q: Float64Array, W: numb
 }
 
 /** Ritz values (descending) and the Ritz vectors [W, k] of `cov` on the span of q. */
-function rayleighRitz(kernels: KernelRuntime, cov: Float32Array, q: Float64Array, W: number, k: number): { values: Float64Array; vectors: Float64Array } {
-  const cq = times(kernels, cov, q, W, k);
-  const b = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) {
-    for (let j = i; j < k; j++) {
-      let s = 0;
-      for (let r = 0; r < W; r++) s += q[r * k + i] * cq[r * k + j];
-      b[i * k + j] = b[j * k + i] = s;
-    }
-  }
-  const eig = symmetricEigen(b, k); // values descending, eigenvector j in column j
-  const vectors = new Float64Array(W * k);
-  for (let r = 0; r < W; r++) {
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let i = 0; i < k; i++) s += q[r * k + i] * eig.vectors[i * k + c];
-      vectors[r * k + c] = s;
-    }
-  }
-  return { values: eig.values, vectors };
+function ritzOf(kernels: KernelRuntime, cov: Float32Array, q: Float64Array, W: number, k: number): { values: Float64Array; vectors: Float64Array } {
+  return rayleighRitz(q, times(kernels, cov, q, W, k), W, k);
 }
 
 /**
@@ -138,17 +103,17 @@ function rayleighRitz(kernels: KernelRuntime, cov: Float32Array, q: Float64Array
  * Ritz values of the components `wanted` counts change by less than 1e-4 of the largest; k is
  * doubled (up to MAX_BLOCK) while those components fill more than 3/4 of the block.
  */
-function leadingEigen(kernels: KernelRuntime, cov: Float32Array, W: number, wanted: (values: Float64Array) => number, seed: number): { values: Float64Array; vectors: Float64Array; k: number } {
+function leadingComponents(kernels: KernelRuntime, cov: Float32Array, W: number, wanted: (values: Float64Array) => number, seed: number): { values: Float64Array; vectors: Float64Array; k: number } {
   const rng = createRng(seed);
   for (let k = Math.min(W, FIRST_BLOCK); ; k = Math.min(W, MAX_BLOCK, 2 * k)) {
     let q: Float64Array = Float64Array.from({ length: W * k }, () => rng.normal());
     orthonormalise(q, W, k);
-    let ritz = rayleighRitz(kernels, cov, q, W, k);
+    let ritz = ritzOf(kernels, cov, q, W, k);
     for (let it = 0; it < MAX_ITERATIONS && k < W; it++) {
       q = times(kernels, cov, q, W, k);
       orthonormalise(q, W, k);
       if (it % 3 !== 2) continue;
-      const next = rayleighRitz(kernels, cov, q, W, k);
+      const next = ritzOf(kernels, cov, q, W, k);
       const settled = next.values.slice(0, wanted(next.values)).every((v, i) => Math.abs(v - ritz.values[i]) <= 1e-4 * next.values[0]);
       ritz = next;
       if (settled) break;
@@ -174,7 +139,7 @@ export function fitFrontEnd(kernels: KernelRuntime, z: Matrix, rank: number | 'a
   const { mean, std } = columnStats(z.data, z.rows, W);
   const cov = covariance(kernels, z, mean, std);
   const above = (values: Float64Array) => values.filter((v) => v >= RANK_FLOOR * values[0]).length;
-  const eig = leadingEigen(kernels, cov, W, rank === 'auto' ? above : () => rank, seed);
+  const eig = leadingComponents(kernels, cov, W, rank === 'auto' ? above : () => rank, seed);
   const r = rank === 'auto' ? above(eig.values) : rank;
   if (rank === 'auto' && (r > W / 2 || r > MAX_INPUT_RANK)) return null;
   const components = new Float32Array(W * r);

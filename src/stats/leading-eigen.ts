@@ -6,7 +6,7 @@ import type { Rng } from '../core/random.ts';
 import { symmetricEigen } from './symmetric-eigen.ts';
 
 /** Orthonormalises the columns of the row-major [p, m] block in place (Gram-Schmidt, twice for accuracy). */
-function orthonormalise(q: Float64Array, p: number, m: number): void {
+export function orthonormalise(q: Float64Array, p: number, m: number): void {
   for (let pass = 0; pass < 2; pass++) {
     for (let j = 0; j < m; j++) {
       for (let i = 0; i < j; i++) {
@@ -36,7 +36,15 @@ export function leadingEigen(p: number, m: number, multiply: (block: Float64Arra
     q = multiply(q, m);
     orthonormalise(q, p, m);
   }
-  const aq = multiply(q, m);
+  const { values, vectors } = rayleighRitz(q, multiply(q, m), p, m);
+  return { values: values.map((v) => Math.max(0, v)), vectors };
+}
+
+/**
+ * The Rayleigh-Ritz pairs of A on the span of the orthonormal columns of q [p, m], given aq = A q:
+ * the eigenpairs of q^T A q (values decreasing), lifted back to [p, m] (vector j in column j).
+ */
+export function rayleighRitz(q: Float64Array, aq: Float64Array, p: number, m: number): { values: Float64Array; vectors: Float64Array } {
   const small = new Float64Array(m * m);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j <= i; j++) {
@@ -55,5 +63,5 @@ export function leadingEigen(p: number, m: number, multiply: (block: Float64Arra
       out[r * m + j] = s;
     }
   }
-  return { values: values.map((v) => Math.max(0, v)), vectors: out };
+  return { values, vectors: out };
 }
