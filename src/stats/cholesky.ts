@@ -7,19 +7,7 @@
  * 0): the caller decides what a failure means (collinear columns, a ridge too small).
  */
 export function choleskyInPlace(a: Float64Array, n: number, minPivot?: ArrayLike<number>): number {
-  for (let j = 0; j < n; j++) {
-    let d = a[j * n + j];
-    for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
-    if (!(d > (minPivot ? minPivot[j] : 0))) return j;
-    const ljj = Math.sqrt(d);
-    a[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j];
-      for (let k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
-      a[i * n + j] = s / ljj;
-    }
-  }
-  return -1;
+  return factorColumns(a, n, (j) => (minPivot ? minPivot[j] : 0), false).failed;
 }
 
 /** Solves L L^T x = b for the factor `l` of choleskyInPlace. */
@@ -46,11 +34,20 @@ export function solveCholesky(l: Float64Array, n: number, b: ArrayLike<number>):
  * kept columns only (the least-squares fit on them).
  */
 export function choleskySkipping(a: Float64Array, n: number, minPivot: ArrayLike<number>): number[] {
+  return factorColumns(a, n, (j) => minPivot[j], true).kept;
+}
+
+/**
+ * Column by column, the lower factor of `a` in place. A pivot not above `floor(j)` stops the
+ * factorisation (`failed` = j), or with `skip` zeroes that column and goes on without it.
+ */
+function factorColumns(a: Float64Array, n: number, floor: (j: number) => number, skip: boolean): { failed: number; kept: number[] } {
   const kept: number[] = [];
   for (let j = 0; j < n; j++) {
     let d = a[j * n + j];
     for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
-    if (!(d > minPivot[j])) {
+    if (!(d > floor(j))) {
+      if (!skip) return { failed: j, kept };
       for (let i = j; i < n; i++) a[i * n + j] = 0;
       continue;
     }
@@ -63,7 +60,7 @@ export function choleskySkipping(a: Float64Array, n: number, minPivot: ArrayLike
       a[i * n + j] = s / ljj;
     }
   }
-  return kept;
+  return { failed: -1, kept };
 }
 
 /** Forward substitution L v = b on the kept columns of a choleskySkipping factor (v is 0 elsewhere). */
