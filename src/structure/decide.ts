@@ -3,6 +3,7 @@
 // over rejected pairs), per-step labels, and the diagnostic's dependent pairs.
 import { adjustPValues, type Correction } from '../stats/multiple-testing.ts';
 import { representative } from './band.ts';
+import type { AlignmentCheck } from './alignment.ts';
 import type { TestChoice } from './choose-test.ts';
 import type { CiResult } from './ci-test.ts';
 import type { Layout } from './input.ts';
@@ -77,14 +78,20 @@ export interface StructureResult {
   /** With test: 'auto', which test ran and why (null otherwise). */
   testChoice: TestChoice | null;
   /**
+   * The alignment check (alignmentCheck, on by default with method 'direct'): the segments' other
+   * steps tested like their representatives, and the steps that disagree, which mean segments that
+   * do not line up with where the tasks change (docs/structure.md). Null when it did not run.
+   */
+  alignment: AlignmentCheck | null;
+  /**
    * What the run found doubtful about its own answer (each a sentence): duplicated episodes, too
-   * few episodes for the width of its tests, kNN-CMI with many conditioning columns. Empty when
-   * nothing was found.
+   * few episodes for the width of its tests, kNN-CMI with many conditioning columns, segments that
+   * do not line up with the tasks. Empty when nothing was found.
    */
   warnings: string[];
-  /** CI tests run (main + diagnostic). */
+  /** CI tests run (main + diagnostic; the alignment check's are in `alignment.tests`). */
   tests: number;
-  timings: { validateMs: number; prepareMs: number; testsMs: number; diagnosticMs: number; decideMs: number };
+  timings: { validateMs: number; prepareMs: number; testsMs: number; diagnosticMs: number; decideMs: number; alignmentMs: number };
   elapsedMs: number;
 }
 
@@ -96,7 +103,7 @@ function nullGrid(rows: number, cols: number): Grid {
   return Array.from({ length: rows }, () => new Array<number | null>(cols).fill(null));
 }
 
-export type Decided = Omit<StructureResult, 'reduction' | 'testChoice' | 'warnings' | 'tests' | 'timings' | 'elapsedMs'>;
+export type Decided = Omit<StructureResult, 'reduction' | 'testChoice' | 'alignment' | 'warnings' | 'tests' | 'timings' | 'elapsedMs'>;
 
 export function decide(
   layout: Layout,

@@ -16,6 +16,8 @@ import { poolFor, resolveStructureOptions, resolveTest, type DirectConditioning,
 import { checkEpisodes, defaultConditioning, episodesNeeded, plan, type Planned } from './plan.ts';
 import type { StateReduction } from './reduce.ts';
 import { runWarnings } from './warnings.ts';
+import { alignmentWarning, checkAlignment } from './alignment.ts';
+import type { CallOptions } from '../core/call-options.ts';
 
 export type { StructureResult } from './decide.ts';
 export type { DirectConditioning, StructureCallOptions, StructureMethod, StructureOptions, StructureRule } from './options.ts';
@@ -58,15 +60,15 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
   checkEpisodes(layout, [...main, ...diagnosticPlan], opts.test);
   const validateMs = performance.now() - started;
 
-  const run = { layout, opts: { ...opts, conditioning }, main, diagnostic: diagnosticPlan, testChoice, reduction: reduced?.reduction ?? null, started, validateMs };
+  const run = { layout, opts: { ...opts, conditioning }, main, diagnostic: diagnosticPlan, testChoice, reduction: reduced?.reduction ?? null, started, validateMs, checkAlignment: true };
   const warnings = () => runWarnings(data, opts.test.name, [...main, ...diagnosticPlan]);
   // On workers each one prepares the data itself: that time is part of testsMs.
-  if (opts.pool) return runPlanned(run, 0, (progress) => onWorkers(opts.pool!.runner, opts.pool!.spec, data, opts.seed, call, progress), warnings, call);
+  if (opts.pool) return runPlanned(run, 0, (progress, on) => onWorkers(opts.pool!.runner, opts.pool!.spec, data, opts.seed, on, progress), warnings, call);
   return exclusive(kernels, async () => {
     const t0 = performance.now();
     const prepared = opts.test.prepare(data, { kernels, seed: opts.seed, signal: call.signal });
     try {
-      return await runPlanned(run, performance.now() - t0, (progress) => inThread(prepared, opts.test.name, call, progress), warnings, call);
+      return await runPlanned(run, performance.now() - t0, (progress, on) => inThread(prepared, opts.test.name, on, progress), warnings, call);
     } finally {
       prepared.dispose?.();
     }
@@ -84,17 +86,19 @@ export interface PlannedRun {
   reduction: StateReduction | null;
   started: number;
   validateMs: number;
+  /** Run the alignment check after the decision (alignment.ts; method 'direct' with `alignmentCheck`). Default false. */
+  checkAlignment?: boolean;
 }
 
 /**
  * Runs the planned tests (main, then the diagnostic) and decides. Shared by discoverTaskStructure
  * and by runs decided from merged statistics (src/scale/), so both answer with the same code.
  */
-export async function runPlanned(run: PlannedRun, prepareMs: number, executor: (progress: RunProgress) => Executor, warnings: () => string[], call: StructureCallOptions): Promise<StructureResult> {
+export async function runPlanned(run: PlannedRun, prepareMs: number, executor: (progress: RunProgress, call: CallOptions) => Executor, warnings: () => string[], call: StructureCallOptions): Promise<StructureResult> {
   const { opts, main, diagnostic } = run;
   const progress = { done: 0, total: main.length + diagnostic.length };
   const family = (count: number) => (opts.correction === 'none' ? 1 : count);
-  const execute = executor(progress);
+  const execute = executor(progress, call);
   checkpoint(call, 0, progress.total);
   const t1 = performance.now();
   const mainResults = await execute(main, family(main.length));
@@ -104,13 +108,20 @@ export async function runPlanned(run: PlannedRun, prepareMs: number, executor: (
   const result = decide(run.layout, opts, main, mainResults, diagnostic, diagResults);
   const said = warnings();
   const t4 = performance.now();
+  // The check's tests report no progress (the run's total stays what it said) but honour abort.
+  const alignment = run.checkAlignment && opts.alignmentCheck && opts.method === 'direct'
+    ? await checkAlignment(run.layout, result.relation, result.directPValues, opts.alpha, opts.conditioning, executor({ done: 0, total: 0 }, { signal: call.signal }))
+    : null;
+  const misaligned = alignment ? alignmentWarning(alignment, run.layout.segmentLength) : null;
+  const t5 = performance.now();
   return {
     ...result,
     reduction: run.reduction,
     testChoice: run.testChoice,
-    warnings: said,
+    alignment,
+    warnings: misaligned ? [...said, misaligned] : said,
     tests: main.length + diagnostic.length,
-    timings: { validateMs: run.validateMs, prepareMs, testsMs: t2 - t1, diagnosticMs: t3 - t2, decideMs: t4 - t3 },
-    elapsedMs: t4 - run.started,
+    timings: { validateMs: run.validateMs, prepareMs, testsMs: t2 - t1, diagnosticMs: t3 - t2, decideMs: t4 - t3, alignmentMs: t5 - t4 },
+    elapsedMs: t5 - run.started,
   };
 }

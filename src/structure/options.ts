@@ -63,6 +63,12 @@ export interface StructureOptions {
   /** Also test the representatives without any task variable (see StructureResult.diagnostic). Default true. */
   diagnostic?: boolean;
   /**
+   * Also test the segments' other steps and warn when they disagree with their representative:
+   * segments that do not line up with where the tasks change (StructureResult.alignment;
+   * docs/structure.md, "Segments that do not line up"). Method 'direct' only. Default true.
+   */
+  alignmentCheck?: boolean;
+  /**
    * Each step's states before the tests: 'auto' (default) puts them on the principal components
    * the data support (a step's numerical rank; for steps wider than 64 numbers, the components
    * above 1% of the largest variance, at most one per 30 episodes), 'none' keeps them as given, a
@@ -75,7 +81,7 @@ export interface StructureOptions {
 }
 
 const STRUCTURE_KEYS: Record<keyof StructureOptions, true> = {
-  segmentLength: true, method: true, test: true, alpha: true, correction: true, conditioning: true, rule: true, dropTail: true, diagnostic: true, reduction: true, seed: true,
+  segmentLength: true, method: true, test: true, alpha: true, correction: true, conditioning: true, rule: true, dropTail: true, diagnostic: true, alignmentCheck: true, reduction: true, seed: true,
 };
 
 /**
@@ -110,6 +116,7 @@ export interface ResolvedStructureOptions {
   segmentLength: number;
   dropTail: boolean;
   diagnostic: boolean;
+  alignmentCheck: boolean;
   reduction: ReductionOption;
   seed: number;
 }
@@ -190,6 +197,7 @@ export function resolveStructureOptions(options: StructureOptions, call: Structu
     segmentLength: options.segmentLength,
     dropTail: options.dropTail ?? false,
     diagnostic: options.diagnostic ?? true,
+    alignmentCheck: options.alignmentCheck ?? true,
     reduction: checkReductionOption(options.reduction),
     seed,
   };
