@@ -75,6 +75,7 @@ export const structureCommand: Command = {
           test: result.test,
           testChoice: result.testChoice,
           reduction: result.reduction,
+          alignment: result.alignment,
           warnings: [...notes, ...result.warnings],
           verdict: verdict ? { relationMatches: verdict.relationMatches, wrongCells: verdict.wrongCells, accuracy: verdict.accuracy, mcc: verdict.mcc } : null,
           alpha: result.alpha,

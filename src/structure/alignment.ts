@@ -141,10 +141,10 @@ export function alignmentWarning(check: AlignmentCheck, L: number): string | nul
   const more = check.misaligned.length > shown.length ? `, and ${check.misaligned.length - shown.length} more` : '';
   const s = check.suggestion;
   const advice = s === null
-    ? 'choose a segmentLength whose segments start where the tasks change'
+    ? 'choose a segment length whose segments start where the tasks change'
     : s.offset === 0
-      ? `try segmentLength ${s.segmentLength}`
-      : `the tasks seem to change ${s.offset} step(s) after each segment start: drop the first ${s.offset} step(s) of every episode (and the tail with dropTail), or choose a segmentLength that fits`;
+      ? `try segment length ${s.segmentLength} (segmentLength, --segment-length)`
+      : `the tasks seem to change ${s.offset} step(s) after each segment start: drop the first ${s.offset} step(s) of every episode (and the tail with dropTail, --drop-tail), or choose a segment length that fits`;
   return `segments of ${L} steps do not line up with the tasks: ${shown.join('; ')}${more}. Layer 1 decides a segment by its last two steps, so the relation shifts; ${advice} (docs/own-data.md, "Segments")`;
 }
 

@@ -36,11 +36,11 @@ export interface StructureOptions {
   /** Default 'direct' (see docs/structure.md for the measurements behind it). */
   method?: StructureMethod;
   /**
-   * The CI test: a built-in by name ('fisherz', the default; 'cmiknn'; 'rcot'), or by name with its
-   * options (e.g. `{ name: 'cmiknn', options: { permutations: 500 } }`), or 'auto': Fisher z when
-   * the data are close enough to linear for its level to hold, else RCoT (docs/structure.md; the
-   * result's `testChoice` says which ran and why). Your own CiTest object goes in the call options
-   * (`ciTest`).
+   * The CI test: 'auto' (the default, as in the CLI and the pipeline command): Fisher z when the
+   * data are close enough to linear for its level to hold, else the GCM or RCoT (docs/structure.md;
+   * the result's `testChoice` says which ran and why); or a built-in by name ('fisherz', 'gcm',
+   * 'cmiknn', 'rcot'), or by name with its options (e.g. `{ name: 'cmiknn', options: { permutations:
+   * 500 } }`). Your own CiTest object goes in the call options (`ciTest`).
    */
   test?: CiTestName | CiTestSpec | 'auto';
   /** Level of each decision after the correction. Default 0.05. */
@@ -147,7 +147,7 @@ export function resolveTest(test: StructureOptions['test'], custom: CiTest | und
     if (test !== undefined) throw new SpecialistError('INVALID_ARGUMENT', 'give either options.test or call options ciTest, not both', { argument: 'test' });
     return { test: custom };
   }
-  const given = test ?? 'fisherz';
+  const given = test ?? 'auto';
   if (isCiTest(given)) {
     throw new SpecialistError('INVALID_ARGUMENT', 'a CiTest object goes in the call options (ciTest), options.test takes a built-in name or { name, options }', { argument: 'test' });
   }
@@ -188,7 +188,7 @@ export function resolveStructureOptions(options: StructureOptions, call: Structu
   return {
     method: oneOf('method', options.method, METHODS, 'direct'),
     test,
-    auto: options.test === 'auto' && call.ciTest === undefined,
+    auto: (options.test ?? 'auto') === 'auto' && call.ciTest === undefined,
     pool: poolFor(pool, spec),
     alpha,
     correction: oneOf('correction', options.correction, CORRECTIONS, 'bh'),

@@ -140,3 +140,22 @@ it('synth generalist writes the encoder and its world', () => {
   }
   assert.ok(readFileSync(join(out, 'encoder.onnx')).length > 500);
 });
+
+it('structure warns when the segments do not line up with the tasks, and suggests the length that does', async () => {
+  const { linearColliderWorld } = await import('../../src/synthetic/structure-worlds.ts');
+  // Tasks 0 and 1 alternate every 3 steps; read in segments of 2 the relation shifts.
+  const w = linearColliderWorld({ episodes: 2000, steps: 12, tasks: 2, segmentLength: 3, relation: [1, 0, 0, 1, 1, 0, 0, 1], taskMaps: 'per-task', seed: 2 });
+  const states = join(dir, 'misaligned-states.npy');
+  const tasks = join(dir, 'misaligned-tasks.npy');
+  writeFileSync(states, formatNpy({ data: w.states, shape: w.shapes.states }));
+  writeFileSync(tasks, formatNpy({ data: w.tasks, shape: w.shapes.tasks }));
+  const at2 = cli('structure', '--states', states, '--tasks', tasks, '--segment-length', '2');
+  assert.equal(at2.status, 0, at2.stderr);
+  assert.match(at2.stdout, /warning: segments of 2 steps do not line up with the tasks: step \d+ shows no dependence on task \d/);
+  assert.match(at2.stdout, /try segment length 3/);
+  const at3 = cli('structure', '--states', states, '--tasks', tasks, '--segment-length', '3', '--json');
+  assert.equal(at3.status, 0, at3.stderr);
+  const out = JSON.parse(at3.stdout);
+  assert.deepEqual(out.alignment.misaligned, []);
+  assert.deepEqual(out.relation, [[1, 0], [0, 1], [1, 0], [0, 1]]);
+});

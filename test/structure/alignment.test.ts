@@ -27,7 +27,7 @@ describe('the alignment check', () => {
       const warning = r.warnings.find((w) => w.startsWith('segments of 2 steps do not line up with the tasks'));
       assert.ok(warning, JSON.stringify(r.warnings));
       assert.match(warning, /step \d+ shows no dependence on task \d, which step \d+ depends on/);
-      assert.match(warning, /try segmentLength 3/);
+      assert.match(warning, /try segment length 3/);
       // Every change the check names lies where the truth changes (steps 3, 6, 9).
       for (const m of r.alignment.misaligned) assert.equal((m.kind === 'next' ? m.representative : m.step + 1) % 3, 0, JSON.stringify(m));
     }
