@@ -2,6 +2,7 @@
 // latents, each task's target at that row and the membership that says which rows count for which
 // task. The pipeline, the sharded pipeline's coordinator (src/scale/) and the CLI's `fit --structure`
 // all go through here.
+import { episodeMismatch } from '../structure/swapped.ts';
 import type { ProgressCallback } from '../core/call-options.ts';
 import { SpecialistError } from '../core/errors.ts';
 import { checkTensor, type Tensor } from '../core/tensor.ts';
@@ -52,7 +53,7 @@ export function fitInputsFromStructure(
 ): FitInputs {
   const [n, T, d] = checkTensor('latents', latents, [3], 'n, T, d');
   checkTensor('tasks', tasks, [2, 3], 'n, M[, dg]');
-  if (tasks.shape[0] !== n) throw new SpecialistError('SHAPE_MISMATCH', `tasks has ${tasks.shape[0]} episodes, latents have ${n}`, { argument: 'tasks' });
+  if (tasks.shape[0] !== n) throw episodeMismatch('latents', latents.shape, tasks.shape);
   const M = tasks.shape[1];
   const stepTasks = checkStepTasks(structure?.stepTasks, T, M);
   const maxRows = options.maxRows ?? 20_000;

@@ -2,6 +2,7 @@
 // has, skipping the encoder); encode with the generalist,
 // find which steps serve which task (Layer 1), fit each task's specialist block on those steps
 // (Layer 2), and hand back the per-task representations and heads.
+import { episodeMismatch } from '../structure/swapped.ts';
 import type { Progress, ProgressCallback } from '../core/call-options.ts';
 import { SpecialistError, throwIfAborted } from '../core/errors.ts';
 import { Generalist, type DeviceChoice, type GeneralistOptions } from '../generalist/generalist.ts';
@@ -158,9 +159,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
   checkTensor('tasks', input.tasks, [2, 3], 'n, M[, dg]');
   const given = checkSource(input);
   const [n, T] = given.shape;
-  if (input.tasks.shape[0] !== n) {
-    throw new SpecialistError('SHAPE_MISMATCH', `tasks has ${input.tasks.shape[0]} episodes, ${input.latents ? 'latents' : 'observations'} have ${n}`, { argument: 'tasks' });
-  }
+  if (input.tasks.shape[0] !== n) throw episodeMismatch(input.latents ? 'latents' : 'observations', given.shape, input.tasks.shape);
   const M = input.tasks.shape[1];
   const dg = input.tasks.shape[2] ?? 1;
   // Checked before the encoder runs: a wrong shape should not cost an encoding.

@@ -16,6 +16,7 @@ import { poolFor, resolveStructureOptions, resolveTest, type DirectConditioning,
 import { checkEpisodes, defaultConditioning, episodesNeeded, plan, type Planned } from './plan.ts';
 import type { StateReduction } from './reduce.ts';
 import { runWarnings } from './warnings.ts';
+import { shapeWarnings } from './swapped.ts';
 import { alignmentWarning, checkAlignment } from './alignment.ts';
 import type { CallOptions } from '../core/call-options.ts';
 
@@ -60,8 +61,8 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
   checkEpisodes(layout, [...main, ...diagnosticPlan], opts.test);
   const validateMs = performance.now() - started;
 
-  const run = { layout, opts: { ...opts, conditioning }, main, diagnostic: diagnosticPlan, testChoice, reduction: reduced?.reduction ?? null, started, validateMs, checkAlignment: true };
-  const warnings = () => runWarnings(data, opts.test.name, [...main, ...diagnosticPlan]);
+  const run = { layout, opts: { ...opts, conditioning }, main, diagnostic: diagnosticPlan, testChoice, reduction: reduced?.reduction ?? null, started, validateMs, checkAlignment: !calibrated(options.test) };
+  const warnings = () => [...shapeWarnings(layout.episodes, layout.steps, layout.tasks), ...runWarnings(data, opts.test.name, [...main, ...diagnosticPlan])];
   // On workers each one prepares the data itself: that time is part of testsMs.
   if (opts.pool) return runPlanned(run, 0, (progress, on) => onWorkers(opts.pool!.runner, opts.pool!.spec, data, opts.seed, on, progress), warnings, call);
   return exclusive(kernels, async () => {
@@ -73,6 +74,14 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
       prepared.dispose?.();
     }
   });
+}
+
+/**
+ * An RCoT calibrated in advance (src/scale/) holds bandwidths for the planned tests' column blocks
+ * only, so it cannot answer the alignment check's other steps.
+ */
+function calibrated(test: StructureOptions['test']): boolean {
+  return typeof test === 'object' && test !== null && test.name === 'rcot' && !!test.options?.calibration;
 }
 
 /** A planned run: everything runPlanned needs besides where the tests run. */

@@ -5,6 +5,7 @@
 import { SpecialistError } from '../core/errors.ts';
 import { checkTensor, type Matrix, type Tensor } from '../core/tensor.ts';
 import { toFloat32Checked, type Locate } from '../core/validate.ts';
+import { episodeMismatch } from './swapped.ts';
 
 /** Where each step and task variable sits among the columns of the assembled matrix. */
 export interface Layout {
@@ -48,9 +49,7 @@ export interface LayoutOptions {
 export function planLayout(states: Tensor, tasks: Tensor, options: LayoutOptions): Layout {
   const [n, T, d] = shapeOf('states', states, ['n', 'T', 'd']);
   const [nTasks, M, dg] = shapeOf('tasks', tasks, ['n', 'M', 'dg']);
-  if (nTasks !== n) {
-    throw new SpecialistError('SHAPE_MISMATCH', `states hold ${n} episodes but tasks hold ${nTasks}`, { states: n, tasks: nTasks });
-  }
+  if (nTasks !== n) throw episodeMismatch('states', states.shape, tasks.shape);
   const L = options.segmentLength;
   if (!Number.isInteger(L) || L < 2) {
     throw new SpecialistError('INVALID_ARGUMENT', `segmentLength must be an integer >= 2 (the band conditioning set needs the step before each representative inside its segment), got ${L}`, {

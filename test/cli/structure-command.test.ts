@@ -159,3 +159,18 @@ it('structure warns when the segments do not line up with the tasks, and suggest
   assert.deepEqual(out.alignment.misaligned, []);
   assert.deepEqual(out.relation, [[1, 0], [0, 1], [1, 0], [0, 1]]);
 });
+
+it('structure names transposed states (episodes in the second axis) in its error', () => {
+  const n = 200;
+  const T = 4;
+  const rng = createRng(3);
+  const states = Float32Array.from({ length: n * T }, () => rng.normal());
+  const tasks = Float32Array.from({ length: n }, () => rng.normal());
+  writeFileSync(join(dir, 'transposed.npy'), formatNpy({ shape: [T, n, 1], data: states }));
+  writeFileSync(join(dir, 'one-task.npy'), formatNpy({ shape: [n, 1], data: tasks }));
+  const r = cli('structure', '--states', join(dir, 'transposed.npy'), '--tasks', join(dir, 'one-task.npy'), '--segment-length', '2', '--json');
+  assert.notEqual(r.status, 0);
+  const { error } = JSON.parse(r.stderr || r.stdout);
+  assert.equal(error.code, 'SHAPE_MISMATCH');
+  assert.match(error.message, /states look transposed, \[4, 200, 1\] has the 200 episodes of tasks in its second axis/);
+});
