@@ -82,7 +82,7 @@ describe('sharded pipeline on BullMQ and Redis', { timeout: 240_000 }, () => {
     const settings: ShardSettings = { steps: 10, dim: 1, tasks: 3, segmentLength: 2 };
     const id = await submitShardedJob(engine, { settings, shards: await writeShards(linear, shardSizes(2000, 9, 9401), 'lin') });
     const result = await waitForShardedJob(engine, id, 120_000);
-    const pooled = await discoverTaskStructure({ data: linear.states, shape: linear.shapes.states }, { data: linear.tasks, shape: linear.shapes.tasks }, { segmentLength: 2, conditioning: 'all-states' }, { kernels });
+    const pooled = await discoverTaskStructure({ data: linear.states, shape: linear.shapes.states }, { data: linear.tasks, shape: linear.shapes.tasks }, { segmentLength: 2, test: 'fisherz', conditioning: 'all-states' }, { kernels });
     t.diagnostic(`Fisher z: largest relative p-value difference ${samePValues(result, pooled).toExponential(2)}`);
     assert.equal(result.episodes, 2000);
 
@@ -118,7 +118,7 @@ describe('sharded pipeline on BullMQ and Redis', { timeout: 240_000 }, () => {
     const generalist = await Generalist.load(world.encoderOnnx);
     const latents = await generalist.encode({ data: world.observations, shape: [n * T, D] });
     await generalist.dispose();
-    const pooled = await discoverTaskStructure({ data: latents.data, shape: [n, T, D] }, { data: world.tasks, shape: world.shapes.tasks }, { segmentLength: 2, conditioning: 'all-states' }, { kernels });
+    const pooled = await discoverTaskStructure({ data: latents.data, shape: [n, T, D] }, { data: world.tasks, shape: world.shapes.tasks }, { segmentLength: 2, test: 'fisherz', conditioning: 'all-states' }, { kernels });
     t.diagnostic(`largest relative p-value difference ${samePValues(result, pooled).toExponential(2)}`);
     assert.ok(result.heads, 'a heads file came back');
     const heads = Specialists.deserialise(new Uint8Array(Buffer.from(result.heads, 'base64')), { encoderSha256: generalist.modelSha256 });

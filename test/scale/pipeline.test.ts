@@ -47,7 +47,7 @@ describe('the sharded pipeline (encode in the shards, Layer 2 on a merged sample
     const generalist = await Generalist.load(world.encoderOnnx);
     const latents = await generalist.encode({ data: world.observations, shape: [n * T, D] });
     await generalist.dispose();
-    const pooled = await discoverTaskStructure({ data: latents.data, shape: [n, T, latents.shape[1]] }, { data: world.tasks, shape: world.shapes.tasks }, { segmentLength: 2, conditioning: 'all-states' }, { kernels });
+    const pooled = await discoverTaskStructure({ data: latents.data, shape: [n, T, latents.shape[1]] }, { data: world.tasks, shape: world.shapes.tasks }, { segmentLength: 2, test: 'fisherz', conditioning: 'all-states' }, { kernels });
     t.diagnostic(`largest relative p-value difference ${assertSameRelation(sharded.structure, pooled).toExponential(2)}`);
 
     assert.ok(sharded.heads, 'heads fitted');

@@ -21,7 +21,7 @@ describe('Layer 1 from merged statistics', () => {
       const settings: ShardSettings = { steps: 12, dim: 2, tasks: 3, segmentLength: 2, method };
       const sizes = shardSizes(3000, shards, seed);
       const sharded = await shardedRun(settings, world, sizes, kernels);
-      const pooled = await discoverTaskStructure({ data: world.states, shape: world.shapes.states }, { data: world.tasks, shape: world.shapes.tasks }, { segmentLength: 2, method, conditioning: sharded.conditioning }, { kernels });
+      const pooled = await discoverTaskStructure({ data: world.states, shape: world.shapes.states }, { data: world.tasks, shape: world.shapes.tasks }, { segmentLength: 2, test: 'fisherz', method, conditioning: sharded.conditioning }, { kernels });
       const worst = assertSameRelation(sharded, pooled);
       t.diagnostic(`largest relative difference of a p-value: ${worst.toExponential(2)}`);
     });
