@@ -139,11 +139,11 @@ describe('direct test conditioning: queries, defaults and level', () => {
       return [{ data: Float32Array.from({ length: n * 6 * d }, () => r.normal()), shape: [n, 6, d] }, { data: Float32Array.from({ length: n * 2 }, () => r.normal()), shape: [n, 2] }] as const;
     };
     // (T - 1) d = 5 columns: all states from n = 100 (n / 20 = 5); at n = 40 the neighbours.
-    assert.equal((await discoverTaskStructure(...big(100, 1), { segmentLength: 2 }, { kernels: runtime })).conditioning, 'all-states');
-    assert.equal((await discoverTaskStructure(states, tasks, { segmentLength: 2 }, { kernels: runtime })).conditioning, 'neighbours');
+    assert.equal((await discoverTaskStructure(...big(100, 1), { segmentLength: 2, test: 'fisherz' }, { kernels: runtime })).conditioning, 'all-states');
+    assert.equal((await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'fisherz' }, { kernels: runtime })).conditioning, 'neighbours');
     // d = 3: 15 columns need n >= 300.
-    assert.equal((await discoverTaskStructure(...big(200, 3), { segmentLength: 2 }, { kernels: runtime })).conditioning, 'neighbours');
-    assert.equal((await discoverTaskStructure(...big(300, 3), { segmentLength: 2 }, { kernels: runtime })).conditioning, 'all-states');
+    assert.equal((await discoverTaskStructure(...big(200, 3), { segmentLength: 2, test: 'fisherz' }, { kernels: runtime })).conditioning, 'neighbours');
+    assert.equal((await discoverTaskStructure(...big(300, 3), { segmentLength: 2, test: 'fisherz' }, { kernels: runtime })).conditioning, 'all-states');
     assert.equal((await discoverTaskStructure(states, tasks, { segmentLength: 2, conditioning: 'all-states' }, { kernels: runtime })).conditioning, 'all-states');
     assert.equal((await discoverTaskStructure(states, tasks, { segmentLength: 2 }, { ciTest: recordingTest(), kernels: runtime })).conditioning, 'neighbours');
     const knn = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: { name: 'cmiknn', options: { knn: 5, permutations: 9 } }, correction: 'none', diagnostic: false }, { kernels: runtime });
@@ -164,7 +164,7 @@ describe('direct test conditioning: queries, defaults and level', () => {
       const noise = createRng(1000 + seed);
       const independent = { data: Float32Array.from(w.tasks, () => noise.normal()), shape: w.shapes.tasks };
       for (const conditioning of ['neighbours', 'all-states'] as const) {
-        const r = await discoverTaskStructure({ data: w.states, shape: w.shapes.states }, independent, { segmentLength: 2, conditioning, diagnostic: false }, { kernels: runtime });
+        const r = await discoverTaskStructure({ data: w.states, shape: w.shapes.states }, independent, { segmentLength: 2, test: 'fisherz', conditioning, diagnostic: false }, { kernels: runtime });
         for (const p of r.directPValues.flat()) if ((p as number) <= 0.05) counts[conditioning]++;
       }
       total += 8;
