@@ -34,6 +34,7 @@ export { blockScores, gatherSteps, glyphEvaluation, readAccuracy, servedSteps, t
 
 // Conditional-independence tests called directly, and your own test for discoverTaskStructure.
 export type { CiPrepareContext, CiQuery, CiResult, CiTest, PreparedCiTest } from './structure/ci-test.ts';
+export type { AlignmentCheck, MisalignedStep } from './structure/alignment.ts';
 export type { Matrix } from './core/tensor.ts';
 export { fisherZ, type FisherZOptions } from './structure/ci/fisher-z.ts';
 export { gcm, type GcmOptions } from './structure/ci/gcm/index.ts';
