@@ -21,7 +21,7 @@ import type { DirectConditioning } from './options.ts';
 import type { Planned } from './plan.ts';
 
 /** A raw p-value at or below this is dependence beyond doubt for any realistic number of tests. */
-export const STRONG = 1e-8;
+const STRONG = 1e-8;
 /** Fewest contradicting steps before the check warns (measured: bench/structure-alignment.ts). */
 const MIN_CONTRADICTIONS = 2;
 
