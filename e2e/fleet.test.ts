@@ -81,7 +81,7 @@ describe('fleet: devices post statistics to a Durable Object (miniflare)', { tim
     const result = (await (await fetch(endpoint('linear', 'result'))).json()) as Result;
     assert.equal(result.episodes, 1500);
     assert.equal(result.shards, 24);
-    const pooled = await discoverTaskStructure({ data: world.states, shape: world.shapes.states }, { data: world.tasks, shape: world.shapes.tasks }, { segmentLength: 2 }, { kernels });
+    const pooled = await discoverTaskStructure({ data: world.states, shape: world.shapes.states }, { data: world.tasks, shape: world.shapes.tasks }, { segmentLength: 2, test: 'fisherz' }, { kernels });
     t.diagnostic(`largest relative p-value difference ${sameAsPooled(result, pooled).toExponential(2)}`);
   });
 
@@ -135,7 +135,7 @@ describe('fleet: devices post statistics to a Durable Object (miniflare)', { tim
       for (const part of stats.parts) for (const v of [...part.mean, ...part.m2]) assert.ok(!rows.has(v), `a value of an episode (${v}) left the page`);
     }
     const result = (await (await fetch(endpoint('page', 'result'))).json()) as Result;
-    const pooled = await discoverTaskStructure({ data: world.states, shape: world.shapes.states }, { data: world.tasks, shape: world.shapes.tasks }, { segmentLength: 2 }, { kernels });
+    const pooled = await discoverTaskStructure({ data: world.states, shape: world.shapes.states }, { data: world.tasks, shape: world.shapes.tasks }, { segmentLength: 2, test: 'fisherz' }, { kernels });
     sameAsPooled(result, pooled);
   });
 });
