@@ -6,6 +6,9 @@
 //   Worker, then, after the network is switched off, in the Service Worker, from bytes only: both
 //   equal the deployment runtime in Node on the same files, and the page never requests a URL
 //   besides its own files (no onnxruntime-web asset by relative URL).
+// - examples/browser and examples/deploy: installed by their README's own install line (`npm install
+//   <tarball>`), then served (`npm start`); every module of the page loads with no error and no
+//   failed request (their runs are tested staged, test/examples/).
 // Here rather than in the suite: installs and builds take a minute. Screenshots in test-results/examples/.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +36,18 @@ async function installExample(name: string, work: string, tarball: string): Prom
   return dir;
 }
 
+/** examples/<name> installed as its README says: its `npm install /path/to/<tarball>` line, with the packed tarball. */
+async function installByReadme(name: string, work: string, tarball: string): Promise<string> {
+  const dir = join(work, name);
+  cpSync(join(EXAMPLES, name), dir, { recursive: true });
+  cpSync(join(EXAMPLES, 'serve.mjs'), join(work, 'serve.mjs'));
+  const line = readFileSync(join(dir, 'README.md'), 'utf8').split('\n').find((l) => l.startsWith('npm install /path/to/'));
+  assert.ok(line, `examples/${name}/README.md has no "npm install /path/to/<tarball>" line`);
+  const args = line.split('#')[0].trim().split(/\s+/).slice(1).map((a) => (a.endsWith('.tgz') ? tarball : a));
+  await run('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir);
+  return dir;
+}
+
 async function openPage(browser: Browser, url: string, errors: string[]): Promise<Page> {
   const page = await browser.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
@@ -47,7 +62,10 @@ describe('examples that need a bundler, from the packed tarball', { timeout: 15 
 
   before(async () => {
     const tarball = await packTarball(work);
-    await Promise.all(['vite', 'edge'].map(async (name) => (dirs[name] = await installExample(name, work, tarball))));
+    await Promise.all([
+      ...['vite', 'edge'].map(async (name) => (dirs[name] = await installExample(name, work, tarball))),
+      ...['browser', 'deploy'].map(async (name) => (dirs[name] = await installByReadme(name, work, tarball))),
+    ]);
     browser = await launchChromium();
   });
   after(async () => {
@@ -160,4 +178,30 @@ describe('examples that need a bundler, from the packed tarball', { timeout: 15 
       await server.close();
     }
   });
+
+  for (const name of ['browser', 'deploy']) {
+    it(`examples/${name}: installed by its README line from the tarball, \`npm start\` serves a page whose every module loads`, async () => {
+      const dir = dirs[name];
+      assert.equal(JSON.parse(readFileSync(join(dir, 'node_modules', 'specialist-sdk', 'package.json'), 'utf8')).name, 'specialist-sdk');
+      const server = await startServer(dir);
+      const errors: string[] = [];
+      const failed: string[] = [];
+      const page = await browser.newPage();
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('requestfailed', (r) => failed.push(`failed ${r.url()}`));
+      page.on('response', (r) => {
+        if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) failed.push(`${r.status()} ${r.url()}`);
+      });
+      try {
+        await page.goto(server.url, { waitUntil: 'networkidle' });
+        const modules = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((u) => u.includes('/node_modules/')));
+        assert.ok(modules.some((u) => u.includes('/node_modules/specialist-sdk/dist/')), `the page loaded no module of the installed package: ${modules.join(', ')}`);
+        assert.deepEqual(failed, []);
+        assert.deepEqual(errors, []);
+      } finally {
+        await page.close();
+        await server.close();
+      }
+    });
+  }
 });
