@@ -17,6 +17,7 @@ import { nullPValues } from '../src/metrics/structure.ts';
 import { discoverTaskStructure, type StructureOptions } from '../src/structure/discover.ts';
 import { runStages } from '../src/onnx/export-network.ts';
 import type { WorkerPool } from '../src/worker/pool.ts';
+import type { GcmOptions } from '../src/structure/ci/gcm/options.ts';
 import { loadavg } from 'node:os';
 import { cell, log, round, summary } from './structure-util.ts';
 import { binomialBand } from '../test/helpers.ts';
@@ -147,13 +148,15 @@ export async function levelFamilies(pool: WorkerPool): Promise<object> {
  * seeds no default was chosen on; each test with the CLI's defaults otherwise (reduction 'auto',
  * BH, the diagnostic on), MCC, time and the raw rejection rate of the null cells at 0.05 against
  * its 99% binomial band. Environment: BENCH_LIFTED_WIDTHS (512,1024), BENCH_LIFTED_SEEDS (3),
- * BENCH_LIFTED_TESTS (auto,fisherz,gcm,rcot), BENCH_LEVEL_SEED.
+ * BENCH_LIFTED_TESTS (auto,fisherz,gcm,rcot), BENCH_LIFTED_GCM (GcmOptions as JSON for the 'gcm'
+ * rows, e.g. '{"featuresZ":400}'; default: the GCM's defaults), BENCH_LEVEL_SEED.
  */
 export async function liftedWorlds(pool: WorkerPool): Promise<object> {
   const widths = (process.env.BENCH_LIFTED_WIDTHS ?? '512,1024').split(',').map(Number);
   const seeds = Number(process.env.BENCH_LIFTED_SEEDS ?? 3);
   const first = Number(process.env.BENCH_LEVEL_SEED ?? 9000);
   const tests = (process.env.BENCH_LIFTED_TESTS ?? 'auto,fisherz,gcm,rcot').split(',').map((t) => t.trim()) as NonNullable<StructureOptions['test']>[];
+  const gcmOptions = process.env.BENCH_LIFTED_GCM ? (JSON.parse(process.env.BENCH_LIFTED_GCM) as GcmOptions) : null;
   const out: object[] = [];
   for (const W of widths) {
     const tallies = tests.map(fresh);
@@ -172,7 +175,7 @@ export async function liftedWorlds(pool: WorkerPool): Promise<object> {
         const t0 = performance.now();
         const cpu0 = process.cpuUsage();
         try {
-          const r = await discoverTaskStructure(states, tasks, { segmentLength: 2, test, seed }, { pool });
+          const r = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: test === 'gcm' && gcmOptions ? { name: 'gcm', options: gcmOptions } : test, seed }, { pool });
           const seconds = (performance.now() - t0) / 1000;
           // CPU time of this process (main thread and the pool's worker threads): less sensitive than wall time to other jobs on the machine.
           const used = process.cpuUsage(cpu0);
