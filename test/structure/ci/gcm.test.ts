@@ -7,6 +7,7 @@ import type { Matrix } from '../../../src/core/tensor.ts';
 import { KernelRuntime } from '../../../src/kernels/runtime.ts';
 import { gcm, type GcmOptions } from '../../../src/structure/ci/gcm/index.ts';
 import { foldOrder } from '../../../src/structure/ci/gcm/cross-fit.ts';
+import { defaultGcmFeaturesZ, productShape } from '../../../src/structure/ci/gcm/options.ts';
 import { binomialBand, createRng, expectCode, sampleRows } from '../../helpers.ts';
 import type { Rng } from '../../../src/core/random.ts';
 
@@ -58,6 +59,26 @@ describe('gcm', () => {
     // Only the nonlinear part (random features of the residuals) can see it.
     assert.ok(test(square, { x: [0], y: [1], z: [2] }).pValue < 0.02);
     assert.ok(test(square, { x: [0], y: [1], z: [2] }, { featuresResidual: 0 }).pValue > 1e-3, 'the linear part alone is blind to y = x^2');
+  });
+
+  it('a wide z gets 3 features per column (between RCoT\'s count for n and twice it); a wide x keeps at most 50 products', () => {
+    assert.equal(defaultGcmFeaturesZ(2000, 2), 100);
+    assert.equal(defaultGcmFeaturesZ(2000, 40), 120);
+    assert.equal(defaultGcmFeaturesZ(2000, 66), 198);
+    assert.equal(defaultGcmFeaturesZ(2000, 132), 200);
+    assert.equal(defaultGcmFeaturesZ(10000, 132), 396);
+    assert.deepEqual(productShape(33, 5), { x: 10, y: 5 });
+    assert.deepEqual(productShape(33, 33), { x: 7, y: 7 });
+    assert.deepEqual(productShape(4, 5), { x: 4, y: 5 });
+    // The default is taken per query, from that query's z.
+    const rng = createRng(520);
+    const m = sample(rng, 400, (r) => {
+      const z = Array.from({ length: 40 }, () => r.normal());
+      return [Math.tanh(z[0] + z[1]) + r.normal(), Math.sin(z[2]) + r.normal(), ...z];
+    });
+    const query = { x: [0], y: [1], z: Array.from({ length: 40 }, (_, i) => i + 2) };
+    assert.deepEqual(test(m, query, {}, 3), test(m, query, { featuresZ: 120 }, 3));
+    assert.notDeepEqual(test(m, query, {}, 3), test(m, query, { featuresZ: 100 }, 3));
   });
 
   it('is deterministic for a seed, and the same for a query however the columns are laid out', () => {

@@ -2,7 +2,8 @@
 // regressions: a CI test whose level rests on how well E[x | z] and E[y | z] are estimated, not on
 // a distribution, and that states the rank it used.
 //
-//   basis of z      z's columns and random Fourier features at three bandwidths (as RCoT's)
+//   basis of z      z's columns and random Fourier features at three bandwidths (as RCoT's),
+//                   3 per column of z (at least RCoT's count for n, at most twice it)
 //   residuals       r_x = x - E^[x | z], r_y likewise, cross-fitted over K folds (cross-fit.ts):
 //                   no row's fit contains its own noise, so x and y close to functions of z leave
 //                   residuals whose products average to zero under independence
@@ -23,7 +24,6 @@ import { checkMatrix, type Matrix } from '../../../core/tensor.ts';
 import type { CiPrepareContext, CiTest, PreparedCiTest } from '../../ci-test.ts';
 import { transformColumns } from '../columns.ts';
 import { Bandwidths } from '../random-features.ts';
-import { defaultFeaturesZ } from '../rcot/options.ts';
 import { foldOrder } from './cross-fit.ts';
 import { gcmMinimumRows, resolveGcmOptions, type GcmOptions } from './options.ts';
 import { runGcmQuery, type PreparedGcm } from './query.ts';
@@ -50,7 +50,7 @@ export function gcm(options: GcmOptions = {}): CiTest {
         columns: inFolds,
         constant,
         bandwidths: new Bandwidths(inFolds, data.rows),
-        featuresZ: resolved.featuresZ ?? defaultFeaturesZ(data.rows),
+        featuresZ: resolved.featuresZ,
         lastZ: null,
         blocks: [],
       };

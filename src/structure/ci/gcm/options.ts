@@ -4,14 +4,16 @@ import { SpecialistError } from '../../../core/errors.ts';
 import { checkCount } from '../../../core/validate.ts';
 import { WEIGHTED_CHI_SQUARE_METHODS, type WeightedChiSquareMethod } from '../../../stats/weighted-chi-square.ts';
 import type { ColumnTransform } from '../columns.ts';
-import { MAX_FEATURES } from '../rcot/options.ts';
+import { defaultFeaturesZ, MAX_FEATURES } from '../rcot/options.ts';
 
 /** Options of the generalised covariance measure (cross-fitted ridge regressions on random features of z); each documents its default. */
 export interface GcmOptions {
   /**
    * Random Fourier features of z in the regression basis (z's own columns are always in it).
-   * Default: as RCoT's, 100 up to n = 2000, then 100 sqrt(n / 2000): what the basis misses of
-   * E[x | z] and E[y | z] is the bias that breaks the level, and n makes it visible.
+   * Default: FEATURES_PER_Z_COLUMN per column of z, at least RCoT's default for n (100 up to
+   * n = 2000, then 100 sqrt(n / 2000)) and at most twice it (defaultGcmFeaturesZ). What the basis
+   * misses of E[x | z] and E[y | z] is the bias that breaks the level: n makes it visible, and a
+   * wide z (two neighbours of 33 components on lifted latents) leaves more of it to miss.
    */
   featuresZ?: number;
   /** Bandwidths of the z features relative to z's median distance. Default [0.5, 1, 2], as RCoT. */
@@ -43,8 +45,18 @@ export interface ResolvedGcm {
   approximation: WeightedChiSquareMethod;
 }
 
-/** Most residual products per part: a wide x against a wide y keeps its leading directions (see query.ts). */
-export const MAX_PRODUCTS = 200;
+/**
+ * Most residual products per part: a wide x against a wide y keeps its leading directions (see
+ * query.ts). Every product carries a small excess over its null, the regressions' bias and the
+ * fits' own noise that all of a fold's rows share, and the excesses add up over the products
+ * while the null's spread grows only as their square root: on lifted W = 512 worlds the null
+ * statistic of the 165 products of 33 x 5 residual directions averaged 1.03-1.11 times its null
+ * mean, and 10 / 74 null cells fell below 0.05 with 200 products, 7 / 74 with 50
+ * (docs/structure.md, "GCM").
+ */
+export const MAX_PRODUCTS = 50;
+/** Random features of z per column of z in the default basis (see GcmOptions.featuresZ). */
+export const FEATURES_PER_Z_COLUMN = 3;
 /** Rows per residual product (the null's weights are eigenvalues of their covariance), as RCoT's. */
 const ROWS_PER_PRODUCT = 2;
 
@@ -75,6 +87,12 @@ export function resolveGcmOptions(options: GcmOptions): ResolvedGcm {
     throw invalid('approximation', `approximation must be one of ${WEIGHTED_CHI_SQUARE_METHODS.join(', ')}, got ${String(o.approximation)}`, o.approximation);
   }
   return o;
+}
+
+/** The default number of z features for n rows and a z of `width` columns (see GcmOptions.featuresZ). */
+export function defaultGcmFeaturesZ(n: number, width: number): number {
+  const base = defaultFeaturesZ(n);
+  return Math.min(2 * base, Math.max(base, FEATURES_PER_Z_COLUMN * width));
 }
 
 /** Residual directions kept per block so that their products stay at most MAX_PRODUCTS: the larger block gives way first. */

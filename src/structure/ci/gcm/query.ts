@@ -14,7 +14,7 @@ import { querySeed } from '../cmi-knn/options.ts';
 import { checkQueryColumns } from '../query.ts';
 import { featureWidth, medianDistance, writeBlockFeatures, writeFourierFeatures, type Bandwidths } from '../random-features.ts';
 import { crossFitResiduals, foldBasis, type FoldedBasis } from './cross-fit.ts';
-import { gcmMinimumRows, productShape, type ResolvedGcm } from './options.ts';
+import { defaultGcmFeaturesZ, gcmMinimumRows, productShape, type ResolvedGcm } from './options.ts';
 
 /**
  * A residual direction whose variance is below this share of its block's variance is a direction
@@ -29,7 +29,8 @@ export interface PreparedGcm {
   columns: Float64Array[];
   constant: boolean[];
   bandwidths: Bandwidths;
-  featuresZ: number;
+  /** As asked; null: defaultGcmFeaturesZ for n and each query's z. */
+  featuresZ: number | null;
   lastZ: FoldedBasis | null;
   /** The last tested blocks processed (testedBlock). */
   blocks: Block[];
@@ -40,7 +41,7 @@ function zBasis(kernels: KernelRuntime, prepared: PreparedGcm, options: Resolved
   if (prepared.lastZ?.key === key) return prepared.lastZ;
   prepared.lastZ = null;
   const { n } = prepared;
-  const spec = { count: prepared.featuresZ, scales: options.scalesZ, linear: true };
+  const spec = { count: prepared.featuresZ ?? defaultGcmFeaturesZ(n, z.length), scales: options.scalesZ, linear: true };
   const p = featureWidth(z.length, spec);
   const features = new Float32Array(n * p);
   const rng = createRng(querySeed(seed, { x: [], y: [], z }));
