@@ -37,7 +37,7 @@ export interface StructureOptions {
   method?: StructureMethod;
   /**
    * The CI test: 'auto' (the default, as in the CLI and the pipeline command): Fisher z when the
-   * data are close enough to linear for its level to hold, else the GCM or RCoT (docs/structure.md;
+   * data are close enough to linear for its level to hold, else the GCM (docs/structure.md;
    * the result's `testChoice` says which ran and why); or a built-in by name ('fisherz', 'gcm',
    * 'cmiknn', 'rcot'), or by name with its options (e.g. `{ name: 'cmiknn', options: { permutations:
    * 500 } }`). Your own CiTest object goes in the call options (`ciTest`).
