@@ -59,13 +59,13 @@ function liftedTables(r: any): string {
   const cpu = (run: any) => (run.cpuSeconds === undefined ? '' : run.cpuSeconds.toFixed(1));
   if (r.lifted) {
     lines.push(
-      `Lifted widths (\`BENCH_PARTS=lifted\`, ${r.lifted.machine.cpu}, ${r.lifted.machine.cores} cores): generalistWorld with an intrinsic 32 (blocks 4, 4, 4, 4 and 16 irrelevant) lifted to W numbers, seed 0, per-step targets, true membership; fitSpecialists with defaults on two workers (median of ${r.lifted.repeats} fits; CPU = seconds of CPU of all threads, peak = resident memory of the process) beside PyTorch (CPU, ${r.lifted.torchThreads} threads, the same front end and algorithm, stopped after ${r.lifted.torchTimeout} s).`,
+      `Lifted widths (\`BENCH_PARTS=lifted\`, ${r.lifted.machine.cpu}, ${r.lifted.machine.cores} cores): generalistWorld with an intrinsic 32 (blocks 4, 4, 4, 4 and 16 irrelevant) lifted to W numbers, seed 0, per-step targets, true membership; fitSpecialists with defaults on two workers (median of the row's fits; CPU = seconds of CPU of all threads, peak = resident memory of the process) beside PyTorch (CPU, ${r.lifted.torchThreads} threads, the same front end and algorithm; '> t': stopped after t s). Rows may come from different runs: each gives its own date and load.`,
       '',
-      '| case | W | rows | components | ours s | CPU s | peak MiB | PyTorch s | PyTorch / ours | exact (ours) | exact (PyTorch) | R^2 (ours) | R^2 (PyTorch) | load average (start -> end) |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      '| case | W | rows | components | fits | ours s | CPU s | peak MiB | PyTorch s | PyTorch / ours | exact (ours) | exact (PyTorch) | R^2 (ours) | R^2 (PyTorch) | load average (start -> end) | run |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...r.lifted.cases.map((c: any) => {
         const ratio = c.torch && Number.isFinite(c.torch.seconds) ? `x${(c.torch.seconds / c.ours.seconds).toFixed(1)}` : c.torch?.atLeast ? `> x${(c.torch.atLeast / c.ours.seconds).toFixed(0)}` : '';
-        return `| ${c.label} | ${c.width} | ${c.rows} | ${c.ours.latentDims ?? ''} | ${seconds(c.ours)} | ${cpu(c.ours)} | ${c.ours.peakRssMiB ?? ''} | ${seconds(c.torch)} | ${ratio} | ${exact(c.ours.scores)} | ${c.torch?.scores?.length ? exact(c.torch.scores) : ''} | ${r2(c.ours.scores)} | ${c.torch ? r2(c.torch.scores) : ''} | ${load(c)} |`;
+        return `| ${c.label} | ${c.width} | ${c.rows} | ${c.ours.latentDims ?? ''} | ${c.repeats ?? c.ours.samples?.length ?? 1} | ${seconds(c.ours)} | ${cpu(c.ours)} | ${c.ours.peakRssMiB ?? ''} | ${seconds(c.torch)} | ${ratio} | ${exact(c.ours.scores)} | ${c.torch?.scores?.length ? exact(c.torch.scores) : ''} | ${r2(c.ours.scores)} | ${c.torch ? r2(c.torch.scores) : ''} | ${load(c)} | ${c.date?.slice(0, 16) ?? '2026-12-07'} |`;
       }),
       '',
     );
@@ -75,9 +75,9 @@ function liftedTables(r: any): string {
     lines.push(
       `Issue 18's unseen worlds (\`BENCH_PARTS=unseen\`, ${r.unseen.machine.cpu}, ${r.unseen.machine.cores} cores): ${[...new Set(r.unseen.cases.map((c: any) => (c.width > c.d ? `lifted W = ${c.width} (intrinsic 32, every served step of 2000 episodes)` : `full-rank d = ${c.d} (blocks of ${c.d / 8}, ${c.d / 2} irrelevant, ${c.rows} rows)`)))].join(', ')}; defaults, two workers (the CLI's defaults): ${all.filter((t: Score) => t.size === t.trueSize).length} of ${all.length} tasks with the exact support size.`,
       '',
-      '| case | seed | rows | components | exact | R^2 relevant (min) | R^2 other (max) | fit s | CPU s | peak MiB | load average (start -> end) |',
-      '|---|---|---|---|---|---|---|---|---|---|---|',
-      ...r.unseen.cases.map((c: any) => `| ${c.label} | ${c.seed} | ${c.rows} | ${c.ours.latentDims ?? ''} | ${exact(c.ours.scores)} | ${f2(Math.min(...c.ours.scores.map((t: Score) => t.r2Relevant)))} | ${f2(Math.max(...c.ours.scores.map((t: Score) => t.r2Other)))} | ${c.ours.seconds.toFixed(1)} | ${cpu(c.ours)} | ${c.ours.peakRssMiB ?? ''} | ${load(c)} |`),
+      '| case | seed | rows | components | exact | R^2 relevant (min) | R^2 other (max) | fit s | CPU s | peak MiB | load average (start -> end) | run |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...r.unseen.cases.map((c: any) => `| ${c.label} | ${c.seed} | ${c.rows} | ${c.ours.latentDims ?? ''} | ${exact(c.ours.scores)} | ${f2(Math.min(...c.ours.scores.map((t: Score) => t.r2Relevant)))} | ${f2(Math.max(...c.ours.scores.map((t: Score) => t.r2Other)))} | ${c.ours.seconds.toFixed(1)} | ${cpu(c.ours)} | ${c.ours.peakRssMiB ?? ''} | ${load(c)} | ${c.date?.slice(0, 16) ?? '2026-12-07'} |`),
       '',
     );
   }

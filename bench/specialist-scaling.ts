@@ -50,6 +50,12 @@ export interface CaseResult {
   loadAtStart?: number;
   /** Load average when the case was done (fits and PyTorch). */
   loadAtEnd?: number;
+  /** Fits of ours whose median is given (lifted). */
+  repeats?: number;
+  /** Seconds PyTorch was given before it was stopped (lifted). */
+  torchTimeout?: number;
+  /** When the case ran (ISO time). */
+  date?: string;
 }
 
 /** The default world's shape (blocks 2, 3, 2 and 2 irrelevant coordinates: d = 9). */
@@ -154,7 +160,8 @@ export async function lifted(pool: WorkerPool, options: { widths: number[]; rows
     const loadAtStart = loadavg()[0];
     const mine = await ours(c, pool, false, options.repeats);
     const theirs = options.torchThreads > 0 ? torch(c, options.torchThreads) : undefined;
-    results.push({ label, d: c.d, width: c.width, rows: c.latents.shape[0], seed: spec.seed, ours: mine, torch: theirs, loadAtStart, loadAtEnd: loadavg()[0] });
+    const torchTimeout = options.torchThreads > 0 ? Number(process.env.BENCH_TORCH_TIMEOUT ?? 1800) : undefined;
+    results.push({ label, d: c.d, width: c.width, rows: c.latents.shape[0], seed: spec.seed, ours: mine, torch: theirs, loadAtStart, loadAtEnd: loadavg()[0], repeats: options.repeats, torchTimeout, date: new Date().toISOString() });
     console.error(`${label}: ours ${mine.seconds.toFixed(1)} s (${mine.samples?.map((v) => v.toFixed(1)).join(', ') ?? ''}; load ${loadAtStart.toFixed(1)}; ${mine.latentDims} components; peak ${mine.peakRssMiB} MiB) ${summary(mine)}; torch ${theirs ? `${theirs.seconds.toFixed(1)} s ${summary(theirs)}` : 'skipped'}`);
   }
   return results;
@@ -171,7 +178,7 @@ export async function unseen(pool: WorkerPool, options: { widths: number[]; full
     const c = wideCase(spec);
     const loadAtStart = loadavg()[0];
     const mine = await ours(c, pool, false);
-    results.push({ label, d: c.d, width: c.width, rows: c.latents.shape[0], seed: spec.seed, ours: mine, loadAtStart, loadAtEnd: loadavg()[0] });
+    results.push({ label, d: c.d, width: c.width, rows: c.latents.shape[0], seed: spec.seed, ours: mine, loadAtStart, loadAtEnd: loadavg()[0], date: new Date().toISOString() });
     console.error(`unseen ${label} seed ${spec.seed}: ${mine.seconds.toFixed(1)} s (load ${loadAtStart.toFixed(1)} -> ${loadavg()[0].toFixed(1)}; ${mine.latentDims} components; peak ${mine.peakRssMiB} MiB) ${summary(mine)}`);
   }
   return results;

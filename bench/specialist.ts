@@ -20,7 +20,7 @@ import { fitSpecialists } from '../src/specialist/fit.ts';
 import type { SpecialistOptions } from '../src/specialist/options.ts';
 import type { Tensor } from '../src/core/tensor.ts';
 import { machine, writeResult } from './util.ts';
-import { lifted, scaling, unseen, wide } from './specialist-scaling.ts';
+import { lifted, scaling, unseen, wide, type CaseResult } from './specialist-scaling.ts';
 import { WorkerPool } from '../src/worker/pool.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { blocksWorld, kernelRidgeR2 } from 'specialist-sdk/lab';
@@ -104,6 +104,18 @@ function torchThroughput(): { samplesPerSecond?: number; epochMs?: number; note?
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
 
+/**
+ * The cases of a part run now, merged into the previous run's: a case replaces the previous one of
+ * the same label and seed, the others keep their own figures (each row has its own load, CPU
+ * seconds, repeats and PyTorch limit), so one missing cell can be run without rerunning the table.
+ */
+function mergeCases(before: CaseResult[] | undefined, now: CaseResult[]): CaseResult[] {
+  const key = (c: CaseResult) => `${c.label}|${c.seed}`;
+  const fresh = new Map(now.map((c) => [key(c), c]));
+  const kept = (before ?? []).map((c) => fresh.get(key(c)) ?? c);
+  return [...kept, ...now.filter((c) => !kept.includes(c))];
+}
+
 const architecture = 'encoder 10-64-64-10 (leaky ReLU 0.1), batch norm (no affine) per ghost batch of 64, decoder 10-64-64-10, 3 heads 10-32-3; batch 128 (two ghost batches), Adam, MSE; 8000 training rows';
 // Parts not run this time keep their previous results.
 const previous = existsSync('bench/results/specialist-latest.json') ? JSON.parse(readFileSync('bench/results/specialist-latest.json', 'utf8')) : {};
@@ -128,11 +140,12 @@ if (['scaling', 'wide', 'lifted', 'unseen'].some((p) => parts.has(p))) {
     if (parts.has('wide')) result.wide = await wide(pool, { blocks: [4, 8, 16], seeds: list('BENCH_WIDE_SEEDS', '1,2,3') });
     if (parts.has('lifted')) {
       const options = { widths: list('BENCH_WIDTHS', '128,256,512,1024,2048'), rows: list('BENCH_LIFT_ROWS', '5000,20000,100000'), rowsWidth: Number(process.env.BENCH_ROWS_WIDTH ?? 1024), torchThreads, repeats: Number(process.env.BENCH_REPEATS ?? 3), seed: 0 };
-      result.lifted = { torchThreads, torchTimeout: Number(process.env.BENCH_TORCH_TIMEOUT ?? 1800), repeats: options.repeats, machine: machine(), cases: await lifted(pool, options) };
+      const cases = await lifted(pool, options);
+      result.lifted = { torchThreads, torchTimeout: Number(process.env.BENCH_TORCH_TIMEOUT ?? 1800), repeats: options.repeats, machine: machine(), cases: mergeCases(previous.lifted?.cases, cases) };
     }
     if (parts.has('unseen')) {
       const options = { widths: list('BENCH_UNSEEN_WIDTHS', '512,1024'), fullRank: list('BENCH_UNSEEN_FULL', '256'), seeds: list('BENCH_UNSEEN_SEEDS', '11,12,13') };
-      result.unseen = { machine: machine(), cases: await unseen(pool, options) };
+      result.unseen = { machine: machine(), cases: mergeCases(previous.unseen?.cases, await unseen(pool, options)) };
     }
   } finally {
     await pool.close();

@@ -59,7 +59,7 @@ export class SupportChecks {
   /** The stage's verdict for task k: its head on `now` against its head on `before` (same batches). */
   compare(k: number, head: LayerWeights[], now: number[], before: number[], rng: Rng): Verdict {
     const seed = rng.int(2 ** 31);
-    return judgeDrop(this.errors(k, head, now, seed), this.errors(k, head, before, seed), now.length, this.settings.tolerance);
+    return judgeDrop(this.errors(k, head, now, seed), this.errors(k, head, before, seed), now.length, this.settings.tolerance, before.length - now.length);
   }
 
   /**

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { it, describe } from 'node:test';
 import { allowedRise, converged, fitSpecialists, LAMBDA_GRID } from '../../src/specialist/fit.ts';
-import { judgeDrop } from '../../src/specialist/path-rules.ts';
+import { bulkFactor, judgeDrop } from '../../src/specialist/path-rules.ts';
+import { shrinking } from '../../src/specialist/schedule.ts';
 import { SupportChecks } from '../../src/specialist/support-checks.ts';
 import { Specialists } from '../../src/specialist/model.ts';
 import { blocksWorld } from '../../src/synthetic/blocks-world.ts';
@@ -217,5 +218,32 @@ describe('lambda path rules', () => {
     const noisy = few.map((v, i) => v + 0.05 + (i % 2 ? 0.5 : -0.5));
     const verdict = judgeDrop(noisy, few, 7, 0.25);
     assert.ok(verdict.rise > verdict.allowed && verdict.pass, `rise ${verdict.rise}, allowed ${verdict.allowed}`);
+  });
+
+  it('bulkFactor: a stage dropping many coordinates may add up their leaks, but never hide one needed coordinate', () => {
+    // Up to e / tolerance (10 at the default) dropped at once: the rule of one coordinate.
+    for (let m = 1; m <= 10; m++) assert.equal(bulkFactor(m, 0.25), 1);
+    assert.ok(Math.abs(bulkFactor(75, 0.25) - Math.log(18.75)) < 1e-12);
+    // tolerance x factor stays below 1 (one needed coordinate's cost when the block is the support) up to 218.
+    assert.ok(0.25 * bulkFactor(218, 0.25) < 1 && 0.25 * bulkFactor(219, 0.25) > 1);
+    // The d = 256 stage (measured): 145 -> 70 coordinates, 85% explained, a rise of 0.004 spread
+    // over the 75 dropped passes; with one needed coordinate of 32 among them (0.027 more) it fails.
+    const rng = createRng(4);
+    const before = Float32Array.from({ length: 4000 }, () => 0.15 * Math.abs(rng.normal()) * 1.2533);
+    const leak = before.map((v) => v + 0.004 + 0.01 * rng.normal());
+    assert.equal(judgeDrop(leak, before, 70, 0.25).pass, false);
+    assert.equal(judgeDrop(leak, before, 70, 0.25, 75).pass, true);
+    const needed = leak.map((v) => v + 0.027);
+    assert.equal(judgeDrop(needed, before, 70, 0.25, 75).pass, false);
+  });
+
+  it('shrinking: a stage goes on while a support falls to a new low, not while margin rows come and go', () => {
+    assert.equal(shrinking([2, 3], [3, 3]), true);
+    assert.equal(shrinking([3, 4], [3, 3]), false);
+    // Below 50 rows every row counts; above, a fall of 2% of the lowest size.
+    assert.equal(shrinking([49], [50]), false);
+    assert.equal(shrinking([48], [50]), true);
+    assert.equal(shrinking([247, 255], [249, 256]), false);
+    assert.equal(shrinking([142, 255], [247, 256]), true);
   });
 });
