@@ -68,7 +68,8 @@ export interface SpecialistOptions {
    * lambda 'auto': dropping coordinates from a task's support is accepted while its refitted
    * validation loss (whitened targets, so 1 is the variance) rises by at most tolerance x
    * explained / (size + 1), explained being 1 - the loss before and size the new support's (or
-   * the rise is within two standard errors). Default 0.25: a needed coordinate costs about
+   * the rise is within two standard errors; a stage that drops more than e / tolerance coordinates
+   * at once gets ln(dropped x tolerance) times that). Default 0.25: a needed coordinate costs about
    * explained / |block|, four times the allowance; a spare one about nothing (allowedRise in
    * path-rules.ts).
    */
