@@ -1,5 +1,6 @@
 // When a lambda path stage is accepted for a task: what dropping the coordinates the stage took
-// from its head costs, measured on the representation the stage left (schedule.ts, dropChecks).
+// from its head costs, measured on the representation the stage left (schedule.ts, dropChecks);
+// and when a stage has stopped shrinking the supports.
 
 export interface Verdict {
   pass: boolean;
@@ -91,4 +92,12 @@ export function unchanged(size: number): Verdict {
  */
 export function grew(size: number): Verdict {
   return { pass: false, size, rise: NaN, standardError: NaN, allowed: 0 };
+}
+
+/**
+ * A path stage's supports are still shrinking: some task's size fell below the lowest it had in the
+ * stage by more than 2% of that (by any row below 50 rows, so narrow fits count every row).
+ */
+export function shrinking(sizes: number[], lowest: number[]): boolean {
+  return sizes.some((v, k) => v < lowest[k] - Math.floor(lowest[k] / 50));
 }

@@ -11,7 +11,7 @@ import { type LossCurves, type ValidationPoint } from './model.ts';
 import { supportFrom } from './support.ts';
 import type { FitData } from './data.ts';
 import type { ResolvedOptions } from './options.ts';
-import { grew, unchanged, type Verdict } from './path-rules.ts';
+import { grew, shrinking, unchanged, type Verdict } from './path-rules.ts';
 import type { LayerWeights } from './layers.ts';
 import type { Losses, Trainer } from './trainer.ts';
 
@@ -82,14 +82,6 @@ export function converged(curve: number[]): boolean {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const last = mean(curve.slice(-q)), before = mean(curve.slice(-2 * q, -q));
   return Math.abs(before - last) <= 0.05 * Math.max(before, 1e-12);
-}
-
-/**
- * A path stage's supports are still shrinking: some task's size fell below the lowest it had in the
- * stage by more than 2% of that (by any row below 50 rows, so narrow fits count every row).
- */
-export function shrinking(sizes: number[], lowest: number[]): boolean {
-  return sizes.some((v, k) => v < lowest[k] - Math.floor(lowest[k] / 50));
 }
 
 interface PhaseSpec {

@@ -4,8 +4,7 @@
 import assert from 'node:assert/strict';
 import { it, describe } from 'node:test';
 import { allowedRise, converged, fitSpecialists, LAMBDA_GRID } from '../../src/specialist/fit.ts';
-import { bulkFactor, judgeDrop } from '../../src/specialist/path-rules.ts';
-import { shrinking } from '../../src/specialist/schedule.ts';
+import { bulkFactor, judgeDrop, shrinking } from '../../src/specialist/path-rules.ts';
 import { SupportChecks } from '../../src/specialist/support-checks.ts';
 import { Specialists } from '../../src/specialist/model.ts';
 import { blocksWorld } from '../../src/synthetic/blocks-world.ts';
