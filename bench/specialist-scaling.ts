@@ -52,8 +52,6 @@ export interface CaseResult {
   loadAtEnd?: number;
   /** Fits of ours whose median is given (lifted). */
   repeats?: number;
-  /** Seconds PyTorch was given before it was stopped (lifted). */
-  torchTimeout?: number;
   /** When the case ran (ISO time). */
   date?: string;
 }
@@ -160,8 +158,7 @@ export async function lifted(pool: WorkerPool, options: { widths: number[]; rows
     const loadAtStart = loadavg()[0];
     const mine = await ours(c, pool, false, options.repeats);
     const theirs = options.torchThreads > 0 ? torch(c, options.torchThreads) : undefined;
-    const torchTimeout = options.torchThreads > 0 ? Number(process.env.BENCH_TORCH_TIMEOUT ?? 1800) : undefined;
-    results.push({ label, d: c.d, width: c.width, rows: c.latents.shape[0], seed: spec.seed, ours: mine, torch: theirs, loadAtStart, loadAtEnd: loadavg()[0], repeats: options.repeats, torchTimeout, date: new Date().toISOString() });
+    results.push({ label, d: c.d, width: c.width, rows: c.latents.shape[0], seed: spec.seed, ours: mine, torch: theirs, loadAtStart, loadAtEnd: loadavg()[0], repeats: options.repeats, date: new Date().toISOString() });
     console.error(`${label}: ours ${mine.seconds.toFixed(1)} s (${mine.samples?.map((v) => v.toFixed(1)).join(', ') ?? ''}; load ${loadAtStart.toFixed(1)}; ${mine.latentDims} components; peak ${mine.peakRssMiB} MiB) ${summary(mine)}; torch ${theirs ? `${theirs.seconds.toFixed(1)} s ${summary(theirs)}` : 'skipped'}`);
   }
   return results;

@@ -106,8 +106,8 @@ function torchThroughput(): { samplesPerSecond?: number; epochMs?: number; note?
 
 /**
  * The cases of a part run now, merged into the previous run's: a case replaces the previous one of
- * the same label and seed, the others keep their own figures (each row has its own load, CPU
- * seconds, repeats and PyTorch limit), so one missing cell can be run without rerunning the table.
+ * the same label and seed, the others keep their own figures (each row has its own date, load,
+ * CPU seconds and repeats; PyTorch's limit shows where it was hit), so one missing cell can be run without rerunning the table.
  */
 function mergeCases(before: CaseResult[] | undefined, now: CaseResult[]): CaseResult[] {
   const key = (c: CaseResult) => `${c.label}|${c.seed}`;
