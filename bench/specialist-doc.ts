@@ -64,7 +64,9 @@ function liftedTables(r: any): string {
       '| case | W | rows | components | fits | ours s | CPU s | peak MiB | PyTorch s | PyTorch / ours | exact (ours) | exact (PyTorch) | R^2 (ours) | R^2 (PyTorch) | load average (start -> end) | run |',
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...r.lifted.cases.map((c: any) => {
-        const ratio = c.torch && Number.isFinite(c.torch.seconds) ? `x${(c.torch.seconds / c.ours.seconds).toFixed(1)}` : c.torch?.atLeast ? `> x${(c.torch.atLeast / c.ours.seconds).toFixed(0)}` : '';
+        // A PyTorch run stopped before ours ended bounds nothing.
+        const bound = (limit: number) => (limit >= c.ours.seconds ? `> x${(limit / c.ours.seconds).toFixed(0)}` : 'none (stopped first)');
+        const ratio = c.torch && Number.isFinite(c.torch.seconds) ? `x${(c.torch.seconds / c.ours.seconds).toFixed(1)}` : c.torch?.atLeast ? bound(c.torch.atLeast) : '';
         return `| ${c.label} | ${c.width} | ${c.rows} | ${c.ours.latentDims ?? ''} | ${c.repeats ?? c.ours.samples?.length ?? 1} | ${seconds(c.ours)} | ${cpu(c.ours)} | ${c.ours.peakRssMiB ?? ''} | ${seconds(c.torch)} | ${ratio} | ${exact(c.ours.scores)} | ${c.torch?.scores?.length ? exact(c.torch.scores) : ''} | ${r2(c.ours.scores)} | ${c.torch ? r2(c.torch.scores) : ''} | ${load(c)} | ${c.date?.slice(0, 16) ?? '2026-12-07'} |`;
       }),
       '',
