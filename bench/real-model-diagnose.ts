@@ -1,0 +1,186 @@
+// Where does the specialist head lose against the dense head? (issue 21). One seed of the glyph
+// world's cached recogniser latents (`npm run real-model -- --latents-cache DIR` writes them), the
+// true relation (so that Layer 1's errors do not enter), and on the same rows: the specialist
+// heads (defaults and variants), the dense heads, and measurements of what the block misses:
+// - accuracy on the held-out episodes, and on the steps in fonts held out of a second fit;
+// - R² of the dense head's prediction from the specialist's block (does the block miss content
+//   the dense head uses?);
+// - how much of the content's representation depends on the font: per character, the share of the
+//   block's (and all latents') variance that the font explains beyond the character;
+// - a linear read-out of the character trained on the seen fonts, from the block of a fit that saw
+//   every font (the block as good as it gets) and from all latents, on the unseen fonts.
+//
+//   node --import tsx bench/real-model-diagnose.ts --cache /tmp/heads-cache [--seed 1] [--layer swish_12.tmp_0]
+//        [--variants tolerance=0.1,headWidth=64] [--unseen-fonts 5,6]
+import { parseArgs } from 'node:util';
+import { loadavg } from 'node:os';
+import { cpuUsage } from 'node:process';
+import type { Tensor } from '../src/core/tensor.ts';
+import { gatherSteps, glyphEvaluation, glyphWorld } from 'specialist-sdk/lab';
+import { scoreSet, type ComparisonRows } from '../src/pipeline/compare.ts';
+import { kernelRidgeR2 } from '../src/metrics/identifiability.ts';
+import { fitSpecialists } from '../src/specialist/fit.ts';
+import type { SpecialistOptions } from '../src/specialist/options.ts';
+import type { Specialists } from '../src/specialist/model.ts';
+import { cachePath, readCache } from './real-model-cache.ts';
+import { fitInputs, setRows, trainingRows } from './real-model-heads.ts';
+import { linearProbe } from './linear-probe.ts';
+
+const { values: o } = parseArgs({ options: { cache: { type: 'string' }, seed: { type: 'string' }, layer: { type: 'string' }, variants: { type: 'string' }, 'unseen-fonts': { type: 'string' }, 'linear-only': { type: 'boolean' } } });
+const seed = Number(o.seed ?? 1), layer = o.layer ?? 'swish_12.tmp_0';
+const [n, holdout, T] = [800, 100, 8];
+const cached = readCache(cachePath(o.cache ?? '/tmp/heads-cache', { seed, layer, episodes: n, holdout, steps: T }));
+if (!cached) throw new Error('no cached latents for this seed and layer');
+const world = glyphWorld({ episodes: n + holdout, steps: T, seed });
+const { tasks: M, segmentLength: L, slots } = world.params;
+const fitted = Array.from({ length: M }, (_, i) => i);
+const stepTasks = Array.from({ length: T }, (_, t) => fitted.map((i) => world.truth.relation[Math.floor(t / L) * M + i]));
+const unseen = (o['unseen-fonts'] ?? '5,6').split(',').map(Number);
+const seen = world.params.fonts.filter((f) => !unseen.includes(f));
+const log = (line: string) => console.log(`${line}   [${Math.round(performance.now() / 1000)} s, CPU ${Math.round(cpuUsage().user / 1e6)} s, load ${loadavg()[0].toFixed(1)}]`);
+
+const held = cached.heldLatents;
+const sets = [
+  { name: 'held-out episodes', observations: held, ...glyphEvaluation(world, n, n + holdout) },
+  { name: 'unseen fonts', observations: held, ...glyphEvaluation(world, n, n + holdout, unseen) },
+];
+const rowsOf = setRows(sets, [held, held], stepTasks, fitted).map((perTask) => perTask.map((r): ComparisonRows => ({ ...r, nuisance: {} })));
+const accuracyOf = (model: Specialists, j: number, k: number) => scoreSet(rowsOf[j][k], (z) => ({ prediction: model.predict(z, j), input: z }), seed).accuracy ?? NaN;
+
+async function fit(rows: [number, number][], options: SpecialistOptions) {
+  const inputs = fitInputs(world, cached!.latents, rows, stepTasks, fitted);
+  return fitSpecialists(inputs.z, inputs.y, { seed, ...options }, { membership: inputs.membership });
+}
+const all = trainingRows(n, stepTasks, fitted);
+const seenRows = trainingRows(n, stepTasks, fitted, (e, t) => !unseen.includes(world.truth.font[e * T + t]));
+const taskTrainRows = (j: number, keep = (_f: number) => true) => all.filter(([e, t]) => stepTasks[t][j] && keep(world.truth.font[e * T + t]));
+
+const report = (name: string, model: Specialists, dense: boolean) =>
+  log(`${name}: ${fitted.map((j) => `task ${j} width ${dense ? model.latentDims : model.supports[j].length} acc ${accuracyOf(model, j, 0).toFixed(3)} / unseen-font steps ${accuracyOf(model, j, 1).toFixed(3)}`).join('; ')}; validation (phase@epoch: task losses) ${model.lossCurves.validation.filter((v) => v.phase !== 'path').map((v) => `${v.phase}@${v.epoch}: ${v.tasks.map((l) => l.toFixed(3)).join('/')}`).join(', ')}, epochs ${model.lossCurves.train.length}`);
+
+/**
+ * Linear read-outs from the latents only (no fit): the character as one-hot targets decoded by the
+ * largest output, against the task's codes (the 4-vector embeddings the heads learn) decoded by the
+ * nearest code, as the heads' read accuracy is counted. Same ridge, same rows.
+ */
+function decoding(j: number, trainFonts: number[], testFonts: number[]) {
+  const slot = world.truth.taskSlots[j];
+  const code = world.truth.embeddings[j];
+  const dg = code[0].length;
+  const label = (e: number, t: number) => world.truth.content[(e * T + t) * slots.length + slot];
+  const train = taskTrainRows(j, (f) => trainFonts.includes(f));
+  const test: [number, number][] = [];
+  for (let e = 0; e < holdout; e++) for (let t = 0; t < T; t++) if (stepTasks[t][j] && testFonts.includes(world.truth.font[(n + e) * T + t])) test.push([e, t]);
+  const x = gatherSteps(cached!.latents, train), xt = gatherSteps(held, test);
+  const truth = test.map(([e, t]) => label(n + e, t));
+  const oneHot = linearProbe(x, { data: Float32Array.from(train.flatMap(([e, t]) => Array.from({ length: 10 }, (_, c) => (c === label(e, t) ? 1 : 0)))), shape: [train.length, 10] }).predict(xt).data;
+  const codes = linearProbe(x, { data: Float32Array.from(train.flatMap(([e, t]) => code[label(e, t)])), shape: [train.length, dg] }).predict(xt).data;
+  let argmaxRight = 0, nearestRight = 0;
+  truth.forEach((c, r) => {
+    let best = 0;
+    for (let k = 1; k < 10; k++) if (oneHot[r * 10 + k] > oneHot[r * 10 + best]) best = k;
+    if (best === c) argmaxRight++;
+    let near = 0, nearD = Infinity;
+    for (let k = 0; k < 10; k++) {
+      const dist = code[k].reduce((a, v, q) => a + (codes[r * dg + q] - v) ** 2, 0);
+      if (dist < nearD) [near, nearD] = [k, dist];
+    }
+    if (near === c) nearestRight++;
+  });
+  return `one-hot/largest ${(argmaxRight / test.length).toFixed(3)}, codes/nearest ${(nearestRight / test.length).toFixed(3)} (${test.length} rows)`;
+}
+const allFonts = world.params.fonts as number[];
+for (const j of fitted) log(`task ${j}: linear read-out from the latents, held-out episodes: ${decoding(j, allFonts, allFonts)}; trained without fonts ${unseen.join(',')}, on them: ${decoding(j, seen, unseen)}`);
+if (process.argv.includes('--linear-only')) process.exit(0);
+
+const dense = await fit(all, { penalty: 'none' });
+report('dense', dense, true);
+const specialist = await fit(all, {});
+report('specialist', specialist, false);
+
+// Does the block miss what the dense head predicts? Held-out kernel ridge R² of the dense head's
+// prediction from the block, against from the dense head's own input (all of s_hat).
+for (const j of fitted) {
+  const rows = taskTrainRows(j);
+  const z = gatherSteps(cached.latents, rows);
+  const target = dense.predict(z, j);
+  const fromBlock = kernelRidgeR2(specialist.transform(z, j), target, { seed }).mean;
+  const fromAll = kernelRidgeR2(dense.transform(z), target, { seed }).mean;
+  log(`task ${j}: R² of the dense head's prediction from the specialist block ${fromBlock.toFixed(3)}, from all of the dense s_hat ${fromAll.toFixed(3)}`);
+}
+
+/** Share of a representation's variance (summed over its columns) explained by the character, and by the character and font together. */
+function fontShare(x: Tensor<Float32Array>, rows: [number, number][], slot: number) {
+  const [count, w] = x.shape;
+  const group = (key: (r: number) => string) => {
+    const sums = new Map<string, { n: number; s: Float64Array }>();
+    for (let r = 0; r < count; r++) {
+      const g = sums.get(key(r)) ?? { n: 0, s: new Float64Array(w) };
+      g.n++;
+      for (let c = 0; c < w; c++) g.s[c] += x.data[r * w + c];
+      sums.set(key(r), g);
+    }
+    let explained = 0;
+    const mean = new Float64Array(w);
+    for (let r = 0; r < count; r++) for (let c = 0; c < w; c++) mean[c] += x.data[r * w + c] / count;
+    for (const g of sums.values()) for (let c = 0; c < w; c++) explained += g.n * (g.s[c] / g.n - mean[c]) ** 2;
+    let total = 0;
+    for (let r = 0; r < count; r++) for (let c = 0; c < w; c++) total += (x.data[r * w + c] - mean[c]) ** 2;
+    return explained / total;
+  };
+  const char = (r: number) => String(world.truth.content[(rows[r][0] * T + rows[r][1]) * slots.length + slot]);
+  const font = (r: number) => String(world.truth.font[rows[r][0] * T + rows[r][1]]);
+  const c = group(char), cf = group((r) => `${char(r)}/${font(r)}`);
+  return { character: c, characterAndFont: cf, fontGivenCharacter: (cf - c) / (1 - c) };
+}
+
+/** Linear read-out of the character trained on the seen fonts' rows, its accuracy on the unseen fonts' rows (held-out episodes). */
+function readOut(rep: (z: Tensor<Float32Array>) => Tensor<Float32Array>, j: number, trainFonts = seen, testFonts = unseen) {
+  const slot = world.truth.taskSlots[j];
+  const onehot = (rows: [number, number][]) => {
+    const y = new Float32Array(rows.length * 10);
+    rows.forEach(([e, t], r) => (y[r * 10 + world.truth.content[(e * T + t) * slots.length + slot]] = 1));
+    return { data: y, shape: [rows.length, 10] };
+  };
+  const train = taskTrainRows(j, (f) => trainFonts.includes(f));
+  const probe = linearProbe(rep(gatherSteps(cached!.latents, train)), onehot(train));
+  const test: [number, number][] = [];
+  for (let e = 0; e < holdout; e++) for (let t = 0; t < T; t++) if (stepTasks[t][j] && testFonts.includes(world.truth.font[(n + e) * T + t])) test.push([e, t]);
+  const p = probe.predict(rep(gatherSteps(held, test))).data;
+  const y = onehot(test.map(([e, t]) => [n + e, t])).data;
+  let right = 0;
+  for (let r = 0; r < test.length; r++) {
+    let best = 0;
+    for (let c = 1; c < 10; c++) if (p[r * 10 + c] > p[r * 10 + best]) best = c;
+    if (y[r * 10 + best] === 1) right++;
+  }
+  return right / test.length;
+}
+
+for (const j of fitted) {
+  const slot = world.truth.taskSlots[j];
+  const rows = taskTrainRows(j);
+  const z = gatherSteps(cached.latents, rows);
+  const b = fontShare(specialist.transform(z, j), rows, slot), a = fontShare(z, rows, slot), d = fontShare(dense.transform(z), rows, slot);
+  log(`task ${j} (slot ${slot}): share of variance by character / by character and font / font given character: block ${b.character.toFixed(3)} / ${b.characterAndFont.toFixed(3)} / ${b.fontGivenCharacter.toFixed(3)}; dense s_hat ${d.character.toFixed(3)} / ${d.characterAndFont.toFixed(3)} / ${d.fontGivenCharacter.toFixed(3)}; latents ${a.character.toFixed(3)} / ${a.characterAndFont.toFixed(3)} / ${a.fontGivenCharacter.toFixed(3)}`);
+  log(`task ${j}: linear read-out trained on fonts ${seen.join(',')}, accuracy on fonts ${unseen.join(',')}: from the block ${readOut((x) => specialist.transform(x, j), j).toFixed(3)}, from all of the dense s_hat ${readOut((x) => dense.transform(x), j).toFixed(3)}, from the latents ${readOut((x) => x, j).toFixed(3)}`);
+}
+
+// Heads fitted without the unseen fonts' steps (as npm run real-model --unseen-fonts does).
+const denseSeen = await fit(seenRows, { penalty: 'none' });
+report(`dense, fonts ${unseen.join(',')} held out of training`, denseSeen, true);
+const specialistSeen = await fit(seenRows, {});
+report(`specialist, fonts ${unseen.join(',')} held out of training`, specialistSeen, false);
+const fonts = world.params.fonts as number[];
+for (const j of fitted) {
+  log(`task ${j}: linear read-out of the character (one-hot, argmax), all fonts in training, held-out episodes: from the latents ${readOut((x) => x, j, fonts, fonts).toFixed(3)}, the block ${readOut((x) => specialist.transform(x, j), j, fonts, fonts).toFixed(3)}, the dense s_hat ${readOut((x) => dense.transform(x), j, fonts, fonts).toFixed(3)}`);
+  log(`task ${j}: the same, trained on fonts ${seen.join(',')} only, from the fits without them, on fonts ${unseen.join(',')}: block ${readOut((x) => specialistSeen.transform(x, j), j).toFixed(3)}, dense s_hat ${readOut((x) => denseSeen.transform(x), j).toFixed(3)}`);
+}
+
+for (const variant of (o.variants ?? '').split(',').filter(Boolean)) {
+  const [key, value] = variant.split('=');
+  const model = await fit(all, { [key]: Number(value) });
+  report(`specialist ${variant}`, model, false);
+  const modelSeen = await fit(seenRows, { [key]: Number(value) });
+  report(`specialist ${variant}, fonts ${unseen.join(',')} held out of training`, modelSeen, false);
+}
