@@ -26,12 +26,16 @@ import { cachePath, readCache } from './real-model-cache.ts';
 import { fitInputs, setRows, trainingRows } from './real-model-heads.ts';
 import { linearProbe } from './linear-probe.ts';
 
-const { values: o } = parseArgs({ options: { cache: { type: 'string' }, seed: { type: 'string' }, layer: { type: 'string' }, variants: { type: 'string' }, 'unseen-fonts': { type: 'string' }, 'linear-only': { type: 'boolean' } } });
+const { values: o } = parseArgs({ options: { cache: { type: 'string' }, seed: { type: 'string' }, layer: { type: 'string' }, variants: { type: 'string' }, 'unseen-fonts': { type: 'string' }, 'linear-only': { type: 'boolean' }, shortcut: { type: 'string' }, onehot: { type: 'boolean' } } });
 const seed = Number(o.seed ?? 1), layer = o.layer ?? 'swish_12.tmp_0';
 const [n, holdout, T] = [800, 100, 8];
-const cached = readCache(cachePath(o.cache ?? '/tmp/heads-cache', { seed, layer, episodes: n, holdout, steps: T }));
+// --shortcut S: the shortcut world (linear read-outs only): trained with the nuisance tied to the
+// content, scored on the second held-out set, where it is drawn independently.
+const shortcut = o.shortcut === undefined ? undefined : Number(o.shortcut);
+const cached = readCache(cachePath(o.cache ?? '/tmp/heads-cache', { seed, layer, episodes: n, holdout, steps: T, world: shortcut === undefined ? undefined : `shortcut${shortcut}` }));
 if (!cached) throw new Error('no cached latents for this seed and layer');
-const world = glyphWorld({ episodes: n + holdout, steps: T, seed });
+const world = shortcut === undefined ? glyphWorld({ episodes: n + holdout, steps: T, seed }) : glyphWorld({ episodes: n + 2 * holdout, steps: T, seed, shortcut: { episodes: n + holdout, strength: shortcut } });
+const testFrom = shortcut === undefined ? 0 : holdout;
 const { tasks: M, segmentLength: L, slots } = world.params;
 const fitted = Array.from({ length: M }, (_, i) => i);
 const stepTasks = Array.from({ length: T }, (_, t) => fitted.map((i) => world.truth.relation[Math.floor(t / L) * M + i]));
@@ -39,16 +43,49 @@ const unseen = (o['unseen-fonts'] ?? '5,6').split(',').map(Number);
 const seen = world.params.fonts.filter((f) => !unseen.includes(f));
 const log = (line: string) => console.log(`${line}   [${Math.round(performance.now() / 1000)} s, CPU ${Math.round(cpuUsage().user / 1e6)} s, load ${loadavg()[0].toFixed(1)}]`);
 
-const held = cached.heldLatents;
+const { latents, heldLatents: held } = cached;
+// The held-out episodes the heads are scored on (the first set of the shortcut world).
+const heldScored = { data: held.data.subarray(0, holdout * T * held.shape[2]), shape: [holdout, T, held.shape[2]] };
 const sets = [
-  { name: 'held-out episodes', observations: held, ...glyphEvaluation(world, n, n + holdout) },
-  { name: 'unseen fonts', observations: held, ...glyphEvaluation(world, n, n + holdout, unseen) },
+  { name: 'held-out episodes', observations: heldScored, ...glyphEvaluation(world, n, n + holdout) },
+  { name: 'unseen fonts', observations: heldScored, ...glyphEvaluation(world, n, n + holdout, unseen) },
 ];
-const rowsOf = setRows(sets, [held, held], stepTasks, fitted).map((perTask) => perTask.map((r): ComparisonRows => ({ ...r, nuisance: {} })));
+// --onehot: every head learns the character one-hot instead of its 4-vector code (the read one in
+// training, the shown one in scoring, as with the codes), so the nearest target is the largest output.
+const onehot = Boolean(o.onehot);
+/** Targets [rows, dy] that are task j's codes, as the one-hot of their characters [rows, 10]. */
+function codesToOneHot(y: Float32Array, rows: number, j: number): Float32Array {
+  const code = world.truth.embeddings[j], dg = code[0].length;
+  const out = new Float32Array(rows * 10);
+  for (let r = 0; r < rows; r++) {
+    let best = 0, bestD = Infinity;
+    for (let c = 0; c < 10; c++) {
+      const dist = code[c].reduce((a, v, q) => a + (y[r * dg + q] - v) ** 2, 0);
+      if (dist < bestD) [best, bestD] = [c, dist];
+    }
+    // Rows outside the task (zero targets) stay zero.
+    if (y.subarray(r * dg, (r + 1) * dg).some((v) => v !== 0)) out[r * 10 + best] = 1;
+  }
+  return out;
+}
+const rowsOf = setRows(sets, [heldScored, heldScored], stepTasks, fitted).map((perTask, j) =>
+  perTask.map((r): ComparisonRows => ({ ...r, nuisance: {}, targets: onehot ? { data: codesToOneHot(r.targets.data, r.targets.shape[0], j), shape: [r.targets.shape[0], 10] } : r.targets })),
+);
 const accuracyOf = (model: Specialists, j: number, k: number) => scoreSet(rowsOf[j][k], (z) => ({ prediction: model.predict(z, j), input: z }), seed).accuracy ?? NaN;
 
 async function fit(rows: [number, number][], options: SpecialistOptions) {
-  const inputs = fitInputs(world, cached!.latents, rows, stepTasks, fitted);
+  const inputs = fitInputs(world, latents, rows, stepTasks, fitted);
+  if (onehot) {
+    const [count, K, dg] = inputs.y.shape;
+    const y = new Float32Array(count * K * 10);
+    for (let j = 0; j < K; j++) {
+      const own = new Float32Array(count * dg);
+      for (let r = 0; r < count; r++) own.set(inputs.y.data.subarray((r * K + j) * dg, (r * K + j + 1) * dg), r * dg);
+      const hot = codesToOneHot(own, count, j);
+      for (let r = 0; r < count; r++) y.set(hot.subarray(r * 10, (r + 1) * 10), (r * K + j) * 10);
+    }
+    inputs.y = { data: y, shape: [count, K, 10] };
+  }
   return fitSpecialists(inputs.z, inputs.y, { seed, ...options }, { membership: inputs.membership });
 }
 const all = trainingRows(n, stepTasks, fitted);
@@ -70,8 +107,8 @@ function decoding(j: number, trainFonts: number[], testFonts: number[]) {
   const label = (e: number, t: number) => world.truth.content[(e * T + t) * slots.length + slot];
   const train = taskTrainRows(j, (f) => trainFonts.includes(f));
   const test: [number, number][] = [];
-  for (let e = 0; e < holdout; e++) for (let t = 0; t < T; t++) if (stepTasks[t][j] && testFonts.includes(world.truth.font[(n + e) * T + t])) test.push([e, t]);
-  const x = gatherSteps(cached!.latents, train), xt = gatherSteps(held, test);
+  for (let e = testFrom; e < testFrom + holdout; e++) for (let t = 0; t < T; t++) if (stepTasks[t][j] && testFonts.includes(world.truth.font[(n + e) * T + t])) test.push([e, t]);
+  const x = gatherSteps(latents, train), xt = gatherSteps(held, test);
   const truth = test.map(([e, t]) => label(n + e, t));
   const oneHot = linearProbe(x, { data: Float32Array.from(train.flatMap(([e, t]) => Array.from({ length: 10 }, (_, c) => (c === label(e, t) ? 1 : 0)))), shape: [train.length, 10] }).predict(xt).data;
   const codes = linearProbe(x, { data: Float32Array.from(train.flatMap(([e, t]) => code[label(e, t)])), shape: [train.length, dg] }).predict(xt).data;
@@ -90,8 +127,12 @@ function decoding(j: number, trainFonts: number[], testFonts: number[]) {
   return `one-hot/largest ${(argmaxRight / test.length).toFixed(3)}, codes/nearest ${(nearestRight / test.length).toFixed(3)} (${test.length} rows)`;
 }
 const allFonts = world.params.fonts as number[];
+if (shortcut !== undefined) {
+  for (const j of fitted) log(`task ${j}: linear read-out from the latents, trained with the shortcut, nuisance independent: ${decoding(j, allFonts, allFonts)}`);
+  process.exit(0);
+}
 for (const j of fitted) log(`task ${j}: linear read-out from the latents, held-out episodes: ${decoding(j, allFonts, allFonts)}; trained without fonts ${unseen.join(',')}, on them: ${decoding(j, seen, unseen)}`);
-if (process.argv.includes('--linear-only')) process.exit(0);
+if (o['linear-only']) process.exit(0);
 
 const dense = await fit(all, { penalty: 'none' });
 report('dense', dense, true);
@@ -100,9 +141,9 @@ report('specialist', specialist, false);
 
 // Does the block miss what the dense head predicts? Held-out kernel ridge R² of the dense head's
 // prediction from the block, against from the dense head's own input (all of s_hat).
-for (const j of fitted) {
+for (const j of onehot ? [] : fitted) {
   const rows = taskTrainRows(j);
-  const z = gatherSteps(cached.latents, rows);
+  const z = gatherSteps(latents, rows);
   const target = dense.predict(z, j);
   const fromBlock = kernelRidgeR2(specialist.transform(z, j), target, { seed }).mean;
   const fromAll = kernelRidgeR2(dense.transform(z), target, { seed }).mean;
@@ -143,7 +184,7 @@ function readOut(rep: (z: Tensor<Float32Array>) => Tensor<Float32Array>, j: numb
     return { data: y, shape: [rows.length, 10] };
   };
   const train = taskTrainRows(j, (f) => trainFonts.includes(f));
-  const probe = linearProbe(rep(gatherSteps(cached!.latents, train)), onehot(train));
+  const probe = linearProbe(rep(gatherSteps(latents, train)), onehot(train));
   const test: [number, number][] = [];
   for (let e = 0; e < holdout; e++) for (let t = 0; t < T; t++) if (stepTasks[t][j] && testFonts.includes(world.truth.font[(n + e) * T + t])) test.push([e, t]);
   const p = probe.predict(rep(gatherSteps(held, test))).data;
@@ -157,14 +198,15 @@ function readOut(rep: (z: Tensor<Float32Array>) => Tensor<Float32Array>, j: numb
   return right / test.length;
 }
 
-for (const j of fitted) {
+for (const j of onehot ? [] : fitted) {
   const slot = world.truth.taskSlots[j];
   const rows = taskTrainRows(j);
-  const z = gatherSteps(cached.latents, rows);
+  const z = gatherSteps(latents, rows);
   const b = fontShare(specialist.transform(z, j), rows, slot), a = fontShare(z, rows, slot), d = fontShare(dense.transform(z), rows, slot);
   log(`task ${j} (slot ${slot}): share of variance by character / by character and font / font given character: block ${b.character.toFixed(3)} / ${b.characterAndFont.toFixed(3)} / ${b.fontGivenCharacter.toFixed(3)}; dense s_hat ${d.character.toFixed(3)} / ${d.characterAndFont.toFixed(3)} / ${d.fontGivenCharacter.toFixed(3)}; latents ${a.character.toFixed(3)} / ${a.characterAndFont.toFixed(3)} / ${a.fontGivenCharacter.toFixed(3)}`);
   log(`task ${j}: linear read-out trained on fonts ${seen.join(',')}, accuracy on fonts ${unseen.join(',')}: from the block ${readOut((x) => specialist.transform(x, j), j).toFixed(3)}, from all of the dense s_hat ${readOut((x) => dense.transform(x), j).toFixed(3)}, from the latents ${readOut((x) => x, j).toFixed(3)}`);
 }
+
 
 // Heads fitted without the unseen fonts' steps (as npm run real-model --unseen-fonts does).
 const denseSeen = await fit(seenRows, { penalty: 'none' });
@@ -172,7 +214,7 @@ report(`dense, fonts ${unseen.join(',')} held out of training`, denseSeen, true)
 const specialistSeen = await fit(seenRows, {});
 report(`specialist, fonts ${unseen.join(',')} held out of training`, specialistSeen, false);
 const fonts = world.params.fonts as number[];
-for (const j of fitted) {
+for (const j of onehot ? [] : fitted) {
   log(`task ${j}: linear read-out of the character (one-hot, argmax), all fonts in training, held-out episodes: from the latents ${readOut((x) => x, j, fonts, fonts).toFixed(3)}, the block ${readOut((x) => specialist.transform(x, j), j, fonts, fonts).toFixed(3)}, the dense s_hat ${readOut((x) => dense.transform(x), j, fonts, fonts).toFixed(3)}`);
   log(`task ${j}: the same, trained on fonts ${seen.join(',')} only, from the fits without them, on fonts ${unseen.join(',')}: block ${readOut((x) => specialistSeen.transform(x, j), j).toFixed(3)}, dense s_hat ${readOut((x) => denseSeen.transform(x), j).toFixed(3)}`);
 }
