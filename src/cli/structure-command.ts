@@ -14,14 +14,14 @@ export const structureCommand: Command = {
   usage:
     'specialist-sdk structure --states S.npy --tasks G.npy --segment-length L [--method direct|pairwise] [--test auto|fisherz|gcm|rcot|cmiknn]\n' +
     '      [--alpha 0.05] [--correction bh|bonferroni|none] [--rule clique|union] [--conditioning neighbours|all-states]\n' +
-    '      [--reduction auto|none|K] [--knn K] [--permutations P] [--shuffle-neighbors S] [--drop-tail] [--truth truth.json] [--seed N] [--json]\n' +
+    '      [--reduction auto|none|K] [--knn K] [--permutations P] [--shuffle-neighbors S] [--drop-tail] [--no-alignment-check] [--truth truth.json] [--seed N] [--json]\n' +
     '  S [n, T] or [n, T, d]; G [n, M] or [n, M, dg]; one row per episode. --truth (as synth writes it) adds a verdict.',
   options: {
     states: 'string', tasks: 'string', 'segment-length': 'string', method: 'string', test: 'string', alpha: 'string', correction: 'string', rule: 'string',
-    conditioning: 'string', reduction: 'string', knn: 'string', permutations: 'string', 'shuffle-neighbors': 'string', 'drop-tail': 'boolean', seed: 'string', truth: 'string',
+    conditioning: 'string', reduction: 'string', knn: 'string', permutations: 'string', 'shuffle-neighbors': 'string', 'drop-tail': 'boolean', 'no-alignment-check': 'boolean', seed: 'string', truth: 'string',
   },
   // Refused where they do not apply: a test's own options with another test, --conditioning with pairwise, --rule with direct.
-  conditions: { ...ciTestConditions(['auto', 'fisherz', 'gcm', 'rcot', 'cmiknn']), conditioning: { method: ['direct'] }, rule: { method: ['pairwise'] } },
+  conditions: { ...ciTestConditions(['auto', 'fisherz', 'gcm', 'rcot', 'cmiknn']), conditioning: { method: ['direct'] }, 'no-alignment-check': { method: ['direct'] }, rule: { method: ['pairwise'] } },
   async run(options, io) {
     const statesPath = options.requireString('states');
     const tasksPath = options.requireString('tasks');
@@ -41,6 +41,8 @@ export const structureCommand: Command = {
     const permutations = options.optionalNumber('permutations', { integer: true, min: 1, max: 100_000 });
     const shuffleNeighbors = options.optionalNumber('shuffle-neighbors', { integer: true, min: 1, max: 10_000 });
     const dropTail = options.flag('drop-tail');
+    // The check that segments line up with the tasks (direct method) costs extra tests; it can be skipped.
+    const alignmentCheck = !options.flag('no-alignment-check');
     const truthPath = options.string('truth');
     const seed = options.number('seed', 0, SEED);
     const json = options.flag('json');
@@ -55,7 +57,7 @@ export const structureCommand: Command = {
     const bar = new ProgressBar(json ? undefined : process.stderr);
     try {
       const spec = test === 'cmiknn' ? { name: test, options: { knn, permutations, shuffleNeighbors } } : test === 'auto' ? test : { name: test };
-      const result = await discoverTaskStructure(states, tasks, { segmentLength, method, test: spec, alpha, correction, rule, conditioning, reduction, dropTail, seed }, {
+      const result = await discoverTaskStructure(states, tasks, { segmentLength, method, test: spec, alpha, correction, rule, conditioning, reduction, dropTail, alignmentCheck, seed }, {
         pool,
         onProgress: ({ done, total }) => bar.update('CI tests', done, total),
       });

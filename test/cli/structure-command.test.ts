@@ -158,6 +158,15 @@ it('structure warns when the segments do not line up with the tasks, and suggest
   const out = JSON.parse(at3.stdout);
   assert.deepEqual(out.alignment.misaligned, []);
   assert.deepEqual(out.relation, [[1, 0], [0, 1], [1, 0], [0, 1]]);
+  // Skipped on request: same relation at length 2, no check and no warning.
+  const skipped = cli('structure', '--states', states, '--tasks', tasks, '--segment-length', '2', '--no-alignment-check', '--json');
+  assert.equal(skipped.status, 0, skipped.stderr);
+  const quiet = JSON.parse(skipped.stdout);
+  assert.equal(quiet.alignment, null);
+  assert.ok(!quiet.warnings.some((w: string) => /do not line up/.test(w)), quiet.warnings.join(' / '));
+  const pairwise = cli('structure', '--states', states, '--tasks', tasks, '--segment-length', '2', '--method', 'pairwise', '--no-alignment-check');
+  assert.notEqual(pairwise.status, 0);
+  assert.match(pairwise.stderr, /no-alignment-check/);
 });
 
 it('structure names transposed states (episodes in the second axis) in its error', () => {
