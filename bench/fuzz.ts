@@ -60,7 +60,8 @@ function runChild(name: string, iterations: number, seed: number): Promise<Outco
     }
   }, 1000);
   return new Promise((resolve) => {
-    proc.on('exit', (code, signal) => {
+    // 'close' waits for stdout's last line (the result), which 'exit' may precede.
+    proc.on('close', (code, signal) => {
       clearInterval(watchdog);
       const seconds = Math.round((performance.now() - started) / 100) / 10;
       if (result) resolve({ ...result, seconds });

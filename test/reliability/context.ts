@@ -87,7 +87,9 @@ function cli(...args: string[]): Promise<string> {
   proc.stdout.on('data', (d) => (out += d));
   proc.stderr.on('data', (d) => (err += d));
   return new Promise((resolve, reject) => {
-    proc.on('exit', (code) => {
+    // 'close', not 'exit': 'exit' can come before the last of stderr is read, and a loaded machine
+    // then reports an exit code with an empty message.
+    proc.on('close', (code) => {
       if (code === 0) return resolve(out);
       const printed = /error \[([A-Z_]+)\]: (.*)/.exec(err);
       reject(printed ? new SpecialistError(printed[1] as ErrorCode, printed[2]) : new Error(`exit ${code}: ${err.slice(0, 300)}`));
