@@ -40,6 +40,7 @@ export { fisherZ, type FisherZOptions } from './structure/ci/fisher-z.ts';
 export { gcm, type GcmOptions } from './structure/ci/gcm/index.ts';
 export { cmiKnn } from './structure/ci/cmi-knn/index.ts';
 export { rcot, type RcotCalibration } from './structure/ci/rcot/index.ts';
+export { intersection, type IntersectionOptions } from './structure/ci/intersection.ts';
 export { runCiBatches, type CiBatchOptions } from './structure/ci-batch-job.ts';
 export { LAMBDA_GRID } from './specialist/fit.ts';
 

@@ -9,6 +9,7 @@ export const CI_TEST_OPTIONS: Record<string, readonly string[]> = {
   fisherz: [],
   gcm: ['seed'],
   rcot: ['seed'],
+  intersection: ['seed'],
   cmiknn: ['knn', 'permutations', 'shuffle-neighbors', 'seed'],
 };
 

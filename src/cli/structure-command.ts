@@ -12,7 +12,7 @@ export const structureCommand: Command = {
   name: 'structure',
   summary: 'Layer 1: decide by conditional-independence tests which segments of steps serve which task',
   usage:
-    'specialist-sdk structure --states S.npy --tasks G.npy --segment-length L [--method direct|pairwise] [--test auto|fisherz|gcm|rcot|cmiknn]\n' +
+    'specialist-sdk structure --states S.npy --tasks G.npy --segment-length L [--method direct|pairwise] [--test auto|fisherz|gcm|rcot|intersection|cmiknn]\n' +
     '      [--alpha 0.05] [--correction bh|bonferroni|none] [--rule clique|union] [--conditioning neighbours|all-states]\n' +
     '      [--reduction auto|none|K] [--knn K] [--permutations P] [--shuffle-neighbors S] [--drop-tail] [--no-alignment-check] [--truth truth.json] [--seed N] [--json]\n' +
     '  S [n, T] or [n, T, d]; G [n, M] or [n, M, dg]; one row per episode. --truth (as synth writes it) adds a verdict.',
@@ -21,15 +21,15 @@ export const structureCommand: Command = {
     conditioning: 'string', reduction: 'string', knn: 'string', permutations: 'string', 'shuffle-neighbors': 'string', 'drop-tail': 'boolean', 'no-alignment-check': 'boolean', seed: 'string', truth: 'string',
   },
   // Refused where they do not apply: a test's own options with another test, --conditioning with pairwise, --rule with direct.
-  conditions: { ...ciTestConditions(['auto', 'fisherz', 'gcm', 'rcot', 'cmiknn']), conditioning: { method: ['direct'] }, 'no-alignment-check': { method: ['direct'] }, rule: { method: ['pairwise'] } },
+  conditions: { ...ciTestConditions(['auto', 'fisherz', 'gcm', 'rcot', 'intersection', 'cmiknn']), conditioning: { method: ['direct'] }, 'no-alignment-check': { method: ['direct'] }, rule: { method: ['pairwise'] } },
   async run(options, io) {
     const statesPath = options.requireString('states');
     const tasksPath = options.requireString('tasks');
     const segmentLength = options.requireNumber('segment-length', { integer: true, min: 2, max: 100_000 });
     const method = options.choice('method', ['direct', 'pairwise'] as const, 'direct');
     // 'auto': Fisher z where the data are close enough to linear for its level to hold, else the GCM
-    // (normal scores of both where the tails are heavy).
-    const test = options.choice('test', ['auto', 'fisherz', 'gcm', 'rcot', 'cmiknn'] as const, 'auto');
+    // confirmed by RCoT ('intersection'; normal scores where the tails are heavy).
+    const test = options.choice('test', ['auto', 'fisherz', 'gcm', 'rcot', 'intersection', 'cmiknn'] as const, 'auto');
     const alpha = options.number('alpha', 0.05, { min: 1e-12, max: 1 });
     const correction = options.choice('correction', ['bh', 'bonferroni', 'none'] as const, 'bh');
     const rule = options.choice('rule', ['clique', 'union'] as const, 'clique');

@@ -37,10 +37,11 @@ export interface StructureOptions {
   method?: StructureMethod;
   /**
    * The CI test: 'auto' (the default, as in the CLI and the pipeline command): Fisher z when the
-   * data are close enough to linear for its level to hold, else the GCM (docs/structure.md;
-   * the result's `testChoice` says which ran and why); or a built-in by name ('fisherz', 'gcm',
-   * 'cmiknn', 'rcot'), or by name with its options (e.g. `{ name: 'cmiknn', options: { permutations:
-   * 500 } }`). Your own CiTest object goes in the call options (`ciTest`).
+   * data are close enough to linear for its level to hold, else the GCM confirmed by RCoT
+   * ('intersection'; docs/structure.md; the result's `testChoice` says which ran and why); or a
+   * built-in by name ('fisherz', 'gcm', 'cmiknn', 'rcot', 'intersection'), or by name with its
+   * options (e.g. `{ name: 'cmiknn', options: { permutations: 500 } }`). Your own CiTest object goes
+   * in the call options (`ciTest`).
    */
   test?: CiTestName | CiTestSpec | 'auto';
   /** Level of each decision after the correction. Default 0.05. */
@@ -141,7 +142,7 @@ function isCiTest(value: unknown): value is CiTest {
  * The test of the run, and its plain spec when it is a built-in that workers can rebuild. A kNN-CMI
  * spec without its own `alpha` gets the run's: it sizes the permutation budget and early stop.
  */
-export function resolveTest(test: StructureOptions['test'], custom: CiTest | undefined, alpha: number): { test: CiTest; spec?: CiTestSpec } {
+export function resolveTest(test: StructureOptions['test'], custom: CiTest | undefined, alpha: number, method: StructureMethod): { test: CiTest; spec?: CiTestSpec } {
   if (custom !== undefined) {
     if (!isCiTest(custom)) throw new SpecialistError('INVALID_ARGUMENT', 'ciTest must be a CiTest object { name, prepare }', { argument: 'ciTest' });
     if (test !== undefined) throw new SpecialistError('INVALID_ARGUMENT', 'give either options.test or call options ciTest, not both', { argument: 'test' });
@@ -155,8 +156,23 @@ export function resolveTest(test: StructureOptions['test'], custom: CiTest | und
   if (!spec || !CI_TEST_NAMES.includes(spec.name)) {
     throw new SpecialistError('INVALID_ARGUMENT', `test must be 'auto' or one of ${CI_TEST_NAMES.join(', ')} (or { name, options }), got ${String((spec as { name?: unknown })?.name ?? given)}`, { argument: 'test' });
   }
-  const withAlpha: CiTestSpec = spec.name === 'cmiknn' ? { name: 'cmiknn', options: { alpha, ...spec.options } } : spec;
+  const withAlpha = runAlpha(spec, alpha, method);
   return { test: ciTestFromSpec(withAlpha), spec: withAlpha };
+}
+
+/**
+ * The spec with the run's alpha where a test reads it: kNN-CMI's permutation budget and early
+ * stop, and an intersection's later tests, which need not run where the first already leaves
+ * p > alpha (only with method 'direct': the pairwise clique rule weighs p-values above alpha).
+ * A spec's own alpha wins.
+ */
+function runAlpha(spec: CiTestSpec, alpha: number, method: StructureMethod): CiTestSpec {
+  if (spec.name === 'cmiknn') return { name: 'cmiknn', options: { alpha, ...spec.options } };
+  const options = spec.name === 'intersection' ? spec.options ?? {} : null;
+  // Anything but an options object is left for ciTestFromSpec to refuse by name.
+  if (options === null || typeof options !== 'object') return spec;
+  const tests = Array.isArray(options.tests) ? { tests: options.tests.map((t) => (t && typeof t === 'object' ? runAlpha(t, alpha, method) : t)) } : {};
+  return { name: 'intersection', options: { ...(method === 'direct' ? { alpha } : {}), ...options, ...tests } };
 }
 
 /**
@@ -184,9 +200,10 @@ export function resolveStructureOptions(options: StructureOptions, call: Structu
   if (call.kernels !== undefined && !(call.kernels instanceof KernelRuntime)) {
     throw new SpecialistError('INVALID_ARGUMENT', 'kernels must be a KernelRuntime (from KernelRuntime.create())', { argument: 'kernels' });
   }
-  const { test, spec } = resolveTest(options.test, call.ciTest, alpha);
+  const method = oneOf('method', options.method, METHODS, 'direct');
+  const { test, spec } = resolveTest(options.test, call.ciTest, alpha, method);
   return {
-    method: oneOf('method', options.method, METHODS, 'direct'),
+    method,
     test,
     auto: (options.test ?? 'auto') === 'auto' && call.ciTest === undefined,
     pool: poolFor(pool, spec),

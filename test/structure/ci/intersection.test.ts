@@ -1,0 +1,133 @@
+// The intersection test: its p-value is the largest of its tests' p-values, each test run alone on
+// the same query (the reference); with alpha, the later tests are skipped exactly where the first
+// already leaves p > alpha, and a structure run decides as with every test on every query; its
+// level where one member's fails; typed errors.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import type { Matrix } from '../../../src/core/tensor.ts';
+import { KernelRuntime } from '../../../src/kernels/runtime.ts';
+import { ciTestFromSpec } from '../../../src/structure/ci/builtins.ts';
+import { gcm } from '../../../src/structure/ci/gcm/index.ts';
+import { intersection, memberSeed } from '../../../src/structure/ci/intersection.ts';
+import { rcot } from '../../../src/structure/ci/rcot/index.ts';
+import type { CiQuery, CiTest } from '../../../src/structure/ci-test.ts';
+import { discoverTaskStructure } from '../../../src/structure/discover.ts';
+import { nonlinearWorld } from '../../../src/synthetic/structure-worlds.ts';
+import { createRng, expectCode, sampleRows } from '../../helpers.ts';
+
+/** Columns: x, y (depends on x and z), z, w (depends on z only), v (independent), x^2 + noise. */
+function data(n: number, seed: number): Matrix {
+  return sampleRows(createRng(seed), n, (r) => {
+    const z = r.normal();
+    const x = Math.sin(z) + r.normal();
+    return [x, 0.15 * x + Math.cos(z) + r.normal(), z, z * z + r.normal(), r.normal(), x * x + 0.5 * r.normal()];
+  });
+}
+
+const queries: CiQuery[] = [
+  { x: [0], y: [1], z: [2] },
+  { x: [0], y: [3], z: [2] },
+  { x: [4], y: [1], z: [2] },
+  { x: [0], y: [5], z: [] },
+  { x: [3], y: [4], z: [0, 2] },
+  { x: [1, 3], y: [5], z: [2] },
+];
+
+describe('intersection', () => {
+  let kernels: KernelRuntime;
+  before(async () => {
+    kernels = await KernelRuntime.create();
+  });
+  const alone = (test: CiTest, m: Matrix, seed: number) => test.prepare(m, { kernels, seed });
+
+  it('p-value = the largest of the GCM (run seed) and RCoT (its member seed) run alone; the statistic is that test\'s', () => {
+    const m = data(600, 1);
+    const seed = 7;
+    const both = alone(ciTestFromSpec({ name: 'intersection' }), m, seed);
+    const g = alone(gcm(), m, seed);
+    const r = alone(rcot(), m, memberSeed(seed, 1));
+    let sawEach = [false, false];
+    for (const q of queries) {
+      const a = g.test(q);
+      const b = r.test(q);
+      const got = both.test(q);
+      const larger = a.pValue >= b.pValue ? a : b;
+      assert.equal(got.pValue, larger.pValue, JSON.stringify(q));
+      assert.equal(got.statistic, larger.statistic);
+      assert.deepEqual(got.rank, a.rank, 'rank: the GCM\'s (the first that states one)');
+      sawEach[a.pValue >= b.pValue ? 0 : 1] = true;
+    }
+    assert.deepEqual(sawEach, [true, true], 'each test gave the largest p-value somewhere');
+    assert.notEqual(memberSeed(seed, 1), seed);
+    assert.equal(memberSeed(seed, 0), seed);
+  });
+
+  it('alpha: the later tests run only where the largest p-value so far is <= alpha', () => {
+    const m = data(600, 2);
+    const counting = (inner: CiTest, calls: CiQuery[]): CiTest => ({
+      name: inner.name,
+      prepare: (d, c) => {
+        const p = inner.prepare(d, c);
+        return { test: (q, o) => (calls.push(q), p.test(q, o)) };
+      },
+    });
+    const secondCalls: CiQuery[] = [];
+    const both = alone(intersection([gcm(), counting(rcot(), secondCalls)], { alpha: 0.05 }), m, 3);
+    const full = alone(intersection([gcm(), rcot()]), m, 3);
+    const first = alone(gcm(), m, 3);
+    for (const q of queries) {
+      const p1 = first.test(q).pValue;
+      const got = both.test(q).pValue;
+      if (p1 > 0.05) assert.equal(got, p1, 'the first test alone above alpha');
+      else assert.equal(got, full.test(q).pValue, 'the largest below alpha');
+      // Either way the decision at alpha is the one of the largest p-value.
+      assert.equal(got <= 0.05, full.test(q).pValue <= 0.05);
+    }
+    const confirmed = queries.filter((q) => first.test(q).pValue <= 0.05);
+    assert.deepEqual(secondCalls, confirmed);
+    assert.ok(confirmed.length > 0 && confirmed.length < queries.length, `${confirmed.length} of ${queries.length} confirmed`);
+  });
+
+  it('keeps its level where RCoT\'s fails: x = 2a + 1, y = a^2, z = a (RCoT alone p < 1e-4)', () => {
+    let smallest = 1;
+    let rcotSmallest = 1;
+    for (let s = 0; s < 5; s++) {
+      const m = sampleRows(createRng(300 + s), 1000, (r) => { const a = r.normal(); return [2 * a + 1 + 1e-3 * r.normal(), a * a + 1e-3 * r.normal(), a]; });
+      const q = { x: [0], y: [1], z: [2] };
+      smallest = Math.min(smallest, alone(ciTestFromSpec({ name: 'intersection' }), m, s).test(q).pValue);
+      rcotSmallest = Math.min(rcotSmallest, alone(rcot(), m, memberSeed(s, 1)).test(q).pValue);
+    }
+    assert.ok(rcotSmallest < 1e-4, `RCoT alone: smallest p ${rcotSmallest}`);
+    assert.ok(smallest > 1e-3, `intersection: smallest p ${smallest}`);
+  });
+
+  it('a direct structure run with the run\'s alpha decides as with every test on every query', async () => {
+    const w = nonlinearWorld({ episodes: 600, steps: 6, tasks: 2, seed: 3 });
+    const states = { data: w.states, shape: w.shapes.states };
+    const tasks = { data: w.tasks, shape: w.shapes.tasks };
+    const base = { segmentLength: 2, seed: 4 } as const;
+    const skipping = await discoverTaskStructure(states, tasks, { ...base, test: 'intersection' }, { kernels });
+    const every = await discoverTaskStructure(states, tasks, { ...base, test: { name: 'intersection', options: { alpha: 1 } } }, { kernels });
+    assert.equal(skipping.test, 'intersection');
+    assert.deepEqual(skipping.relation, every.relation);
+    assert.deepEqual(skipping.diagnostic?.dependentPairs, every.diagnostic?.dependentPairs);
+    assert.deepEqual(skipping.alignment?.misaligned, every.alignment?.misaligned);
+    const cells = (r: typeof every) => r.directPValues.flat() as number[];
+    cells(every).forEach((p, j) => {
+      const q = cells(skipping)[j];
+      if (p <= 0.05) assert.equal(q, p);
+      else assert.ok(q > 0.05 && q <= p, `cell ${j}: ${q} against ${p}`);
+    });
+    assert.ok(cells(every).some((p) => p <= 0.05) && cells(every).some((p) => p > 0.05));
+  });
+
+  it('refuses bad options with INVALID_ARGUMENT, naming them', async () => {
+    await expectCode(() => ciTestFromSpec({ name: 'intersection', options: { tests: [{ name: 'gcm' }] } }), 'INVALID_ARGUMENT', /2 to 4/);
+    await expectCode(() => ciTestFromSpec({ name: 'intersection', options: { tests: [{ name: 'gcm' }, { name: 'intersection' }] } }), 'INVALID_ARGUMENT', /another intersection/);
+    await expectCode(() => ciTestFromSpec({ name: 'intersection', options: { tests: [{ name: 'gcm' }, { name: 'nope' } as never] } }), 'INVALID_ARGUMENT', /Unknown CI test "nope"/);
+    await expectCode(() => ciTestFromSpec({ name: 'intersection', options: { alpha: 0 } }), 'INVALID_ARGUMENT', /alpha/);
+    await expectCode(() => ciTestFromSpec({ name: 'intersection', options: { alpha: 1.5 } }), 'INVALID_ARGUMENT', /alpha/);
+    await expectCode(() => ciTestFromSpec({ name: 'intersection', options: 'gcm' as never }), 'INVALID_ARGUMENT', /options must be an object/);
+    await expectCode(() => ciTestFromSpec({ name: 'intersection', options: { tests: [{ name: 'gcm', options: { folds: 1 } }, { name: 'rcot' }] } }), 'INVALID_ARGUMENT', /folds/);
+  });
+});
