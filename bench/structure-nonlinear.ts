@@ -56,12 +56,17 @@ function printRows(title: string, rows: { n: string; row: Row }[]): void {
   }
 }
 
-const TESTS: [string, Test][] = [
+// BENCH_POWER_TESTS (auto,rcot,cmiknn,fisherz; also gcm, intersection) picks the rows.
+const ALL_TESTS: [string, Test][] = [
   ['auto (the default)', 'auto'],
+  ['gcm', 'gcm'],
+  ['intersection', 'intersection'],
   ['rcot', 'rcot'],
   ['cmiknn', 'cmiknn'],
   ['fisherz (not valid here)', 'fisherz'],
 ];
+const chosen = (process.env.BENCH_POWER_TESTS ?? 'auto,rcot,cmiknn,fisherz').split(',').map((t) => t.trim());
+const TESTS = ALL_TESTS.filter(([, test]) => chosen.includes(String(test)));
 
 /** (e) MCC and time of each test on nonlinear worlds against n, and at the paper's scale. */
 export async function powerTable(pool: WorkerPool): Promise<object> {

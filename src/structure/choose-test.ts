@@ -14,9 +14,13 @@
 //    it. Fisher z is chosen when sqrt(n) max(dx, dy) stays below AUTO_MAX_SHIFT for every query of
 //    the run: then its null moves by at most that many standard deviations (the level) and no side
 //    has a nonlinear part that a linear test would be blind to (the power). Else the GCM runs
-//    (ci/gcm), whose level rests on its regressions, not on linearity.
-// 3. Rows. The GCM needs more episodes than Fisher z (two per residual product); with fewer, Fisher
-//    z runs and the reason says what that risks.
+//    (ci/gcm), whose level rests on its regressions, not on linearity, confirmed by RCoT (the
+//    intersection, ci/intersection.ts: p = max(p_GCM, p_RCoT), RCoT run only where p_GCM <= alpha):
+//    their levels fail in different places (the GCM's on the many residual products of a wide z,
+//    RCoT's where x and y are nearly functions of z), and the intersection keeps it where either does.
+// 3. Rows. The tests need more episodes than Fisher z (two per residual or feature product): with
+//    fewer than RCoT needs the GCM runs alone, with fewer than the GCM needs Fisher z runs, and the
+//    reason says what that risks.
 import { createRng } from '../core/random.ts';
 import type { Matrix } from '../core/tensor.ts';
 import { runKernel } from '../kernels/registry.ts';
@@ -40,8 +44,8 @@ const BASIS: BlockFeatures = { count: 100, scales: [0.5, 1, 2], linear: true };
  * conditioning set, and the evidence.
  */
 export interface TestChoice {
-  /** The test that ran. */
-  test: 'fisherz' | 'gcm';
+  /** The test that ran: 'intersection' is the GCM confirmed by RCoT (docs/structure.md, "test: 'auto'"). */
+  test: 'fisherz' | 'gcm' | 'intersection';
   /** 'normal-scores' when some columns ran as normal scores (heavy tails; `scoredColumns`), else 'standardise'. */
   transform: ColumnTransform;
   /** The columns (of the assembled matrix: steps' dims, then tasks' dims) replaced by their normal scores. */
@@ -145,14 +149,20 @@ function tailShares(data: Matrix, queries: readonly CiQuery[]): Map<number, numb
 
 const fmt = (v: number) => v.toFixed(2);
 
+/** The fewest episodes each nonlinear choice needs for the run's tests (0: not checked). */
+export interface RowsNeeded {
+  gcm: number;
+  intersection: number;
+}
+
 /**
  * Chooses the test (see the top of this file). `narrow` are the run's queries on the smallest
  * valid conditioning sets; `wide`, when Fisher z would run on wider ones by default
  * ('all-states'), those queries: Fisher z keeps the wide sets only if they pass the check too,
- * else it runs on the narrow ones, where it was checked. `gcmRows` is the fewest episodes the GCM
- * needs for the run's tests.
+ * else it runs on the narrow ones, where it was checked. `needs`: the fewest episodes the GCM and
+ * the intersection need for the run's tests.
  */
-export function chooseTest(data: Matrix, narrow: readonly CiQuery[], wide: readonly CiQuery[] | null, kernels: KernelRuntime, seed: number, gcmRows = 0): TestChoice {
+export function chooseTest(data: Matrix, narrow: readonly CiQuery[], wide: readonly CiQuery[] | null, kernels: KernelRuntime, seed: number, needs: RowsNeeded = { gcm: 0, intersection: 0 }): TestChoice {
   const shares = tailShares(data, [...narrow, ...(wide ?? [])]);
   const tail = Math.max(0, ...shares.values());
   const scoredColumns = [...shares].filter(([, share]) => share > TAIL_SHARE).map(([c]) => c).sort((a, b) => a - b);
@@ -168,10 +178,13 @@ export function chooseTest(data: Matrix, narrow: readonly CiQuery[], wide: reado
   const linearBy = (b: Bound) => `the nonlinear parts of E[x | z] and E[y | z] are at most ${fmt(b.nonlinearity)} standard deviations of a Fisher z statistic (at most ${AUTO_MAX_SHIFT})`;
   if (first.nonlinearity > AUTO_MAX_SHIFT) {
     const nonlinear = `the nonlinear part of E[x | z] or E[y | z] is ${fmt(first.nonlinearity)} standard deviations of a Fisher z statistic (more than ${AUTO_MAX_SHIFT}; Fisher z's shift under independence could reach ${fmt(first.shift)})`;
-    if (data.rows < gcmRows) {
-      return { ...base, ...first, test: 'fisherz', conditioning: null, reason: `${tails}nonlinear: ${nonlinear}, but gcm needs ${gcmRows} episodes for this run's tests and there are ${data.rows}: fisherz ran, and its level can be off by that shift` };
+    if (data.rows < needs.gcm) {
+      return { ...base, ...first, test: 'fisherz', conditioning: null, reason: `${tails}nonlinear: ${nonlinear}, but gcm needs ${needs.gcm} episodes for this run's tests and there are ${data.rows}: fisherz ran, and its level can be off by that shift` };
     }
-    return { ...base, ...first, test: 'gcm', conditioning: null, reason: `${tails}nonlinear: ${nonlinear}, so gcm ran` };
+    if (data.rows < needs.intersection) {
+      return { ...base, ...first, test: 'gcm', conditioning: null, reason: `${tails}nonlinear: ${nonlinear}, so gcm ran alone: rcot, which would confirm it, needs ${needs.intersection} episodes for this run's tests and there are ${data.rows}` };
+    }
+    return { ...base, ...first, test: 'intersection', conditioning: null, reason: `${tails}nonlinear: ${nonlinear}, so gcm ran, confirmed by rcot (intersection: p = max(p_gcm, p_rcot), which keeps the level where either test keeps it; rcot ran only where p_gcm <= alpha, since no correction rejects a p-value above alpha, and p-values above alpha are gcm's alone)` };
   }
   const second = wide ? bounds(data, columns, bandwidths, wide, kernels, seed) : null;
   if (second && second.nonlinearity > AUTO_MAX_SHIFT) {

@@ -12,6 +12,8 @@ import { chooseTest, type TestChoice } from './choose-test.ts';
 import { withNormalScores } from './ci/columns.ts';
 import { fisherZ } from './ci/fisher-z.ts';
 import { gcm } from './ci/gcm/index.ts';
+import { ciTestFromSpec } from './ci/builtins.ts';
+import type { CiTest } from './ci-test.ts';
 import { poolFor, resolveStructureOptions, resolveTest, type DirectConditioning, type ResolvedStructureOptions, type StructureCallOptions, type StructureOptions } from './options.ts';
 import { checkEpisodes, defaultConditioning, episodesNeeded, plan, type Planned } from './plan.ts';
 import type { StateReduction } from './reduce.ts';
@@ -47,12 +49,15 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
     const queries = (conditioning: DirectConditioning) => planned(conditioning).main.map((p) => p.query);
     const fisherDefault = opts.method === 'direct' && opts.conditioning === undefined ? defaultConditioning(layout, fisherZ()) : 'neighbours';
     const wide = fisherDefault === 'all-states' ? queries('all-states') : null;
-    const gcmPlan = planned(opts.conditioning ?? defaultConditioning(layout, gcm()));
-    const gcmRows = episodesNeeded([...gcmPlan.main, ...(opts.diagnostic ? gcmPlan.diagnostic : [])], gcm()).needed;
-    testChoice = await exclusive(kernels, async () => chooseTest(data, queries(opts.conditioning ?? 'neighbours'), wide, kernels, opts.seed, gcmRows));
+    const rowsFor = (test: CiTest) => {
+      const p = planned(opts.conditioning ?? defaultConditioning(layout, test));
+      return episodesNeeded([...p.main, ...(opts.diagnostic ? p.diagnostic : [])], test).needed;
+    };
+    const needs = { gcm: rowsFor(gcm()), intersection: rowsFor(ciTestFromSpec({ name: 'intersection' })) };
+    testChoice = await exclusive(kernels, async () => chooseTest(data, queries(opts.conditioning ?? 'neighbours'), wide, kernels, opts.seed, needs));
     // Heavy-tailed columns run as their normal scores (choose-test.ts); the test sees them as data.
     if (testChoice.scoredColumns.length > 0) data = withNormalScores(data, testChoice.scoredColumns);
-    const { test, spec } = resolveTest(testChoice.test, undefined, opts.alpha);
+    const { test, spec } = resolveTest(testChoice.test, undefined, opts.alpha, opts.method);
     opts = { ...opts, test, pool: poolFor(call.pool, spec), conditioning: opts.conditioning ?? testChoice.conditioning ?? undefined };
   }
   const conditioning = opts.conditioning ?? defaultConditioning(layout, opts.test);

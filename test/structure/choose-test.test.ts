@@ -30,19 +30,23 @@ describe("test: 'auto'", () => {
     assert.equal(linear.test, 'fisherz');
     assert.ok(linear.shift < AUTO_MAX_SHIFT, `linear shift ${linear.shift}`);
     const nonlinear = chooseTest(m, [{ x: [0], y: [1], z: [4] }, { x: [2], y: [3], z: [4] }], null, kernels, 1);
-    assert.equal(nonlinear.test, 'gcm');
+    assert.equal(nonlinear.test, 'intersection');
     assert.ok(nonlinear.shift > 10, `nonlinear shift ${nonlinear.shift}`);
     assert.deepEqual(nonlinear.query, { x: [2], y: [3], z: [4] });
-    assert.match(nonlinear.reason, /gcm ran/);
+    assert.match(nonlinear.reason, /gcm ran, confirmed by rcot/);
     // One nonlinear side alone cannot bias a partial correlation (the shift is a product), but a
     // linear test is blind to the dependence it could carry: the GCM runs for power.
     const oneSide = chooseTest(m, [{ x: [2], y: [1], z: [4] }], null, kernels, 1);
     assert.ok(oneSide.shift < AUTO_MAX_SHIFT && oneSide.nonlinearity > AUTO_MAX_SHIFT);
-    assert.equal(oneSide.test, 'gcm');
-    // Too few episodes for the GCM: Fisher z, and the reason says what that risks.
-    const few = chooseTest(m, [{ x: [2], y: [3], z: [4] }], null, kernels, 1, 10 * n);
+    assert.equal(oneSide.test, 'intersection');
+    // Too few episodes for the GCM: Fisher z, and the reason says what that risks; enough for the
+    // GCM but not for RCoT: the GCM alone.
+    const few = chooseTest(m, [{ x: [2], y: [3], z: [4] }], null, kernels, 1, { gcm: 10 * n, intersection: 10 * n });
     assert.equal(few.test, 'fisherz');
     assert.match(few.reason, /gcm needs/);
+    const gcmOnly = chooseTest(m, [{ x: [2], y: [3], z: [4] }], null, kernels, 1, { gcm: n, intersection: n + 1 });
+    assert.equal(gcmOnly.test, 'gcm');
+    assert.match(gcmOnly.reason, /gcm ran alone: rcot, which would confirm it, needs/);
     // Linear on the narrow sets, not on the wide ones: Fisher z keeps to the narrow sets.
     const mixed = chooseTest(m, [{ x: [0], y: [1], z: [4] }], [{ x: [2], y: [3], z: [4] }], kernels, 1);
     assert.equal(mixed.test, 'fisherz');
@@ -65,13 +69,13 @@ describe("test: 'auto'", () => {
     }
   });
 
-  it('picks the GCM on a nonlinear world and gives the same relation as asking for it', async () => {
+  it('picks the GCM confirmed by RCoT on a nonlinear world and gives the same relation as asking for it', async () => {
     const w = nonlinearWorld({ episodes: 1000, steps: 6, tasks: 2, seed: 3 });
     const states = { data: w.states, shape: w.shapes.states };
     const tasks = { data: w.tasks, shape: w.shapes.tasks };
     const auto = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'auto', diagnostic: false }, { kernels });
-    const explicit = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'gcm', diagnostic: false }, { kernels });
-    assert.equal(auto.test, 'gcm');
+    const explicit = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'intersection', diagnostic: false }, { kernels });
+    assert.equal(auto.test, 'intersection');
     assert.ok(auto.testChoice!.shift > AUTO_MAX_SHIFT);
     assert.deepEqual(auto.directPValues, explicit.directPValues);
   });
