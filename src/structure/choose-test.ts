@@ -14,11 +14,14 @@
 //    it. Fisher z is chosen when sqrt(n) max(dx, dy) stays below AUTO_MAX_SHIFT for every query of
 //    the run: then its null moves by at most that many standard deviations (the level) and no side
 //    has a nonlinear part that a linear test would be blind to (the power). Else the GCM runs
-//    (ci/gcm), whose level rests on its regressions, not on linearity, confirmed by RCoT (the
-//    intersection, ci/intersection.ts: p = max(p_GCM, p_RCoT), RCoT run only where p_GCM <= alpha):
-//    their levels fail in different places (the GCM's on the many residual products of a wide z,
-//    RCoT's where x and y are nearly functions of z), and the intersection keeps it where either does.
-// 3. Rows. The tests need more episodes than Fisher z (two per residual or feature product): with
+//    (ci/gcm), whose level rests on its regressions, not on linearity.
+// 3. Wide z. Where the GCM's conditioning sets are wider than WIDE_Z columns, its level is in
+//    doubt (on lifted latents, z of 66 columns, its many residual products added up to an
+//    excess), and RCoT confirms it: the intersection (ci/intersection.ts), p = max(p_GCM, p_RCoT),
+//    RCoT run only where p_GCM <= alpha. Their levels fail in different places (RCoT's where x and
+//    y are nearly functions of z), and the intersection keeps it where either does; on narrow z it
+//    would only cost power (docs/structure.md, (l)).
+// 4. Rows. The tests need more episodes than Fisher z (two per residual or feature product): with
 //    fewer than RCoT needs the GCM runs alone, with fewer than the GCM needs Fisher z runs, and the
 //    reason says what that risks.
 import { createRng } from '../core/random.ts';
@@ -34,6 +37,12 @@ import type { CiQuery } from './ci-test.ts';
 
 /** Largest shift (in standard deviations) of a Fisher z statistic under the null that 'auto' accepts. */
 export const AUTO_MAX_SHIFT = 0.5;
+/**
+ * Widest conditioning set (columns) on which the GCM runs alone: every world where its level was
+ * measured to hold had z of at most 33 columns (tables (g), (l), (e) of docs/structure.md), the
+ * lifted worlds where it failed had 66.
+ */
+export const WIDE_Z = 32;
 /** A column is heavy-tailed when its largest 1% of squared deviations carry more than this share of their sum. */
 export const TAIL_SHARE = 0.25;
 /** The nonlinear basis of the check: random features of z at three bandwidths, plus z itself. */
@@ -149,20 +158,22 @@ function tailShares(data: Matrix, queries: readonly CiQuery[]): Map<number, numb
 
 const fmt = (v: number) => v.toFixed(2);
 
-/** The fewest episodes each nonlinear choice needs for the run's tests (0: not checked). */
-export interface RowsNeeded {
-  gcm: number;
-  intersection: number;
+/** What the nonlinear choices would run: the fewest episodes each needs, and the GCM's widest conditioning set. */
+export interface NonlinearPlan {
+  gcmRows: number;
+  intersectionRows: number;
+  /** Columns of the widest z of the GCM's direct tests. */
+  widestZ: number;
 }
 
 /**
  * Chooses the test (see the top of this file). `narrow` are the run's queries on the smallest
  * valid conditioning sets; `wide`, when Fisher z would run on wider ones by default
  * ('all-states'), those queries: Fisher z keeps the wide sets only if they pass the check too,
- * else it runs on the narrow ones, where it was checked. `needs`: the fewest episodes the GCM and
- * the intersection need for the run's tests.
+ * else it runs on the narrow ones, where it was checked. `nonlinear`: what the GCM and the
+ * intersection would run.
  */
-export function chooseTest(data: Matrix, narrow: readonly CiQuery[], wide: readonly CiQuery[] | null, kernels: KernelRuntime, seed: number, needs: RowsNeeded = { gcm: 0, intersection: 0 }): TestChoice {
+export function chooseTest(data: Matrix, narrow: readonly CiQuery[], wide: readonly CiQuery[] | null, kernels: KernelRuntime, seed: number, plan: NonlinearPlan = { gcmRows: 0, intersectionRows: 0, widestZ: 0 }): TestChoice {
   const shares = tailShares(data, [...narrow, ...(wide ?? [])]);
   const tail = Math.max(0, ...shares.values());
   const scoredColumns = [...shares].filter(([, share]) => share > TAIL_SHARE).map(([c]) => c).sort((a, b) => a - b);
@@ -178,13 +189,21 @@ export function chooseTest(data: Matrix, narrow: readonly CiQuery[], wide: reado
   const linearBy = (b: Bound) => `the nonlinear parts of E[x | z] and E[y | z] are at most ${fmt(b.nonlinearity)} standard deviations of a Fisher z statistic (at most ${AUTO_MAX_SHIFT})`;
   if (first.nonlinearity > AUTO_MAX_SHIFT) {
     const nonlinear = `the nonlinear part of E[x | z] or E[y | z] is ${fmt(first.nonlinearity)} standard deviations of a Fisher z statistic (more than ${AUTO_MAX_SHIFT}; Fisher z's shift under independence could reach ${fmt(first.shift)})`;
-    if (data.rows < needs.gcm) {
-      return { ...base, ...first, test: 'fisherz', conditioning: null, reason: `${tails}nonlinear: ${nonlinear}, but gcm needs ${needs.gcm} episodes for this run's tests and there are ${data.rows}: fisherz ran, and its level can be off by that shift` };
+    if (data.rows < plan.gcmRows) {
+      return { ...base, ...first, test: 'fisherz', conditioning: null, reason: `${tails}nonlinear: ${nonlinear}, but gcm needs ${plan.gcmRows} episodes for this run's tests and there are ${data.rows}: fisherz ran, and its level can be off by that shift` };
     }
-    if (data.rows < needs.intersection) {
-      return { ...base, ...first, test: 'gcm', conditioning: null, reason: `${tails}nonlinear: ${nonlinear}, so gcm ran alone: rcot, which would confirm it, needs ${needs.intersection} episodes for this run's tests and there are ${data.rows}` };
+    if (plan.widestZ <= WIDE_Z) return { ...base, ...first, test: 'gcm', conditioning: null, reason: `${tails}nonlinear: ${nonlinear}, so gcm ran` };
+    const wideZ = `its conditioning sets are up to ${plan.widestZ} columns wide (more than ${WIDE_Z}, where its level is in doubt)`;
+    if (data.rows < plan.intersectionRows) {
+      return { ...base, ...first, test: 'gcm', conditioning: null, reason: `${tails}nonlinear: ${nonlinear}, so gcm ran; ${wideZ}, but rcot, which would confirm it, needs ${plan.intersectionRows} episodes for this run's tests and there are ${data.rows}: gcm ran alone` };
     }
-    return { ...base, ...first, test: 'intersection', conditioning: null, reason: `${tails}nonlinear: ${nonlinear}, so gcm ran, confirmed by rcot (intersection: p = max(p_gcm, p_rcot), which keeps the level where either test keeps it; rcot ran only where p_gcm <= alpha, since no correction rejects a p-value above alpha, and p-values above alpha are gcm's alone)` };
+    return {
+      ...base,
+      ...first,
+      test: 'intersection',
+      conditioning: null,
+      reason: `${tails}nonlinear: ${nonlinear}, so gcm ran; ${wideZ}, so rcot confirmed it (intersection: p = max(p_gcm, p_rcot), which keeps the level where either test keeps it; rcot ran only where p_gcm <= alpha, since no correction rejects a p-value above alpha, and p-values above alpha are gcm's alone)`,
+    };
   }
   const second = wide ? bounds(data, columns, bandwidths, wide, kernels, seed) : null;
   if (second && second.nonlinearity > AUTO_MAX_SHIFT) {

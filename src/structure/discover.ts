@@ -49,12 +49,17 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
     const queries = (conditioning: DirectConditioning) => planned(conditioning).main.map((p) => p.query);
     const fisherDefault = opts.method === 'direct' && opts.conditioning === undefined ? defaultConditioning(layout, fisherZ()) : 'neighbours';
     const wide = fisherDefault === 'all-states' ? queries('all-states') : null;
+    const planFor = (test: CiTest) => planned(opts.conditioning ?? defaultConditioning(layout, test));
     const rowsFor = (test: CiTest) => {
-      const p = planned(opts.conditioning ?? defaultConditioning(layout, test));
+      const p = planFor(test);
       return episodesNeeded([...p.main, ...(opts.diagnostic ? p.diagnostic : [])], test).needed;
     };
-    const needs = { gcm: rowsFor(gcm()), intersection: rowsFor(ciTestFromSpec({ name: 'intersection' })) };
-    testChoice = await exclusive(kernels, async () => chooseTest(data, queries(opts.conditioning ?? 'neighbours'), wide, kernels, opts.seed, needs));
+    const nonlinear = {
+      gcmRows: rowsFor(gcm()),
+      intersectionRows: rowsFor(ciTestFromSpec({ name: 'intersection' })),
+      widestZ: Math.max(0, ...planFor(gcm()).main.map((p) => p.query.z.length)),
+    };
+    testChoice = await exclusive(kernels, async () => chooseTest(data, queries(opts.conditioning ?? 'neighbours'), wide, kernels, opts.seed, nonlinear));
     // Heavy-tailed columns run as their normal scores (choose-test.ts); the test sees them as data.
     if (testChoice.scoredColumns.length > 0) data = withNormalScores(data, testChoice.scoredColumns);
     const { test, spec } = resolveTest(testChoice.test, undefined, opts.alpha, opts.method);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { KernelRuntime } from '../../src/kernels/runtime.ts';
-import { AUTO_MAX_SHIFT, chooseTest } from '../../src/structure/choose-test.ts';
+import { AUTO_MAX_SHIFT, chooseTest, WIDE_Z } from '../../src/structure/choose-test.ts';
 import { discoverTaskStructure } from '../../src/structure/discover.ts';
 import { independentWorld, liftedStates } from '../../src/synthetic/level-worlds.ts';
 import { linearColliderWorld, nonlinearWorld } from '../../src/synthetic/structure-worlds.ts';
@@ -30,23 +30,29 @@ describe("test: 'auto'", () => {
     assert.equal(linear.test, 'fisherz');
     assert.ok(linear.shift < AUTO_MAX_SHIFT, `linear shift ${linear.shift}`);
     const nonlinear = chooseTest(m, [{ x: [0], y: [1], z: [4] }, { x: [2], y: [3], z: [4] }], null, kernels, 1);
-    assert.equal(nonlinear.test, 'intersection');
+    assert.equal(nonlinear.test, 'gcm');
     assert.ok(nonlinear.shift > 10, `nonlinear shift ${nonlinear.shift}`);
     assert.deepEqual(nonlinear.query, { x: [2], y: [3], z: [4] });
-    assert.match(nonlinear.reason, /gcm ran, confirmed by rcot/);
+    assert.match(nonlinear.reason, /so gcm ran$/);
     // One nonlinear side alone cannot bias a partial correlation (the shift is a product), but a
     // linear test is blind to the dependence it could carry: the GCM runs for power.
     const oneSide = chooseTest(m, [{ x: [2], y: [1], z: [4] }], null, kernels, 1);
     assert.ok(oneSide.shift < AUTO_MAX_SHIFT && oneSide.nonlinearity > AUTO_MAX_SHIFT);
-    assert.equal(oneSide.test, 'intersection');
+    assert.equal(oneSide.test, 'gcm');
+    // The GCM's conditioning sets wider than WIDE_Z: confirmed by RCoT (the intersection).
+    const q = [{ x: [2], y: [3], z: [4] }];
+    const wideZ = chooseTest(m, q, null, kernels, 1, { gcmRows: n, intersectionRows: n, widestZ: WIDE_Z + 1 });
+    assert.equal(wideZ.test, 'intersection');
+    assert.match(wideZ.reason, new RegExp(`up to ${WIDE_Z + 1} columns wide .* so rcot confirmed it \\(intersection: p = max\\(p_gcm, p_rcot\\)`));
+    assert.equal(chooseTest(m, q, null, kernels, 1, { gcmRows: n, intersectionRows: n, widestZ: WIDE_Z }).test, 'gcm');
     // Too few episodes for the GCM: Fisher z, and the reason says what that risks; enough for the
-    // GCM but not for RCoT: the GCM alone.
-    const few = chooseTest(m, [{ x: [2], y: [3], z: [4] }], null, kernels, 1, { gcm: 10 * n, intersection: 10 * n });
+    // GCM but not for RCoT on a wide z: the GCM alone, and the reason says so.
+    const few = chooseTest(m, q, null, kernels, 1, { gcmRows: 10 * n, intersectionRows: 10 * n, widestZ: WIDE_Z + 1 });
     assert.equal(few.test, 'fisherz');
     assert.match(few.reason, /gcm needs/);
-    const gcmOnly = chooseTest(m, [{ x: [2], y: [3], z: [4] }], null, kernels, 1, { gcm: n, intersection: n + 1 });
+    const gcmOnly = chooseTest(m, q, null, kernels, 1, { gcmRows: n, intersectionRows: n + 1, widestZ: WIDE_Z + 1 });
     assert.equal(gcmOnly.test, 'gcm');
-    assert.match(gcmOnly.reason, /gcm ran alone: rcot, which would confirm it, needs/);
+    assert.match(gcmOnly.reason, /rcot, which would confirm it, needs \d+ episodes .* gcm ran alone/);
     // Linear on the narrow sets, not on the wide ones: Fisher z keeps to the narrow sets.
     const mixed = chooseTest(m, [{ x: [0], y: [1], z: [4] }], [{ x: [2], y: [3], z: [4] }], kernels, 1);
     assert.equal(mixed.test, 'fisherz');
@@ -69,14 +75,27 @@ describe("test: 'auto'", () => {
     }
   });
 
-  it('picks the GCM confirmed by RCoT on a nonlinear world and gives the same relation as asking for it', async () => {
+  it('picks the GCM on a nonlinear world and gives the same relation as asking for it', async () => {
     const w = nonlinearWorld({ episodes: 1000, steps: 6, tasks: 2, seed: 3 });
     const states = { data: w.states, shape: w.shapes.states };
     const tasks = { data: w.tasks, shape: w.shapes.tasks };
     const auto = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'auto', diagnostic: false }, { kernels });
-    const explicit = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'intersection', diagnostic: false }, { kernels });
-    assert.equal(auto.test, 'intersection');
+    const explicit = await discoverTaskStructure(states, tasks, { segmentLength: 2, test: 'gcm', diagnostic: false }, { kernels });
+    assert.equal(auto.test, 'gcm');
     assert.ok(auto.testChoice!.shift > AUTO_MAX_SHIFT);
+    assert.deepEqual(auto.directPValues, explicit.directPValues);
+  });
+
+  it('a nonlinear world with conditioning sets wider than WIDE_Z: the GCM confirmed by RCoT, as asking for the intersection', async () => {
+    const w = nonlinearWorld({ episodes: 800, steps: 6, tasks: 1, dim: 17, seed: 5 });
+    const states = { data: w.states, shape: w.shapes.states };
+    const tasks = { data: w.tasks, shape: w.shapes.tasks };
+    const options = { segmentLength: 2, diagnostic: false, alignmentCheck: false } as const;
+    const auto = await discoverTaskStructure(states, tasks, { ...options, test: 'auto' }, { kernels });
+    const explicit = await discoverTaskStructure(states, tasks, { ...options, test: 'intersection' }, { kernels });
+    assert.equal(auto.test, 'intersection', auto.testChoice?.reason);
+    assert.equal(auto.conditioning, 'neighbours');
+    assert.match(auto.testChoice!.reason, /up to 34 columns wide/);
     assert.deepEqual(auto.directPValues, explicit.directPValues);
   });
 
