@@ -73,7 +73,9 @@ export async function powerTable(pool: WorkerPool): Promise<object> {
   const ns = (process.env.BENCH_POWER_NS ?? '1000,2000,5000,10000').split(',').map(Number);
   const seeds = Number(process.env.BENCH_POWER_SEEDS ?? 5);
   const cmiMaxN = Number(process.env.BENCH_CMIKNN_MAX_N ?? 2000);
-  const settings = [...ns.map((n) => ({ n, T: 12, M: 3, label: `${n}` })), { n: 10_000, T: 20, M: 4, label: '10,000 (T = 20, M = 4)' }];
+  // BENCH_POWER_PAPER=0 leaves out the paper-scale setting.
+  const paper = process.env.BENCH_POWER_PAPER === '0' ? [] : [{ n: 10_000, T: 20, M: 4, label: '10,000 (T = 20, M = 4)' }];
+  const settings = [...ns.map((n) => ({ n, T: 12, M: 3, label: `${n}` })), ...paper];
   const out: { n: string; row: Row }[] = [];
   for (const s of settings) {
     const rows = TESTS.map(([label]) => row(label));

@@ -40,7 +40,8 @@ export { fisherZ, type FisherZOptions } from './structure/ci/fisher-z.ts';
 export { gcm, type GcmOptions } from './structure/ci/gcm/index.ts';
 export { cmiKnn } from './structure/ci/cmi-knn/index.ts';
 export { rcot, type RcotCalibration } from './structure/ci/rcot/index.ts';
-export { intersection, type IntersectionOptions } from './structure/ci/intersection.ts';
+export { intersection } from './structure/ci/intersection.ts';
+export type { IntersectionOptions } from './structure/ci/builtins.ts';
 export { runCiBatches, type CiBatchOptions } from './structure/ci-batch-job.ts';
 export { LAMBDA_GRID } from './specialist/fit.ts';
 

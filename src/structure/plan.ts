@@ -22,7 +22,8 @@ const WIDE_DEFAULT_COLUMNS = 100;
 /**
  * The default conditioning of the direct test: all states with Fisher z and the GCM while that set
  * is small (its cost grows with its size, and each column costs a degree of freedom), else the
- * neighbours; always the neighbours for RCoT, kNN-CMI and user tests (docs/structure.md).
+ * neighbours; always the neighbours for RCoT, the intersection (RCoT's power decides its own),
+ * kNN-CMI and user tests (docs/structure.md).
  */
 export function defaultConditioning(layout: Layout, test: CiTest): DirectConditioning {
   const columns = (layout.usedSteps - 1) * layout.dim;

@@ -6,7 +6,7 @@ import type { CiTest } from '../ci-test.ts';
 import { cmiKnn, type CmiKnnOptions } from './cmi-knn/index.ts';
 import { fisherZ, type FisherZOptions } from './fisher-z.ts';
 import { gcm, type GcmOptions } from './gcm/index.ts';
-import { intersection, resolveIntersectionOptions, type IntersectionOptions } from './intersection.ts';
+import { intersection } from './intersection.ts';
 import { rcot, type RcotOptions } from './rcot/index.ts';
 
 /**
@@ -26,6 +26,36 @@ export type CiTestSpec =
 export type CiTestName = CiTestSpec['name'];
 export const CI_TEST_NAMES: readonly CiTestName[] = ['fisherz', 'gcm', 'cmiknn', 'rcot', 'intersection'];
 
+/** Options of the intersection test (`{ name: 'intersection', options }`); each documents its default. */
+export interface IntersectionOptions {
+  /**
+   * The tests, in the order they run (2 to 4 built-ins, none an intersection itself). Default
+   * `[{ name: 'gcm' }, { name: 'rcot' }]`: the GCM keeps its level where x and y are nearly
+   * functions of z and RCoT does not; RCoT keeps it on the wide z of lifted latents where the GCM's
+   * many residual products add up to an excess (docs/structure.md, "Intersection"). The first
+   * runs on every query.
+   */
+  tests?: readonly CiTestSpec[];
+  /**
+   * The later tests run only on queries whose largest p-value so far is at most this. Default 1:
+   * every test on every query, the exact largest p-value. discoverTaskStructure with method
+   * 'direct' passes its own alpha: no decision of that run reads a p-value above alpha.
+   */
+  alpha?: number;
+}
+
+/** The intersection's default tests: the GCM, confirmed by RCoT. */
+export const INTERSECTION_TESTS: readonly CiTestSpec[] = [{ name: 'gcm' }, { name: 'rcot' }];
+
+function intersectionFromSpec(options: IntersectionOptions): CiTest {
+  const invalid = (argument: string, message: string, value: unknown) => new SpecialistError('INVALID_ARGUMENT', message, { argument, value });
+  if (options === null || typeof options !== 'object') throw invalid('options', 'intersection options must be an object', options);
+  const tests = options.tests ?? INTERSECTION_TESTS;
+  if (!Array.isArray(tests) || tests.length < 2 || tests.length > 4) throw invalid('tests', `intersection tests must list 2 to 4 built-in tests, got ${Array.isArray(tests) ? tests.length : String(tests)}`, tests);
+  if (tests.some((t) => t?.name === 'intersection')) throw invalid('tests', 'an intersection cannot contain another intersection', tests);
+  return intersection(tests.map(ciTestFromSpec), { alpha: options.alpha });
+}
+
 export function ciTestFromSpec(spec: CiTestSpec): CiTest {
   switch (spec?.name) {
     case 'cmiknn':
@@ -36,10 +66,8 @@ export function ciTestFromSpec(spec: CiTestSpec): CiTest {
       return gcm(spec.options ?? {});
     case 'rcot':
       return rcot(spec.options ?? {});
-    case 'intersection': {
-      const { tests, alpha } = resolveIntersectionOptions(spec.options ?? {});
-      return intersection(tests.map(ciTestFromSpec), { alpha });
-    }
+    case 'intersection':
+      return intersectionFromSpec(spec.options ?? {});
     default:
       throw new SpecialistError('INVALID_ARGUMENT', `Unknown CI test "${String((spec as { name?: unknown })?.name)}"; expected ${CI_TEST_NAMES.join(' or ')}`, {
         argument: 'test',

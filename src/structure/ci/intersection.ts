@@ -11,47 +11,7 @@
 // and every decision is the one the largest p-value gives.
 import { SpecialistError, throwIfAborted } from '../../core/errors.ts';
 import type { CiPrepareContext, CiResult, CiTest, PreparedCiTest } from '../ci-test.ts';
-import type { CiTestSpec } from './builtins.ts';
 import { mix32 } from './cmi-knn/options.ts';
-
-/** Options of the intersection test (`{ name: 'intersection', options }`); each documents its default. */
-export interface IntersectionOptions {
-  /**
-   * The tests, in the order they run (2 to 4 built-ins, none an intersection itself). Default
-   * `[{ name: 'gcm' }, { name: 'rcot' }]`: the GCM keeps its level where x and y are nearly
-   * functions of z and RCoT does not; RCoT keeps it on the wide z of lifted latents where the GCM's
-   * many residual products add up to an excess (docs/structure.md). The first runs on every query.
-   */
-  tests?: readonly CiTestSpec[];
-  /**
-   * The later tests run only on queries whose largest p-value so far is at most this. Default 1:
-   * every test on every query, the exact largest p-value. discoverTaskStructure with method
-   * 'direct' passes its own alpha: no decision of that run reads a p-value above alpha.
-   */
-  alpha?: number;
-}
-
-export interface ResolvedIntersection {
-  tests: readonly CiTestSpec[];
-  alpha: number;
-}
-
-/** The default tests: the GCM, confirmed by RCoT. */
-export const INTERSECTION_TESTS: readonly CiTestSpec[] = [{ name: 'gcm' }, { name: 'rcot' }];
-
-export function resolveIntersectionOptions(options: IntersectionOptions): ResolvedIntersection {
-  if (options === null || typeof options !== 'object') throw invalid('options', 'intersection options must be an object', options);
-  const tests = options.tests ?? INTERSECTION_TESTS;
-  const alpha = options.alpha ?? 1;
-  if (!Array.isArray(tests) || tests.length < 2 || tests.length > 4) throw invalid('tests', `intersection tests must list 2 to 4 built-in tests, got ${Array.isArray(tests) ? tests.length : String(tests)}`, tests);
-  if (tests.some((t) => t?.name === 'intersection')) throw invalid('tests', 'an intersection cannot contain another intersection', tests);
-  if (!(typeof alpha === 'number' && alpha > 0 && alpha <= 1)) throw invalid('alpha', `alpha must be in (0, 1], got ${String(alpha)}`, alpha);
-  return { tests, alpha };
-}
-
-function invalid(argument: string, message: string, value: unknown): SpecialistError {
-  return new SpecialistError('INVALID_ARGUMENT', message, { argument, value });
-}
 
 /**
  * The seed test `index` of an intersection prepares with: the run's seed for the first (its
@@ -63,13 +23,14 @@ export function memberSeed(seed: number, index: number): number {
 }
 
 /**
- * The intersection of `tests` (see the top of this file): each query's p-value is the largest of
- * theirs; the statistic is that test's, `rank` and `permutations` come from the tests that state
- * them (rank: the first).
+ * The intersection of `tests` (docs/structure.md, "Intersection"): each query's p-value is the
+ * largest of theirs, so it keeps its level wherever one of them keeps its own. The statistic is
+ * that test's; `rank` comes from the first test that states one, `permutations` add up. With
+ * `alpha` (default 1), the later tests run only while the largest p-value so far is at most it.
  */
 export function intersection(tests: readonly CiTest[], options: { alpha?: number } = {}): CiTest {
   const alpha = options.alpha ?? 1;
-  if (!(alpha > 0 && alpha <= 1)) throw invalid('alpha', `alpha must be in (0, 1], got ${String(alpha)}`, alpha);
+  if (!(typeof alpha === 'number' && alpha > 0 && alpha <= 1)) throw new SpecialistError('INVALID_ARGUMENT', `alpha must be in (0, 1], got ${String(alpha)}`, { argument: 'alpha', value: alpha });
   return {
     name: 'intersection',
     minimumRows: (dims) => Math.max(0, ...tests.map((t) => t.minimumRows?.(dims) ?? 0)),
