@@ -28,7 +28,8 @@ export const structureCommand: Command = {
     const segmentLength = options.requireNumber('segment-length', { integer: true, min: 2, max: 100_000 });
     const method = options.choice('method', ['direct', 'pairwise'] as const, 'direct');
     // 'auto': Fisher z where the data are close enough to linear for its level to hold, else the GCM
-    // confirmed by RCoT ('intersection'; normal scores where the tails are heavy).
+    // (confirmed by RCoT, 'intersection', on conditioning sets wider than 32 columns; normal scores
+    // where the tails are heavy).
     const test = options.choice('test', ['auto', 'fisherz', 'gcm', 'rcot', 'intersection', 'cmiknn'] as const, 'auto');
     const alpha = options.number('alpha', 0.05, { min: 1e-12, max: 1 });
     const correction = options.choice('correction', ['bh', 'bonferroni', 'none'] as const, 'bh');

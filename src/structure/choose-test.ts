@@ -170,8 +170,8 @@ export interface NonlinearPlan {
  * Chooses the test (see the top of this file). `narrow` are the run's queries on the smallest
  * valid conditioning sets; `wide`, when Fisher z would run on wider ones by default
  * ('all-states'), those queries: Fisher z keeps the wide sets only if they pass the check too,
- * else it runs on the narrow ones, where it was checked. `nonlinear`: what the GCM and the
- * intersection would run.
+ * else it runs on the narrow ones, where it was checked. `plan`: what the GCM and the
+ * intersection would run (rows they need, the GCM's widest z).
  */
 export function chooseTest(data: Matrix, narrow: readonly CiQuery[], wide: readonly CiQuery[] | null, kernels: KernelRuntime, seed: number, plan: NonlinearPlan = { gcmRows: 0, intersectionRows: 0, widestZ: 0 }): TestChoice {
   const shares = tailShares(data, [...narrow, ...(wide ?? [])]);

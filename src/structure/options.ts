@@ -37,8 +37,9 @@ export interface StructureOptions {
   method?: StructureMethod;
   /**
    * The CI test: 'auto' (the default, as in the CLI and the pipeline command): Fisher z when the
-   * data are close enough to linear for its level to hold, else the GCM confirmed by RCoT
-   * ('intersection'; docs/structure.md; the result's `testChoice` says which ran and why); or a
+   * data are close enough to linear for its level to hold, else the GCM, confirmed by RCoT
+   * ('intersection') where it conditions on more than 32 columns (docs/structure.md; the
+   * result's `testChoice` says which ran and why); or a
    * built-in by name ('fisherz', 'gcm', 'cmiknn', 'rcot', 'intersection'), or by name with its
    * options (e.g. `{ name: 'cmiknn', options: { permutations: 500 } }`). Your own CiTest object goes
    * in the call options (`ciTest`).

@@ -53,6 +53,11 @@ it('structure --test rcot on a nonlinear world; auto reports its choice', () => 
   assert.ok(agree >= 5, `${agree} of 6 cells agree with the truth`);
   const auto = JSON.parse(cli('structure', ...files).stdout);
   assert.ok(['fisherz', 'gcm'].includes(auto.test) && auto.testChoice.test === auto.test, JSON.stringify(auto.testChoice));
+  // The GCM confirmed by RCoT by name; --knn is refused with it (an option of cmiknn only).
+  const both = JSON.parse(cli('structure', ...files, '--test', 'intersection', '--seed', '3').stdout);
+  assert.equal(both.test, 'intersection');
+  assert.ok(truth.relation.flat().filter((v: number, i: number) => v === both.relation.flat()[i]).length >= 5);
+  assert.equal(cli('structure', ...files, '--test', 'intersection', '--knn', '5').status, 2);
 });
 
 it('structure on states observed through a redundant map: the reduction is stated, --reduction none and K do what they say', () => {
