@@ -12,6 +12,7 @@ import { intersection, memberSeed } from '../../../src/structure/ci/intersection
 import { rcot } from '../../../src/structure/ci/rcot/index.ts';
 import type { CiQuery, CiTest } from '../../../src/structure/ci-test.ts';
 import { discoverTaskStructure } from '../../../src/structure/discover.ts';
+import { resolveTest } from '../../../src/structure/options.ts';
 import { nonlinearWorld } from '../../../src/synthetic/structure-worlds.ts';
 import { createRng, expectCode, sampleRows } from '../../helpers.ts';
 
@@ -119,6 +120,15 @@ describe('intersection', () => {
       else assert.ok(q > 0.05 && q <= p, `cell ${j}: ${q} against ${p}`);
     });
     assert.ok(cells(every).some((p) => p <= 0.05) && cells(every).some((p) => p > 0.05));
+  });
+
+  it('the run passes its alpha with method direct only (the pairwise clique rule weighs p-values above alpha); a spec\'s own alpha wins', () => {
+    assert.deepEqual(resolveTest('intersection', undefined, 0.01, 'direct').spec, { name: 'intersection', options: { alpha: 0.01 } });
+    assert.deepEqual(resolveTest('intersection', undefined, 0.01, 'pairwise').spec, { name: 'intersection', options: {} });
+    assert.deepEqual(resolveTest({ name: 'intersection', options: { alpha: 1 } }, undefined, 0.01, 'direct').spec, { name: 'intersection', options: { alpha: 1 } });
+    // A kNN-CMI member gets the run's alpha for its permutation budget, as it does alone.
+    const tests = [{ name: 'gcm' }, { name: 'cmiknn' }] as const;
+    assert.deepEqual(resolveTest({ name: 'intersection', options: { tests } }, undefined, 0.01, 'pairwise').spec, { name: 'intersection', options: { tests: [{ name: 'gcm' }, { name: 'cmiknn', options: { alpha: 0.01 } }] } });
   });
 
   it('refuses bad options with INVALID_ARGUMENT, naming them', async () => {
