@@ -17,10 +17,10 @@
 //    (ci/gcm), whose level rests on its regressions, not on linearity.
 // 3. Wide z. Where the GCM's conditioning sets are wider than WIDE_Z columns, its level is in
 //    doubt (on lifted latents, z of 66 columns, its many residual products added up to an
-//    excess), and RCoT confirms it: the intersection (ci/intersection.ts), p = max(p_GCM, p_RCoT),
-//    RCoT run only where p_GCM <= alpha. Their levels fail in different places (RCoT's where x and
-//    y are nearly functions of z), and the intersection keeps it where either does; on narrow z it
-//    would only cost power (docs/structure.md, (l)).
+//    excess), and RCoT confirms it: the intersection (ci/intersection.ts), p = max(p_RCoT, p_GCM),
+//    RCoT first (the cheaper there), the GCM only where p_RCoT <= alpha. Their levels fail in
+//    different places (RCoT's where x and y are nearly functions of z), and the intersection
+//    keeps it where either does; on narrow z it would only cost power (docs/structure.md, (l)).
 // 4. Rows. The tests need more episodes than Fisher z (two per residual or feature product): with
 //    fewer than RCoT needs the GCM runs alone, with fewer than the GCM needs Fisher z runs, and the
 //    reason says what that risks.
@@ -202,7 +202,7 @@ export function chooseTest(data: Matrix, narrow: readonly CiQuery[], wide: reado
       ...first,
       test: 'intersection',
       conditioning: null,
-      reason: `${tails}nonlinear: ${nonlinear}, so gcm ran; ${wideZ}, so rcot confirmed it (intersection: p = max(p_gcm, p_rcot), which keeps the level where either test keeps it; rcot ran only where p_gcm <= alpha, since no correction rejects a p-value above alpha, and p-values above alpha are gcm's alone)`,
+      reason: `${tails}nonlinear: ${nonlinear}, so gcm ran; ${wideZ}, so rcot confirmed it (intersection: p = max(p_rcot, p_gcm), which keeps the level where either test keeps it; rcot ran on every query and gcm only where p_rcot <= alpha, since no correction rejects a p-value above alpha, and p-values above alpha are rcot's alone)`,
     };
   }
   const second = wide ? bounds(data, columns, bandwidths, wide, kernels, seed) : null;

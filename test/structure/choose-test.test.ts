@@ -43,7 +43,7 @@ describe("test: 'auto'", () => {
     const q = [{ x: [2], y: [3], z: [4] }];
     const wideZ = chooseTest(m, q, null, kernels, 1, { gcmRows: n, intersectionRows: n, widestZ: WIDE_Z + 1 });
     assert.equal(wideZ.test, 'intersection');
-    assert.match(wideZ.reason, new RegExp(`up to ${WIDE_Z + 1} columns wide .* so rcot confirmed it \\(intersection: p = max\\(p_gcm, p_rcot\\)`));
+    assert.match(wideZ.reason, new RegExp(`up to ${WIDE_Z + 1} columns wide .* so rcot confirmed it \\(intersection: p = max\\(p_rcot, p_gcm\\)`));
     assert.equal(chooseTest(m, q, null, kernels, 1, { gcmRows: n, intersectionRows: n, widestZ: WIDE_Z }).test, 'gcm');
     // Too few episodes for the GCM: Fisher z, and the reason says what that risks; enough for the
     // GCM but not for RCoT on a wide z: the GCM alone, and the reason says so.
