@@ -9,6 +9,13 @@ import { Specialists } from '../specialist/model.ts';
 import { bytesOf, type ModelSource } from './model-source.ts';
 import type { RunOutput } from './specialist-runtime.ts';
 
+/** Latents [N, d] through task `task`'s heads: block, prediction, and the class read-out where the task has one. */
+export function applyHeads(heads: Specialists, z: Tensor, task: number): RunOutput {
+  const out: RunOutput = { block: heads.transform(z, task), prediction: heads.predict(z, task) };
+  if (heads.state.classes?.[task]) out.classes = heads.classify(z, task);
+  return out;
+}
+
 /** How a HeadRuntime checks the heads it loads. */
 export interface HeadRuntimeOptions {
   /**
@@ -36,11 +43,11 @@ export class HeadRuntime {
     return this.heads.tasks;
   }
 
-  /** Latents [N, d] (or one latent vector [d]) through task `task`'s head: its block and its prediction. */
+  /** Latents [N, d] (or one latent vector [d]) through task `task`'s head: its block, its prediction and, for class-coded targets, its class read-out. */
   run(latents: Tensor, task: number): RunOutput {
     if (!latents || !Array.isArray(latents.shape)) throw new SpecialistError('INVALID_ARGUMENT', 'latents must be { data: Float32Array, shape: [N, d] or [d] }', { argument: 'latents' });
     this.heads.checkTask(task);
     const z = latents.shape.length === 1 ? { data: latents.data, shape: [1, latents.shape[0]] } : latents;
-    return { block: this.heads.transform(z, task), prediction: this.heads.predict(z, task) };
+    return applyHeads(this.heads, z, task);
   }
 }

@@ -6,8 +6,9 @@ import { SpecialistError, abortError } from '../core/errors.ts';
 import { Generalist, type GeneralistOptions } from '../generalist/generalist.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { checkKeys } from '../core/validate.ts';
-import { Specialists } from '../specialist/model.ts';
+import { Specialists, type Classification } from '../specialist/model.ts';
 import { linkSignals } from './linked-signal.ts';
+import { applyHeads } from './head-runtime.ts';
 import { bytesOf, type ModelSource } from './model-source.ts';
 
 export type { ModelSource };
@@ -28,6 +29,8 @@ export interface RunOutput {
   block: Tensor<Float32Array>;
   /** The head's prediction [N, dy]. */
   prediction: Tensor<Float32Array>;
+  /** For a class-coded task (Specialists.classCodes), its class read-out: each row's class and the class scores. */
+  classes?: Classification;
 }
 
 /**
@@ -90,7 +93,7 @@ export class SpecialistRuntime {
     if (signal.aborted) throw abortError(signal);
     const d = latents.shape[latents.shape.length - 1];
     const z = { data: latents.data, shape: [latents.data.length / d, d] };
-    return { block: this.heads.transform(z, task), prediction: this.heads.predict(z, task) };
+    return applyHeads(this.heads, z, task);
   }
 
   /**

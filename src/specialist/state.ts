@@ -1,4 +1,5 @@
 // What a fitted model is made of: the plain state that Specialists wraps and the heads file stores.
+import type { ClassMap } from './class-targets.ts';
 import type { LayerWeights } from './layers.ts';
 import type { Penalty } from './options.ts';
 
@@ -55,4 +56,9 @@ export interface SpecialistsState {
   curves: LossCurves;
   /** SHA-256 of the generalist encoder the heads were fitted on, when known. */
   encoderSha256?: string;
+  /**
+   * Per task, its class read-out when its targets were class codes (Specialists.classify), else
+   * null. Absent in models read from files of format 3, which kept none.
+   */
+  classes?: (ClassMap | null)[];
 }
