@@ -7,7 +7,19 @@ import type { Tensor } from '../core/tensor.ts';
 import { checkKeys } from '../core/validate.ts';
 import { Specialists } from '../specialist/model.ts';
 import { bytesOf, type ModelSource } from './model-source.ts';
-import type { RunOutput } from './specialist-runtime.ts';
+
+/**
+ * What a deployment runtime returns for one task: its specialist representation and its head's
+ * prediction.
+ */
+export interface RunOutput {
+  /** The task's specialist representation [N, |I_k|]. */
+  block: Tensor<Float32Array>;
+  /** The head's prediction [N, dy]. */
+  prediction: Tensor<Float32Array>;
+  /** For a class-coded task (Specialists.classCodes), its class read-out (Specialists.classify): each row's class and the class scores. */
+  classes?: ReturnType<Specialists['classify']>;
+}
 
 /** Latents [N, d] through task `task`'s heads: block, prediction, and the class read-out where the task has one. */
 export function applyHeads(heads: Specialists, z: Tensor, task: number): RunOutput {

@@ -6,12 +6,12 @@ import { SpecialistError, abortError } from '../core/errors.ts';
 import { Generalist, type GeneralistOptions } from '../generalist/generalist.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { checkKeys } from '../core/validate.ts';
-import { Specialists, type Classification } from '../specialist/model.ts';
+import { Specialists } from '../specialist/model.ts';
 import { linkSignals } from './linked-signal.ts';
-import { applyHeads } from './head-runtime.ts';
+import { applyHeads, type RunOutput } from './head-runtime.ts';
 import { bytesOf, type ModelSource } from './model-source.ts';
 
-export type { ModelSource };
+export type { ModelSource, RunOutput };
 
 /** How a deployment runtime loads its encoder and checks its heads. */
 export interface SpecialistRuntimeOptions {
@@ -20,18 +20,6 @@ export interface SpecialistRuntimeOptions {
   allowEncoderMismatch?: boolean;
 }
 
-/**
- * What a deployment runtime returns for one task: its specialist representation and its head's
- * prediction.
- */
-export interface RunOutput {
-  /** The task's specialist representation [N, |I_k|]. */
-  block: Tensor<Float32Array>;
-  /** The head's prediction [N, dy]. */
-  prediction: Tensor<Float32Array>;
-  /** For a class-coded task (Specialists.classCodes), its class read-out: each row's class and the class scores. */
-  classes?: Classification;
-}
 
 /**
  * An encoder and fitted heads loaded to run on new observations in this thread: `run(observations,

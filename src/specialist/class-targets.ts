@@ -14,6 +14,7 @@
 // head's mix of two codes can lie nearest a third (measured on the recogniser: 7 points of accuracy
 // in distribution, 20 on fonts held out of training; docs/real-model.md).
 import type { LayerWeights } from './layers.ts';
+import type { SpecialistsState } from './state.ts';
 import type { Whitening } from './whiten.ts';
 import { whiten } from './whiten.ts';
 
@@ -107,13 +108,7 @@ export function whitenClasses(y: Float32Array, dy: number, member: Uint8Array, r
 }
 
 /** A fitted model's class read-out of one task: the class codes and the layer from the head's hidden units to the class scores. */
-export interface ClassMap {
-  /** The class codes [classes, dy], in the targets' own units. */
-  codes: Float32Array;
-  classes: number;
-  /** Replaces the head's last layer: hidden units -> class scores [classes] (identity activation). */
-  scores: LayerWeights;
-}
+export type ClassMap = NonNullable<NonNullable<SpecialistsState['classes']>[number]>;
 
 /**
  * The class read-out of a head trained on whitened classes: its last (whitened, linear) layer

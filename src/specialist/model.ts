@@ -6,7 +6,6 @@ import { activate, type LayerWeights } from './layers.ts';
 import type { LossCurves, SpecialistsState } from './state.ts';
 
 export type { LossCurves, SpecialistsState, ValidationPoint } from './state.ts';
-export type { ClassMap } from './class-targets.ts';
 import type { Penalty } from './options.ts';
 import { deserialiseModel, serialiseModel } from './format.ts';
 
@@ -42,19 +41,6 @@ function forwardLayers(layers: LayerWeights[], x: Float64Array, rows: number): F
     h = out;
   }
   return h;
-}
-
-/** Specialists.classify's answer for N rows of one task. */
-export interface Classification {
-  /** Per row, the class with the largest score: its index in the task's class codes (Specialists.classCodes). */
-  index: Int32Array;
-  /** Per row, that class's code [N, dy], in the targets' units: the target the row is read as. */
-  codes: Tensor<Float32Array>;
-  /**
-   * The class scores [N, classes]: the head's estimate of each class's share among rows like this
-   * one (linear, so they sum to 1 per row but may leave [0, 1]; not calibrated probabilities).
-   */
-  scores: Tensor<Float32Array>;
 }
 
 /**
@@ -143,7 +129,17 @@ export class Specialists {
    * the largest one (not the class code nearest to `predict`, whose mix of two codes can lie nearest
    * a third). INVALID_ARGUMENT (reason 'not-classes') when the task has no class map (classCodes).
    */
-  classify(latents: Tensor, task: number): Classification {
+  classify(latents: Tensor, task: number): {
+    /** Per row, the class with the largest score: its index in the task's class codes (classCodes). */
+    index: Int32Array;
+    /** Per row, that class's code [N, dy], in the targets' units: the target the row is read as. */
+    codes: Tensor<Float32Array>;
+    /**
+     * The class scores [N, classes]: the head's estimate of each class's share among rows like this
+     * one (linear, so they sum to 1 per row but may leave [0, 1]; not calibrated probabilities).
+     */
+    scores: Tensor<Float32Array>;
+  } {
     this.checkTask(task);
     const map = this.state.classes?.[task];
     if (!map) {

@@ -1,5 +1,4 @@
 // What a fitted model is made of: the plain state that Specialists wraps and the heads file stores.
-import type { ClassMap } from './class-targets.ts';
 import type { LayerWeights } from './layers.ts';
 import type { Penalty } from './options.ts';
 
@@ -60,5 +59,11 @@ export interface SpecialistsState {
    * Per task, its class read-out when its targets were class codes (Specialists.classify), else
    * null. Absent in models read from files of format 3, which kept none.
    */
-  classes?: (ClassMap | null)[];
+  classes?: ({
+    /** The class codes [classes, dy], in the targets' own units. */
+    codes: Float32Array;
+    classes: number;
+    /** Replaces the head's last layer: hidden units -> class scores [classes] (identity activation). */
+    scores: LayerWeights;
+  } | null)[];
 }
