@@ -143,6 +143,7 @@ for (const j of fitted) log(`task ${j}: linear read-out from the latents, held-o
 if (o['linear-only']) process.exit(0);
 if (o.missing) {
   await missing();
+  await variants();
   process.exit(0);
 }
 
@@ -231,12 +232,17 @@ for (const j of onehot ? [] : fitted) {
   log(`task ${j}: the same, trained on fonts ${seen.join(',')} only, from the fits without them, on fonts ${unseen.join(',')}: block ${readOut((x) => specialistSeen.transform(x, j), j).toFixed(3)}, dense s_hat ${readOut((x) => denseSeen.transform(x), j).toFixed(3)}`);
 }
 
-for (const variant of (o.variants ?? '').split(',').filter(Boolean)) {
-  const [key, value] = variant.split('=');
-  const model = await fit(all, { [key]: Number(value) });
-  report(`specialist ${variant}`, model, false);
-  const modelSeen = await fit(seenRows, { [key]: Number(value) });
-  report(`specialist ${variant}, fonts ${unseen.join(',')} held out of training`, modelSeen, false);
+await variants();
+
+/** --variants: the specialist with other options, on all rows and without the unseen fonts. */
+async function variants() {
+  for (const variant of (o.variants ?? '').split(',').filter(Boolean)) {
+    const [key, value] = variant.split('=');
+    const model = await fit(all, { [key]: Number(value) });
+    report(`specialist ${variant}`, model, false);
+    const modelSeen = await fit(seenRows, { [key]: Number(value) });
+    report(`specialist ${variant}, fonts ${unseen.join(',')} held out of training`, modelSeen, false);
+  }
 }
 
 /** --missing: the heads fitted without the unseen fonts, and what of ŝ their blocks lack there. */
