@@ -137,7 +137,7 @@ export interface HeadOutput {
   prediction: Tensor<Float32Array>;
   /** What a probe for leakage reads. */
   input: Tensor<Float32Array>;
-  /** Per row, the code of the class the head reads (Classification.codes) [rows, dy]. */
+  /** Per row, the code of the class the head reads (Specialists.classify's codes) [rows, dy]. */
   classes?: Tensor<Float32Array>;
 }
 
