@@ -11,6 +11,7 @@ import { readGraphInfo } from '../../src/onnx/graph.ts';
 import { exportSpecialistOnnx } from '../../src/specialist/export-onnx.ts';
 import { fitSpecialists } from '../../src/specialist/fit.ts';
 import { Specialists } from '../../src/specialist/model.ts';
+import { WorkerPool } from '../../src/worker/pool.ts';
 import { assertClose, expectCode } from '../helpers.ts';
 import { rewrite } from './file-edits.ts';
 
@@ -30,10 +31,11 @@ const targets = [
 const train = { data: z.subarray(0, 400 * d), shape: [400, d] };
 const test = { data: z.subarray(400 * d), shape: [200, d] };
 const testTruth = truth.slice(400);
+const trainTargets = targets.map((t) => ({ data: t.data.subarray(0, 400 * t.shape[1]), shape: [400, t.shape[1]] }));
 let model: Specialists;
 
 before(async () => {
-  model = await fitSpecialists(train, targets.map((t) => ({ data: t.data.subarray(0, 400 * t.shape[1]), shape: [400, t.shape[1]] })), { seed: 3, epochs: 60 });
+  model = await fitSpecialists(train, trainTargets, { seed: 3, epochs: 60 });
 });
 
 /** The index of `code` among task `task`'s class codes. */
@@ -112,4 +114,19 @@ it('bad input to classify and classCodes is a typed error; an edited class map i
   await expectCode(load(rewrite(file, (f) => delete f.tensors['head0.classCodes'])), 'INVALID_FILE', 'tensor head0.classCodes is missing');
   await expectCode(load(rewrite(file, (f) => (f.meta.classes[0] = null))), 'INVALID_FILE', 'is not part of this model');
   await expectCode(load(rewrite(file, (f) => delete f.meta.classes)), 'INVALID_FILE', 'meta.classes must be present');
+});
+
+it('a fit on two workers keeps the same class map, bit for bit; without whitened targets there is none', async () => {
+  const options = { seed: 3, epochs: 6 };
+  const here = await fitSpecialists(train, trainTargets, options);
+  const pool = await WorkerPool.create({ size: 2 });
+  try {
+    const there = await fitSpecialists(train, trainTargets, options, { pool });
+    assert.deepEqual(there.classify(test, 0), here.classify(test, 0));
+    assert.deepEqual(there.classCodes(2), here.classCodes(2));
+  } finally {
+    await pool.close();
+  }
+  const plain = await fitSpecialists(train, trainTargets, { ...options, whitenTargets: false });
+  assert.deepEqual([0, 1, 2].map((k) => plain.classCodes(k)), [null, null, null]);
 });
