@@ -20,7 +20,6 @@ export interface SpecialistRuntimeOptions {
   allowEncoderMismatch?: boolean;
 }
 
-
 /**
  * An encoder and fitted heads loaded to run on new observations in this thread: `run(observations,
  * task)` gives the task's block and prediction.
