@@ -290,6 +290,20 @@ async function missing() {
       oracle.push(best);
       log(`task ${j}: block + ${m + 1} coordinate(s): by the dense head's importance ${accuracy([...block, ...byImportance.slice(0, m + 1)]).toFixed(3)}, oracle ${bestAcc.toFixed(3)} (coordinate ${best}, dense importance rank ${byImportance.indexOf(best) + 1} of ${outside.length})`);
     }
+    // The dense head's own ŝ, cut to its most important coordinates: do few coordinates of any fit read the unseen fonts worse?
+    const dTrain = denseSeen.transform(gatherSteps(latents, train)), dTest = denseSeen.transform(gatherSteps(held, test));
+    const ranks = Array.from({ length: w }, (_, c) => c).sort((a, b) => importance[b] - importance[a]);
+    const denseTop = [5, 10, 20, 40, w].map((m) => {
+      const cols = ranks.slice(0, m);
+      const p = linearProbe(pick(dTrain, cols), y).predict(pick(dTest, cols)).data;
+      const right = truth.filter((c, r) => {
+        let best = 0;
+        for (let k = 1; k < 10; k++) if (p[r * 10 + k] > p[r * 10 + best]) best = k;
+        return best === c;
+      }).length;
+      return `${m}: ${(right / truth.length).toFixed(3)}`;
+    });
+    log(`task ${j}: linear one-hot read-out from the dense ŝ's most important coordinates (of the dense fit without fonts ${unseen.join(',')}), on them: ${denseTop.join(', ')}`);
     const share = (cols: number[]) => cols.reduce((a, c) => a + importance[c], 0) / importance.reduce((a, v) => a + v, 0);
     log(`task ${j}: linear one-hot read-out trained on fonts ${seen.join(',')}, on fonts ${unseen.join(',')}: block [${block.join(', ')}] ${accuracy(block).toFixed(3)} (${(100 * share(block)).toFixed(0)}% of the dense head's importance), all of the specialist's ŝ ${accuracy(outside.concat(block)).toFixed(3)}, the dense ŝ ${readOut((x) => denseSeen.transform(x), j).toFixed(3)}, the latents ${readOut((x) => x, j).toFixed(3)}`);
   }
