@@ -16,7 +16,8 @@ import { assertClose, expectCode } from '../helpers.ts';
 import { rewrite } from './file-edits.ts';
 
 // Four classes from the signs of z0 and z1, coded so that classes 0 and 3 lie 0.14 apart: a head
-// unsure between 1 and 2 predicts near (0, 0)... and nearest-code reading confuses 0 with 3.
+// unsure between them predicts a mix near both, and reading it by the nearest code confuses them
+// far more often than reading it by the largest class score.
 const CODES = [[1, 0], [0, 1], [-1, -1], [0.9, 0.1]];
 const n = 600, d = 5;
 const rng = createRng(11);
