@@ -10,8 +10,14 @@
 // - a linear read-out of the character trained on the seen fonts, from the block of a fit that saw
 //   every font (the block as good as it gets) and from all latents, on the unseen fonts.
 //
+// - with --missing: what the block lacks on the unseen fonts. Heads fitted without those fonts,
+//   read by class; linear one-hot read-outs trained on the seen fonts from the block, from the
+//   block plus the coordinates of the specialist's ŝ that the dense head leans on most (its
+//   importance), from the block plus the coordinates an oracle picks by accuracy on the unseen
+//   fonts themselves, from all of the specialist's ŝ, the dense ŝ and the latents.
+//
 //   node --import tsx bench/real-model-diagnose.ts --cache /tmp/heads-cache [--seed 1] [--layer swish_12.tmp_0]
-//        [--variants tolerance=0.1,headWidth=64] [--unseen-fonts 5,6]
+//        [--variants tolerance=0.1,headWidth=64] [--unseen-fonts 5,6] [--missing]
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { cpuUsage } from 'node:process';
@@ -26,7 +32,7 @@ import { cachePath, readCache } from './real-model-cache.ts';
 import { fitInputs, setRows, trainingRows } from './real-model-heads.ts';
 import { linearProbe } from './linear-probe.ts';
 
-const { values: o } = parseArgs({ options: { cache: { type: 'string' }, seed: { type: 'string' }, layer: { type: 'string' }, variants: { type: 'string' }, 'unseen-fonts': { type: 'string' }, 'linear-only': { type: 'boolean' }, shortcut: { type: 'string' }, onehot: { type: 'boolean' } } });
+const { values: o } = parseArgs({ options: { cache: { type: 'string' }, seed: { type: 'string' }, layer: { type: 'string' }, variants: { type: 'string' }, 'unseen-fonts': { type: 'string' }, 'linear-only': { type: 'boolean' }, missing: { type: 'boolean' }, shortcut: { type: 'string' }, onehot: { type: 'boolean' } } });
 const seed = Number(o.seed ?? 1), layer = o.layer ?? 'swish_12.tmp_0';
 const [n, holdout, T] = [800, 100, 8];
 // --shortcut S: the shortcut world (linear read-outs only): trained with the nuisance tied to the
@@ -71,7 +77,9 @@ function codesToOneHot(y: Float32Array, rows: number, j: number): Float32Array {
 const rowsOf = setRows(sets, [heldScored, heldScored], stepTasks, fitted).map((perTask, j) =>
   perTask.map((r): ComparisonRows => ({ ...r, nuisance: {}, targets: onehot ? { data: codesToOneHot(r.targets.data, r.targets.shape[0], j), shape: [r.targets.shape[0], 10] } : r.targets })),
 );
-const accuracyOf = (model: Specialists, j: number, k: number) => scoreSet(rowsOf[j][k], (z) => ({ prediction: model.predict(z, j), input: z }), seed).accuracy ?? NaN;
+// Heads fitted on class codes are read by class (classify), as the pipeline scores them.
+const accuracyOf = (model: Specialists, j: number, k: number) =>
+  scoreSet(rowsOf[j][k], (z) => ({ prediction: model.predict(z, j), input: z, classes: model.classCodes(j) && !onehot ? model.classify(z, j).codes : undefined }), seed).accuracy ?? NaN;
 
 async function fit(rows: [number, number][], options: SpecialistOptions) {
   const inputs = fitInputs(world, latents, rows, stepTasks, fitted);
@@ -133,6 +141,11 @@ if (shortcut !== undefined) {
 }
 for (const j of fitted) log(`task ${j}: linear read-out from the latents, held-out episodes: ${decoding(j, allFonts, allFonts)}; trained without fonts ${unseen.join(',')}, on them: ${decoding(j, seen, unseen)}`);
 if (o['linear-only']) process.exit(0);
+if (o.missing) {
+  await missing();
+  await variants();
+  process.exit(0);
+}
 
 const dense = await fit(all, { penalty: 'none' });
 report('dense', dense, true);
@@ -219,10 +232,79 @@ for (const j of onehot ? [] : fitted) {
   log(`task ${j}: the same, trained on fonts ${seen.join(',')} only, from the fits without them, on fonts ${unseen.join(',')}: block ${readOut((x) => specialistSeen.transform(x, j), j).toFixed(3)}, dense s_hat ${readOut((x) => denseSeen.transform(x), j).toFixed(3)}`);
 }
 
-for (const variant of (o.variants ?? '').split(',').filter(Boolean)) {
-  const [key, value] = variant.split('=');
-  const model = await fit(all, { [key]: Number(value) });
-  report(`specialist ${variant}`, model, false);
-  const modelSeen = await fit(seenRows, { [key]: Number(value) });
-  report(`specialist ${variant}, fonts ${unseen.join(',')} held out of training`, modelSeen, false);
+await variants();
+
+/** --variants: the specialist with other options, on all rows and without the unseen fonts. */
+async function variants() {
+  for (const variant of (o.variants ?? '').split(',').filter(Boolean)) {
+    const [key, value] = variant.split('=');
+    const model = await fit(all, { [key]: Number(value) });
+    report(`specialist ${variant}`, model, false);
+    const modelSeen = await fit(seenRows, { [key]: Number(value) });
+    report(`specialist ${variant}, fonts ${unseen.join(',')} held out of training`, modelSeen, false);
+  }
+}
+
+/** --missing: the heads fitted without the unseen fonts, and what of ŝ their blocks lack there. */
+async function missing() {
+  const denseSeen = await fit(seenRows, { penalty: 'none' });
+  report(`dense, fonts ${unseen.join(',')} held out of training`, denseSeen, true);
+  const specialistSeen = await fit(seenRows, {});
+  report(`specialist, fonts ${unseen.join(',')} held out of training`, specialistSeen, false);
+  const extra = 5;
+  for (const j of fitted) {
+    const slot = world.truth.taskSlots[j];
+    const train = taskTrainRows(j, (f) => seen.includes(f));
+    const test: [number, number][] = [];
+    for (let e = 0; e < holdout; e++) for (let t = 0; t < T; t++) if (stepTasks[t][j] && unseen.includes(world.truth.font[(n + e) * T + t])) test.push([e, t]);
+    const label = (e: number, t: number) => world.truth.content[(e * T + t) * slots.length + slot];
+    const y = { data: new Float32Array(train.length * 10), shape: [train.length, 10] };
+    train.forEach(([e, t], r) => (y.data[r * 10 + label(e, t)] = 1));
+    const truth = test.map(([e, t]) => label(n + e, t));
+    // ŝ of the specialist fitted without the unseen fonts, once: read-outs select its columns.
+    const sTrain = specialistSeen.transform(gatherSteps(latents, train)), sTest = specialistSeen.transform(gatherSteps(held, test));
+    const w = sTrain.shape[1];
+    const pick = (x: Tensor<Float32Array>, cols: number[]) => ({ data: Float32Array.from({ length: x.shape[0] * cols.length }, (_, q) => x.data[Math.floor(q / cols.length) * w + cols[q % cols.length]]), shape: [x.shape[0], cols.length] });
+    const accuracy = (cols: number[]) => {
+      const p = linearProbe(pick(sTrain, cols), y).predict(pick(sTest, cols)).data;
+      let right = 0;
+      truth.forEach((c, r) => {
+        let best = 0;
+        for (let k = 1; k < 10; k++) if (p[r * 10 + k] > p[r * 10 + best]) best = k;
+        if (best === c) right++;
+      });
+      return right / truth.length;
+    };
+    const block = specialistSeen.supports[j];
+    const outside = Array.from({ length: w }, (_, c) => c).filter((c) => !block.includes(c));
+    // The dense head's importance ranks ŝ's coordinates (the specialist's refit starts from the dense fit, so they line up).
+    const importance = denseSeen.state.importance[j];
+    const byImportance = [...outside].sort((a, b) => importance[b] - importance[a]);
+    const oracle: number[] = [];
+    for (let m = 0; m < extra; m++) {
+      let best = -1, bestAcc = -1;
+      for (const c of outside.filter((c) => !oracle.includes(c))) {
+        const acc = accuracy([...block, ...oracle, c]);
+        if (acc > bestAcc) [best, bestAcc] = [c, acc];
+      }
+      oracle.push(best);
+      log(`task ${j}: block + ${m + 1} coordinate(s): by the dense head's importance ${accuracy([...block, ...byImportance.slice(0, m + 1)]).toFixed(3)}, oracle ${bestAcc.toFixed(3)} (coordinate ${best}, dense importance rank ${byImportance.indexOf(best) + 1} of ${outside.length})`);
+    }
+    // The dense head's own ŝ, cut to its most important coordinates: do few coordinates of any fit read the unseen fonts worse?
+    const dTrain = denseSeen.transform(gatherSteps(latents, train)), dTest = denseSeen.transform(gatherSteps(held, test));
+    const ranks = Array.from({ length: w }, (_, c) => c).sort((a, b) => importance[b] - importance[a]);
+    const denseTop = [5, 10, 20, 40, w].map((m) => {
+      const cols = ranks.slice(0, m);
+      const p = linearProbe(pick(dTrain, cols), y).predict(pick(dTest, cols)).data;
+      const right = truth.filter((c, r) => {
+        let best = 0;
+        for (let k = 1; k < 10; k++) if (p[r * 10 + k] > p[r * 10 + best]) best = k;
+        return best === c;
+      }).length;
+      return `${m}: ${(right / truth.length).toFixed(3)}`;
+    });
+    log(`task ${j}: linear one-hot read-out from the dense ŝ's most important coordinates (of the dense fit without fonts ${unseen.join(',')}), on them: ${denseTop.join(', ')}`);
+    const share = (cols: number[]) => cols.reduce((a, c) => a + importance[c], 0) / importance.reduce((a, v) => a + v, 0);
+    log(`task ${j}: linear one-hot read-out trained on fonts ${seen.join(',')}, on fonts ${unseen.join(',')}: block [${block.join(', ')}] ${accuracy(block).toFixed(3)} (${(100 * share(block)).toFixed(0)}% of the dense head's importance), all of the specialist's ŝ ${accuracy(outside.concat(block)).toFixed(3)}, the dense ŝ ${readOut((x) => denseSeen.transform(x), j).toFixed(3)}, the latents ${readOut((x) => x, j).toFixed(3)}`);
+  }
 }

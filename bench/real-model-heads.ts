@@ -3,7 +3,8 @@
 // drawn in some fonts, scored on those fonts (unseen nuisance values) and on the others.
 import type { Tensor } from '../src/core/tensor.ts';
 import { gatherSteps, glyphEvaluation } from '../src/metrics/glyph-scores.ts';
-import { headFacts, scoreSet, type ComparisonRows, type HeadFacts, type SetScore } from '../src/pipeline/compare.ts';
+import { headFacts, scoreSet, type ComparisonRows, type HeadFacts, type HeadOutput, type SetScore } from '../src/pipeline/compare.ts';
+import { classCodes } from '../src/specialist/class-targets.ts';
 import { taskRows, type EvaluationSet } from '../src/pipeline/evaluation.ts';
 import { fitSpecialists } from '../src/specialist/fit.ts';
 import type { SpecialistOptions } from '../src/specialist/options.ts';
@@ -32,6 +33,33 @@ export function fitInputs(world: GlyphWorld, latents: Tensor<Float32Array>, rows
   return { z: gatherSteps(latents, rows), y: { data: y, shape: [rows.length, K, dg] }, membership: { data: member, shape: [rows.length, K] } };
 }
 
+/**
+ * A linear probe on x [rows, d] to y [rows, dy], read out by class when y are class codes (ridge to
+ * the one-hot class, the largest output decides, as Specialists.classify does), else a plain
+ * regression read by the nearest code.
+ */
+export function classProbe(x: Tensor<Float32Array>, y: Tensor<Float32Array>): (latents: Tensor<Float32Array>) => HeadOutput {
+  const [rows, dy] = y.shape;
+  const found = classCodes(y.data, dy, new Uint8Array(rows).fill(1));
+  const probe = linearProbe(x, y);
+  if (!found) return (latents) => ({ prediction: probe.predict(latents), input: latents });
+  const K = found.classes;
+  const oneHot = new Float32Array(rows * K);
+  found.labels.forEach((c, r) => (oneHot[r * K + c] = 1));
+  const classProbe = linearProbe(x, { data: oneHot, shape: [rows, K] });
+  return (latents) => {
+    const scores = classProbe.predict(latents).data;
+    const n = latents.shape[0];
+    const codes = new Float32Array(n * dy);
+    for (let r = 0; r < n; r++) {
+      let best = 0;
+      for (let c = 1; c < K; c++) if (scores[r * K + c] > scores[r * K + best]) best = c;
+      codes.set(found.codes.subarray(best * dy, (best + 1) * dy), r * dy);
+    }
+    return { prediction: probe.predict(latents), input: latents, classes: { data: codes, shape: [n, dy] } };
+  };
+}
+
 /** A linear probe per fitted task on its member rows, scored on each set (its input, for leakage, is all latents). */
 export function probeScores(inputs: ReturnType<typeof fitInputs>, sets: ComparisonRows[][], seed: number): SetScore[][] {
   const [rows, K, dg] = inputs.y.shape;
@@ -40,8 +68,8 @@ export function probeScores(inputs: ReturnType<typeof fitInputs>, sets: Comparis
     const member = Array.from({ length: rows }, (_, r) => r).filter((r) => inputs.membership.data[r * K + j] === 1);
     const x = { data: Float32Array.from(member.flatMap((r) => Array.from(inputs.z.data.subarray(r * d, (r + 1) * d)))), shape: [member.length, d] };
     const y = { data: Float32Array.from(member.flatMap((r) => Array.from(inputs.y.data.subarray((r * K + j) * dg, (r * K + j + 1) * dg)))), shape: [member.length, dg] };
-    const probe = linearProbe(x, y);
-    return sets[j].map((set) => scoreSet(set, (latents) => ({ prediction: probe.predict(latents), input: latents }), seed));
+    const probe = classProbe(x, y);
+    return sets[j].map((set) => scoreSet(set, probe, seed));
   });
 }
 

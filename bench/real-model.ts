@@ -143,5 +143,7 @@ const file = writeResult('real-model', {
   runs: runs.map(({ result: _, ...r }) => r),
   loadAverageEnd: loadavg()[0],
   totalSeconds: Math.round((performance.now() - started) / 1000),
+  // This process's CPU (its worker threads included): the claim beside wall times on a shared machine.
+  cpuSeconds: Math.round(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6),
 });
-console.log(`wrote ${file} and bench/results/real-model-report.html (${Math.round((performance.now() - started) / 1000)} s, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')})`);
+console.log(`wrote ${file} and bench/results/real-model-report.html (${Math.round((performance.now() - started) / 1000)} s, CPU ${Math.round(process.cpuUsage().user / 1e6)} s, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')})`);

@@ -63,6 +63,7 @@ const HOW_DO_I: [question: string, names: string[], more?: string][] = [
   ['Run the whole path on latents I already have (no encoder)', ['runPipeline', 'LatentsInput'], 'step by step in [docs/own-data.md](../own-data.md)'],
   ['Run it on observations with my ONNX encoder', ['runPipeline', 'EncoderInput', 'Generalist']],
   ["Fit Layer 2 myself on Layer 1's answer", ['fitInputsFromStructure', 'fitSpecialists']],
+  ['Read class labels back as classes', ['Specialists'], '`classify(latents, task)` for tasks fitted on class codes (one-hot, embeddings or labels); `classCodes(task)` gives the class map ([docs/guide.md](../guide.md#class-labels-classify))'],
   ['Save and load heads', ['Specialists', 'saveSpecialists', 'loadSpecialists'], '`serialise()` / `Specialists.deserialise(bytes)` anywhere, the two functions in Node'],
   ['Deploy without the training code', ['SpecialistRuntime', 'WorkerSpecialistRuntime', 'HeadRuntime'], `from \`specialist-sdk/deploy\`; HeadRuntime on latents you already have, without onnxruntime`],
   ['Cancel a run', ['CallOptions', 'PipelineCallOptions'], 'pass `signal` (an AbortSignal): the run rejects with `ABORTED`'],

@@ -2,6 +2,7 @@
 // standalone ONNX), `run` (encoder + head on observations).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { SpecialistError } from '../core/errors.ts';
 import { Generalist } from '../generalist/generalist.ts';
 import { writeFileAtomic, writeNpyFile } from '../node/npy-file.ts';
 import { SpecialistRuntime } from '../deploy/specialist-runtime.ts';
@@ -47,7 +48,7 @@ export const encodeCommand: Command = {
 
 export const exportOnnxCommand: Command = {
   name: 'export-onnx',
-  summary: 'Write one task head of a .specialist model as a standalone ONNX model (latents in; block and prediction out)',
+  summary: 'Write one task head of a .specialist model as a standalone ONNX model (latents in; block, prediction and, for class-coded targets, class scores out)',
   usage: 'specialist-sdk export-onnx --model model.specialist --task k --out head.onnx [--json]',
   options: { model: 'string', task: 'string', out: 'string' },
   async run(options, io) {
@@ -74,33 +75,40 @@ export const exportOnnxCommand: Command = {
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'Encoder and head on observations: write the task block and the prediction',
+  summary: 'Encoder and head on observations: write the task block, the prediction and, for class-coded targets, each row\'s class',
   usage:
     'specialist-sdk run --encoder M.onnx --head model.specialist --input X.npy --out Y.npy [--task k] [--block-out B.npy]\n' +
-    '      [--device auto|wasm|webgpu] [--allow-encoder-mismatch] [--json]\n' +
-    '  X [N, ...obs]; Y gets the prediction [N, dy], B the specialist block [N, |I_k|].',
-  options: { encoder: 'string', head: 'string', input: 'string', out: 'string', 'block-out': 'string', task: 'string', device: 'string', 'allow-encoder-mismatch': 'boolean' },
+    '      [--class-out C.npy] [--device auto|wasm|webgpu] [--allow-encoder-mismatch] [--json]\n' +
+    '  X [N, ...obs]; Y gets the prediction [N, dy], B the specialist block [N, |I_k|], C the code of the\n' +
+    '  class each row is read as [N, dy] (the largest class score; only for a task with class-coded targets).',
+  options: { encoder: 'string', head: 'string', input: 'string', out: 'string', 'block-out': 'string', 'class-out': 'string', task: 'string', device: 'string', 'allow-encoder-mismatch': 'boolean' },
   async run(options, io) {
     const encoderPath = options.requireString('encoder');
     const headPath = options.requireString('head');
     const inputPath = options.requireString('input');
     const out = options.requireString('out');
     const blockOut = options.string('block-out');
+    const classOut = options.string('class-out');
     const task = options.number('task', 0, { integer: true, min: 0, max: 1_000_000 });
     const device = options.choice('device', ['auto', 'wasm', 'webgpu'] as const, 'auto');
     const allowEncoderMismatch = options.flag('allow-encoder-mismatch');
     const json = options.flag('json');
     options.rejectUnknown();
-    refuseCollidingPaths({ out, 'block-out': blockOut }, { encoder: encoderPath, head: headPath, input: inputPath });
+    refuseCollidingPaths({ out, 'block-out': blockOut, 'class-out': classOut }, { encoder: encoderPath, head: headPath, input: inputPath });
     const runtime = await SpecialistRuntime.load(pathToFileURL(resolve(encoderPath)), pathToFileURL(resolve(headPath)), { generalist: { device }, allowEncoderMismatch });
     try {
+      // Refused before any encoding: a task without a class map has no class to write.
+      if (classOut && runtime.heads.classCodes(task) === null) {
+        throw new SpecialistError('INVALID_ARGUMENT', `--class-out: task ${task} has no class map (its targets were not class codes, or the heads file predates format 4); leave --class-out out`, { option: 'class-out', reason: 'not-classes' });
+      }
       const started = performance.now();
-      const { block, prediction } = await runtime.run(await readFloatNpy(inputPath), task);
+      const { block, prediction, classes } = await runtime.run(await readFloatNpy(inputPath), task);
       await writeNpyFile(out, prediction);
       if (blockOut) await writeNpyFile(blockOut, block);
-      const report = { out, blockOut: blockOut ?? null, task, prediction: prediction.shape, block: block.shape, elapsedMs: Math.round(performance.now() - started) };
+      if (classOut && classes) await writeNpyFile(classOut, classes.codes);
+      const report = { out, blockOut: blockOut ?? null, classOut: classOut ?? null, task, prediction: prediction.shape, block: block.shape, elapsedMs: Math.round(performance.now() - started) };
       if (json) io.out(JSON.stringify(report));
-      else io.out(`wrote ${out} [${prediction.shape.join(', ')}]${blockOut ? ` and ${blockOut} [${block.shape.join(', ')}]` : ''}`);
+      else io.out(`wrote ${out} [${prediction.shape.join(', ')}]${blockOut ? ` and ${blockOut} [${block.shape.join(', ')}]` : ''}${classOut && classes ? ` and ${classOut} [${classes.codes.shape.join(', ')}]` : ''}`);
       return 0;
     } finally {
       await runtime.dispose();

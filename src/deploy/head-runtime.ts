@@ -7,7 +7,26 @@ import type { Tensor } from '../core/tensor.ts';
 import { checkKeys } from '../core/validate.ts';
 import { Specialists } from '../specialist/model.ts';
 import { bytesOf, type ModelSource } from './model-source.ts';
-import type { RunOutput } from './specialist-runtime.ts';
+
+/**
+ * What a deployment runtime returns for one task: its specialist representation and its head's
+ * prediction.
+ */
+export interface RunOutput {
+  /** The task's specialist representation [N, |I_k|]. */
+  block: Tensor<Float32Array>;
+  /** The head's prediction [N, dy]. */
+  prediction: Tensor<Float32Array>;
+  /** For a class-coded task (Specialists.classCodes), its class read-out (Specialists.classify): each row's class and the class scores. */
+  classes?: ReturnType<Specialists['classify']>;
+}
+
+/** Latents [N, d] through task `task`'s heads: block, prediction, and the class read-out where the task has one. */
+export function applyHeads(heads: Specialists, z: Tensor, task: number): RunOutput {
+  const out: RunOutput = { block: heads.transform(z, task), prediction: heads.predict(z, task) };
+  if (heads.state.classes?.[task]) out.classes = heads.classify(z, task);
+  return out;
+}
 
 /** How a HeadRuntime checks the heads it loads. */
 export interface HeadRuntimeOptions {
@@ -36,11 +55,11 @@ export class HeadRuntime {
     return this.heads.tasks;
   }
 
-  /** Latents [N, d] (or one latent vector [d]) through task `task`'s head: its block and its prediction. */
+  /** Latents [N, d] (or one latent vector [d]) through task `task`'s head: its block, its prediction and, for class-coded targets, its class read-out. */
   run(latents: Tensor, task: number): RunOutput {
     if (!latents || !Array.isArray(latents.shape)) throw new SpecialistError('INVALID_ARGUMENT', 'latents must be { data: Float32Array, shape: [N, d] or [d] }', { argument: 'latents' });
     this.heads.checkTask(task);
     const z = latents.shape.length === 1 ? { data: latents.data, shape: [1, latents.shape[0]] } : latents;
-    return { block: this.heads.transform(z, task), prediction: this.heads.predict(z, task) };
+    return applyHeads(this.heads, z, task);
   }
 }

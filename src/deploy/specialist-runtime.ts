@@ -8,26 +8,16 @@ import type { Tensor } from '../core/tensor.ts';
 import { checkKeys } from '../core/validate.ts';
 import { Specialists } from '../specialist/model.ts';
 import { linkSignals } from './linked-signal.ts';
+import { applyHeads, type RunOutput } from './head-runtime.ts';
 import { bytesOf, type ModelSource } from './model-source.ts';
 
-export type { ModelSource };
+export type { ModelSource, RunOutput };
 
 /** How a deployment runtime loads its encoder and checks its heads. */
 export interface SpecialistRuntimeOptions {
   generalist?: GeneralistOptions;
   /** Load heads fitted on another encoder (their latents would mean something else). Default false. */
   allowEncoderMismatch?: boolean;
-}
-
-/**
- * What a deployment runtime returns for one task: its specialist representation and its head's
- * prediction.
- */
-export interface RunOutput {
-  /** The task's specialist representation [N, |I_k|]. */
-  block: Tensor<Float32Array>;
-  /** The head's prediction [N, dy]. */
-  prediction: Tensor<Float32Array>;
 }
 
 /**
@@ -90,7 +80,7 @@ export class SpecialistRuntime {
     if (signal.aborted) throw abortError(signal);
     const d = latents.shape[latents.shape.length - 1];
     const z = { data: latents.data, shape: [latents.data.length / d, d] };
-    return { block: this.heads.transform(z, task), prediction: this.heads.predict(z, task) };
+    return applyHeads(this.heads, z, task);
   }
 
   /**

@@ -79,7 +79,8 @@ export function blockScores(world: ScoredGlyphWorld, representation: Tensor<Floa
 
 /**
  * Share of `steps` where a head's prediction of task `task`'s contribution [rows, dg] lies nearest
- * to the embedding of the character actually shown in the task's slot.
+ * to the embedding of the character actually shown in the task's slot. Give the class read-out
+ * (`Specialists.classify(...).codes`, each row an embedding) to score heads by class.
  */
 export function readAccuracy(world: ScoredGlyphWorld, prediction: Tensor<Float32Array>, steps: StepRows, task: number): number {
   const { steps: T, slots } = world.params;

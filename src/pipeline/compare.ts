@@ -27,9 +27,10 @@ export interface SetScore {
   /** R² of the predictions to the targets (1 - squared error / variance, over all outputs). */
   r2: number;
   /**
-   * For targets that are class codes (at most CODEBOOK_LIMIT distinct vectors in the set): the share
-   * of rows whose prediction lies nearest to their own target among the set's distinct targets.
-   * Null for continuous targets.
+   * For targets that are class codes: the share of rows read as their own target. A head with a
+   * class read-out (Specialists.classify) reads each row as the class with the largest score; other
+   * heads (and sets of continuous targets, over CODEBOOK_LIMIT distinct vectors: null) by the
+   * set's distinct target nearest to the prediction.
    */
   accuracy: number | null;
   /** Per nuisance name: held-out R² of a kernel ridge probe from the head's input to it (0: nothing leaks). */
@@ -104,6 +105,18 @@ function codeAccuracy(prediction: Float32Array, targets: Float32Array, dy: numbe
   return rows === 0 ? null : right / rows;
 }
 
+/** Share of rows whose read class code [rows, dy] is their own target (equal to float32 rounding). */
+function classAccuracy(read: Float32Array, targets: Float32Array, dy: number): number | null {
+  const rows = targets.length / dy;
+  let right = 0;
+  for (let r = 0; r < rows; r++) {
+    let same = true;
+    for (let q = 0; q < dy && same; q++) same = Math.abs(read[r * dy + q] - targets[r * dy + q]) <= 1e-6 * Math.max(1, Math.abs(targets[r * dy + q]));
+    if (same) right++;
+  }
+  return rows === 0 ? null : right / rows;
+}
+
 /** Rows a probe needs to say anything: fewer give no leakage figure (NaN). */
 const PROBE_ROWS = 20;
 
@@ -119,20 +132,30 @@ function leakage(input: Tensor<Float32Array>, nuisance: Record<string, Tensor<Fl
   );
 }
 
+/** What a head gives for a set's latents (scoreSet): its prediction, its input, and the class each row is read as when it has a class read-out. */
+export interface HeadOutput {
+  prediction: Tensor<Float32Array>;
+  /** What a probe for leakage reads. */
+  input: Tensor<Float32Array>;
+  /** Per row, the code of the class the head reads (Specialists.classify's codes) [rows, dy]. */
+  classes?: Tensor<Float32Array>;
+}
+
 /**
- * Scores any head on a set: `head` maps latents to its prediction and to its input (what a probe
- * for leakage reads). Also for heads that are not Specialists (a linear probe on the latents).
+ * Scores any head on a set: `head` maps latents to its prediction, its input (what a probe for
+ * leakage reads) and, with a class read-out, the class each row is read as. Also for heads that are
+ * not Specialists (a linear probe on the latents).
  */
-export function scoreSet(set: ComparisonRows, head: (latents: Tensor<Float32Array>) => { prediction: Tensor<Float32Array>; input: Tensor<Float32Array> }, seed = 0): SetScore {
+export function scoreSet(set: ComparisonRows, head: (latents: Tensor<Float32Array>) => HeadOutput, seed = 0): SetScore {
   const [rows, dy] = set.targets.shape;
   if (set.latents.shape[0] !== rows) throw new SpecialistError('SHAPE_MISMATCH', `set '${set.name}': ${set.latents.shape[0]} rows of latents, ${rows} of targets`, { argument: set.name });
   if (rows === 0) return { name: set.name, rows, r2: NaN, accuracy: null, leakage: {} };
-  const { prediction, input } = head(set.latents);
+  const { prediction, input, classes } = head(set.latents);
   return {
     name: set.name,
     rows,
     r2: r2Of(prediction.data, set.targets.data, dy),
-    accuracy: codeAccuracy(prediction.data, set.targets.data, dy),
+    accuracy: classes ? classAccuracy(classes.data, set.targets.data, dy) : codeAccuracy(prediction.data, set.targets.data, dy),
     leakage: leakage(input, set.nuisance ?? {}, seed),
   };
 }
@@ -171,8 +194,13 @@ function lastValidationLoss(model: Specialists, task: number): number {
 export function headFacts(model: Specialists, task: number, sets: ComparisonRows[], dense: boolean, seed = 0): HeadFacts {
   model.checkTask(task);
   const inputWidth = dense ? model.latentDims : model.supports[task].length;
+  const classified = model.state.classes?.[task] != null;
   const scored = sets.map((set) =>
-    scoreSet(set, (latents) => ({ prediction: model.predict(latents, task), input: dense ? model.transform(latents) : model.transform(latents, task) }), seed),
+    scoreSet(set, (latents) => ({
+      prediction: model.predict(latents, task),
+      input: dense ? model.transform(latents) : model.transform(latents, task),
+      classes: classified ? model.classify(latents, task).codes : undefined,
+    }), seed),
   );
   // One row to time: a set's first, or the latents' mean (the model standardises around it).
   const one = sets.find((s) => s.latents.shape[0] > 0);

@@ -53,7 +53,7 @@ export function comparisonSection(rows: ReportComparison[]): string {
         `${usesAccuracy ? 'Accuracy' : 'R²'} of each head on each evaluation set`,
         bars({
           label: 'specialist and dense heads on each evaluation set',
-          axisTitle: usesAccuracy ? 'accuracy (prediction nearest its own class code)' : 'R² of the predictions',
+          axisTitle: usesAccuracy ? 'accuracy (read by class, or the class code nearest the prediction)' : 'R² of the predictions',
           groups: withSets.flatMap((r) =>
             r.specialist.sets.map((s, k) => ({
               label: `task ${r.task}, ${s.name}`,

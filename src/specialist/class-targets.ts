@@ -8,7 +8,13 @@
 // random 4-vectors): the heads' blocks kept R^2 0.81 of the character where the latents hold 0.92,
 // and read 0.82 against 0.90 for a dense head (docs/real-model.md). Learnt as classes (whitened
 // centred indicators: every class direction weighs the same), every confusion costs alike. The
-// fitted head's last layer maps back to the codes, so it predicts the expected code, as before.
+// fitted head's last layer maps back to the codes, so it predicts the expected code, as before; a
+// second last layer maps to the class scores (the estimated share of each class), which
+// `Specialists.classify` reads by the largest score. Decided by the nearest code instead, an unsure
+// head's mix of two codes can lie nearest a third (measured on the recogniser: 7 points of accuracy
+// in distribution, 20 on fonts held out of training; docs/real-model.md).
+import type { LayerWeights } from './layers.ts';
+import type { SpecialistsState } from './state.ts';
 import type { Whitening } from './whiten.ts';
 import { whiten } from './whiten.ts';
 
@@ -55,15 +61,31 @@ export function classCodes(y: Float32Array, dy: number, member: Uint8Array): Cla
   return { codes, classes, labels };
 }
 
+/** How a head trained on whitened classes reads out its classes (Whitening.classes). */
+export interface ClassReadout {
+  /** The class codes [K, dy] in the targets' own units (as the user gave them), in order of first appearance. */
+  codes: Float32Array;
+  classes: number;
+  /** Whitened prediction -> centred class indicators, [kept, K]. */
+  toScores: Float64Array;
+  /** Each class's share of the rows: added back to the centred indicators. */
+  share: Float64Array;
+}
+
 /**
  * Whitening of class-coded targets: the centred class indicators, whitened (K - 1 directions of
  * unit variance), with the map back to the targets y [N, dy] (standardised, so the codes' mean
- * over the rows is 0 and centring the indicators loses nothing). Null when y is not class codes.
+ * over the rows is 0 and centring the indicators loses nothing), and the map to the class scores.
+ * The classes are found on `raw` (the targets as given, [N, dy]) when given, else on y. Null when
+ * the targets are not class codes.
  */
-export function whitenClasses(y: Float32Array, dy: number, member: Uint8Array): Whitening | null {
-  const found = classCodes(y, dy, member);
+export function whitenClasses(y: Float32Array, dy: number, member: Uint8Array, raw: Float32Array = y): (Whitening & { classes: ClassReadout }) | null {
+  const found = classCodes(raw, dy, member);
   if (!found) return null;
-  const { codes, classes: K, labels } = found;
+  const { classes: K, labels } = found;
+  // The codes in standardised units (each class's rows share one standardised vector).
+  const codes = new Float32Array(K * dy);
+  labels.forEach((c, r) => c >= 0 && codes.set(y.subarray(r * dy, (r + 1) * dy), c * dy));
   const share = new Float64Array(K);
   let rows = 0;
   for (const c of labels) if (c >= 0) (share[c]++, rows++);
@@ -82,5 +104,29 @@ export function whitenClasses(y: Float32Array, dy: number, member: Uint8Array): 
       for (let a = 0; a < dy; a++) unwhiten[j * dy + a] += s * codes[c * dy + a];
     }
   }
-  return { y: w.y, kept: w.kept, unwhiten };
+  return { y: w.y, kept: w.kept, unwhiten, classes: { codes: found.codes, classes: K, toScores: w.unwhiten, share } };
+}
+
+/** A fitted model's class read-out of one task: the class codes and the layer from the head's hidden units to the class scores. */
+export type ClassMap = NonNullable<NonNullable<SpecialistsState['classes']>[number]>;
+
+/**
+ * The class read-out of a head trained on whitened classes: its last (whitened, linear) layer
+ * mapped to the class scores, whitened x toScores + share.
+ */
+export function classMapOf(head: LayerWeights[], readout: ClassReadout): ClassMap {
+  const last = head[head.length - 1];
+  const K = readout.classes;
+  const w = new Float32Array(last.din * K);
+  const b = new Float32Array(K);
+  for (let c = 0; c < K; c++) {
+    let bias = readout.share[c];
+    for (let j = 0; j < last.dout; j++) {
+      const s = readout.toScores[j * K + c];
+      bias += last.b[j] * s;
+      for (let i = 0; i < last.din; i++) w[i * K + c] += last.w[i * last.dout + j] * s;
+    }
+    b[c] = bias;
+  }
+  return { codes: readout.codes, classes: K, scores: { din: last.din, dout: K, activation: 'identity', w, b } };
 }

@@ -15,6 +15,8 @@ export interface TaskData {
   std: Float32Array;
   /** 1 where the row counts for this task. */
   member: Uint8Array;
+  /** The targets as given [N, dy] (class codes are kept in these units). */
+  raw?: Float32Array;
 }
 
 export interface FitData {
@@ -129,7 +131,7 @@ export function prepareData(latents: Tensor, targets: TargetsInput, membership?:
   const zs = columnStats(z.data, z.rows, z.cols);
   const tasks = parts.map((t, k) => {
     const s = columnStats(t.data, t.rows, t.cols, member[k]);
-    return { y: standardise(t.data, t.cols, s.mean, s.std), dy: t.cols, mean: s.mean, std: s.std, member: member[k] };
+    return { y: standardise(t.data, t.cols, s.mean, s.std), dy: t.cols, mean: s.mean, std: s.std, member: member[k], raw: t.data };
   });
   return { n: z.rows, d: z.cols, z: standardise(z.data, z.cols, zs.mean, zs.std), zMean: zs.mean, zStd: zs.std, tasks };
 }

@@ -11,8 +11,8 @@ import { Specialists } from './model.ts';
 import { resolveOptions, type ResolvedOptions, type SpecialistOptions } from './options.ts';
 import { Schedule } from './schedule.ts';
 import { Trainer } from './trainer.ts';
-import { whitenClasses } from './class-targets.ts';
-import { unwhitenHead, whiten } from './whiten.ts';
+import { classMapOf, whitenClasses, type ClassReadout } from './class-targets.ts';
+import { unwhitenHead, whiten, type Whitening } from './whiten.ts';
 
 /** fitSpecialists (fit.ts) on this thread; with `exchange`, as one rank of a fit on two workers. */
 export async function fitHere(latents: Tensor, targets: TargetsInput, options: SpecialistOptions, call: FitCallOptions, exchange?: GradientExchange): Promise<Specialists> {
@@ -38,7 +38,12 @@ export async function fitHere(latents: Tensor, targets: TargetsInput, options: S
       }, exchange);
       const state = await new Schedule(trainer, opts, rng, validation, train, call, scope, trainData).run();
       const heads = whitened ? state.heads.map((h, k) => unwhitenHead(h, whitened[k].unwhiten, data.tasks[k].dy)) : state.heads;
-      return new Specialists({ ...state, heads, ...modelParts(data, opts) });
+      // Class-coded tasks keep their class read-out (Specialists.classify), from the same whitened head.
+      const classes = state.heads.map((h, k) => {
+        const w = whitened?.[k];
+        return w?.classes ? classMapOf(h, w.classes) : null;
+      });
+      return new Specialists({ ...state, heads, classes, ...modelParts(data, opts) });
     } catch (error) {
       throw toSpecialistError(error);
     } finally {
@@ -52,7 +57,7 @@ export async function fitHere(latents: Tensor, targets: TargetsInput, options: S
  * classes (class-targets.ts), so a head's output can be wider than its targets (up to K classes).
  */
 export function trainingTargets(data: ReturnType<typeof prepareData>, opts: ResolvedOptions) {
-  const whitened = opts.whitenTargets ? data.tasks.map((t) => whitenClasses(t.y, t.dy, t.member) ?? whiten(t.y, t.dy, t.member)) : undefined;
+  const whitened: (Whitening & { classes?: ClassReadout })[] | undefined = opts.whitenTargets ? data.tasks.map((t) => whitenClasses(t.y, t.dy, t.member, t.raw) ?? whiten(t.y, t.dy, t.member)) : undefined;
   const trainData = whitened ? { ...data, tasks: data.tasks.map((t, k) => ({ ...t, y: whitened[k].y, dy: whitened[k].kept })) } : data;
   return { whitened, trainData };
 }

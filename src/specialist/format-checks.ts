@@ -9,11 +9,13 @@ import type { LossCurves, SpecialistsState } from './state.ts';
 import { supportFrom } from './support.ts';
 
 /** Bounds of the fields (the fit options' own bounds where they have one). */
-export const LIMITS = { width: 1 << 20, latentDims: 1024, hidden: 4096, tasks: 4096, lambda: 1e6, epochs: 1e7 };
+export const LIMITS = { width: 1 << 20, latentDims: 1024, hidden: 4096, tasks: 4096, lambda: 1e6, epochs: 1e7, classes: 4096 };
 const PENALTIES = ['group', 'jacobian', 'none'];
 const PHASES = ['dense', 'path', 'refit'];
 export const METADATA_KEYS = ['format', 'formatVersion', 'sdkVersion', 'encoderSha256', 'latentDims', 'supports', 'hyperparameters', 'meta'];
-const META_KEYS = ['d', 'latentDims', 'encoderWidths', 'headWidth', 'taskDims', 'penalty', 'supports', 'lambda', 'threshold', 'converged', 'curves', 'layers'];
+const META_KEYS_V3 = ['d', 'latentDims', 'encoderWidths', 'headWidth', 'taskDims', 'penalty', 'supports', 'lambda', 'threshold', 'converged', 'curves', 'layers'];
+/** Format 4 adds `classes`: per task its number of classes, or null (no class map). */
+const META_KEYS = [...META_KEYS_V3, 'classes'];
 
 /** The model description in the header's `meta` field, once checked. */
 export interface ModelMeta {
@@ -29,6 +31,8 @@ export interface ModelMeta {
   converged: boolean;
   curves: LossCurves;
   layers: { encoder: LayerMeta[]; decoder: LayerMeta[]; heads: LayerMeta[][] };
+  /** Per task, its number of classes or null; all null in a file of format 3. */
+  classes: (number | null)[];
 }
 
 export interface LayerMeta {
@@ -115,8 +119,8 @@ function curves(v: unknown, K: number, latentDims: number): LossCurves {
   return { train, validation };
 }
 
-/** Parses and checks the `meta` field and the top-level metadata that repeat parts of it. */
-export function checkHeader(metadata: Record<string, string>): ModelMeta {
+/** Parses and checks the `meta` field (of format `version`) and the top-level metadata that repeat parts of it. */
+export function checkHeader(metadata: Record<string, string>, version: number): ModelMeta {
   const unknown = Object.keys(metadata).filter((k) => !METADATA_KEYS.includes(k));
   if (unknown.length > 0) fail('__metadata__', `the fields ${METADATA_KEYS.join(', ')} only`, unknown);
   if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(metadata.sdkVersion ?? '')) fail('sdkVersion', 'a version like 1.2.3', metadata.sdkVersion);
@@ -128,7 +132,7 @@ export function checkHeader(metadata: Record<string, string>): ModelMeta {
     fail('meta', 'JSON', metadata.meta);
   }
   if (!isObject(meta)) fail('meta', 'an object', meta);
-  exactKeys('meta', meta, META_KEYS);
+  exactKeys('meta', meta, version >= 4 ? META_KEYS : META_KEYS_V3);
   const d = integer('meta.d', meta.d, 1, LIMITS.width);
   const latentDims = integer('meta.latentDims', meta.latentDims, 1, LIMITS.latentDims);
   const encoderWidths = list('meta.encoderWidths', meta.encoderWidths, [0, 64], (n, w) => integer(n, w, 1, LIMITS.hidden));
@@ -159,6 +163,7 @@ export function checkHeader(metadata: Record<string, string>): ModelMeta {
       decoder: layers('meta.layers.decoder', meta.layers.decoder, [latentDims, ...[...encoderWidths].reverse(), d]),
       heads: list('meta.layers.heads', meta.layers.heads, K, (n, h, k) => layers(n, h, [latentDims, headWidth, taskDims[k]])),
     },
+    classes: version >= 4 ? list('meta.classes', meta.classes, K, (n, c) => (c === null ? null : integer(n, c, 2, LIMITS.classes))) : taskDims.map(() => null),
   };
   // The top-level fields repeat parts of meta for tools that read only them: they must agree.
   const repeated: [string, string][] = [

@@ -13,8 +13,14 @@ import type { LayerWeights } from './layers.ts';
 import type { SpecialistsState } from './state.ts';
 
 export const FORMAT = 'specialist-model';
-/** 3: the checksum covers the header too, and every header field is checked on loading. */
-export const FORMAT_VERSION = 3;
+/**
+ * 3: the checksum covers the header too, and every header field is checked on loading.
+ * 4: class-coded tasks keep their class read-out (meta.classes, tensors headK.classes.w / .b and
+ * headK.classCodes). Files of format 3 are still read, as models without class maps.
+ */
+export const FORMAT_VERSION = 4;
+/** Versions this SDK reads: the current one and 3 (same checksum scheme, no class maps). */
+const READABLE = [3, FORMAT_VERSION];
 
 function bad(message: string, details: Record<string, unknown> = {}): SpecialistError {
   return new SpecialistError('INVALID_FILE', `model file: ${message}`, details);
@@ -40,6 +46,12 @@ function tensorsOf(s: SpecialistsState): [string, Float32Array, number[]][] {
     out.push([`head${k}.yMean`, s.yMean[k], [s.taskDims[k]]]);
     out.push([`head${k}.yStd`, s.yStd[k], [s.taskDims[k]]]);
     out.push([`head${k}.importance`, s.importance[k], [s.latentDims]]);
+    const map = s.classes?.[k];
+    if (map) {
+      out.push([`head${k}.classes.w`, map.scores.w, [map.scores.din, map.scores.dout]]);
+      out.push([`head${k}.classes.b`, map.scores.b, [map.scores.dout]]);
+      out.push([`head${k}.classCodes`, map.codes, [map.classes, s.taskDims[k]]]);
+    }
   });
   return out;
 }
@@ -50,6 +62,7 @@ function layerMeta(ls: LayerWeights[]) {
 
 export interface ModelFileInfo {
   sdkVersion: string;
+  formatVersion: number;
   /** SHA-256 of the encoder the heads were fitted on; '' when unknown. */
   encoderSha256: string;
 }
@@ -68,6 +81,7 @@ export function serialiseModel(s: SpecialistsState): Uint8Array {
     converged: s.converged,
     curves: s.curves,
     layers: { encoder: layerMeta(s.encoder), decoder: layerMeta(s.decoder), heads: s.heads.map(layerMeta) },
+    classes: s.taskDims.map((_, k) => s.classes?.[k]?.classes ?? null),
   };
   const tensors = Object.fromEntries(tensorsOf(s).map(([name, data, shape]) => [name, { data, shape }]));
   const bytes = encodeContainer(
@@ -96,12 +110,12 @@ export function serialiseModel(s: SpecialistsState): Uint8Array {
 /** Refuses other formats and versions by name, before the checksum (whose scheme they may not share). */
 function checkVersion(metadata: Record<string, string>): void {
   if (metadata.format !== FORMAT) throw bad(`not a specialist model (format ${JSON.stringify(metadata.format)})`);
-  if (metadata.formatVersion === String(FORMAT_VERSION)) return;
+  if (READABLE.some((v) => metadata.formatVersion === String(v))) return;
   const old = /^[12]$/.test(metadata.formatVersion ?? '');
   throw bad(
     old
       ? `format version ${metadata.formatVersion} (SDK ${metadata.sdkVersion}) is no longer read: its checksum does not cover the header, so a changed support or encoder hash would pass. Fit the heads again with this SDK (${VERSION}, format ${FORMAT_VERSION})`
-      : `format version ${metadata.formatVersion} is not supported (this SDK ${VERSION} reads version ${FORMAT_VERSION})`,
+      : `format version ${metadata.formatVersion} is not supported (this SDK ${VERSION} reads versions ${READABLE.join(' and ')})`,
     { reason: 'format-version', formatVersion: metadata.formatVersion, supportedVersion: FORMAT_VERSION },
   );
 }
@@ -114,7 +128,8 @@ export function deserialiseModel(bytes: Uint8Array): SpecialistsState & { file: 
   if (!(bytes instanceof Uint8Array)) throw bad('expected bytes (Uint8Array)');
   const { metadata, tensors, checksum } = decodeContainer(bytes, 'model file', { checkMetadata: checkVersion });
   if (checksum !== 'header+data') throw bad('the checksum does not cover the header', { reason: 'format-version' });
-  const meta = checkHeader(metadata);
+  const formatVersion = Number(metadata.formatVersion);
+  const meta = checkHeader(metadata, formatVersion);
   const expected = new Set<string>();
   const read = (name: string, shape: number[]): Float32Array => {
     expected.add(name);
@@ -155,8 +170,16 @@ export function deserialiseModel(bytes: Uint8Array): SpecialistsState & { file: 
     curves: meta.curves,
     encoderSha256: metadata.encoderSha256 || undefined,
   };
+  // Format 3 kept no class maps: its models load without one (classes absent, as they were fitted).
+  if (formatVersion >= 4) {
+    state.classes = meta.classes.map((K, k) => {
+      if (K === null) return null;
+      const scores = { din: meta.headWidth, dout: K, activation: 'identity' as const, w: read(`head${k}.classes.w`, [meta.headWidth, K]), b: read(`head${k}.classes.b`, [K]) };
+      return { codes: read(`head${k}.classCodes`, [K, meta.taskDims[k]]), classes: K, scores };
+    });
+  }
   const extra = Object.keys(tensors).find((name) => !expected.has(name));
   if (extra !== undefined) throw bad(`tensor ${extra} is not part of this model`, { tensor: extra });
   checkTensors(state);
-  return { ...state, file: { sdkVersion: metadata.sdkVersion, encoderSha256: metadata.encoderSha256 } };
+  return { ...state, file: { sdkVersion: metadata.sdkVersion, formatVersion, encoderSha256: metadata.encoderSha256 } };
 }

@@ -112,6 +112,55 @@ export class Specialists {
     return { data: finiteOutput(`task ${task}'s prediction`, prediction, dy), shape: [rows, dy] };
   }
 
+  /**
+   * Task k's class codes [classes, dy] (in the targets' units, in order of first appearance in
+   * the fit), or null when its targets were not class codes: more than 64 distinct target vectors
+   * or under 10 rows per class over the task's rows, `whitenTargets: false`, or a model file
+   * of format 3 (written before the class read-out), which kept no class map.
+   */
+  classCodes(task: number): Tensor<Float32Array> | null {
+    this.checkTask(task);
+    const map = this.state.classes?.[task];
+    return map ? { data: map.codes.slice(), shape: [map.classes, this.state.taskDims[task]] } : null;
+  }
+
+  /**
+   * Task k's class read-out for class-coded targets: per row the class scores and the class with
+   * the largest one (not the class code nearest to `predict`, whose mix of two codes can lie nearest
+   * a third). INVALID_ARGUMENT (reason 'not-classes') when the task has no class map (classCodes).
+   */
+  classify(latents: Tensor, task: number): {
+    /** Per row, the class with the largest score: its index in the task's class codes (classCodes). */
+    index: Int32Array;
+    /** Per row, that class's code [N, dy], in the targets' units: the target the row is read as. */
+    codes: Tensor<Float32Array>;
+    /**
+     * The class scores [N, classes]: the head's estimate of each class's share among rows like this
+     * one (linear, so they sum to 1 per row but may leave [0, 1]; not calibrated probabilities).
+     */
+    scores: Tensor<Float32Array>;
+  } {
+    this.checkTask(task);
+    const map = this.state.classes?.[task];
+    if (!map) {
+      throw new SpecialistError('INVALID_ARGUMENT', `task ${task} has no class map: its targets were not class codes (at most 64 distinct target vectors, at least 10 rows each), it was fitted with whitenTargets: false, or the model file predates format 4. Use predict`, { task, reason: 'not-classes' });
+    }
+    const { s, rows } = this.sHat(latents);
+    const head = this.state.heads[task];
+    const scores = Float32Array.from(forwardLayers([...head.slice(0, -1), map.scores], s, rows));
+    finiteOutput(`task ${task}'s class scores`, scores, map.classes);
+    const dy = this.state.taskDims[task];
+    const index = new Int32Array(rows);
+    const codes = new Float32Array(rows * dy);
+    for (let r = 0; r < rows; r++) {
+      let best = 0;
+      for (let c = 1; c < map.classes; c++) if (scores[r * map.classes + c] > scores[r * map.classes + best]) best = c;
+      index[r] = best;
+      codes.set(map.codes.subarray(best * dy, (best + 1) * dy), r * dy);
+    }
+    return { index, codes: { data: codes, shape: [rows, dy] }, scores: { data: scores, shape: [rows, map.classes] } };
+  }
+
   /** The versioned, checksummed binary model (see format.ts). */
   serialise(): Uint8Array {
     return serialiseModel(this.state);

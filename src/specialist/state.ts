@@ -55,4 +55,15 @@ export interface SpecialistsState {
   curves: LossCurves;
   /** SHA-256 of the generalist encoder the heads were fitted on, when known. */
   encoderSha256?: string;
+  /**
+   * Per task, its class read-out when its targets were class codes (Specialists.classify), else
+   * null. Absent in models read from files of format 3, which kept none.
+   */
+  classes?: ({
+    /** The class codes [classes, dy], in the targets' own units. */
+    codes: Float32Array;
+    classes: number;
+    /** Replaces the head's last layer: hidden units -> class scores [classes] (identity activation). */
+    scores: LayerWeights;
+  } | null)[];
 }

@@ -26,7 +26,7 @@ const SAMPLE: Record<string, string> = {
   knn: '5', permutations: '50', 'shuffle-neighbors': '5', x: 'x.npy', y: 'y.npy', z: 'z.npy',
   latents: 'latents.npy', targets: 'targets.npy', membership: 'membership.npy', lambda: '0.5', 'latent-dims': '2', epochs: '2', 'input-rank': '8', workers: '0',
   out: 'out.npy', model: 'model.file', task: '0', input: 'input.npy', output: 'latent', 'batch-size': '8',
-  encoder: 'encoder.onnx', head: 'model.specialist', 'block-out': 'block.npy',
+  encoder: 'encoder.onnx', head: 'model.specialist', 'block-out': 'block.npy', 'class-out': 'class.npy',
   episodes: '100', steps: '4', dim: '1', 'task-dim': '1', 'break-probability': '0.1', n: '100', 'latent-width': '16',
   structure: 'structure.json', 'step-targets': 'step-targets.npy', observations: 'observations.npy', truth: 'truth.json',
   'out-dir': join(dir, 'out'), 'synth --tasks': '2', method: 'direct', test: 'auto', rule: 'clique', conditioning: 'neighbours', reduction: 'auto', penalty: 'group', device: 'auto', kind: 'linear',

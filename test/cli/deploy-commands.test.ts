@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { before, it } from 'node:test';
 import * as ort from 'onnxruntime-web';
 import { formatNpy, parseNpy } from '../../src/io/npy.ts';
+import { fitSpecialists } from '../../src/specialist/fit.ts';
 import { Specialists } from '../../src/specialist/model.ts';
 import { generalistWorld } from '../../src/synthetic/generalist-world.ts';
 import { assertClose } from '../helpers.ts';
@@ -38,6 +39,24 @@ it('encode, then run: the prediction equals the heads applied to the encoded lat
   assertClose(parseNpy(readFileSync(join(dir, 'y.npy'))).data as Float32Array, heads.predict(latents, 0).data, { abs: 1e-5 }, 'prediction');
   assertClose(parseNpy(readFileSync(join(dir, 'b.npy'))).data as Float32Array, heads.transform(latents, 0).data, { abs: 1e-5 }, 'block');
   assert.ok(task >= 0);
+});
+
+it('run --class-out writes the class each row is read as (Specialists.classify); a task without a class map is refused before encoding', async () => {
+  const z = parseNpy(readFileSync(join(dir, 'z.npy')));
+  const latents = { data: z.data as Float32Array, shape: [80, 9] };
+  // Heads fitted here on those latents, with labels 0..2 from the sign pattern of two coordinates.
+  const labels = Float32Array.from({ length: 80 }, (_, r) => (latents.data[r * 9] > 0 ? 1 : 0) + (latents.data[r * 9 + 1] > 0 ? 1 : 0));
+  const heads = await fitSpecialists(latents, [{ data: labels, shape: [80, 1] }, { data: latents.data.filter((_, q) => q % 9 === 2), shape: [80, 1] }], { epochs: 10, seed: 1 });
+  assert.ok(heads.classCodes(0) && !heads.classCodes(1), 'task 0 has a class map, task 1 none');
+  writeFileSync(join(dir, 'classes.specialist'), heads.serialise());
+  const args = (task: string) => ['run', '--encoder', join(dir, 'encoder.onnx'), '--head', join(dir, 'classes.specialist'), '--input', join(dir, 'obs.npy'), '--task', task, '--out', join(dir, 'yc.npy'), '--class-out', join(dir, 'c.npy'), '--allow-encoder-mismatch', '--json'];
+  const run = cli(...args('0'));
+  assert.equal(run.status, 0, run.stderr);
+  assertClose(parseNpy(readFileSync(join(dir, 'c.npy'))).data as Float32Array, heads.classify(latents, 0).codes.data, { abs: 0 }, 'classes');
+  const refused = cli(...args('1'));
+  assert.equal(refused.status, 2);
+  assert.equal(JSON.parse(refused.stdout).error.code, 'INVALID_ARGUMENT');
+  assert.match(JSON.parse(refused.stdout).error.message, /--class-out: task 1 has no class map/);
 });
 
 it('export-onnx writes a head that onnxruntime runs to the same block and prediction', async () => {

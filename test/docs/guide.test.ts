@@ -17,6 +17,10 @@ const EXPECTED: ((out: string) => void)[] = [
     const [related, other] = out.trim().split('\n').slice(-2).map(Number);
     assert.ok(related >= 0.9 && other <= 0.05, `R² ${related} to the true block, ${other} to the rest`);
   },
+  (out) => {
+    const [byClass, byNearest] = out.trim().split(' ').slice(-2).map(Number);
+    assert.ok(byClass >= 0.9 && byClass > byNearest + 0.05, `classify ${byClass}, the nearest code ${byNearest}`);
+  },
   (out) => assert.match(out, /\[\s*\[\s*\d+,\s*\d+\s*\]/, 'the diagnostic reports dependent pairs'),
   (out) => {
     const lines = out.split('\n');

@@ -37,7 +37,7 @@ export const headsCases: Case[] = [
   { area: HEADS, input: 'threshold out of range, checksum recomputed', entry: 'Specialists.deserialise', expect: 'INVALID_FILE', run: load((c) => rewritten(c.modelBytes, (f) => (f.meta.threshold = 2))) },
   { area: HEADS, input: 'encoder hash not 64 hex digits, checksum recomputed', entry: 'Specialists.deserialise', expect: 'INVALID_FILE', run: load((c) => rewritten(c.modelBytes, (f) => (f.metadata.encoderSha256 = 'not-a-hash'))) },
   { area: HEADS, input: 'format version 2 (SDK 0.1.0)', entry: 'loadSpecialists', expect: 'INVALID_FILE', run: async (c) => { writeFileSync(join(c.dir, 'v2.specialist'), versionTwo(c.modelBytes)); return loadSpecialists(join(c.dir, 'v2.specialist')); } },
-  { area: HEADS, input: 'a newer format version', entry: 'Specialists.deserialise', expect: 'INVALID_FILE', run: load((c) => edited(c.modelBytes, /"formatVersion":"3"/, () => '"formatVersion":"7"')) },
+  { area: HEADS, input: 'a newer format version', entry: 'Specialists.deserialise', expect: 'INVALID_FILE', run: load((c) => edited(c.modelBytes, /"formatVersion":"4"/, () => '"formatVersion":"7"')) },
   { area: HEADS, input: 'an ONNX file given as heads', entry: 'CLI transform --model', expect: 'INVALID_FILE', run: (c) => c.cli('transform', '--model', c.files.encoder, '--latents', c.files.latents, '--out', join(c.dir, 's.npy')) },
   { area: HEADS, input: 'expected encoder hash in upper case', entry: 'Specialists.deserialise', expect: 'INVALID_ARGUMENT', run: async (c) => Specialists.deserialise(c.modelBytes, { encoderSha256: 'AB'.repeat(32) }) },
   {

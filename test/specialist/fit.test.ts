@@ -59,7 +59,7 @@ describe('fitSpecialists', () => {
     await expectCode(() => Specialists.deserialise(longHeader), 'INVALID_FILE', 'does not fit');
     // A newer format version is refused by name.
     const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-    const headerText = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)).replace('"formatVersion":"3"', '"formatVersion":"9"');
+    const headerText = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)).replace('"formatVersion":"4"', '"formatVersion":"9"');
     const bumped = bytes.slice();
     bumped.set(new TextEncoder().encode(headerText), 8); // same length: one digit changed
     await expectCode(() => Specialists.deserialise(bumped), 'INVALID_FILE', 'format version 9');

@@ -102,7 +102,7 @@ it('names an old version (2: checksum over the tensors only) and a newer one', a
   const old = await expectCode(load(v2), 'INVALID_FILE', 'format version 2 (SDK 0.1.0) is no longer read');
   assert.equal(old.details.reason, 'format-version');
   assert.match(old.message, /Fit the heads again/);
-  await expectCode(load(editInPlace('"formatVersion":"3"', '"formatVersion":"4"')), 'INVALID_FILE', 'format version 4 is not supported');
+  await expectCode(load(editInPlace('"formatVersion":"4"', '"formatVersion":"5"')), 'INVALID_FILE', 'format version 5 is not supported');
 });
 
 it('a state the loader would refuse is refused when saving, not written', async () => {
