@@ -16,7 +16,7 @@ import type { LayerWeights } from './layers.ts';
  * Directions whose variance is below this fraction of the largest are left out (not predicted):
  * the null directions of a rank-deficient signal (33 outputs driven by 32 coordinates), which
  * float32 targets put at about 1e-15 (2.7e-15 to 3.2e-15 on every generalistWorld task of the
- * benchmarks). Anything above it is signal the block has to explain.
+ * benchmarks, covariance in float64). Anything above it is signal the block has to explain.
  *
  * Why not higher (it was 1e-4): a random 32 x 33 map from a task's actions to its variable has
  * directions as weak as 7.5e-5 of the largest; at 1e-4 whitening dropped that direction, the task
