@@ -150,7 +150,7 @@ export function defaultEncoderWidths(d: number): number[] {
  * per task, seed 11), a head of 32 trained for 310 steps on the true block, against the same head on
  * the block without one coordinate: the loss rose by -0.002 to 0.002 on two of the four tasks (the
  * head did not use every coordinate), where least squares rises by 0.025-0.030 for each; with 64
- * units 0.026-0.031 on every task. On the path the penalty then took a coordinate the head had not learnt
+ * units 0.026-0.031 on every task (bench/specialist-oracle.ts). On the path the penalty then took a coordinate the head had not learnt
  * to use, and the drop check, whose refits are as short, could not see its cost: 6 of 12 tasks
  * ended on 31 coordinates. Up to 16 directions the default stays 32, as before.
  */
