@@ -8,7 +8,7 @@ import { prepareData, splitRows, type TargetsInput } from './data.ts';
 import type { GradientExchange } from './exchange.ts';
 import type { FitCallOptions } from './fit-call.ts';
 import { Specialists } from './model.ts';
-import { resolveOptions, type ResolvedOptions, type SpecialistOptions } from './options.ts';
+import { defaultHeadWidth, resolveOptions, type ResolvedOptions, type SpecialistOptions } from './options.ts';
 import { Schedule } from './schedule.ts';
 import { Trainer } from './trainer.ts';
 import { classMapOf, whitenClasses, type ClassReadout } from './class-targets.ts';
@@ -18,11 +18,10 @@ import { unwhitenHead, whiten, type Whitening } from './whiten.ts';
 export async function fitHere(latents: Tensor, targets: TargetsInput, options: SpecialistOptions, call: FitCallOptions, exchange?: GradientExchange): Promise<Specialists> {
   throwIfAborted(call.signal);
   const data = prepareData(latents, targets, call.membership);
-  const opts = resolveOptions(options, data.d);
+  const { opts, whitened, trainData } = fitSetup(data, options);
   const kernels = await kernelsFor(call);
   const rng = createRng(opts.seed);
   const { train, validation } = splitRows(data.n, opts.validationSplit, rng.fork());
-  const { whitened, trainData } = trainingTargets(data, opts);
   // The trainer's buffers live for the whole (asynchronous) fit: a resident scope, held exclusively.
   return exclusive(kernels, async () => {
     const scope = residentScope(kernels);
@@ -50,6 +49,14 @@ export async function fitHere(latents: Tensor, targets: TargetsInput, options: S
       scope.release();
     }
   });
+}
+
+/** The resolved options and the targets the trainer fits; the heads' width defaults to what those targets need (defaultHeadWidth). */
+export function fitSetup(data: ReturnType<typeof prepareData>, options: SpecialistOptions) {
+  const resolved = resolveOptions(options, data.d);
+  const { whitened, trainData } = trainingTargets(data, resolved);
+  const opts = options?.headWidth === undefined ? { ...resolved, headWidth: defaultHeadWidth(trainData.tasks.map((t) => t.dy)) } : resolved;
+  return { opts, whitened, trainData };
 }
 
 /**

@@ -10,9 +10,9 @@ import { isJobRunner, type JobHandler, type JobRunner } from '../worker/job.ts';
 import { prepareData, type TargetsInput } from './data.ts';
 import { sharedExchangeBuffer, SharedExchange } from './exchange.ts';
 import type { FitCallOptions } from './fit-call.ts';
-import { fitHere, trainingTargets } from './fit-here.ts';
+import { fitHere, fitSetup } from './fit-here.ts';
 import { Specialists } from './model.ts';
-import { resolveOptions, type SpecialistOptions } from './options.ts';
+import type { SpecialistOptions } from './options.ts';
 
 interface ShardPayload {
   latents: Tensor;
@@ -54,8 +54,7 @@ export function usesPool(pool: JobRunner | undefined): pool is JobRunner {
 /** Floats of every parameter gradient of the fit, with the heads as wide as the targets they train on (fit-here.ts). */
 function gradientFloats(latents: Tensor, targets: TargetsInput, options: SpecialistOptions, membership: FitCallOptions['membership']): number {
   const prepared = prepareData(latents, targets, membership);
-  const opts = resolveOptions(options, prepared.d);
-  const data = trainingTargets(prepared, opts).trainData;
+  const { opts, trainData: data } = fitSetup(prepared, options);
   const chain = (widths: number[]) => widths.slice(1).reduce((n, w, i) => n + widths[i] * w + w, 0);
   const encoder = [data.d, ...opts.encoderWidths, opts.latentDims];
   return chain(encoder) + chain([...encoder].reverse()) + data.tasks.reduce((n, t) => n + chain([opts.latentDims, opts.headWidth, t.dy]), 0);

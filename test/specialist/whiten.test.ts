@@ -54,6 +54,18 @@ it('whiten: a rank-3 signal in 6 outputs keeps 3 directions; a constant target k
   assert.ok(constant.y.every((v) => v === 0) && constant.unwhiten.every((v) => v === 0));
 });
 
+it('whiten: a direction with 2.5e-5 of the largest variance is signal and kept; the null directions of a rank-3 signal in 6 outputs are not', () => {
+  // A random map from 32 actions to 33 outputs has directions this weak (7.5e-5 measured); with the
+  // earlier floor of 1e-4 whitening dropped them, and with them a coordinate the block needs.
+  const y = mixed(2000, 3, 6, [1, 1, 0.005], 4);
+  const w = whiten(y, 6, new Uint8Array(2000).fill(1));
+  assert.equal(w.kept, 3);
+  // The weak direction comes back with unit variance.
+  let sq = 0;
+  for (let r = 0; r < 2000; r++) sq += w.y[r * 3 + 2] ** 2;
+  assert.ok(Math.abs(sq / 2000 - 1) < 1e-2, `variance ${sq / 2000}`);
+});
+
 it('unwhitenHead: the folded head predicts the whitened prediction mapped back', () => {
   const rng = createRng(3);
   const layer = (din: number, dout: number, activation: LayerWeights['activation']): LayerWeights => ({
