@@ -1,7 +1,9 @@
 // What a run should tell its caller about its own reliability, measured in docs/structure.md:
 // duplicated episodes (every test assumes independent ones), too few episodes for the width of
-// the largest test, and kNN-CMI's local permutation with many conditioning columns.
+// the largest test, kNN-CMI's local permutation with many conditioning columns, and the GCM alone
+// on conditioning sets wider than 'auto' lets it run alone.
 import type { Matrix } from '../core/tensor.ts';
+import { WIDE_Z } from './choose-test.ts';
 import { duplicateRows } from './ci/duplicates.ts';
 import type { Planned } from './plan.ts';
 
@@ -31,7 +33,7 @@ export function runWarnings(data: Matrix, test: string, planned: readonly Planne
   return [...warnings, ...widthWarnings(n, test, planned)];
 }
 
-/** The warnings that need no rows: too few episodes for the widest test, kNN-CMI's many z columns. */
+/** The warnings that need no rows: too few episodes for the widest test, kNN-CMI's many z columns, the GCM alone on a wide z. */
 export function widthWarnings(n: number, test: string, planned: readonly Planned[]): string[] {
   const warnings: string[] = [];
   const widest = planned.reduce((m, p) => Math.max(m, p.query.x.length + p.query.y.length + p.query.z.length), 0);
@@ -44,6 +46,13 @@ export function widthWarnings(n: number, test: string, planned: readonly Planned
   const zMax = planned.reduce((m, p) => Math.max(m, p.query.z.length), 0);
   if (test === 'cmiknn' && zMax > CMIKNN_MAX_Z) {
     warnings.push(`cmiknn conditions on up to ${zMax} columns: its local permutation null rejects too often beyond ${CMIKNN_MAX_Z} when x and y depend strongly on z; prefer rcot`);
+  }
+  // The direct tests' z only (the diagnostic's is wider by design): the width 'auto' judges by.
+  const directZ = planned.reduce((m, p) => (p.task >= 0 ? Math.max(m, p.query.z.length) : m), 0);
+  if (test === 'gcm' && directZ > WIDE_Z) {
+    warnings.push(
+      `gcm conditions on up to ${directZ} columns: beyond ${WIDE_Z} its level was measured to fail (lifted encoder latents, 23 of 180 null cells below 0.05); prefer 'auto' or 'intersection', where RCoT confirms it (docs/structure.md, "test: 'auto'")`,
+    );
   }
   return warnings;
 }

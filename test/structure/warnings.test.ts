@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Planned } from '../../src/structure/plan.ts';
+import { WIDE_Z } from '../../src/structure/choose-test.ts';
 import { runWarnings } from '../../src/structure/warnings.ts';
 import { createRng, randomMatrix } from '../helpers.ts';
 
@@ -28,6 +29,14 @@ describe('runWarnings', () => {
     const few = { ...data, data: data.data.slice() };
     few.data.set(few.data.subarray(0, 12), 12 * 5);
     assert.deepEqual(runWarnings(few, 'fisherz', [query(2, 1, 4)]), [], 'one duplicate in 400 is below 1%');
+  });
+
+  it("warns when the GCM alone conditions its direct tests on more than WIDE_Z columns, not on the diagnostic's wider z", () => {
+    const direct = (z: number): Planned => ({ ...query(2, 1, z), task: 1 });
+    const diagnostic = (z: number): Planned => ({ ...query(2, 2, z), task: -1, v: 1 });
+    assert.match(runWarnings(data, 'gcm', [direct(WIDE_Z + 1)])[0], new RegExp(`^gcm conditions on up to ${WIDE_Z + 1} columns: beyond ${WIDE_Z}`));
+    assert.deepEqual(runWarnings(data, 'gcm', [direct(WIDE_Z), diagnostic(3 * WIDE_Z)]), []);
+    assert.deepEqual(runWarnings(data, 'intersection', [direct(WIDE_Z + 1)]), []);
   });
 
   it('warns when n is small for the width: RCoT below 4 episodes per column, Fisher z below 1.5', () => {
