@@ -49,15 +49,13 @@ export async function discoverTaskStructure(states: Tensor, tasks: Tensor, optio
     const queries = (conditioning: DirectConditioning) => planned(conditioning).main.map((p) => p.query);
     const fisherDefault = opts.method === 'direct' && opts.conditioning === undefined ? defaultConditioning(layout, fisherZ()) : 'neighbours';
     const wide = fisherDefault === 'all-states' ? queries('all-states') : null;
-    const planFor = (test: CiTest) => planned(opts.conditioning ?? defaultConditioning(layout, test));
-    const rowsFor = (test: CiTest) => {
-      const p = planFor(test);
-      return episodesNeeded([...p.main, ...(opts.diagnostic ? p.diagnostic : [])], test).needed;
-    };
+    const rowsFor = (test: CiTest, p = planned(opts.conditioning ?? defaultConditioning(layout, test))) =>
+      episodesNeeded([...p.main, ...(opts.diagnostic ? p.diagnostic : [])], test).needed;
+    const gcmPlan = planned(opts.conditioning ?? defaultConditioning(layout, gcm()));
     const nonlinear = {
-      gcmRows: rowsFor(gcm()),
+      gcmRows: rowsFor(gcm(), gcmPlan),
       intersectionRows: rowsFor(ciTestFromSpec({ name: 'intersection' })),
-      widestZ: Math.max(0, ...planFor(gcm()).main.map((p) => p.query.z.length)),
+      widestZ: Math.max(0, ...gcmPlan.main.map((p) => p.query.z.length)),
     };
     testChoice = await exclusive(kernels, async () => chooseTest(data, queries(opts.conditioning ?? 'neighbours'), wide, kernels, opts.seed, nonlinear));
     // Heavy-tailed columns run as their normal scores (choose-test.ts); the test sees them as data.
