@@ -42,6 +42,7 @@ function fixture(o: { method: 'direct' | 'pairwise'; segments: number; tasks: nu
   });
   // The two heads side by side on two evaluation sets, with leakage of two nuisances.
   const facts = (width: number) => ({
+    architecture: rng.next() < 0.5 ? ('linear' as const) : ('nonlinear' as const),
     inputWidth: width,
     validationLoss: rng.next(),
     parameters: 1000 + rng.int(100000),

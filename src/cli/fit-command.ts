@@ -27,16 +27,17 @@ export const fitCommand: Command = {
   summary: 'Layer 2: learn each task\'s block of latent coordinates; save the heads to a .specialist file',
   usage:
     'specialist-sdk fit --latents Z.npy --targets Y.npy [--membership W.npy] [--lambda auto|X] [--penalty group|jacobian|none]\n' +
-    '      [--input-rank auto|full|R] [--latent-dims D] [--epochs E] [--workers 2|0] [--seed N] --out model.specialist [--json]\n' +
+    '      [--architecture auto|nonlinear|linear] [--input-rank auto|full|R] [--latent-dims D] [--epochs E] [--workers 2|0] [--seed N] --out model.specialist [--json]\n' +
     '  Z [N, d]; Y [N, K] or [N, K, dy]; W [N, K] of 0/1 (rows that count for each task).\n' +
     'specialist-sdk fit --latents Z.npy --structure S.json --tasks G.npy [--step-targets Y.npy] [options as above] --out model.specialist\n' +
     '  Z [n, T, d] (encode\'s output, or your latents); S the structure command\'s --json output; G [n, M] or [n, M, dg];\n' +
     '  Y [n, T, M] or [n, T, M, dy]. Head j is task j when every task has a step (else see the printed task numbers).\n' +
+    '  --architecture: auto (default) trains a network and a linear fit and keeps the one that reads held-out rows better.\n' +
     '  --input-rank: principal components of the latents the fit reads (auto: the rank the data support, for d > 128).\n' +
     '  --workers: 2 (default) splits every minibatch over two worker threads (the same result); 0 trains on this thread.',
   options: {
     latents: 'string', targets: 'string', membership: 'string', structure: 'string', tasks: 'string', 'step-targets': 'string',
-    lambda: 'string', penalty: 'string', 'input-rank': 'string', 'latent-dims': 'string', epochs: 'string', workers: 'string', seed: 'string', out: 'string',
+    lambda: 'string', penalty: 'string', architecture: 'string', 'input-rank': 'string', 'latent-dims': 'string', epochs: 'string', workers: 'string', seed: 'string', out: 'string',
   },
   conditions: { lambda: { penalty: ['group', 'jacobian'] } },
   async run(options, io) {
@@ -55,6 +56,7 @@ export const fitCommand: Command = {
     const stepTargetsPath = byStructure ? options.string('step-targets') : undefined;
     const lambdaText = options.string('lambda', 'auto')!;
     const penalty = options.choice('penalty', ['group', 'jacobian', 'none'] as const, 'group');
+    const architecture = options.choice('architecture', ['auto', 'nonlinear', 'linear'] as const, 'auto');
     const rankText = options.string('input-rank', 'auto')!;
     const latentDims = options.optionalNumber('latent-dims', { integer: true, min: 1, max: 1024 });
     const workers = options.choice('workers', ['2', '0'] as const, '2');
@@ -92,7 +94,7 @@ export const fitCommand: Command = {
     const pool = workers === '2' ? await WorkerPool.create({ size: 2 }) : undefined;
     let model;
     try {
-      model = await fitSpecialists(latents, targets, { lambda, penalty, inputRank, latentDims, epochs, seed }, {
+      model = await fitSpecialists(latents, targets, { lambda, penalty, architecture, inputRank, latentDims, epochs, seed }, {
         membership,
         pool,
         onProgress: (p) => bar.update(`fit ${p.phase}`, p.done, p.total),
@@ -104,10 +106,10 @@ export const fitCommand: Command = {
     await saveSpecialists(out, model);
     const taskOf = (j: number) => fitted?.[j] ?? j;
     const warnings = [...notes, ...fitWarnings(model, fitted).map((w) => w.replace('raise epochs', 'raise --epochs'))];
-    const report = { supports: model.supports, tasks: fitted ?? model.supports.map((_, j) => j), lambda: model.lambda, latentDims: model.latentDims, converged: model.converged, warnings, elapsedMs: Math.round(performance.now() - t0), out };
+    const report = { supports: model.supports, tasks: fitted ?? model.supports.map((_, j) => j), lambda: model.lambda, architecture: model.architecture, latentDims: model.latentDims, converged: model.converged, warnings, elapsedMs: Math.round(performance.now() - t0), out };
     if (json) io.out(JSON.stringify(report));
     else {
-      io.out(`fitted ${model.tasks} task heads on ${model.latentDims} coordinates${model.converged ? '' : ' (not converged)'}; saved ${out}`);
+      io.out(`fitted ${model.tasks} ${model.architecture} task heads on ${model.latentDims} coordinates${model.converged ? '' : ' (not converged)'}; saved ${out}`);
       model.supports.forEach((s, j) => io.out(`  ${fitted ? `head ${j}, task ${taskOf(j)}` : `task ${j}`}: coordinates ${s.join(', ') || '(none)'}  (lambda ${model.lambda[j]})`));
       for (const w of warnings) io.out(`  warning: ${w}`);
     }

@@ -39,6 +39,8 @@ export interface SetScore {
 
 /** One head of one task in the comparison: its input width, validation loss, size, latency and scores per evaluation set. */
 export interface HeadFacts {
+  /** The fit's form (SpecialistOptions.architecture): both fits choose their own under 'auto'. */
+  architecture: 'linear' | 'nonlinear';
   /** Coordinates of s_hat the head reads: its support, or every coordinate for the dense head. */
   inputWidth: number;
   /**
@@ -206,6 +208,7 @@ export function headFacts(model: Specialists, task: number, sets: ComparisonRows
   const one = sets.find((s) => s.latents.shape[0] > 0);
   const row = { data: one ? one.latents.data.subarray(0, model.state.d) : Float32Array.from(model.state.zMean), shape: [1, model.state.d] };
   return {
+    architecture: model.architecture,
     inputWidth,
     validationLoss: lastValidationLoss(model, task),
     parameters: parametersRead(model, task, inputWidth),

@@ -6,6 +6,7 @@ import { escapeHtml as esc, figure } from './svg.ts';
 
 /** What the report reads of one head (pipeline/compare.ts's HeadFacts has it all). */
 export interface ReportHead {
+  architecture: 'linear' | 'nonlinear';
   inputWidth: number;
   validationLoss: number;
   parameters: number;
@@ -32,7 +33,7 @@ function table(rows: ReportComparison[]): string {
   const sets = rows[0].specialist.sets.map((s) => s.name);
   const head = ['task', 'head', 'reads', 'validation loss', ...sets, 'to deploy'];
   const line = (first: string, name: string, h: ReportHead) =>
-    `<tr>${first}<td class="num">${name}</td><td class="num">${h.inputWidth}</td><td class="num">${f2(h.validationLoss)}</td>${h.sets.map((s) => `<td>${setCell(s)}</td>`).join('')}<td>${h.parameters.toLocaleString('en')} numbers<br>ONNX ${(h.onnxBytes / 1024).toFixed(0)} KB<br>${h.latencyMs.toFixed(2)} ms a row</td></tr>`;
+    `<tr>${first}<td class="num">${name}<br><small>${h.architecture}</small></td><td class="num">${h.inputWidth}</td><td class="num">${f2(h.validationLoss)}</td>${h.sets.map((s) => `<td>${setCell(s)}</td>`).join('')}<td>${h.parameters.toLocaleString('en')} numbers<br>ONNX ${(h.onnxBytes / 1024).toFixed(0)} KB<br>${h.latencyMs.toFixed(2)} ms a row</td></tr>`;
   const body = rows
     .flatMap((r) => {
       const first = `<td rowspan="${r.dense ? 2 : 1}">${r.task}</td>`;

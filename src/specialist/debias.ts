@@ -55,7 +55,7 @@ export function refitHeadErrors(scope: ResidentScope, head: LayerWeights[], supp
   const xVal = columns(validation.s, validation.rows, dh, support);
   const B = Math.max(1, Math.min(options.batchSize, train.rows));
   scope.temporary(() => {
-    const net = new ResidentMlp(scope, [width, ...head.slice(1).map((l) => l.din), dy], 'leakyRelu', B);
+    const net = new ResidentMlp(scope, [width, ...head.slice(1).map((l) => l.din), dy], head[0].activation, B);
     const [first, ...rest] = head;
     const w = new Float32Array(width * first.dout);
     support.forEach((c, j) => w.set(first.w.subarray(c * first.dout, (c + 1) * first.dout), j * first.dout));

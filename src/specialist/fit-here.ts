@@ -9,8 +9,11 @@ import type { GradientExchange } from './exchange.ts';
 import type { FitCallOptions } from './fit-call.ts';
 import { Specialists } from './model.ts';
 import { defaultHeadWidth, resolveOptions, type ResolvedOptions, type SpecialistOptions } from './options.ts';
+import { chooseForm, LINEAR_STREAM, ProgressOffsets, trainerConfig, type Form } from './architecture.ts';
 import { Schedule } from './schedule.ts';
 import { Trainer } from './trainer.ts';
+import type { ResidentScope } from '../kernels/resident.ts';
+import type { Rng } from '../core/random.ts';
 import { classMapOf, whitenClasses, type ClassReadout } from './class-targets.ts';
 import { unwhitenHead, whiten, type Whitening } from './whiten.ts';
 
@@ -25,27 +28,42 @@ export async function fitHere(latents: Tensor, targets: TargetsInput, options: S
   // The trainer's buffers live for the whole (asynchronous) fit: a resident scope, held exclusively.
   return exclusive(kernels, async () => {
     const scope = residentScope(kernels);
+    // The linear candidate of architecture 'auto' lives above the first one: released alone when it loses.
+    let linearScope: ResidentScope | undefined;
     try {
-      const trainer = new Trainer(scope, trainData, train, {
-        latentDims: opts.latentDims,
-        encoderWidths: opts.encoderWidths,
-        headWidth: opts.headWidth,
-        batchSize: opts.batchSize,
-        learningRate: opts.learningRate,
-        reconstructionWeight: opts.reconstructionWeight,
-        penalty: opts.penalty,
-      }, exchange);
-      const state = await new Schedule(trainer, opts, rng, validation, train, call, scope, trainData).run();
+      const classes = trainData.tasks.map((_, k) => whitened?.[k].classes ?? null);
+      const progress = new ProgressOffsets(call);
+      const scheduleOf = (mem: ResidentScope, form: Form, r: Rng) =>
+        new Schedule(new Trainer(mem, trainData, train, trainerConfig(opts, form, classes), exchange), opts, r, validation, train, progress.call(form), mem, trainData);
+      let form: Form = opts.architecture === 'linear' ? 'linear' : 'nonlinear';
+      let schedule = scheduleOf(scope, form, rng);
+      if (opts.architecture === 'auto') {
+        // The linear candidate draws from its own stream, so the network's fit is the same, bit for
+        // bit, as without the comparison.
+        let linear: Schedule | undefined;
+        const trainLinear = () => {
+          progress.shift('linear', schedule.epochs);
+          linearScope = residentScope(kernels);
+          linear = scheduleOf(linearScope, 'linear', createRng(opts.seed + LINEAR_STREAM));
+          return linear.dense();
+        };
+        if ((await chooseForm(await schedule.dense(), trainLinear)) === 'linear') {
+          [form, schedule] = ['linear', linear!];
+        } else if (linear) {
+          linearScope!.release();
+          linearScope = undefined;
+          progress.shift('nonlinear', linear.epochs);
+        }
+      }
+      const state = await schedule.run();
       const heads = whitened ? state.heads.map((h, k) => unwhitenHead(h, whitened[k].unwhiten, data.tasks[k].dy)) : state.heads;
       // Class-coded tasks keep their class read-out (Specialists.classify), from the same whitened head.
-      const classes = state.heads.map((h, k) => {
-        const w = whitened?.[k];
-        return w?.classes ? classMapOf(h, w.classes) : null;
-      });
-      return new Specialists({ ...state, heads, classes, ...modelParts(data, opts) });
+      const classMaps = state.heads.map((h, k) => (classes[k] ? classMapOf(h, classes[k]) : null));
+      return new Specialists({ ...state, heads, classes: classMaps, ...modelParts(data, opts, form) });
     } catch (error) {
       throw toSpecialistError(error);
     } finally {
+      linearScope?.release();
       scope.release();
     }
   });
@@ -69,11 +87,11 @@ export function trainingTargets(data: ReturnType<typeof prepareData>, opts: Reso
   return { whitened, trainData };
 }
 
-function modelParts(data: ReturnType<typeof prepareData>, opts: ResolvedOptions) {
+function modelParts(data: ReturnType<typeof prepareData>, opts: ResolvedOptions, form: Form) {
   return {
     d: data.d,
     latentDims: opts.latentDims,
-    encoderWidths: opts.encoderWidths,
+    encoderWidths: form === 'linear' ? [] : opts.encoderWidths,
     headWidth: opts.headWidth,
     taskDims: data.tasks.map((t) => t.dy),
     penalty: opts.penalty,

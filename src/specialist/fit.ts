@@ -57,5 +57,5 @@ export async function fitSpecialists(latents: Tensor, targets: TargetsInput, opt
   return new Specialists(foldFrontEnd(model.state, front));
 }
 
-export { converged, JACOBIAN_SCALE, LAMBDA_GRID, reweight } from './schedule.ts';
-export { allowedRise } from './path-rules.ts';
+export { JACOBIAN_SCALE, LAMBDA_GRID } from './schedule.ts';
+export { allowedRise, converged, reweight } from './path-rules.ts';

@@ -67,6 +67,14 @@ export class Specialists {
   get latentDims(): number {
     return this.state.latentDims;
   }
+  /**
+   * 'linear' when s_hat is one linear map of the latents and every head is linear (architecture
+   * 'linear', or 'auto' where the linear fit read the validation rows better), else 'nonlinear'.
+   */
+  get architecture(): 'linear' | 'nonlinear' {
+    const { encoderWidths, heads } = this.state;
+    return encoderWidths.length === 0 && heads.every((head) => head.every((l) => l.activation === 'identity')) ? 'linear' : 'nonlinear';
+  }
   get tasks(): number {
     return this.state.taskDims.length;
   }

@@ -56,8 +56,12 @@ function gradientFloats(latents: Tensor, targets: TargetsInput, options: Special
   const prepared = prepareData(latents, targets, membership);
   const { opts, trainData: data } = fitSetup(prepared, options);
   const chain = (widths: number[]) => widths.slice(1).reduce((n, w, i) => n + widths[i] * w + w, 0);
-  const encoder = [data.d, ...opts.encoderWidths, opts.latentDims];
-  return chain(encoder) + chain([...encoder].reverse()) + data.tasks.reduce((n, t) => n + chain([opts.latentDims, opts.headWidth, t.dy]), 0);
+  const network = (hidden: number[]) => {
+    const encoder = [data.d, ...hidden, opts.latentDims];
+    return chain(encoder) + chain([...encoder].reverse()) + data.tasks.reduce((n, t) => n + chain([opts.latentDims, opts.headWidth, t.dy]), 0);
+  };
+  // Architecture 'auto' trains both forms through the same exchange: room for the larger.
+  return Math.max(network(opts.encoderWidths), network([]));
 }
 
 /** fitSpecialists on two workers of `pool` (see the top of this file). */

@@ -1,6 +1,7 @@
 // When a lambda path stage is accepted for a task: what dropping the coordinates the stage took
 // from its head costs, measured on the representation the stage left (schedule.ts, dropChecks);
-// and when a stage has stopped shrinking the supports.
+// when a stage has stopped shrinking the supports; how a stage weighs the rows it shrinks; and when
+// the final refit has settled.
 
 export interface Verdict {
   pass: boolean;
@@ -100,4 +101,30 @@ export function grew(size: number): Verdict {
  */
 export function shrinking(sizes: number[], lowest: number[]): boolean {
   return sizes.some((v, k) => v < lowest[k] - Math.floor(lowest[k] / 50));
+}
+
+/**
+ * Reweighted group lasso (a step towards counting coordinates rather than summing norms): a row
+ * weaker than the task's median live row pays more per unit norm, a stronger one less, within
+ * [1/4, 4]. Weights are set at the start of each path stage from the rows as they are then.
+ */
+export function reweight(norms: Float32Array[]): Float32Array[] {
+  return norms.map((row) => {
+    const live = [...row].filter((v) => v > 0).sort((a, b) => a - b);
+    const median = live.length ? live[live.length >> 1] : 1;
+    return row.map((v) => (v > 0 ? Math.min(4, Math.max(0.25, median / v)) : 4));
+  });
+}
+
+/**
+ * Settled: over a curve of losses (the validation loss after each epoch of the final refit), the
+ * mean of its last quarter differs by less than 5% from that of the quarter before. A curve shorter
+ * than 4 points cannot tell: false.
+ */
+export function converged(curve: number[]): boolean {
+  if (curve.length < 4 || !curve.every(Number.isFinite)) return false;
+  const q = Math.floor(curve.length / 4);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const last = mean(curve.slice(-q)), before = mean(curve.slice(-2 * q, -q));
+  return Math.abs(before - last) <= 0.05 * Math.max(before, 1e-12);
 }

@@ -11,7 +11,8 @@ import { type LossCurves, type ValidationPoint } from './model.ts';
 import { supportFrom } from './support.ts';
 import type { FitData } from './data.ts';
 import type { ResolvedOptions } from './options.ts';
-import { grew, shrinking, unchanged, type Verdict } from './path-rules.ts';
+import { converged, grew, reweight, shrinking, unchanged, type Verdict } from './path-rules.ts';
+import { riskOf, type DenseFit } from './architecture.ts';
 import type { LayerWeights } from './layers.ts';
 import type { Losses, Trainer } from './trainer.ts';
 
@@ -58,32 +59,6 @@ function stride(rows: Int32Array, most: number): Int32Array {
   return step > 1 ? rows.filter((_, i) => i % step === 0) : rows;
 }
 
-/**
- * Reweighted group lasso (a step towards counting coordinates rather than summing norms): a row
- * weaker than the task's median live row pays more per unit norm, a stronger one less, within
- * [1/4, 4]. Weights are set at the start of each path stage from the rows as they are then.
- */
-export function reweight(norms: Float32Array[]): Float32Array[] {
-  return norms.map((row) => {
-    const live = [...row].filter((v) => v > 0).sort((a, b) => a - b);
-    const median = live.length ? live[live.length >> 1] : 1;
-    return row.map((v) => (v > 0 ? Math.min(4, Math.max(0.25, median / v)) : 4));
-  });
-}
-
-/**
- * Settled: over a curve of losses (the validation loss after each epoch of the final refit), the
- * mean of its last quarter differs by less than 5% from that of the quarter before. A curve shorter
- * than 4 points cannot tell: false.
- */
-export function converged(curve: number[]): boolean {
-  if (curve.length < 4 || !curve.every(Number.isFinite)) return false;
-  const q = Math.floor(curve.length / 4);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const last = mean(curve.slice(-q)), before = mean(curve.slice(-2 * q, -q));
-  return Math.abs(before - last) <= 0.05 * Math.max(before, 1e-12);
-}
-
 interface PhaseSpec {
   phase: ValidationPoint['phase'];
   maxEpochs: number;
@@ -99,12 +74,20 @@ interface PhaseSpec {
 export class Schedule {
   private readonly curves: LossCurves = { train: [], validation: [] };
   private epochDone = 0;
+  /** Epochs trained so far. */
+  get epochs(): number {
+    return this.epochDone;
+  }
   private readonly totalEpochs: number;
   /** Lets an abort signal (or other work on this thread) in between epochs. */
   private readonly yieldNow = makeYielder(50);
   private readonly checkRows: Int32Array;
   /** Validation rows of the early-stopping and convergence checks. */
   private readonly probe: Int32Array;
+
+  private readonly penalised: boolean;
+  /** Whether the dense fit (penalty 'none') ended on a plateau. */
+  private settled = false;
 
   constructor(
     private readonly trainer: Trainer,
@@ -117,10 +100,10 @@ export class Schedule {
     private readonly data: FitData,
   ) {
     this.probe = stride(validation, CHECK_ROWS);
-    const penalised = opts.penalty !== 'none' && opts.lambda !== 0;
+    const penalised = (this.penalised = opts.penalty !== 'none' && opts.lambda !== 0);
     // 'auto' plans for every grid stage plus one retry per task; phases that stop early end sooner.
     const stages = opts.lambda === 'auto' ? this.maxStages * this.maxStageEpochs : opts.epochs;
-    this.totalEpochs = !penalised ? opts.epochs : opts.lambda === 'auto' ? opts.epochs + stages + this.maxRefitEpochs : opts.epochs + this.maxRefitEpochs;
+    this.totalEpochs = !penalised ? opts.epochs : opts.lambda === 'auto' ? opts.epochs + stages + this.maxDenseEpochs : opts.epochs + this.maxRefitEpochs;
     this.checkRows = stride(train, CHECK_ROWS);
   }
 
@@ -129,6 +112,10 @@ export class Schedule {
   }
   private get maxStageEpochs(): number {
     return Math.min(Math.max(3, Math.round(this.opts.epochs / 4)), this.epochsFor(STEPS.stage));
+  }
+  /** The dense fit of lambda 'auto' (and its refit from there, refitFromDense) takes at most this many epochs. */
+  private get maxDenseEpochs(): number {
+    return Math.min(this.opts.epochs, this.epochsFor(STEPS.dense));
   }
   private get maxRefitEpochs(): number {
     return Math.max(2, Math.round(this.opts.epochs / 4));
@@ -230,7 +217,7 @@ export class Schedule {
    * those of the path; only the parameters behind them change.
    */
   private refitFromDense(): Promise<boolean> {
-    return this.untilPlateau('refit', Math.min(this.opts.epochs, this.epochsFor(STEPS.dense)));
+    return this.untilPlateau('refit', this.maxDenseEpochs);
   }
 
   private validate(phase: ValidationPoint['phase'], lambda: number[]): Losses {
@@ -389,21 +376,35 @@ export class Schedule {
     this.freezeSupports(done.map((_, i) => i === k));
   }
 
-  async run() {
+  /**
+   * Starts the fit: initialises the network and trains the dense fit, when there is one (penalty
+   * 'none', or lambda 'auto''s starting point; a fixed lambda trains with its penalty from the
+   * start). Returns the dense fit's validation risk (riskOf; NaN without a dense fit) and whether
+   * it stopped because its validation loss stopped improving rather than at its cap.
+   */
+  async dense(): Promise<DenseFit> {
     const { opts, trainer } = this;
     trainer.init(this.rng.fork());
+    const zero = trainer.heads.map(() => 0);
+    let plateau: boolean;
+    if (!this.penalised) {
+      plateau = this.settled = await this.untilPlateau('dense', opts.epochs);
+    } else if (opts.lambda === 'auto') {
+      plateau = await this.untilPlateau('dense', this.maxDenseEpochs);
+    } else return { risk: NaN, plateau: false };
+    return { risk: riskOf(this.validate('dense', zero)), plateau };
+  }
+
+  /** The whole fit (after dense(), which it runs first when it has not run): the model's parameters and what the fit found. */
+  async run() {
+    const { opts, trainer } = this;
+    if (!trainer.initialised) await this.dense();
     const K = trainer.heads.length;
     const zero = new Array<number>(K).fill(0);
-    const penalised = opts.penalty !== 'none' && opts.lambda !== 0;
     let lambda = zero;
-    let settled: boolean;
-    if (!penalised) {
-      settled = await this.untilPlateau('dense', opts.epochs);
-      this.validate('dense', zero);
-    } else {
+    let settled = this.settled;
+    if (this.penalised) {
       if (opts.lambda === 'auto') {
-        await this.untilPlateau('dense', Math.min(opts.epochs, this.epochsFor(STEPS.dense)));
-        this.validate('dense', zero);
         const dense = trainer.snapshot(true);
         lambda = await this.path();
         this.eliminate();

@@ -11,11 +11,18 @@ import { shuffle } from './data.ts';
 import { LocalExchange, type GradientExchange } from './exchange.ts';
 import { ResidentMlp, SLOPE, type LayerWeights } from './network.ts';
 import type { Penalty } from './options.ts';
+import type { Activation } from '../core/activation.ts';
+import type { ClassReadout } from './class-targets.ts';
 
 export interface TrainerConfig {
   latentDims: number;
+  /** Hidden widths of the encoder ([] for a linear one); the decoder mirrors them. */
   encoderWidths: number[];
   headWidth: number;
+  /** Activation of the heads' hidden layer: 'leakyRelu', or 'identity' for linear heads. */
+  headActivation: Activation;
+  /** Per task, the class read-out of class-coded targets (null otherwise): evaluate() then counts class errors. */
+  classes: (ClassReadout | null)[];
   batchSize: number;
   learningRate: number;
   reconstructionWeight: number;
@@ -34,11 +41,24 @@ export interface Losses {
   reconstruction: number;
   /** Mean squared error per task on the targets its head learns (whitened by default; member rows only). */
   tasks: number[];
+  /** Per task, the share of member rows whose class the head's largest class score misses (null: not class-coded). */
+  classErrors: (number | null)[];
 }
 
 /** Row mask value that the proximal step treats as "always remove". */
 const REMOVED = 3.0e38;
 const BN_EPS = 1e-5;
+
+/** The class with the largest score of row i of whitened outputs y [rows, dy] (class-targets.ts). */
+function classOf(y: Float32Array, i: number, dy: number, readout: ClassReadout): number {
+  let best = 0, bestScore = -Infinity;
+  for (let c = 0; c < readout.classes; c++) {
+    let score = readout.share[c];
+    for (let j = 0; j < dy; j++) score += y[i * dy + j] * readout.toScores[j * readout.classes + c];
+    if (score > bestScore) [best, bestScore] = [c, score];
+  }
+  return best;
+}
 
 export class Trainer {
   readonly encoder: ResidentMlp;
@@ -56,6 +76,8 @@ export class Trainer {
   private readonly yb: number[];
   private readonly gy: number[];
   private adamStep = 0;
+  /** Whether init() has drawn the parameters. */
+  initialised = false;
   popMean = new Float32Array(0);
   popInvStd = new Float32Array(0);
 
@@ -74,7 +96,7 @@ export class Trainer {
     this.k = mem.exports;
     this.encoder = new ResidentMlp(mem, [d, ...cfg.encoderWidths, dh], 'leakyRelu', B);
     this.decoder = new ResidentMlp(mem, [dh, ...[...cfg.encoderWidths].reverse(), d], 'leakyRelu', B);
-    this.heads = tasks.map((t) => new ResidentMlp(mem, [dh, cfg.headWidth, t.dy], 'leakyRelu', B));
+    this.heads = tasks.map((t) => new ResidentMlp(mem, [dh, cfg.headWidth, t.dy], cfg.headActivation, B));
     this.allowed = tasks.map(() => new Uint8Array(dh).fill(1));
     this.p = this.allocate(B, d, dh, Math.max(d, dh, cfg.headWidth, ...cfg.encoderWidths, ...tasks.map((t) => t.dy)));
     this.yb = tasks.map((t) => mem.f32(B * t.dy));
@@ -109,6 +131,7 @@ export class Trainer {
   }
 
   init(rng: Rng): void {
+    this.initialised = true;
     this.encoder.init(rng);
     this.decoder.init(rng);
     for (const h of this.heads) h.init(rng);
@@ -305,7 +328,7 @@ export class Trainer {
     mem.view(p.popMean, dh).set(this.popMean);
     mem.view(p.popInvStd, dh).set(this.popInvStd);
     let recon = 0;
-    const sse = tasks.map(() => 0), counts = tasks.map(() => 0);
+    const sse = tasks.map(() => 0), counts = tasks.map(() => 0), missed = tasks.map(() => 0);
     for (let start = 0; start < rows.length; start += this.B) {
       const chunk = rows.subarray(start, start + this.B);
       const n = chunk.length;
@@ -320,10 +343,16 @@ export class Trainer {
           if (!t.member[chunk[i]]) continue;
           counts[ti]++;
           for (let j = 0; j < t.dy; j++) sse[ti] += (y[i * t.dy + j] - yb[i * t.dy + j]) ** 2;
+          const readout = this.cfg.classes[ti];
+          if (readout && classOf(y, i, t.dy, readout) !== classOf(yb, i, t.dy, readout)) missed[ti]++;
         }
       });
     }
-    return { reconstruction: recon / (rows.length * d), tasks: sse.map((s, ti) => (counts[ti] ? s / (counts[ti] * tasks[ti].dy) : 0)) };
+    return {
+      reconstruction: recon / (rows.length * d),
+      tasks: sse.map((s, ti) => (counts[ti] ? s / (counts[ti] * tasks[ti].dy) : 0)),
+      classErrors: missed.map((m, ti) => (this.cfg.classes[ti] ? m / Math.max(1, counts[ti]) : null)),
+    };
   }
 
   /**

@@ -29,7 +29,7 @@ const SAMPLE: Record<string, string> = {
   encoder: 'encoder.onnx', head: 'model.specialist', 'block-out': 'block.npy', 'class-out': 'class.npy',
   episodes: '100', steps: '4', dim: '1', 'task-dim': '1', 'break-probability': '0.1', n: '100', 'latent-width': '16',
   structure: 'structure.json', 'step-targets': 'step-targets.npy', observations: 'observations.npy', truth: 'truth.json',
-  'out-dir': join(dir, 'out'), 'synth --tasks': '2', method: 'direct', test: 'auto', rule: 'clique', conditioning: 'neighbours', reduction: 'auto', penalty: 'group', device: 'auto', kind: 'linear',
+  'out-dir': join(dir, 'out'), 'synth --tasks': '2', method: 'direct', test: 'auto', rule: 'clique', conditioning: 'neighbours', reduction: 'auto', penalty: 'group', architecture: 'auto', device: 'auto', kind: 'linear',
 };
 
 const sample = (command: Command, option: string) => SAMPLE[`${command.name} --${option}`] ?? SAMPLE[option];

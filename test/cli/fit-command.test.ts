@@ -23,6 +23,7 @@ it('synth, fit and transform round-trip through files', () => {
   const report = JSON.parse(fit.stdout);
   assert.equal(report.latentDims, 10);
   assert.deepEqual(report.lambda, [0.5, 0.5, 0.5]);
+  assert.equal(report.architecture, 'nonlinear', 'a fixed lambda trains the network without comparing');
   assert.equal(report.supports.length, 3);
   assert.ok(report.elapsedMs > 0 && existsSync(model));
   // Two workers by default; on this thread (--workers 0) the model is the same, bit for bit (only
@@ -53,7 +54,7 @@ it('a corrupted model file and bad options are typed errors with exit code 2', (
   const lam = cli('fit', '--latents', join(dir, 'latents.npy'), '--targets', join(dir, 'targets.npy'), '--lambda', 'lots', '--out', join(dir, 'm2'));
   assert.equal(lam.status, 2);
   assert.match(lam.stderr, /error \[INVALID_ARGUMENT\]: --lambda/);
-  for (const [flag, value] of [['--workers', '3'], ['--input-rank', '0'], ['--input-rank', 'most']]) {
+  for (const [flag, value] of [['--workers', '3'], ['--input-rank', '0'], ['--input-rank', 'most'], ['--architecture', 'deep']]) {
     const bad = cli('fit', '--latents', join(dir, 'latents.npy'), '--targets', join(dir, 'targets.npy'), flag, value, '--out', join(dir, 'm3'));
     assert.equal(bad.status, 2, `${flag} ${value}`);
     assert.match(bad.stderr, new RegExp(`error \\[INVALID_ARGUMENT\\]: ${flag}`));

@@ -28,7 +28,7 @@ it('batchGradient matches central differences of the ghost-batch loss (float64 r
   const rows = Int32Array.from({ length: 12 }, (_, i) => i);
   const scope = residentScope(kernels);
   try {
-    const trainer = new Trainer(scope, data, rows, { latentDims: 3, encoderWidths: [5], headWidth: 4, batchSize: 12, learningRate: 1e-3, reconstructionWeight: 0.7, penalty: 'group' });
+    const trainer = new Trainer(scope, data, rows, { latentDims: 3, encoderWidths: [5], headWidth: 4, headActivation: 'leakyRelu', classes: [null, null], batchSize: 12, learningRate: 1e-3, reconstructionWeight: 0.7, penalty: 'group' });
     trainer.init(createRng(3));
     const zero = [0, 0];
     trainer.batchGradient(rows, zero);
