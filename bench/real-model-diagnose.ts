@@ -17,7 +17,7 @@
 //   fonts themselves, from all of the specialist's ŝ, the dense ŝ and the latents.
 //
 //   node --import tsx bench/real-model-diagnose.ts --cache /tmp/heads-cache [--seed 1] [--layer swish_12.tmp_0]
-//        [--variants tolerance=0.1,headWidth=64] [--unseen-fonts 5,6] [--missing]
+//        [--variants 'tolerance=0.1;encoderWidths=[]&headWidth=64'] [--unseen-fonts 5,6] [--missing]
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { cpuUsage } from 'node:process';
@@ -32,7 +32,7 @@ import { cachePath, readCache } from './real-model-cache.ts';
 import { fitInputs, setRows, trainingRows } from './real-model-heads.ts';
 import { linearProbe } from './linear-probe.ts';
 
-const { values: o } = parseArgs({ options: { cache: { type: 'string' }, seed: { type: 'string' }, layer: { type: 'string' }, variants: { type: 'string' }, 'unseen-fonts': { type: 'string' }, 'linear-only': { type: 'boolean' }, missing: { type: 'boolean' }, shortcut: { type: 'string' }, onehot: { type: 'boolean' } } });
+const { values: o } = parseArgs({ options: { cache: { type: 'string' }, seed: { type: 'string' }, layer: { type: 'string' }, variants: { type: 'string' }, 'unseen-fonts': { type: 'string' }, 'linear-only': { type: 'boolean' }, missing: { type: 'boolean' }, 'variants-only': { type: 'boolean' }, shortcut: { type: 'string' }, onehot: { type: 'boolean' } } });
 const seed = Number(o.seed ?? 1), layer = o.layer ?? 'swish_12.tmp_0';
 const [n, holdout, T] = [800, 100, 8];
 // --shortcut S: the shortcut world (linear read-outs only): trained with the nuisance tied to the
@@ -141,6 +141,10 @@ if (shortcut !== undefined) {
 }
 for (const j of fitted) log(`task ${j}: linear read-out from the latents, held-out episodes: ${decoding(j, allFonts, allFonts)}; trained without fonts ${unseen.join(',')}, on them: ${decoding(j, seen, unseen)}`);
 if (o['linear-only']) process.exit(0);
+if (o['variants-only']) {
+  await variants();
+  process.exit(0);
+}
 if (o.missing) {
   await missing();
   await variants();
@@ -236,12 +240,15 @@ await variants();
 
 /** --variants: the specialist with other options, on all rows and without the unseen fonts. */
 async function variants() {
-  for (const variant of (o.variants ?? '').split(',').filter(Boolean)) {
-    const [key, value] = variant.split('=');
-    const model = await fit(all, { [key]: Number(value) });
-    report(`specialist ${variant}`, model, false);
-    const modelSeen = await fit(seenRows, { [key]: Number(value) });
-    report(`specialist ${variant}, fonts ${unseen.join(',')} held out of training`, modelSeen, false);
+  // Variants are separated by ';', each key=JSON (e.g. epochs=480;encoderWidths=[] ); each
+  // combines its settings with '&' (lambda=0.5&headWidth=64). The dense head gets them too.
+  for (const variant of (o.variants ?? '').split(';').filter(Boolean)) {
+    const settings: SpecialistOptions = variant === 'default' ? {} : Object.fromEntries(variant.split('&').map((kv) => [kv.split('=')[0], JSON.parse(kv.split('=')[1])]));
+    for (const penalty of ['none', undefined] as const) {
+      const name = `${penalty ? 'dense' : 'specialist'} ${variant}`;
+      report(name, await fit(all, { ...settings, ...(penalty ? { penalty } : {}) }), penalty !== undefined);
+      report(`${name}, fonts ${unseen.join(',')} held out of training`, await fit(seenRows, { ...settings, ...(penalty ? { penalty } : {}) }), penalty !== undefined);
+    }
   }
 }
 
