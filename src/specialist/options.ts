@@ -32,11 +32,13 @@ export interface SpecialistOptions {
    * dense fit had stopped improving (not cut off by its epoch cap); else the network. Why: a
    * generalist trained for the task family often makes its content linearly readable, and there
    * a network encoder and heads overfit what a linear map reads (the PP-OCRv4 recogniser, dense
-   * fits of seed 1: held-out read accuracy 0.99-1.00 linear against 0.98-0.99, on fonts never seen
-   * 0.89-0.96 against 0.81-0.87); where the latents mix the state nonlinearly (generalistWorld, blocksWorld) the
-   * linear fit's validation loss is 5-10 times the network's and 'nonlinear' is kept, bit for bit
-   * as it was. 'auto' is 'nonlinear' when `encoderWidths` is given or a penalty has a fixed
-   * lambda (the choice is made on the dense fit that lambda 'auto' and penalty 'none' start from).
+   * fits of seed 1: held-out read accuracy 0.99-1.00 linear against 0.98-0.99, on fonts never
+   * seen 0.89-0.96 against 0.81-0.87). Where the latents mix the state nonlinearly (blocksWorld)
+   * the linear fit's validation loss is 5-10 times the network's, and where the network's dense
+   * fit ends at its cap (generalistWorld at d = 256) no linear fit is trained: both keep the
+   * network, bit for bit as before. 'auto' is 'nonlinear' when `encoderWidths` is given or a
+   * penalty has a fixed lambda (the choice is made on the dense fit that lambda 'auto' and
+   * penalty 'none' start from).
    */
   architecture?: 'auto' | 'nonlinear' | 'linear';
   /** Coordinates of s_hat. Default: the latent width d (with a front end, its rank: s_hat can hold all of z_hat). */
