@@ -100,10 +100,10 @@ export class Schedule {
     private readonly data: FitData,
   ) {
     this.probe = stride(validation, CHECK_ROWS);
-    const penalised = (this.penalised = opts.penalty !== 'none' && opts.lambda !== 0);
+    this.penalised = opts.penalty !== 'none' && opts.lambda !== 0;
     // 'auto' plans for every grid stage plus one retry per task; phases that stop early end sooner.
     const stages = opts.lambda === 'auto' ? this.maxStages * this.maxStageEpochs : opts.epochs;
-    this.totalEpochs = !penalised ? opts.epochs : opts.lambda === 'auto' ? opts.epochs + stages + this.maxDenseEpochs : opts.epochs + this.maxRefitEpochs;
+    this.totalEpochs = !this.penalised ? opts.epochs : opts.lambda === 'auto' ? opts.epochs + stages + this.maxDenseEpochs : opts.epochs + this.maxRefitEpochs;
     this.checkRows = stride(train, CHECK_ROWS);
   }
 
