@@ -8,14 +8,15 @@
 //           elimination with the same check; with a given lambda, one run ramping it in;
 //   refit   the supports frozen, no penalty, the learning rate annealed to 0.
 // On this thread (fit-here.ts) or split over two workers of a pool (parallel.ts), with the same result;
-// wide latents first go through the principal-component front end (front-end.ts).
+// wide latents first go through the principal-component front end (front-end.ts), and a linear fit
+// that 'auto' keeps on them is fitted again on the components down to LINEAR_RANK_FLOOR.
 import { SpecialistError, throwIfAborted } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { kernelsFor } from '../kernels/runtime.ts';
 import { checkInputs, type TargetsInput } from './data.ts';
 import type { FitCallOptions } from './fit-call.ts';
 import { fitHere } from './fit-here.ts';
-import { fitFrontEnd, foldFrontEnd, FRONT_END_MIN_WIDTH, MAX_INPUT_RANK, projectRows } from './front-end.ts';
+import { fitFrontEnd, foldFrontEnd, FRONT_END_MIN_WIDTH, LINEAR_RANK_FLOOR, MAX_INPUT_RANK, projectRows, RANK_FLOOR, type FrontEnd } from './front-end.ts';
 import { Specialists } from './model.ts';
 import { resolveOptions, type SpecialistOptions } from './options.ts';
 import { fitOnPool, usesPool } from './parallel.ts';
@@ -50,11 +51,29 @@ export async function fitSpecialists(latents: Tensor, targets: TargetsInput, opt
   };
   if (rank === 'full' || (rank === 'auto' && z.cols <= FRONT_END_MIN_WIDTH)) return fit(latents, options, call);
   const kernels = await kernelsFor(call);
-  const front = fitFrontEnd(kernels, z, rank, options.seed ?? 0);
+  const seed = options.seed ?? 0;
+  // A linear fit reads the components down to LINEAR_RANK_FLOOR ('auto' rank only).
+  const floor = rank === 'auto' && options.architecture === 'linear' ? LINEAR_RANK_FLOOR : RANK_FLOOR;
+  const front = fitFrontEnd(kernels, z, rank, seed, floor);
   if (!front) return fit(latents, options, { ...call, kernels });
-  const components = { data: projectRows(kernels, z, front), shape: [z.rows, front.rank] };
-  const model = await fit(components, { ...options, inputRank: 'full' }, { ...call, kernels });
-  return new Specialists(foldFrontEnd(model.state, front));
+  const onComponents = (f: FrontEnd, opts: SpecialistOptions, c: FitCallOptions) => fit({ data: projectRows(kernels, z, f), shape: [z.rows, f.rank] }, { ...opts, inputRank: 'full' }, { ...c, kernels });
+  // Progress of a second fit (below) continues after the first one's last epoch.
+  let shown = 0;
+  const onProgress = call.onProgress;
+  const counted = (offset: number): FitCallOptions => {
+    if (!onProgress) return call;
+    return { ...call, onProgress: (p) => {
+      shown = p.done + offset;
+      onProgress({ ...p, done: shown, total: p.total + offset });
+    } };
+  };
+  const model = await onComponents(front, options, counted(0));
+  if (!(rank === 'auto' && floor === RANK_FLOOR && model.architecture === 'linear')) return new Specialists(foldFrontEnd(model.state, front));
+  // 'auto' kept the linear fit: fitted again, as 'linear', on the components down to its own floor.
+  const wider = fitFrontEnd(kernels, z, 'auto', seed, LINEAR_RANK_FLOOR);
+  if (!wider || wider.rank <= front.rank) return new Specialists(foldFrontEnd(model.state, front));
+  const again = await onComponents(wider, { ...options, architecture: 'linear' }, counted(shown));
+  return new Specialists(foldFrontEnd(again.state, wider));
 }
 
 export { JACOBIAN_SCALE, LAMBDA_GRID } from './schedule.ts';

@@ -29,6 +29,16 @@ import type { SpecialistsState } from './state.ts';
 
 /** 'auto' keeps the components whose variance is at least this fraction of the largest one's. */
 export const RANK_FLOOR = 0.01;
+/**
+ * ... and for a linear fit (architecture 'linear', or 'auto' where the linear fit is kept) this
+ * fraction. Why lower: a linear encoder's cost grows only with the components it reads, and on the
+ * PP-OCRv4 backbone output (480 wide) the directions that read the character free of the font lie
+ * partly in components between 0.2% and 1% of the largest: the linear block carried font R²
+ * 0.07-0.10 from the 90-92 components above 1%, 0.00-0.03 from the 223 above 0.2% (seeds 1-3,
+ * docs/real-model.md). The network keeps 1%: at 0.2% the lifted worlds' 33 real components come
+ * with 42-49 of noise.
+ */
+export const LINEAR_RANK_FLOOR = 0.002;
 /** 'auto' applies the front end only to latents wider than this (narrower fits are cheap as they are). */
 export const FRONT_END_MIN_WIDTH = 128;
 /** Rows of the covariance (a uniform stride over the rows): directions, not a test, so a sample suffices. */
@@ -127,18 +137,18 @@ export const MAX_INPUT_RANK = (3 * MAX_BLOCK) / 4;
 
 /**
  * The front end of latents z [N, W]: their column statistics and the leading principal components
- * of the standardised columns, `rank` of them or, for 'auto', those holding at least RANK_FLOOR of
- * the largest one's variance. Returns null when 'auto' finds more than W / 2 or more than
+ * of the standardised columns, `rank` of them or, for 'auto', those holding at least `floor`
+ * (default RANK_FLOOR) of the largest one's variance. Returns null when 'auto' finds more than W / 2 or more than
  * MAX_INPUT_RANK (the projection would save little and could drop what a task reads).
  */
-export function fitFrontEnd(kernels: KernelRuntime, z: Matrix, rank: number | 'auto', seed: number): FrontEnd | null {
+export function fitFrontEnd(kernels: KernelRuntime, z: Matrix, rank: number | 'auto', seed: number, floor = RANK_FLOOR): FrontEnd | null {
   const W = z.cols;
   const most = Math.min(W, MAX_INPUT_RANK);
   // 'full' never gets here; a number is at most the latents' width and MAX_INPUT_RANK.
   if (rank !== 'auto') checkCount('inputRank', rank, 1, most);
   const { mean, std } = columnStats(z.data, z.rows, W);
   const cov = covariance(kernels, z, mean, std);
-  const above = (values: Float64Array) => values.filter((v) => v >= RANK_FLOOR * values[0]).length;
+  const above = (values: Float64Array) => values.filter((v) => v >= floor * values[0]).length;
   const eig = leadingComponents(kernels, cov, W, rank === 'auto' ? above : () => rank, seed);
   const r = rank === 'auto' ? above(eig.values) : rank;
   if (rank === 'auto' && (r > W / 2 || r > MAX_INPUT_RANK)) return null;

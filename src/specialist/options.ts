@@ -16,8 +16,8 @@ export interface SpecialistOptions {
   /**
    * Principal components of the standardised latents that the network reads (front-end.ts): 'auto'
    * (default) keeps, for latents wider than 128, the components holding at least 1% of the
-   * largest one's variance (the rank the data support), unless that is more than half the width
-   * or more than 384; 'full' reads every latent; a number k keeps the k leading components (at
+   * largest one's variance (the rank the data support; 0.2% for a linear fit, see
+   * `architecture`), unless that is more than half the width or more than 384; 'full' reads every latent; a number k keeps the k leading components (at
    * most 384). The model still reads and reconstructs the latents themselves: the projection is
    * folded into its first and last layers.
    */
@@ -38,7 +38,10 @@ export interface SpecialistOptions {
    * fit ends at its cap (generalistWorld at d = 256) no linear fit is trained: both keep the
    * network, bit for bit as before. 'auto' is 'nonlinear' when `encoderWidths` is given or a
    * penalty has a fixed lambda (the choice is made on the dense fit that lambda 'auto' and
-   * penalty 'none' start from).
+   * penalty 'none' start from). On latents wider than 128 with inputRank 'auto', a kept linear fit
+   * is fitted again on the principal components down to 0.2% of the largest variance (the
+   * network's front end keeps 1%): on the recogniser's 480-wide backbone output the directions
+   * that read the character free of the font lie partly between the two.
    */
   architecture?: 'auto' | 'nonlinear' | 'linear';
   /** Coordinates of s_hat. Default: the latent width d (with a front end, its rank: s_hat can hold all of z_hat). */

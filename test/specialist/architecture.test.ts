@@ -3,8 +3,9 @@
 // improving. On latents that are a linear mix of the state it keeps the linear fit (an affine
 // s_hat, linear heads), which reads held-out rows better than the network; on a nonlinear mix, and
 // where the network was cut off by its epoch cap, it keeps the network, bit for bit as architecture
-// 'nonlinear'. The linear model survives its file, the ONNX export and two workers; progress counts
-// both candidates; bad options get typed errors.
+// 'nonlinear'. On wide latents a kept linear fit reads the weak principal components the network's
+// front end leaves out. The linear model survives its file, the ONNX export and two workers;
+// progress counts both candidates; bad options get typed errors.
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import * as ort from 'onnxruntime-web';
@@ -15,6 +16,7 @@ import { fitSpecialists } from '../../src/specialist/fit.ts';
 import { Specialists } from '../../src/specialist/model.ts';
 import { resolveOptions } from '../../src/specialist/options.ts';
 import { chooseForm } from '../../src/specialist/architecture.ts';
+import { orthonormalise } from '../../src/stats/leading-eigen.ts';
 import { blocksWorld } from '../../src/synthetic/blocks-world.ts';
 import { WorkerPool } from '../../src/worker/pool.ts';
 import { assertClose, expectCode } from '../helpers.ts';
@@ -130,6 +132,40 @@ it('a network cut off by its epoch cap is kept: the linear fit only wins against
   const capped = await fitSpecialists(few, fewTargets, { seed: 4, epochs: 40 });
   assert.equal(capped.architecture, 'nonlinear');
   assert.deepEqual(capped.serialise(), (await fitSpecialists(few, fewTargets, { seed: 4, epochs: 40, architecture: 'nonlinear' })).serialise());
+});
+
+it('wide latents: a linear fit that auto keeps reads the principal components down to 0.2% of the largest, where the network reads those above 1%', async () => {
+  // 160 latents, an orthonormal mix of 20 strong state coordinates (variance about 1), 10 weak ones
+  // (about 0.5% of it) and noise (1e-6). Four classes: centres in three strong coordinates, buried
+  // in their noise, and well apart in three weak ones.
+  const W = 160, rows = 3000, fitRows = 2600, strong = 20, weak = 10;
+  const r = createRng(31);
+  const q = Float64Array.from({ length: W * W }, () => r.normal());
+  orthonormalise(q, W, W);
+  const classes = Array.from({ length: rows }, () => r.int(4));
+  const centres = Float64Array.from({ length: 12 }, () => r.normal()), weakCentres = Float64Array.from({ length: 12 }, () => 2 * r.normal());
+  const latents = new Float32Array(rows * W);
+  for (let row = 0; row < rows; row++) {
+    const state = Float64Array.from({ length: W }, (_, i) => {
+      if (i < strong) return (i < 3 ? centres[classes[row] * 3 + i] : 0) + r.normal();
+      if (i < strong + weak) return Math.sqrt(0.005) * ((i - strong < 3 ? weakCentres[classes[row] * 3 + i - strong] : 0) + 0.3 * r.normal());
+      return 1e-3 * r.normal();
+    });
+    for (let c = 0; c < W; c++) latents[row * W + c] = state.reduce((a, v, i) => a + q[c * W + i] * v, 0);
+  }
+  const fitOn = { data: latents.subarray(0, fitRows * W), shape: [fitRows, W] };
+  const test = { data: latents.subarray(fitRows * W), shape: [rows - fitRows, W] };
+  const y = [{ data: Float32Array.from(classes.slice(0, fitRows)), shape: [fitRows, 1] }];
+  const read = (model: Specialists) => classes.slice(fitRows).filter((c, row) => model.classify(test, 0).codes.data[row] === c).length / (rows - fitRows);
+  const steps: FitProgress[] = [];
+  const wide = await fitSpecialists(fitOn, y, { seed: 3 }, { onProgress: (p) => steps.push(p) });
+  const narrow = await fitSpecialists(fitOn, y, { seed: 3, architecture: 'linear', inputRank: strong });
+  assert.equal(wide.architecture, 'linear');
+  assert.ok(wide.latentDims > strong, `the kept linear fit reads ${wide.latentDims} components`);
+  assert.equal((await fitSpecialists(fitOn, y, { seed: 3, architecture: 'nonlinear' })).latentDims, strong, 'the network reads the 20 above 1%');
+  assert.ok(read(wide) >= 0.9 && read(wide) > read(narrow) + 0.2, `held-out accuracy from the weak components ${read(wide)}, from the strong ones only ${read(narrow)}`);
+  assert.deepEqual(steps.map((p) => p.done), steps.map((_, i) => i + 1), 'progress runs on through the second fit');
+  assert.ok(steps.every((p) => p.done <= p.total));
 });
 
 it('chooseForm: the linear form only with the lower risk against a network on its plateau, and trained only then; a tie keeps the network', async () => {
