@@ -34,7 +34,7 @@ export const RANK_FLOOR = 0.01;
  * fraction. Why lower: a linear encoder's cost grows only with the components it reads, and on the
  * PP-OCRv4 backbone output (480 wide) the directions that read the character free of the font lie
  * partly in components between 0.2% and 1% of the largest: the linear block carried font R²
- * 0.07-0.10 from the 90-92 components above 1%, 0.00-0.03 from the 223 above 0.2% (seeds 1-3,
+ * 0.07-0.10 from the 90-92 components above 1%, 0.00-0.03 from the 231-232 above 0.2% (seeds 1-3,
  * docs/real-model.md). The network keeps 1%: at 0.2% the lifted worlds' 33 real components come
  * with 42-49 of noise.
  */
