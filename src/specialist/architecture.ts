@@ -67,21 +67,31 @@ export function trainerConfig(opts: ResolvedOptions, form: Form, classes: (Class
 }
 
 /**
- * One progress count over both candidates of 'auto': the linear dense fit's epochs follow the
- * network's, and the one that goes on continues after both, so `done` only grows.
+ * One progress count over several fits or candidates (keys): the linear dense fit's epochs follow
+ * the network's, the one that goes on continues after both, and a second fit (fit.ts) after the
+ * first, so `done` only grows.
  */
-export class ProgressOffsets {
-  private readonly offsets: Record<Form, number> = { nonlinear: 0, linear: 0 };
+export class ProgressOffsets<K extends string = Form> {
+  private readonly offsets = new Map<K, number>();
+  /** The last `done` reported, offsets included. */
+  shown = 0;
   constructor(private readonly base: FitCallOptions) {}
 
-  /** Epochs shown before `form`'s own count. */
-  shift(form: Form, epochs: number): void {
-    this.offsets[form] = epochs;
+  /** Epochs shown before `key`'s own count. */
+  shift(key: K, epochs: number): void {
+    this.offsets.set(key, epochs);
   }
 
-  call(form: Form): FitCallOptions {
+  call(key: K): FitCallOptions {
     const onProgress = this.base.onProgress;
     if (!onProgress) return this.base;
-    return { ...this.base, onProgress: (p) => onProgress({ ...p, done: p.done + this.offsets[form], total: p.total + this.offsets[form] }) };
+    return {
+      ...this.base,
+      onProgress: (p) => {
+        const offset = this.offsets.get(key) ?? 0;
+        this.shown = p.done + offset;
+        onProgress({ ...p, done: this.shown, total: p.total + offset });
+      },
+    };
   }
 }

@@ -91,7 +91,7 @@ function modelParts(data: ReturnType<typeof prepareData>, opts: ResolvedOptions,
   return {
     d: data.d,
     latentDims: opts.latentDims,
-    encoderWidths: form === 'linear' ? [] : opts.encoderWidths,
+    encoderWidths: trainerConfig(opts, form, []).encoderWidths,
     headWidth: opts.headWidth,
     taskDims: data.tasks.map((t) => t.dy),
     penalty: opts.penalty,

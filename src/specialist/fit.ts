@@ -19,6 +19,7 @@ import { fitHere } from './fit-here.ts';
 import { fitFrontEnd, foldFrontEnd, FRONT_END_MIN_WIDTH, LINEAR_RANK_FLOOR, MAX_INPUT_RANK, projectRows, RANK_FLOOR, type FrontEnd } from './front-end.ts';
 import { Specialists } from './model.ts';
 import { resolveOptions, type SpecialistOptions } from './options.ts';
+import { ProgressOffsets } from './architecture.ts';
 import { fitOnPool, usesPool } from './parallel.ts';
 
 export type { FitCallOptions, FitProgress } from './fit-call.ts';
@@ -58,21 +59,14 @@ export async function fitSpecialists(latents: Tensor, targets: TargetsInput, opt
   if (!front) return fit(latents, options, { ...call, kernels });
   const onComponents = (f: FrontEnd, opts: SpecialistOptions, c: FitCallOptions) => fit({ data: projectRows(kernels, z, f), shape: [z.rows, f.rank] }, { ...opts, inputRank: 'full' }, { ...c, kernels });
   // Progress of a second fit (below) continues after the first one's last epoch.
-  let shown = 0;
-  const onProgress = call.onProgress;
-  const counted = (offset: number): FitCallOptions => {
-    if (!onProgress) return call;
-    return { ...call, onProgress: (p) => {
-      shown = p.done + offset;
-      onProgress({ ...p, done: shown, total: p.total + offset });
-    } };
-  };
-  const model = await onComponents(front, options, counted(0));
+  const progress = new ProgressOffsets<'first' | 'second'>(call);
+  const model = await onComponents(front, options, progress.call('first'));
   if (!(rank === 'auto' && floor === RANK_FLOOR && model.architecture === 'linear')) return new Specialists(foldFrontEnd(model.state, front));
   // 'auto' kept the linear fit: fitted again, as 'linear', on the components down to its own floor.
   const wider = fitFrontEnd(kernels, z, 'auto', seed, LINEAR_RANK_FLOOR);
   if (!wider || wider.rank <= front.rank) return new Specialists(foldFrontEnd(model.state, front));
-  const again = await onComponents(wider, { ...options, architecture: 'linear' }, counted(shown));
+  progress.shift('second', progress.shown);
+  const again = await onComponents(wider, { ...options, architecture: 'linear' }, progress.call('second'));
   return new Specialists(foldFrontEnd(again.state, wider));
 }
 
